@@ -1,0 +1,31 @@
+package io.gridlet.core.model;
+
+/**
+ * One validated DEBS'14 reading.
+ *
+ * <p>Values are held exactly as integer thousandths of the unit ({@code milliValue}): milliwatts for a load,
+ * watt-hours for cumulative work (kWh × 1000). Ids and the timestamp are unsigned 32-bit numbers held in longs;
+ * the reading id is an unsigned 64-bit number held in a long's bits (compare with {@link Long#compareUnsigned}).
+ */
+public record Measurement(long id, long timestamp, long milliValue, Property property,
+                          long plugId, long householdId, long houseId) {
+
+    /** Largest load the queries accept: the median structures hold loads as {@code int} milliwatts (2.1 MW). */
+    public static final long MAX_LOAD_MILLIWATTS = Integer.MAX_VALUE;
+
+    public Measurement {
+        if (property == null) throw new IllegalArgumentException("property must not be null");
+        if (property == Property.LOAD && (milliValue < 0 || milliValue > MAX_LOAD_MILLIWATTS)) {
+            throw new IllegalArgumentException("load out of range: " + milliValue + " mW");
+        }
+    }
+
+    public boolean isLoad() {
+        return property == Property.LOAD;
+    }
+
+    /** The plug this reading came from. */
+    public PlugId plug() {
+        return new PlugId(houseId, householdId, plugId);
+    }
+}

@@ -1,0 +1,42 @@
+package io.gridlet.core.output;
+
+import io.gridlet.core.result.HouseForecast;
+import io.gridlet.core.result.OutlierShare;
+import io.gridlet.core.result.PlugForecast;
+import io.gridlet.core.result.ResultSink;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Keeps every result as the line it would be in its output file, by file name. For tests and comparisons. */
+public final class ResultCollector implements ResultSink {
+    private final Map<String, List<String>> lines = new TreeMap<>();
+
+    @Override
+    public synchronized void plugForecast(PlugForecast f) {
+        add(ResultLines.plugFile(f.sliceSeconds()), ResultLines.line(f));
+    }
+
+    @Override
+    public synchronized void houseForecast(HouseForecast f) {
+        add(ResultLines.houseFile(f.sliceSeconds()), ResultLines.line(f));
+    }
+
+    @Override
+    public synchronized void outlierShare(OutlierShare s) {
+        add(ResultLines.outlierFile(s.windowSeconds()), ResultLines.line(s));
+    }
+
+    private void add(String file, String line) {
+        lines.computeIfAbsent(file, k -> new ArrayList<>()).add(line);
+    }
+
+    /** Lines by file name (without header lines); files with no line are absent. */
+    public synchronized Map<String, List<String>> lines() {
+        Map<String, List<String>> copy = new TreeMap<>();
+        lines.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+        return copy;
+    }
+}

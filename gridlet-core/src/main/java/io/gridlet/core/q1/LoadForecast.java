@@ -1,0 +1,241 @@
+package io.gridlet.core.q1;
+
+import io.gridlet.core.model.Milli;
+import io.gridlet.core.model.PlugId;
+import io.gridlet.core.model.PlugTable;
+import io.gridlet.core.result.HouseForecast;
+import io.gridlet.core.result.PlugForecast;
+import io.gridlet.core.result.ResultSink;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Q1, load prediction, for every slice size at once: per plug and per house, the load of the slice after next,
+ * predicted from the current slice's average and the median of the same slot on earlier days.
+ *
+ * <p>Feed load readings in timestamp order with {@link #add}; before a reading at or past a 30-second boundary
+ * is added, call {@link #crossBoundary} for each boundary crossed, in order (the engine does both). At a
+ * boundary the plugs with readings in the current slice are predicted; at a boundary that ends a slice, that
+ * slice's averages join the history. State is explicit and written by {@link #snapshot}.
+ */
+public final class LoadForecast {
+    /** Predictions are emitted every this many seconds of data time. */
+    public static final int BOUNDARY_SECONDS = 30;
+    private static final int DAY = 86_400;
+
+    private final long epoch;
+    private final PlugTable plugs = new PlugTable();
+    private final Map<Long, Integer> houseIndex = new HashMap<>();
+    private final List<Long> houses = new ArrayList<>();
+    private int[] plugHouse = new int[64];
+    private int[] plugRank = new int[0]; // position of each plug in id order
+    private boolean ranksStale;
+    private final Slices[] slices;
+
+    public LoadForecast(long epoch, int... sliceSeconds) {
+        if (sliceSeconds.length == 0) throw new IllegalArgumentException("at least one slice size");
+        this.epoch = epoch;
+        this.slices = new Slices[sliceSeconds.length];
+        for (int s = 0; s < sliceSeconds.length; s++) {
+            int size = sliceSeconds[s];
+            if (size <= 0 || size % BOUNDARY_SECONDS != 0 || DAY % size != 0) {
+                throw new IllegalArgumentException("slice size must be a multiple of 30 s that divides a day, got "
+                        + size);
+            }
+            slices[s] = new Slices(size);
+        }
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Adds one load reading (milliwatts). */
+    public void add(long house, long household, long plug, long milliwatts) {
+        int p = plugs.indexOf(house, household, plug);
+        if (p == plugRank.length) registerPlug(p);
+        for (Slices s : slices) s.add(p, milliwatts);
+    }
+
+    /** Handles the 30-second boundary {@code b} (= epoch + 30·m): predict, and close slices that end at b. */
+    public void crossBoundary(long b, ResultSink sink) {
+        if (ranksStale) rerank();
+        boolean emit = b - epoch >= BOUNDARY_SECONDS; // m >= 1
+        for (Slices s : slices) s.boundary(b, emit, sink);
+    }
+
+    private void registerPlug(int p) {
+        PlugId id = plugs.plug(p);
+        Integer h = houseIndex.get(id.house());
+        if (h == null) {
+            h = houses.size();
+            houseIndex.put(id.house(), h);
+            houses.add(id.house());
+        }
+        if (p == plugHouse.length) plugHouse = Arrays.copyOf(plugHouse, p * 2);
+        plugHouse[p] = h;
+        plugRank = Arrays.copyOf(plugRank, p + 1);
+        ranksStale = true;
+        for (Slices s : slices) s.ensureCapacity(p + 1, houses.size());
+    }
+
+    private void rerank() {
+        Integer[] order = new Integer[plugs.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> plugs.plug(a).compareTo(plugs.plug(b)));
+        for (int r = 0; r < order.length; r++) plugRank[order[r]] = r;
+        ranksStale = false;
+    }
+
+    /** The state of one slice size. */
+    private final class Slices {
+        final int seconds;
+        final int slotsPerDay;
+        long[] sum = new long[0];     // current slice, per plug
+        int[] count = new int[0];     // current slice, per plug; > 0 means the plug is active
+        SlotHistory[] plugHistory = new SlotHistory[0];
+        SlotHistory[] houseHistory = new SlotHistory[0];
+        int[] active = new int[16];
+        int activeCount;
+        long[] order = new long[16];  // scratch: rank << 32 | plug, sorted at each boundary
+
+        Slices(int seconds) {
+            this.seconds = seconds;
+            this.slotsPerDay = DAY / seconds;
+        }
+
+        void ensureCapacity(int plugCount, int houseCount) {
+            if (sum.length < plugCount) {
+                int cap = Math.max(plugCount, sum.length * 2);
+                int old = sum.length;
+                sum = Arrays.copyOf(sum, cap);
+                count = Arrays.copyOf(count, cap);
+                plugHistory = Arrays.copyOf(plugHistory, cap);
+                for (int i = old; i < cap; i++) plugHistory[i] = new SlotHistory(slotsPerDay);
+                if (active.length < cap) active = Arrays.copyOf(active, cap);
+                if (order.length < cap) order = new long[cap];
+            }
+            if (houseHistory.length < houseCount) {
+                int old = houseHistory.length;
+                houseHistory = Arrays.copyOf(houseHistory, Math.max(houseCount, old * 2));
+                for (int i = old; i < houseHistory.length; i++) houseHistory[i] = new SlotHistory(slotsPerDay);
+            }
+        }
+
+        void add(int p, long milliwatts) {
+            if (count[p]++ == 0) active[activeCount++] = p;
+            sum[p] += milliwatts;
+        }
+
+        void boundary(long b, boolean emit, ResultSink sink) {
+            boolean closes = Math.floorMod(b - epoch, (long) seconds) == 0;
+            if (activeCount == 0 || !(emit || closes)) return;
+            long slice = Math.floorDiv(b - 1 - epoch, (long) seconds);
+            long predictedTs = epoch + (slice + 2) * seconds;
+            int predictedSlot = (int) Math.floorMod(slice + 2, (long) slotsPerDay);
+            int currentSlot = (int) Math.floorMod(slice, (long) slotsPerDay);
+            boolean record = closes && slice >= 0; // history holds slices 0, 1, ... only
+
+            for (int a = 0; a < activeCount; a++) {
+                order[a] = ((long) plugRank[active[a]] << 32) | active[a];
+            }
+            Arrays.sort(order, 0, activeCount);
+            int currentHouse = -1;
+            double houseAverage = 0;
+            for (int a = 0; a < activeCount; a++) {
+                int p = (int) order[a];
+                int h = plugHouse[p];
+                if (h != currentHouse) {
+                    if (currentHouse >= 0) finishHouse(currentHouse, houseAverage, emit, record, predictedTs,
+                            predictedSlot, currentSlot, sink);
+                    currentHouse = h;
+                    houseAverage = 0;
+                }
+                double average = (double) sum[p] / count[p];
+                houseAverage += average;
+                if (emit) {
+                    double predicted = SlicePredictor.predict(average, plugHistory[p].median(predictedSlot));
+                    sink.plugForecast(new PlugForecast(seconds, predictedTs, plugs.plug(p), Milli.roundHalfUp(predicted)));
+                }
+                if (record) plugHistory[p].add(currentSlot, average);
+                if (closes) {
+                    sum[p] = 0;
+                    count[p] = 0;
+                }
+            }
+            finishHouse(currentHouse, houseAverage, emit, record, predictedTs, predictedSlot, currentSlot, sink);
+            if (closes) activeCount = 0;
+        }
+
+        private void finishHouse(int h, double average, boolean emit, boolean record, long predictedTs,
+                                 int predictedSlot, int currentSlot, ResultSink sink) {
+            if (emit) {
+                double predicted = SlicePredictor.predict(average, houseHistory[h].median(predictedSlot));
+                sink.houseForecast(new HouseForecast(seconds, predictedTs, houses.get(h), Milli.roundHalfUp(predicted)));
+            }
+            if (record) houseHistory[h].add(currentSlot, average);
+        }
+    }
+
+    // ---- snapshot / restore ------------------------------------------------------------------------------
+
+    private static final int SNAPSHOT_VERSION = 1;
+
+    public void snapshot(DataOutput out) throws IOException {
+        out.writeInt(SNAPSHOT_VERSION);
+        out.writeLong(epoch);
+        out.writeInt(slices.length);
+        for (Slices s : slices) out.writeInt(s.seconds);
+        out.writeInt(plugs.size());
+        for (int p = 0; p < plugs.size(); p++) {
+            PlugId id = plugs.plug(p);
+            out.writeLong(id.house());
+            out.writeLong(id.household());
+            out.writeLong(id.plug());
+        }
+        for (Slices s : slices) {
+            out.writeInt(s.activeCount);
+            for (int a = 0; a < s.activeCount; a++) {
+                int p = s.active[a];
+                out.writeInt(p);
+                out.writeInt(s.count[p]);
+                out.writeLong(s.sum[p]);
+            }
+            for (int p = 0; p < plugs.size(); p++) s.plugHistory[p].writeTo(out);
+            for (int h = 0; h < houses.size(); h++) s.houseHistory[h].writeTo(out);
+        }
+    }
+
+    public static LoadForecast restore(DataInput in) throws IOException {
+        int version = in.readInt();
+        if (version != SNAPSHOT_VERSION) throw new IOException("unknown Q1 snapshot version " + version);
+        long epoch = in.readLong();
+        int[] sizes = new int[in.readInt()];
+        for (int i = 0; i < sizes.length; i++) sizes[i] = in.readInt();
+        LoadForecast q1 = new LoadForecast(epoch, sizes);
+        int plugCount = in.readInt();
+        for (int i = 0; i < plugCount; i++) {
+            int p = q1.plugs.indexOf(in.readLong(), in.readLong(), in.readLong());
+            q1.registerPlug(p);
+        }
+        for (Slices s : q1.slices) {
+            s.activeCount = in.readInt();
+            for (int a = 0; a < s.activeCount; a++) {
+                int p = in.readInt();
+                s.active[a] = p;
+                s.count[p] = in.readInt();
+                s.sum[p] = in.readLong();
+            }
+            for (int p = 0; p < plugCount; p++) s.plugHistory[p].readFrom(in);
+            for (int h = 0; h < q1.houses.size(); h++) s.houseHistory[h].readFrom(in);
+        }
+        return q1;
+    }
+}

@@ -1,0 +1,145 @@
+package io.gridlet.core.q2;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The load readings held by the Q2 windows, oldest first: a ring buffer of (plug index, milliwatts) with the
+ * timestamps stored once per run of equal timestamps. Every window reads the same log through its own
+ * {@link Cursor} (the 1 h window's cursor runs ahead of the 24 h window's), so a reading is stored once
+ * whatever the number of windows: 8 bytes, plus 16 bytes per distinct timestamp.
+ */
+public final class ReadingLog {
+    private int[] plugs = new int[1024];
+    private int[] values = new int[1024];
+    private long start; // sequence number of the oldest entry kept
+    private long end;   // sequence number of the next entry
+
+    private long[] runTs = new long[64];
+    private long[] runEnd = new long[64]; // exclusive end sequence of each run
+    private long runStart; // run number of the oldest run kept
+    private long runCount; // run number of the next run
+
+    private final List<Cursor> cursors = new ArrayList<>();
+
+    /** Appends a reading; timestamps must not decrease. */
+    public void append(long ts, int plug, int value) {
+        if (end - start == plugs.length) grow();
+        int i = (int) (end & (plugs.length - 1));
+        plugs[i] = plug;
+        values[i] = value;
+        end++;
+        if (runCount > runStart && runTs[(int) ((runCount - 1) & (runTs.length - 1))] == ts) {
+            runEnd[(int) ((runCount - 1) & (runTs.length - 1))] = end;
+            for (Cursor c : cursors) { // a cursor that had passed the whole run is back inside it
+                if (c.run == runCount) c.run = runCount - 1;
+            }
+        } else {
+            if (runCount > runStart && ts < runTs[(int) ((runCount - 1) & (runTs.length - 1))]) {
+                throw new IllegalArgumentException("timestamp " + ts + " before the latest in the log");
+            }
+            if (runCount - runStart == runTs.length) growRuns();
+            int r = (int) (runCount & (runTs.length - 1));
+            runTs[r] = ts;
+            runEnd[r] = end;
+            runCount++;
+        }
+    }
+
+    /** A new reader positioned at the oldest entry kept. */
+    public Cursor newCursor() {
+        Cursor c = new Cursor(start, runStart);
+        cursors.add(c);
+        return c;
+    }
+
+    /** Entries held (from the slowest cursor to the end). */
+    public long size() {
+        return end - start;
+    }
+
+    /** Frees everything every cursor has passed. */
+    public void trim() {
+        long minSeq = end, minRun = runCount;
+        for (Cursor c : cursors) {
+            minSeq = Math.min(minSeq, c.seq);
+            minRun = Math.min(minRun, c.run);
+        }
+        start = minSeq;
+        runStart = minRun;
+    }
+
+    private void grow() {
+        int n = plugs.length;
+        int[] p = new int[n * 2], v = new int[n * 2];
+        for (long s = start; s < end; s++) {
+            p[(int) (s & (2L * n - 1))] = plugs[(int) (s & (n - 1))];
+            v[(int) (s & (2L * n - 1))] = values[(int) (s & (n - 1))];
+        }
+        plugs = p;
+        values = v;
+    }
+
+    private void growRuns() {
+        int n = runTs.length;
+        long[] t = new long[n * 2], e = new long[n * 2];
+        for (long r = runStart; r < runCount; r++) {
+            t[(int) (r & (2L * n - 1))] = runTs[(int) (r & (n - 1))];
+            e[(int) (r & (2L * n - 1))] = runEnd[(int) (r & (n - 1))];
+        }
+        runTs = t;
+        runEnd = e;
+    }
+
+    /** A reader at the same place as {@code other} that does not hold entries in the log (for one pass). */
+    public Cursor detachedCursorAt(Cursor other) {
+        return new Cursor(other.seq, other.run);
+    }
+
+    /** A reader at the oldest entry kept that does not hold entries in the log (for one pass). */
+    public Cursor detachedCursor() {
+        return new Cursor(start, runStart);
+    }
+
+    /** A reader's position in the log; the log keeps every entry at or after the slowest cursor. */
+    public final class Cursor {
+        private long seq;
+        private long run;
+
+        private Cursor(long seq, long run) {
+            this.seq = seq;
+            this.run = run;
+        }
+
+        public boolean hasNext() {
+            return seq < end;
+        }
+
+        public long ts() {
+            return runTs[(int) (run & (runTs.length - 1))];
+        }
+
+        public int plug() {
+            return plugs[(int) (seq & (plugs.length - 1))];
+        }
+
+        public int value() {
+            return values[(int) (seq & (values.length - 1))];
+        }
+
+        public void advance() {
+            seq++;
+            if (seq == runEnd[(int) (run & (runTs.length - 1))]) run++;
+        }
+
+        /** Number of entries between this cursor and the end. */
+        public long remaining() {
+            return end - seq;
+        }
+
+        /** Entries between the oldest entry kept and this cursor. */
+        public long position() {
+            return seq - start;
+        }
+    }
+}
