@@ -1,0 +1,142 @@
+package io.gridlet.server.cli;
+
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.engine.Replay;
+import io.gridlet.core.csv.Rejection;
+import io.gridlet.core.output.ResultFiles;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code gridlet run}: both queries over a file or generated data, results into the spec's CSV files. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Runs both DEBS'14 queries (Q1 load prediction, Q2 outliers) over a CSV file, or over generated "
+                        + "data when no FILE is given, and writes the spec's output files to --out.",
+                "Bad lines are counted by reason, the first few reported with line numbers; the run goes on."})
+final class RunCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE",
+            description = "DEBS'14 CSV input (.csv, or .csv.gz; '-' reads standard input). Without it: generated data.")
+    String file;
+
+    @Option(names = "--generate", description = "Use generated data (the default when no FILE is given).")
+    boolean generate;
+
+    @Option(names = {"-o", "--out"}, defaultValue = "gridlet-out",
+            description = "Directory for the output files (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--epoch", defaultValue = "" + QueryConfig.DEFAULT_EPOCH,
+            description = "Q1 slice alignment, Unix seconds (default: ${DEFAULT-VALUE}, 2013-09-01 00:00 CEST).")
+    long epoch;
+
+    @Option(names = "--max-lateness", defaultValue = "0",
+            description = "Seconds a reading may be older than the latest and still be reordered in "
+                    + "(default: ${DEFAULT-VALUE}: any older reading is rejected as late).")
+    long maxLateness;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress display.")
+    boolean quiet;
+
+    @ArgGroup(validate = false, heading = "%nGenerated data (when no FILE is given):%n")
+    GeneratorOptions generator = new GeneratorOptions();
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        try {
+            if (file != null && generate) throw new UserError("give a FILE or --generate, not both");
+            if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0, got " + maxLateness);
+            InputSource source = file != null ? InputSource.file(file, System.in) : InputSource.generated(config());
+            QueryConfig queries = QueryConfig.DEFAULT.withEpoch(epoch);
+            return run(source, queries, stdout, stderr);
+        } catch (UserError e) {
+            stderr.println("gridlet run: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private io.gridlet.core.generate.GeneratorConfig config() {
+        try {
+            return generator.toConfig();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    private int run(InputSource source, QueryConfig queries, PrintWriter stdout, PrintWriter stderr)
+            throws IOException {
+        stderr.println("gridlet run: " + source.description() + " -> " + out + "/");
+        Replay replay = new Replay(queries, maxLateness);
+        long started = System.nanoTime();
+        Replay.Summary summary;
+        Map<String, Long> written;
+        try (ResultFiles files = openOutput(queries);
+             ProgressDisplay progress = new ProgressDisplay(System.err, !quiet,
+                     () -> status(replay.progress(), source, started))) {
+            summary = replay.run(source.stream(), files);
+            written = files.linesWritten();
+        }
+        try (Writer w = Files.newBufferedWriter(out.resolve("rejections.txt"), StandardCharsets.US_ASCII)) {
+            replay.rejections().writeTo(w);
+        }
+        printSummary(stdout, summary, written);
+        return 0;
+    }
+
+    private ResultFiles openOutput(QueryConfig queries) {
+        try {
+            return new ResultFiles(out, queries);
+        } catch (IOException e) {
+            throw new UserError("cannot write to " + out + ": " + e.getMessage());
+        }
+    }
+
+    private static String status(Replay.Progress p, InputSource source, long started) {
+        long elapsed = System.nanoTime() - started;
+        StringBuilder sb = new StringBuilder("read ").append(Numbers.count(p.lines())).append(" lines");
+        double done = source.fractionDone(p.lines());
+        if (done >= 0) sb.append(String.format(java.util.Locale.ROOT, " (%.0f%%)", done * 100));
+        sb.append(", data time ").append(Numbers.dataTime(p.dataTime()));
+        sb.append(", ").append(Numbers.rate(p.lines(), elapsed));
+        if (done > 0.01 && done < 1) {
+            sb.append(", ETA ").append(Numbers.seconds((long) (elapsed * (1 - done) / done)));
+        }
+        return sb.toString();
+    }
+
+    private void printSummary(PrintWriter o, Replay.Summary s, Map<String, Long> written) {
+        o.printf("read      %s lines in %s (%s)%n", Numbers.count(s.lines()), Numbers.seconds(s.nanos()),
+                Numbers.rate(s.lines(), s.nanos()));
+        o.printf("readings  %s load, %s work, %s rounded to 0.001%n", Numbers.count(s.loads()),
+                Numbers.count(s.works()), Numbers.count(s.rounded()));
+        o.printf("data time %s .. %s%n", Numbers.dataTime(s.dataTimeStart()), Numbers.dataTime(s.dataTimeEnd()));
+        long rejected = s.rejections().total();
+        StringBuilder reasons = new StringBuilder();
+        s.rejections().counts().forEach((reason, count) -> reasons.append(reasons.length() == 0 ? "" : ", ")
+                .append(reason.label()).append(' ').append(Numbers.count(count)));
+        o.printf("rejected  %s%s%n", Numbers.count(rejected), rejected == 0 ? "" : " (" + reasons + ")");
+        for (Rejection r : s.rejections().examples()) o.println("          " + r);
+        if (rejected > s.rejections().examples().size()) {
+            o.println("          ... the rest are counted in " + out.resolve("rejections.txt"));
+        }
+        o.printf("wrote     %s%n", out.toAbsolutePath().normalize());
+        written.forEach((name, lines) -> o.printf("          %-18s %s lines%n", name, Numbers.count(lines)));
+        o.flush();
+    }
+}
