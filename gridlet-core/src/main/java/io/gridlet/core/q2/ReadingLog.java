@@ -4,14 +4,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The load readings held by the Q2 windows, oldest first: a ring buffer of (plug index, milliwatts) with the
- * timestamps stored once per run of equal timestamps. Every window reads the same log through its own
- * {@link Cursor} (the 1 h window's cursor runs ahead of the 24 h window's), so a reading is stored once
- * whatever the number of windows: 8 bytes, plus 16 bytes per distinct timestamp.
+ * The load readings held by the Q2 windows, oldest first: (plug index, milliwatts) in fixed-size chunks that are
+ * allocated as the log grows and dropped once every cursor has passed them, with the timestamps stored once per
+ * run of equal timestamps. Every window reads the same log through its own {@link Cursor} (the 1 h window's
+ * cursor runs ahead of the 24 h window's), so a reading is stored once whatever the number of windows:
+ * 8 bytes, plus 16 bytes per distinct timestamp, plus at most one partly used chunk.
  */
 public final class ReadingLog {
-    private int[] plugs = new int[1024];
-    private int[] values = new int[1024];
+    private static final int CHUNK_BITS = 14;
+    private static final int CHUNK = 1 << CHUNK_BITS;
+    private static final int CHUNK_MASK = CHUNK - 1;
+
+    // ring of chunks: chunk number c lives at slot c & (plugChunks.length - 1)
+    private int[][] plugChunks = new int[4][];
+    private int[][] valueChunks = new int[4][];
     private long start; // sequence number of the oldest entry kept
     private long end;   // sequence number of the next entry
 
@@ -24,10 +30,11 @@ public final class ReadingLog {
 
     /** Appends a reading; timestamps must not decrease. */
     public void append(long ts, int plug, int value) {
-        if (end - start == plugs.length) grow();
-        int i = (int) (end & (plugs.length - 1));
-        plugs[i] = plug;
-        values[i] = value;
+        int offset = (int) (end & CHUNK_MASK);
+        if (offset == 0) addChunk();
+        int slot = (int) ((end >>> CHUNK_BITS) & (plugChunks.length - 1));
+        plugChunks[slot][offset] = plug;
+        valueChunks[slot][offset] = value;
         end++;
         if (runCount > runStart && runTs[(int) ((runCount - 1) & (runTs.length - 1))] == ts) {
             runEnd[(int) ((runCount - 1) & (runTs.length - 1))] = end;
@@ -65,19 +72,31 @@ public final class ReadingLog {
             minSeq = Math.min(minSeq, c.seq);
             minRun = Math.min(minRun, c.run);
         }
+        for (long chunk = start >>> CHUNK_BITS; chunk < minSeq >>> CHUNK_BITS; chunk++) {
+            int slot = (int) (chunk & (plugChunks.length - 1));
+            plugChunks[slot] = null;
+            valueChunks[slot] = null;
+        }
         start = minSeq;
         runStart = minRun;
     }
 
-    private void grow() {
-        int n = plugs.length;
-        int[] p = new int[n * 2], v = new int[n * 2];
-        for (long s = start; s < end; s++) {
-            p[(int) (s & (2L * n - 1))] = plugs[(int) (s & (n - 1))];
-            v[(int) (s & (2L * n - 1))] = values[(int) (s & (n - 1))];
+    /** Makes room for the chunk that starts at {@code end}. */
+    private void addChunk() {
+        long first = start >>> CHUNK_BITS, next = end >>> CHUNK_BITS;
+        if (next - first >= plugChunks.length) {
+            int n = plugChunks.length;
+            int[][] p = new int[n * 2][], v = new int[n * 2][];
+            for (long c = first; c < next; c++) {
+                p[(int) (c & (2L * n - 1))] = plugChunks[(int) (c & (n - 1))];
+                v[(int) (c & (2L * n - 1))] = valueChunks[(int) (c & (n - 1))];
+            }
+            plugChunks = p;
+            valueChunks = v;
         }
-        plugs = p;
-        values = v;
+        int slot = (int) (next & (plugChunks.length - 1));
+        plugChunks[slot] = new int[CHUNK];
+        valueChunks[slot] = new int[CHUNK];
     }
 
     private void growRuns() {
@@ -120,11 +139,11 @@ public final class ReadingLog {
         }
 
         public int plug() {
-            return plugs[(int) (seq & (plugs.length - 1))];
+            return plugChunks[(int) ((seq >>> CHUNK_BITS) & (plugChunks.length - 1))][(int) (seq & CHUNK_MASK)];
         }
 
         public int value() {
-            return values[(int) (seq & (values.length - 1))];
+            return valueChunks[(int) ((seq >>> CHUNK_BITS) & (valueChunks.length - 1))][(int) (seq & CHUNK_MASK)];
         }
 
         public void advance() {
