@@ -189,6 +189,14 @@ public final class MeasurementReader implements Closeable {
         if (error != null) return 0;
         if (start >= end) return fail(field, start, end);
         long v = 0;
+        if (end - start <= 18) { // cannot overflow: the common case, without the checks
+            for (int i = start; i < end; i++) {
+                int d = buf[i] - '0';
+                if (d < 0 || d > 9) return fail(field, start, end);
+                v = v * 10 + d;
+            }
+            return v;
+        }
         for (int i = start; i < end; i++) {
             int d = buf[i] - '0';
             if (d < 0 || d > 9) return fail(field, start, end);
@@ -208,12 +216,23 @@ public final class MeasurementReader implements Closeable {
             int d = buf[i] - '0';
             if (d < 0 || d > 9) return fail(field, start, end);
             v = v * 10 + d;
-            if (v > max) return failRange(field, start, end);
         }
-        return v;
+        // at most 19 digits cannot overflow a long; leading zeros make longer fields legal
+        if (end - start > 18) return parseLongField(start, end, max, field);
+        return v > max ? failRange(field, start, end) : v;
     }
 
     private boolean negative;
+
+    /** A field of more than 18 characters: valid only with leading zeros. */
+    private long parseLongField(int start, int end, long max, String field) {
+        int i = start;
+        while (i < end - 1 && buf[i] == '0') i++;
+        if (end - i > 18) return failRange(field, start, end);
+        long v = 0;
+        for (; i < end; i++) v = v * 10 + (buf[i] - '0');
+        return v > max ? failRange(field, start, end) : v;
+    }
 
     /** Parses {@code -?[0-9]+(\.[0-9]+)?} into thousandths, rounding half-up (away from zero) past 3 decimals. */
     private long parseMilli(int start, int end) {

@@ -5,24 +5,27 @@ import java.util.Arrays;
 /**
  * A sorted multiset of ints that answers the median of what it holds: one plug's load values in a window.
  *
- * <p>Values live in sorted blocks of at most {@value #MAX_BLOCK} (an unrolled list): add and remove cost a
- * binary search over the block maxima plus a shift of at most one block, and memory stays near 4 bytes per value
- * (blocks grow on demand and shrink when they empty). A cursor remembers the block that held the last rank asked
- * for and the count of values before it; medians move little between questions, so finding the median again
- * costs a step or two instead of a walk over all blocks.
+ * <p>Distinct values live with their counts in sorted blocks of at most {@value #MAX_BLOCK} entries (an unrolled
+ * list). Meter readings repeat (a device off reads 0, a standby device the same few milliwatts): adding or
+ * removing a value already present is a binary search and a counter update; only a new distinct value shifts
+ * part of one block. Memory is 8 bytes per distinct value (blocks grow on demand, shrink and merge as they
+ * empty). A cursor remembers the block that held the last rank asked for and the count of values before it;
+ * medians move little between questions, so finding the median again costs a step or two, not a walk.
  */
 public final class SlidingMedian {
-    static final int MAX_BLOCK = 256;
+    static final int MAX_BLOCK = 128;
     private static final int MIN_CAPACITY = 8;
 
-    private int[][] blocks = new int[4][];
-    private int[] sizes = new int[4];
-    private int[] maxes = new int[4];
+    private int[][] values = new int[4][]; // per block: distinct values, ascending
+    private int[][] counts = new int[4][]; // per block: how often each value is held
+    private int[] used = new int[4];       // per block: distinct values in it
+    private int[] weight = new int[4];     // per block: values in it, counting repeats
+    private int[] maxes = new int[4];      // per block: its largest value
     private int blockCount;
     private int size;
 
     private int cursorBlock;  // block of the last rank found
-    private int cursorPrefix; // number of values in blocks before cursorBlock
+    private int cursorPrefix; // number of values (with repeats) in blocks before cursorBlock
 
     public int size() {
         return size;
@@ -33,68 +36,69 @@ public final class SlidingMedian {
     }
 
     public void add(int value) {
-        if (blockCount == 0) {
-            insertBlock(0, new int[MIN_CAPACITY], 0);
-        }
+        if (blockCount == 0) insertBlock(0, new int[MIN_CAPACITY], new int[MIN_CAPACITY], 0, 0);
         int b = blockFor(value);
-        if (b == blockCount) b--; // larger than everything: append to the last block
-        int[] block = blocks[b];
-        int n = sizes[b];
-        int at = upperBound(block, n, value);
-        if (n == block.length) {
-            block = Arrays.copyOf(block, Math.min(MAX_BLOCK, n + (n >> 1) + 1));
-            blocks[b] = block;
+        if (b == blockCount) b--; // larger than everything: the last block
+        int[] vs = values[b];
+        int n = used[b];
+        int at = lowerBound(vs, n, value);
+        if (at < n && vs[at] == value) {
+            counts[b][at]++;
+        } else {
+            int[] cs = counts[b];
+            if (n == vs.length) {
+                int capacity = Math.min(MAX_BLOCK, n + (n >> 1) + 1);
+                vs = values[b] = Arrays.copyOf(vs, capacity);
+                cs = counts[b] = Arrays.copyOf(cs, capacity);
+            }
+            System.arraycopy(vs, at, vs, at + 1, n - at);
+            System.arraycopy(cs, at, cs, at + 1, n - at);
+            vs[at] = value;
+            cs[at] = 1;
+            used[b] = ++n;
+            maxes[b] = vs[n - 1];
         }
-        System.arraycopy(block, at, block, at + 1, n - at);
-        block[at] = value;
-        sizes[b] = n + 1;
-        maxes[b] = block[n];
+        weight[b]++;
         size++;
         if (b < cursorBlock) cursorPrefix++;
-        if (n + 1 == MAX_BLOCK) split(b);
+        if (n == MAX_BLOCK) split(b);
     }
 
     /** Removes one occurrence of {@code value}; returns false if there was none. */
     public boolean remove(int value) {
         int b = blockFor(value);
         if (b == blockCount) return false;
-        int[] block = blocks[b];
-        int n = sizes[b];
-        int at = Arrays.binarySearch(block, 0, n, value);
+        int[] vs = values[b];
+        int n = used[b];
+        int at = Arrays.binarySearch(vs, 0, n, value);
         if (at < 0) return false;
-        System.arraycopy(block, at + 1, block, at, n - at - 1);
-        n--;
-        sizes[b] = n;
+        weight[b]--;
         size--;
         if (b < cursorBlock) cursorPrefix--;
+        int[] cs = counts[b];
+        if (--cs[at] > 0) return true;
+        System.arraycopy(vs, at + 1, vs, at, n - at - 1);
+        System.arraycopy(cs, at + 1, cs, at, n - at - 1);
+        used[b] = --n;
         if (n == 0) {
             removeBlock(b);
-        } else {
-            maxes[b] = block[n - 1];
-            if (n <= block.length / 4 && block.length > MIN_CAPACITY) {
-                blocks[b] = Arrays.copyOf(block, Math.max(MIN_CAPACITY, block.length / 2));
-            }
-            mergeIfSmall(b);
+            return true;
         }
+        maxes[b] = vs[n - 1];
+        if (n <= vs.length / 4 && vs.length > MIN_CAPACITY) {
+            int capacity = Math.max(MIN_CAPACITY, vs.length / 2);
+            values[b] = Arrays.copyOf(vs, capacity);
+            counts[b] = Arrays.copyOf(cs, capacity);
+        }
+        mergeIfSmall(b);
         return true;
     }
 
-    /** The value of rank {@code r} (0-based) in sorted order. */
+    /** The value of rank {@code r} (0-based) in sorted order, counting repeats. */
     public int kth(int r) {
         if (r < 0 || r >= size) throw new IndexOutOfBoundsException("rank " + r + " of " + size);
-        if (cursorBlock >= blockCount) {
-            cursorBlock = 0;
-            cursorPrefix = 0;
-        }
-        while (r < cursorPrefix) {
-            cursorBlock--;
-            cursorPrefix -= sizes[cursorBlock];
-        }
-        while (r >= cursorPrefix + sizes[cursorBlock]) {
-            cursorPrefix += sizes[cursorBlock];
-            cursorBlock++;
-        }
-        return blocks[cursorBlock][r - cursorPrefix];
+        int b = seek(r);
+        return values[b][indexInBlock(b, r - cursorPrefix)];
     }
 
     /** Twice the median (so that the mean of two middle values stays an exact integer). Empty: error. */
@@ -102,7 +106,55 @@ public final class SlidingMedian {
         if (size == 0) throw new IllegalStateException("median of nothing");
         int half = size >> 1;
         if ((size & 1) == 1) return 2L * kth(half);
-        return (long) kth(half - 1) + kth(half);
+        // the two middle values: the lower one's entry, and the same entry or the next one
+        int b = seek(half - 1);
+        int i = indexInBlock(b, half - 1 - cursorPrefix);
+        int lower = values[b][i];
+        if (offsetInEntry + 1 < counts[b][i]) return 2L * lower;
+        int upper = i + 1 < used[b] ? values[b][i + 1] : values[b + 1][0];
+        return (long) lower + upper;
+    }
+
+    /** Moves the cursor to the block holding rank r and returns it; cursorPrefix is then that block's offset. */
+    private int seek(int r) {
+        if (cursorBlock >= blockCount) {
+            cursorBlock = 0;
+            cursorPrefix = 0;
+        }
+        while (r < cursorPrefix) {
+            cursorBlock--;
+            cursorPrefix -= weight[cursorBlock];
+        }
+        while (r >= cursorPrefix + weight[cursorBlock]) {
+            cursorPrefix += weight[cursorBlock];
+            cursorBlock++;
+        }
+        return cursorBlock;
+    }
+
+    private int offsetInEntry; // set by indexInBlock: which repeat of its entry the rank is (0-based)
+
+    /** The entry of block b holding the value of rank {@code rest} within the block; scans from the nearer end. */
+    private int indexInBlock(int b, int rest) {
+        int[] cs = counts[b];
+        if (rest < weight[b] >> 1) {
+            int i = 0;
+            while (rest >= cs[i]) rest -= cs[i++];
+            offsetInEntry = rest;
+            return i;
+        }
+        int fromEnd = weight[b] - 1 - rest; // rank counted from the block's largest value
+        int i = used[b] - 1;
+        while (fromEnd >= cs[i]) fromEnd -= cs[i--];
+        offsetInEntry = cs[i] - 1 - fromEnd;
+        return i;
+    }
+
+    /** Distinct values held (for memory accounting). */
+    public int distinct() {
+        int sum = 0;
+        for (int b = 0; b < blockCount; b++) sum += used[b];
+        return sum;
     }
 
     /** Index of the first block whose maximum is >= value, or blockCount if none. */
@@ -116,74 +168,95 @@ public final class SlidingMedian {
         return lo;
     }
 
-    private static int upperBound(int[] a, int n, int value) {
+    private static int lowerBound(int[] a, int n, int value) {
         int lo = 0, hi = n;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (a[mid] <= value) lo = mid + 1;
+            if (a[mid] < value) lo = mid + 1;
             else hi = mid;
         }
         return lo;
     }
 
     private void split(int b) {
-        int n = sizes[b];
+        int n = used[b];
         int half = n >> 1;
-        int[] block = blocks[b];
-        int[] upper = Arrays.copyOfRange(block, half, half + Math.max(MIN_CAPACITY, (n - half) + ((n - half) >> 2)));
-        blocks[b] = Arrays.copyOf(block, half + (half >> 2));
-        sizes[b] = half;
-        maxes[b] = block[half - 1];
-        insertBlock(b + 1, upper, n - half);
+        int upperN = n - half;
+        int capacity = Math.max(MIN_CAPACITY, upperN + (upperN >> 1));
+        int[] upperValues = Arrays.copyOfRange(values[b], half, half + capacity);
+        int[] upperCounts = Arrays.copyOfRange(counts[b], half, half + capacity);
+        int upperWeight = 0;
+        for (int i = 0; i < upperN; i++) upperWeight += upperCounts[i];
+        values[b] = Arrays.copyOf(values[b], half + (half >> 1));
+        counts[b] = Arrays.copyOf(counts[b], half + (half >> 1));
+        used[b] = half;
+        weight[b] -= upperWeight;
+        maxes[b] = values[b][half - 1];
+        insertBlock(b + 1, upperValues, upperCounts, upperN, upperWeight);
     }
 
     private void mergeIfSmall(int b) {
-        if (sizes[b] > MAX_BLOCK / 8) return;
+        if (used[b] > MAX_BLOCK / 8) return;
         int other = b + 1 < blockCount ? b + 1 : b - 1;
         if (other < 0) return;
         int left = Math.min(b, other), right = left + 1;
-        int total = sizes[left] + sizes[right];
+        int total = used[left] + used[right];
         if (total > MAX_BLOCK / 2) return;
-        int[] merged = Arrays.copyOf(blocks[left], Math.max(MIN_CAPACITY, total + (total >> 2)));
-        System.arraycopy(blocks[right], 0, merged, sizes[left], sizes[right]);
+        int capacity = Math.max(MIN_CAPACITY, total + (total >> 1));
+        int[] vs = Arrays.copyOf(values[left], capacity);
+        int[] cs = Arrays.copyOf(counts[left], capacity);
+        System.arraycopy(values[right], 0, vs, used[left], used[right]);
+        System.arraycopy(counts[right], 0, cs, used[left], used[right]);
         if (cursorBlock == right) {
             cursorBlock = left;
-            cursorPrefix -= sizes[left];
+            cursorPrefix -= weight[left];
         }
-        blocks[left] = merged;
-        sizes[left] = total;
-        maxes[left] = merged[total - 1];
-        sizes[right] = 0;
+        values[left] = vs;
+        counts[left] = cs;
+        used[left] = total;
+        weight[left] += weight[right];
+        maxes[left] = vs[total - 1];
+        used[right] = 0;
+        weight[right] = 0;
         removeBlock(right);
     }
 
-    private void insertBlock(int at, int[] block, int n) {
-        if (blockCount == blocks.length) {
+    private void insertBlock(int at, int[] vs, int[] cs, int n, int w) {
+        if (blockCount == values.length) {
             int cap = blockCount * 2;
-            blocks = Arrays.copyOf(blocks, cap);
-            sizes = Arrays.copyOf(sizes, cap);
+            values = Arrays.copyOf(values, cap);
+            counts = Arrays.copyOf(counts, cap);
+            used = Arrays.copyOf(used, cap);
+            weight = Arrays.copyOf(weight, cap);
             maxes = Arrays.copyOf(maxes, cap);
         }
         int tail = blockCount - at;
-        System.arraycopy(blocks, at, blocks, at + 1, tail);
-        System.arraycopy(sizes, at, sizes, at + 1, tail);
+        System.arraycopy(values, at, values, at + 1, tail);
+        System.arraycopy(counts, at, counts, at + 1, tail);
+        System.arraycopy(used, at, used, at + 1, tail);
+        System.arraycopy(weight, at, weight, at + 1, tail);
         System.arraycopy(maxes, at, maxes, at + 1, tail);
-        blocks[at] = block;
-        sizes[at] = n;
-        maxes[at] = n > 0 ? block[n - 1] : Integer.MIN_VALUE;
+        values[at] = vs;
+        counts[at] = cs;
+        used[at] = n;
+        weight[at] = w;
+        maxes[at] = n > 0 ? vs[n - 1] : Integer.MIN_VALUE;
         blockCount++;
-        // the new block's values were before the cursor's block (a split of an earlier block) or are new
+        // a split's upper half was before the cursor's block if the split block was; prefix is unchanged
         if (at <= cursorBlock && blockCount > 1) cursorBlock++;
     }
 
     /** Removes block {@code at}, which must be empty. */
     private void removeBlock(int at) {
         int tail = blockCount - at - 1;
-        System.arraycopy(blocks, at + 1, blocks, at, tail);
-        System.arraycopy(sizes, at + 1, sizes, at, tail);
+        System.arraycopy(values, at + 1, values, at, tail);
+        System.arraycopy(counts, at + 1, counts, at, tail);
+        System.arraycopy(used, at + 1, used, at, tail);
+        System.arraycopy(weight, at + 1, weight, at, tail);
         System.arraycopy(maxes, at + 1, maxes, at, tail);
         blockCount--;
-        blocks[blockCount] = null;
+        values[blockCount] = null;
+        counts[blockCount] = null;
         if (at < cursorBlock) cursorBlock--;
         if (cursorBlock >= blockCount) {
             cursorBlock = 0;

@@ -52,6 +52,14 @@ class MeasurementReaderTest {
     }
 
     @Test
+    void acceptsLeadingZerosInLongFields() throws IOException {
+        assertThat(read("000000000000000000000042,0000000000000000001377986401,1,1,00000000000000000000007,0,0\n"))
+                .containsExactly(new Measurement(42, 1377986401L, 1000, Property.LOAD, 7, 0, 0));
+        assertThat(read("1,0000000000000000004294967296,1,1,1,1,1\n")).isEmpty();
+        assertThat(rejections.count(RejectReason.BAD_NUMBER)).isEqualTo(1);
+    }
+
+    @Test
     void acceptsNegativeWorkButNotNegativeLoad() throws IOException {
         List<Measurement> m = read("1,1,-2.5,0,1,1,1\n2,1,-2.5,1,1,1,1\n");
         assertThat(m).singleElement().satisfies(x -> {
