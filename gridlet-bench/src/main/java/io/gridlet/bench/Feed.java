@@ -16,13 +16,10 @@ final class Feed {
 
     static void loadForecast(LoadForecast q1, DebsShapedData.Columns c, long shift, ResultSink sink) {
         long dataTime = c.ts[0] + shift - 1;
-        long epoch = q1.epoch();
         for (int i = 0; i < c.size; i++) {
             long ts = c.ts[i] + shift;
             if (ts > dataTime) {
-                for (long b = epoch + (Math.floorDiv(dataTime - epoch, 30) + 1) * 30; b <= ts; b += 30) {
-                    q1.crossBoundary(b, sink);
-                }
+                q1.crossBoundaries(dataTime, ts, sink);
                 dataTime = ts;
             }
             if (c.load[i]) q1.add(c.house[i], c.household[i], c.plug[i], c.milli[i]);

@@ -42,11 +42,7 @@ public final class QueryEngine {
             dataTime = ts;
         } else if (ts > dataTime) {
             q2.evaluate(dataTime, sink);
-            long epoch = q1.epoch();
-            long step = LoadForecast.BOUNDARY_SECONDS;
-            for (long b = epoch + (Math.floorDiv(dataTime - epoch, step) + 1) * step; b <= ts; b += step) {
-                q1.crossBoundary(b, sink);
-            }
+            q1.crossBoundaries(dataTime, ts, sink);
             dataTime = ts;
         } else if (ts < dataTime) {
             throw new IllegalArgumentException("reading " + m.id() + " at " + ts + " is older than the data time "

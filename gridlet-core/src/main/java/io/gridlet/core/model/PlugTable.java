@@ -1,5 +1,8 @@
 package io.gridlet.core.model;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,6 +52,24 @@ public final class PlugTable {
 
     public int size() {
         return size;
+    }
+
+    /** Writes the plugs' ids in index order. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(size);
+        for (PlugId id : plugs) {
+            out.writeLong(id.house());
+            out.writeLong(id.household());
+            out.writeLong(id.plug());
+        }
+    }
+
+    /** Reads what {@link #writeTo} wrote: the ids in index order (adding them in order restores the indexes). */
+    public static List<PlugId> readIds(DataInput in) throws IOException {
+        int n = in.readInt();
+        List<PlugId> ids = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) ids.add(new PlugId(in.readLong(), in.readLong(), in.readLong()));
+        return ids;
     }
 
     private void rehash() {

@@ -64,6 +64,14 @@ public final class LoadForecast {
         for (Slices s : slices) s.add(p, milliwatts);
     }
 
+    /** Handles, in order, every 30-second boundary in {@code (from, to]}: data time moved from one to the other. */
+    public void crossBoundaries(long from, long to, ResultSink sink) {
+        for (long b = epoch + (Math.floorDiv(from - epoch, BOUNDARY_SECONDS) + 1) * BOUNDARY_SECONDS; b <= to;
+             b += BOUNDARY_SECONDS) {
+            crossBoundary(b, sink);
+        }
+    }
+
     /** Handles the 30-second boundary {@code b} (= epoch + 30·m): predict, and close slices that end at b. */
     public void crossBoundary(long b, ResultSink sink) {
         if (ranksStale) rerank();
@@ -193,13 +201,7 @@ public final class LoadForecast {
         out.writeLong(epoch);
         out.writeInt(slices.length);
         for (Slices s : slices) out.writeInt(s.seconds);
-        out.writeInt(plugs.size());
-        for (int p = 0; p < plugs.size(); p++) {
-            PlugId id = plugs.plug(p);
-            out.writeLong(id.house());
-            out.writeLong(id.household());
-            out.writeLong(id.plug());
-        }
+        plugs.writeTo(out);
         for (Slices s : slices) {
             out.writeInt(s.activeCount);
             for (int a = 0; a < s.activeCount; a++) {
@@ -220,11 +222,8 @@ public final class LoadForecast {
         int[] sizes = new int[in.readInt()];
         for (int i = 0; i < sizes.length; i++) sizes[i] = in.readInt();
         LoadForecast q1 = new LoadForecast(epoch, sizes);
-        int plugCount = in.readInt();
-        for (int i = 0; i < plugCount; i++) {
-            int p = q1.plugs.indexOf(in.readLong(), in.readLong(), in.readLong());
-            q1.registerPlug(p);
-        }
+        for (PlugId id : PlugTable.readIds(in)) q1.registerPlug(q1.plugs.indexOf(id));
+        int plugCount = q1.plugs.size();
         for (Slices s : q1.slices) {
             s.activeCount = in.readInt();
             for (int a = 0; a < s.activeCount; a++) {

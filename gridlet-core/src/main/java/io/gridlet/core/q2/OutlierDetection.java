@@ -190,13 +190,7 @@ public final class OutlierDetection {
         out.writeInt(SNAPSHOT_VERSION);
         out.writeInt(windowSeconds.length);
         for (int w : windowSeconds) out.writeInt(w);
-        out.writeInt(plugs.size());
-        for (int p = 0; p < plugs.size(); p++) {
-            PlugId id = plugs.plug(p);
-            out.writeLong(id.house());
-            out.writeLong(id.household());
-            out.writeLong(id.plug());
-        }
+        plugs.writeTo(out);
         out.writeLong(log.size());
         for (ReadingLog.Cursor c = log.detachedCursor(); c.hasNext(); c.advance()) {
             out.writeLong(c.ts());
@@ -220,11 +214,7 @@ public final class OutlierDetection {
         int[] sizes = new int[in.readInt()];
         for (int i = 0; i < sizes.length; i++) sizes[i] = in.readInt();
         OutlierDetection q2 = new OutlierDetection(sizes);
-        int plugCount = in.readInt();
-        for (int p = 0; p < plugCount; p++) {
-            int index = q2.plugs.indexOf(in.readLong(), in.readLong(), in.readLong());
-            q2.registerPlug(index);
-        }
+        for (PlugId id : PlugTable.readIds(in)) q2.registerPlug(q2.plugs.indexOf(id));
         long n = in.readLong();
         for (long i = 0; i < n; i++) q2.log.append(in.readLong(), in.readInt(), in.readInt());
         for (Window w : q2.windows) {
