@@ -24,7 +24,13 @@ public final class ValueHistogram {
     }
 
     public void add(int value) {
+        add(value, 1);
+    }
+
+    /** Adds {@code count} occurrences of {@code value}. */
+    public void add(int value, int count) {
         if (value < 0) throw new IllegalArgumentException("negative value " + value);
+        if (count < 0) throw new IllegalArgumentException("negative count " + count);
         int t = value >>> 20, m = (value >>> 10) & (MID - 1), l = value & (LOW - 1);
         int[] mids = mid[t];
         if (mids == null) {
@@ -33,10 +39,10 @@ public final class ValueHistogram {
         }
         int[] lows = low[t][m];
         if (lows == null) lows = low[t][m] = new int[LOW];
-        top[t]++;
-        mids[m]++;
-        lows[l]++;
-        size++;
+        top[t] += count;
+        mids[m] += count;
+        lows[l] += count;
+        size += count;
     }
 
     /** Removes one occurrence of {@code value}; returns false if there was none. */
@@ -73,6 +79,40 @@ public final class ValueHistogram {
             l++;
         }
         return (t << 20) | (m << 10) | l;
+    }
+
+    /** Writes the non-zero counts as (value, count) pairs. */
+    public void writeTo(java.io.DataOutput out) throws java.io.IOException {
+        int distinct = 0;
+        for (int t = 0; t < TOP; t++) {
+            if (top[t] == 0) continue;
+            for (int m = 0; m < MID; m++) {
+                if (mid[t][m] == 0) continue;
+                for (int c : low[t][m]) if (c != 0) distinct++;
+            }
+        }
+        out.writeInt(distinct);
+        for (int t = 0; t < TOP; t++) {
+            if (top[t] == 0) continue;
+            for (int m = 0; m < MID; m++) {
+                if (mid[t][m] == 0) continue;
+                int[] lows = low[t][m];
+                for (int l = 0; l < LOW; l++) {
+                    if (lows[l] == 0) continue;
+                    out.writeInt((t << 20) | (m << 10) | l);
+                    out.writeInt(lows[l]);
+                }
+            }
+        }
+    }
+
+    /** Adds the counts written by {@link #writeTo}. */
+    public void readFrom(java.io.DataInput in) throws java.io.IOException {
+        int distinct = in.readInt();
+        for (int i = 0; i < distinct; i++) {
+            int value = in.readInt();
+            add(value, in.readInt());
+        }
     }
 
     /** Twice the median (the mean of two middle values stays an exact integer). Empty: error. */

@@ -1,0 +1,127 @@
+package io.gridlet.core.q2;
+
+import io.gridlet.core.model.PlugId;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What one evaluation of one window changed, as {@link PlugMedians} reports it and {@link GlobalShares} applies
+ * it: the load values that entered and left the window since the previous evaluation (for the global median),
+ * and the plugs whose median changed (for the shares). Plain data, reused between evaluations; the stream job
+ * ships it from the parallel per-plug stage to the global stage.
+ */
+public final class WindowChange {
+    /** A plug's doubled median when it has no readings in the window. */
+    public static final long ABSENT = -1;
+
+    private final int windowSeconds;
+    private long time;
+    private int[] entered = new int[64];
+    private int enteredCount;
+    private int[] left = new int[64];
+    private int leftCount;
+    private final List<PlugId> plugs = new ArrayList<>();
+    private long[] medians = new long[16];
+
+    public WindowChange(int windowSeconds) {
+        this.windowSeconds = windowSeconds;
+    }
+
+    public int windowSeconds() {
+        return windowSeconds;
+    }
+
+    /** The data time evaluated. */
+    public long time() {
+        return time;
+    }
+
+    void start(long t) {
+        time = t;
+        leftCount = 0;
+        plugs.clear();
+    }
+
+    void clearEntered() {
+        enteredCount = 0;
+    }
+
+    void addEntered(int value) {
+        if (enteredCount == entered.length) entered = Arrays.copyOf(entered, enteredCount * 2);
+        entered[enteredCount++] = value;
+    }
+
+    void addLeft(int value) {
+        if (leftCount == left.length) left = Arrays.copyOf(left, leftCount * 2);
+        left[leftCount++] = value;
+    }
+
+    void addMedian(PlugId plug, long doubledMedian) {
+        if (plugs.size() == medians.length) medians = Arrays.copyOf(medians, medians.length * 2);
+        medians[plugs.size()] = doubledMedian;
+        plugs.add(plug);
+    }
+
+    public int enteredCount() {
+        return enteredCount;
+    }
+
+    public int entered(int i) {
+        return entered[i];
+    }
+
+    public int leftCount() {
+        return leftCount;
+    }
+
+    public int left(int i) {
+        return left[i];
+    }
+
+    public int changedPlugs() {
+        return plugs.size();
+    }
+
+    public PlugId plug(int i) {
+        return plugs.get(i);
+    }
+
+    /** Twice the plug's new median, or {@link #ABSENT}. */
+    public long doubledMedian(int i) {
+        return medians[i];
+    }
+
+    public boolean isEmpty() {
+        return enteredCount == 0 && leftCount == 0 && plugs.isEmpty();
+    }
+
+    /** A copy that does not change when this one is reused (for shipping it elsewhere). */
+    public WindowChange copy() {
+        WindowChange c = new WindowChange(windowSeconds);
+        c.time = time;
+        c.entered = Arrays.copyOf(entered, Math.max(1, enteredCount));
+        c.enteredCount = enteredCount;
+        c.left = Arrays.copyOf(left, Math.max(1, leftCount));
+        c.leftCount = leftCount;
+        c.plugs.addAll(plugs);
+        c.medians = Arrays.copyOf(medians, Math.max(1, plugs.size()));
+        return c;
+    }
+
+    /** Rebuilds a change from its parts (the inverse of the accessors, for deserialization). */
+    public static WindowChange of(int windowSeconds, long time, int[] entered, int[] left, List<PlugId> plugs,
+                                  long[] doubledMedians) {
+        if (plugs.size() != doubledMedians.length) throw new IllegalArgumentException("one median per plug");
+        WindowChange c = new WindowChange(windowSeconds);
+        c.time = time;
+        c.entered = entered.length == 0 ? new int[1] : entered.clone();
+        c.enteredCount = entered.length;
+        c.left = left.length == 0 ? new int[1] : left.clone();
+        c.leftCount = left.length;
+        c.plugs.addAll(plugs);
+        c.medians = doubledMedians.length == 0 ? new long[1] : doubledMedians.clone();
+        return c;
+    }
+}
