@@ -26,7 +26,7 @@ public final class MeasurementReader implements Closeable {
     private static final long MAX_MILLI_WHOLE = Long.MAX_VALUE / 1000 - 1;
 
     private final InputStream in;
-    private final Rejections rejections;
+    private final RejectionSink rejections;
     private byte[] buf = new byte[1 << 16];
     private int pos;
     private int limit;
@@ -42,7 +42,7 @@ public final class MeasurementReader implements Closeable {
     private String error;
     private boolean rounded;
 
-    public MeasurementReader(InputStream in, Rejections rejections) {
+    public MeasurementReader(InputStream in, RejectionSink rejections) {
         this.in = in;
         this.rejections = rejections;
     }

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  */
 public final class OrderGate {
     private final long maxLateness;
-    private final Rejections rejections;
+    private final RejectionSink rejections;
     private final PriorityQueue<Held> held = new PriorityQueue<>();
     private long maxSeen = Long.MIN_VALUE;
     private long arrivals;
@@ -28,7 +28,7 @@ public final class OrderGate {
         }
     }
 
-    public OrderGate(long maxLatenessSeconds, Rejections rejections) {
+    public OrderGate(long maxLatenessSeconds, RejectionSink rejections) {
         if (maxLatenessSeconds < 0) throw new IllegalArgumentException("max lateness must be >= 0");
         this.maxLateness = maxLatenessSeconds;
         this.rejections = rejections;

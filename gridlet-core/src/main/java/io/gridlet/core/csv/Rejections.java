@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * Counts rejected lines by reason and keeps the first few as examples with their line numbers.
  * Thread-safe: the reader adds, a progress display may read at the same time.
  */
-public final class Rejections {
+public final class Rejections implements RejectionSink {
     /** How many examples are kept by default. */
     public static final int DEFAULT_EXAMPLES = 10;
 
@@ -29,6 +29,7 @@ public final class Rejections {
         this.maxExamples = maxExamples;
     }
 
+    @Override
     public synchronized void reject(long lineNumber, RejectReason reason, String message, CharSequence text) {
         counts[reason.ordinal()]++;
         if (examples.size() < maxExamples) {

@@ -66,10 +66,12 @@ public final class LoadForecast {
 
     /** Handles, in order, every 30-second boundary in {@code (from, to]}: data time moved from one to the other. */
     public void crossBoundaries(long from, long to, ResultSink sink) {
-        for (long b = epoch + (Math.floorDiv(from - epoch, BOUNDARY_SECONDS) + 1) * BOUNDARY_SECONDS; b <= to;
-             b += BOUNDARY_SECONDS) {
-            crossBoundary(b, sink);
-        }
+        for (long b = firstBoundaryAfter(from); b <= to; b += BOUNDARY_SECONDS) crossBoundary(b, sink);
+    }
+
+    /** The first 30-second boundary strictly after data time {@code t}. */
+    public long firstBoundaryAfter(long t) {
+        return epoch + (Math.floorDiv(t - epoch, BOUNDARY_SECONDS) + 1) * BOUNDARY_SECONDS;
     }
 
     /** Handles the 30-second boundary {@code b} (= epoch + 30·m): predict, and close slices that end at b. */

@@ -1,0 +1,73 @@
+package io.gridlet.flink.operators;
+
+import io.gridlet.core.q2.GlobalShares;
+import io.gridlet.core.result.HouseForecast;
+import io.gridlet.core.result.OutlierShare;
+import io.gridlet.core.result.PlugForecast;
+import io.gridlet.core.result.ResultSink;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The global half of Q2 (parallelism 1): the core's {@link GlobalShares}, fed the window changes of every
+ * per-plug instance. It holds counts of values, never readings. A timestamp is evaluated once the watermark
+ * (the minimum over all inputs) has passed it: by then every instance has sent its changes for it.
+ */
+public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRecord>
+        implements OneInputStreamOperator<WindowChangeRecord, ResultRecord> {
+    private final int[] windowSeconds;
+    private transient GlobalShares shares;
+    private transient TreeMap<Long, List<WindowChangeRecord>> pending;
+    private transient ResultSink sink;
+
+    public GlobalSharesOperator(int[] windowSeconds) {
+        this.windowSeconds = windowSeconds.clone();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        shares = new GlobalShares(windowSeconds);
+        pending = new TreeMap<>();
+        StreamRecord<ResultRecord> reuse = new StreamRecord<>(null);
+        sink = new ResultSink() {
+            @Override
+            public void plugForecast(PlugForecast forecast) {
+                throw new IllegalStateException("Q2 emits no forecasts");
+            }
+
+            @Override
+            public void houseForecast(HouseForecast forecast) {
+                throw new IllegalStateException("Q2 emits no forecasts");
+            }
+
+            @Override
+            public void outlierShare(OutlierShare share) {
+                output.collect(reuse.replace(ResultRecord.of(share)));
+            }
+        };
+    }
+
+    @Override
+    public void processElement(StreamRecord<WindowChangeRecord> element) {
+        WindowChangeRecord c = element.getValue();
+        pending.computeIfAbsent(c.time(), t -> new ArrayList<>()).add(c);
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        while (!pending.isEmpty() && pending.firstKey() <= mark.getTimestamp()) {
+            Map.Entry<Long, List<WindowChangeRecord>> due = pending.pollFirstEntry();
+            for (WindowChangeRecord c : due.getValue()) shares.apply(c.toChange());
+            shares.evaluate(due.getKey(), sink);
+        }
+        super.processWatermark(mark);
+    }
+}

@@ -1,0 +1,86 @@
+package io.gridlet.flink.operators;
+
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q1.LoadForecast;
+import io.gridlet.core.result.HouseForecast;
+import io.gridlet.core.result.OutlierShare;
+import io.gridlet.core.result.PlugForecast;
+import io.gridlet.core.result.ResultSink;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * Q1 for the houses routed to this instance (the stream is keyed by house, so a house's plugs are all here and
+ * its sums are local): the core's {@link LoadForecast}, fed the load readings, its 30-second boundaries crossed
+ * when the watermark says the data time moved ({@link OrderGateOperator}). The end-of-input watermark crosses
+ * nothing: the spec has no final flush.
+ */
+public final class LoadForecastOperator extends AbstractStreamOperator<ResultRecord>
+        implements OneInputStreamOperator<Measurement, ResultRecord> {
+    private final long epoch;
+    private final int[] sliceSeconds;
+    private transient LoadForecast q1;
+    private transient boolean started;
+    private transient long dataTime;
+    private transient long boundary; // the boundary being crossed, the order key of its lines
+    private transient StreamRecord<ResultRecord> reuse;
+
+    public LoadForecastOperator(long epoch, int[] sliceSeconds) {
+        this.epoch = epoch;
+        this.sliceSeconds = sliceSeconds.clone();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        q1 = new LoadForecast(epoch, sliceSeconds);
+        reuse = new StreamRecord<>(null);
+        sink = newSink();
+    }
+
+    @Override
+    public void processElement(StreamRecord<Measurement> element) {
+        Measurement m = element.getValue();
+        if (m.isLoad()) q1.add(m.houseId(), m.householdId(), m.plugId(), m.milliValue());
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        long w = mark.getTimestamp();
+        if (w != Long.MAX_VALUE) {
+            long now = w + 1;
+            if (started) {
+                for (long b = q1.firstBoundaryAfter(dataTime); b <= now; b += LoadForecast.BOUNDARY_SECONDS) {
+                    boundary = b;
+                    q1.crossBoundary(b, sink);
+                }
+            }
+            started = true;
+            dataTime = now;
+        }
+        super.processWatermark(mark);
+    }
+
+    private transient ResultSink sink;
+
+    private ResultSink newSink() {
+        return new ResultSink() {
+        @Override
+        public void plugForecast(PlugForecast f) {
+            output.collect(reuse.replace(ResultRecord.of(boundary, f)));
+        }
+
+        @Override
+        public void houseForecast(HouseForecast f) {
+            output.collect(reuse.replace(ResultRecord.of(boundary, f)));
+        }
+
+        @Override
+        public void outlierShare(OutlierShare s) {
+            throw new IllegalStateException("Q1 emits no outlier shares");
+        }
+        };
+    }
+}

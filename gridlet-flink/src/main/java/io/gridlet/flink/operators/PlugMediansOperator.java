@@ -1,0 +1,56 @@
+package io.gridlet.flink.operators;
+
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q2.PlugMedians;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * The parallel half of Q2 for the households routed here: the core's {@link PlugMedians}. Each watermark means a
+ * new distinct timestamp arrived, so the previous one is complete: it is evaluated and its window changes are
+ * sent on (timestamped with it) before the watermark is forwarded. The end-of-input watermark evaluates the last.
+ */
+public final class PlugMediansOperator extends AbstractStreamOperator<WindowChangeRecord>
+        implements OneInputStreamOperator<Measurement, WindowChangeRecord> {
+    private final int[] windowSeconds;
+    private transient PlugMedians medians;
+    private transient boolean started;
+    private transient long dataTime;
+
+    public PlugMediansOperator(int[] windowSeconds) {
+        this.windowSeconds = windowSeconds.clone();
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        medians = new PlugMedians(windowSeconds);
+    }
+
+    @Override
+    public void processElement(StreamRecord<Measurement> element) {
+        Measurement m = element.getValue();
+        if (m.isLoad()) {
+            medians.add(m.timestamp(), m.houseId(), m.householdId(), m.plugId(), (int) m.milliValue());
+        }
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        if (started) {
+            long t = dataTime;
+            medians.evaluate(t, change -> {
+                if (!change.isEmpty()) output.collect(new StreamRecord<>(WindowChangeRecord.of(change), t));
+            });
+        }
+        if (mark.getTimestamp() != Long.MAX_VALUE) {
+            started = true;
+            dataTime = mark.getTimestamp() + 1;
+        } else {
+            started = false;
+        }
+        super.processWatermark(mark);
+    }
+}

@@ -1,0 +1,40 @@
+package io.gridlet.flink.operators;
+
+import io.gridlet.core.model.PlugId;
+import io.gridlet.core.q2.WindowChange;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link WindowChange} as a flat record of primitive arrays, cheap for Flink to serialize between the
+ * parallel per-plug stage of Q2 and its global stage. {@code plugs} holds (house, household, plug) triples.
+ */
+public record WindowChangeRecord(int windowSeconds, long time, int[] entered, int[] left, long[] plugs,
+                                 long[] doubledMedians) {
+
+    public static WindowChangeRecord of(WindowChange c) {
+        int[] entered = new int[c.enteredCount()];
+        for (int i = 0; i < entered.length; i++) entered[i] = c.entered(i);
+        int[] left = new int[c.leftCount()];
+        for (int i = 0; i < left.length; i++) left[i] = c.left(i);
+        long[] plugs = new long[3 * c.changedPlugs()];
+        long[] medians = new long[c.changedPlugs()];
+        for (int i = 0; i < medians.length; i++) {
+            PlugId id = c.plug(i);
+            plugs[3 * i] = id.house();
+            plugs[3 * i + 1] = id.household();
+            plugs[3 * i + 2] = id.plug();
+            medians[i] = c.doubledMedian(i);
+        }
+        return new WindowChangeRecord(c.windowSeconds(), c.time(), entered, left, plugs, medians);
+    }
+
+    public WindowChange toChange() {
+        List<PlugId> ids = new ArrayList<>(doubledMedians.length);
+        for (int i = 0; i < doubledMedians.length; i++) {
+            ids.add(new PlugId(plugs[3 * i], plugs[3 * i + 1], plugs[3 * i + 2]));
+        }
+        return WindowChange.of(windowSeconds, time, entered, left, ids, doubledMedians);
+    }
+}
