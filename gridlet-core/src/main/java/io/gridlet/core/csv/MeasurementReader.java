@@ -296,6 +296,11 @@ public final class MeasurementReader implements Closeable {
         return 0;
     }
 
+    /** Whether the value of the reading last returned had more than three decimals and was rounded. */
+    public boolean lastValueRounded() {
+        return rounded;
+    }
+
     /** Physical lines read so far (1-based number of the last line). */
     public long lineNumber() {
         return lineNumber;

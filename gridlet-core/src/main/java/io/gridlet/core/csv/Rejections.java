@@ -29,12 +29,24 @@ public final class Rejections implements RejectionSink {
         this.maxExamples = maxExamples;
     }
 
+    /** Rejections counted elsewhere (another process): the counts by reason and the examples kept there. */
+    public static Rejections of(Map<RejectReason, Long> counts, List<Rejection> examples) {
+        Rejections r = new Rejections(Math.max(DEFAULT_EXAMPLES, examples.size()));
+        counts.forEach((reason, count) -> r.counts[reason.ordinal()] += count);
+        r.examples.addAll(examples);
+        return r;
+    }
+
+    /** Keeps {@code text} short enough for a report. */
+    public static String shorten(CharSequence text) {
+        return text.length() > 120 ? text.subSequence(0, 120) + "..." : text.toString();
+    }
+
     @Override
     public synchronized void reject(long lineNumber, RejectReason reason, String message, CharSequence text) {
         counts[reason.ordinal()]++;
         if (examples.size() < maxExamples) {
-            String shown = text.length() > 120 ? text.subSequence(0, 120) + "..." : text.toString();
-            examples.add(new Rejection(lineNumber, reason, message, shown));
+            examples.add(new Rejection(lineNumber, reason, message, shorten(text)));
         }
     }
 

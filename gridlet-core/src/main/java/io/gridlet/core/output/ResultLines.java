@@ -14,6 +14,15 @@ public final class ResultLines {
     private ResultLines() {
     }
 
+    /** Every output file of a configuration with its header line, in a stable order (plug, house, outlier files). */
+    public static java.util.Map<String, String> headers(io.gridlet.core.engine.QueryConfig config) {
+        java.util.Map<String, String> files = new java.util.LinkedHashMap<>();
+        for (int s : config.sliceSeconds()) files.put(plugFile(s), PLUG_HEADER);
+        for (int s : config.sliceSeconds()) files.put(houseFile(s), HOUSE_HEADER);
+        for (int w : config.windowSeconds()) files.put(outlierFile(w), OUTLIER_HEADER);
+        return files;
+    }
+
     public static String plugFile(int sliceSeconds) {
         return "q1-plug-" + sliceSeconds + ".csv";
     }

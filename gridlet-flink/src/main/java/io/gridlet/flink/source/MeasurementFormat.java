@@ -1,6 +1,7 @@
 package io.gridlet.flink.source;
 
 import io.gridlet.core.csv.MeasurementReader;
+import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.model.Measurement;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -45,7 +46,7 @@ public final class MeasurementFormat implements StreamFormat<Parsed> {
 
         LineReader(FSDataInputStream stream) {
             this.reader = new MeasurementReader(stream, (line, reason, message, text) ->
-                    rejected.add(Parsed.rejected(line, reason, message, text.toString())));
+                    rejected.add(Parsed.rejected(line, reason, message, Rejections.shorten(text))));
         }
 
         @Override
@@ -53,10 +54,10 @@ public final class MeasurementFormat implements StreamFormat<Parsed> {
             if (!rejected.isEmpty()) return rejected.poll();
             Measurement m = reader.next();
             if (!rejected.isEmpty()) { // bad lines before this reading come first, in line order
-                if (m != null) rejected.add(Parsed.reading(reader.lineNumber(), m));
+                if (m != null) rejected.add(Parsed.reading(reader.lineNumber(), m, reader.lastValueRounded()));
                 return rejected.poll();
             }
-            return m == null ? null : Parsed.reading(reader.lineNumber(), m);
+            return m == null ? null : Parsed.reading(reader.lineNumber(), m, reader.lastValueRounded());
         }
 
         @Override

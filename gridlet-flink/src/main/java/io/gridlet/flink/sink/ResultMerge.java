@@ -1,0 +1,93 @@
+package io.gridlet.flink.sink;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.stream.Stream;
+
+/**
+ * Merges the committed part files of {@link ResultParts} into the spec's output files: a k-way merge on the
+ * order key (each part is sorted), so the result is line for line what the single-threaded core writes.
+ * Hidden files (Flink's in-progress and pending parts) are never read.
+ */
+public final class ResultMerge {
+    private ResultMerge() {
+    }
+
+    /** For each output file name (with its header), merges its parts into {@code outDir}; returns lines per file. */
+    public static Map<String, Long> merge(Path partsDir, Path outDir, Map<String, String> headers) throws IOException {
+        Files.createDirectories(outDir);
+        Map<String, Long> written = new LinkedHashMap<>();
+        for (Map.Entry<String, String> file : headers.entrySet()) {
+            written.put(file.getKey(), mergeOne(partsDir.resolve(file.getKey()), outDir.resolve(file.getKey()),
+                    file.getValue()));
+        }
+        return written;
+    }
+
+    private record Head(long[] key, String line, int source) {
+    }
+
+    private static final Comparator<Head> ORDER = (a, b) -> {
+        for (int i = 0; i < 4; i++) {
+            int c = Long.compare(a.key[i], b.key[i]);
+            if (c != 0) return c;
+        }
+        return Integer.compare(a.source, b.source);
+    };
+
+    private static long mergeOne(Path bucket, Path target, String header) throws IOException {
+        List<BufferedReader> readers = new ArrayList<>();
+        try (BufferedWriter out = Files.newBufferedWriter(target, StandardCharsets.US_ASCII)) {
+            out.write(header);
+            out.write('\n');
+            if (Files.isDirectory(bucket)) {
+                try (Stream<Path> parts = Files.list(bucket)) {
+                    for (Path part : parts.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+                        readers.add(Files.newBufferedReader(part, StandardCharsets.US_ASCII));
+                    }
+                }
+            }
+            PriorityQueue<Head> heads = new PriorityQueue<>(ORDER);
+            for (int i = 0; i < readers.size(); i++) advance(readers, i, heads);
+            long lines = 0;
+            while (!heads.isEmpty()) {
+                Head h = heads.poll();
+                out.write(h.line);
+                out.write('\n');
+                lines++;
+                advance(readers, h.source, heads);
+            }
+            return lines;
+        } finally {
+            for (BufferedReader r : readers) r.close();
+        }
+    }
+
+    private static void advance(List<BufferedReader> readers, int i, PriorityQueue<Head> heads) {
+        try {
+            String raw = readers.get(i).readLine();
+            if (raw == null) return;
+            long[] key = new long[4];
+            int from = 0;
+            for (int k = 0; k < 4; k++) {
+                int space = raw.indexOf(' ', from);
+                key[k] = Long.parseLong(raw, from, space, 10);
+                from = space + 1;
+            }
+            heads.add(new Head(key, raw.substring(from), i));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.gridlet.flink;
+
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.engine.Replay;
+import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.output.ResultFiles;
+import io.gridlet.core.output.ResultLines;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A whole run on the embedded MiniCluster writes the same files, byte for byte, as the core. */
+class FlinkRunTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void embeddedRunWritesTheCoreFilesThroughTheFileSink() throws Exception {
+        Path csv = dir.resolve("in.csv");
+        GeneratorConfig shape = new GeneratorConfig(5, 2, 2, 2, 3.0, 300, GeneratorConfig.DEFAULT_START,
+                0.02, 0.3, 40, 0.01, 0.02);
+        try (InputStream in = new io.gridlet.core.generate.GeneratedInput(
+                new io.gridlet.core.generate.MeasurementGenerator(shape))) {
+            Files.copy(in, csv);
+        }
+        Path core = dir.resolve("core");
+        try (InputStream in = Files.newInputStream(csv); ResultFiles files = new ResultFiles(core, QueryConfig.DEFAULT)) {
+            new Replay(QueryConfig.DEFAULT, 0).run(in, files);
+        }
+
+        Path flink = dir.resolve("flink");
+        FlinkRun.Outcome outcome = new FlinkRun(QueryConfig.DEFAULT, 0).run(FlinkRun.embedded(2), csv, flink);
+
+        for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
+            assertThat(Files.readAllLines(flink.resolve(file))).as(file).isEqualTo(Files.readAllLines(core.resolve(file)));
+        }
+        assertThat(outcome.linesWritten().get("q1-plug-60.csv")).isPositive();
+        assertThat(outcome.counts().loads() + outcome.counts().works()
+                + outcome.counts().rejections().total()).isEqualTo(outcome.counts().lines());
+        assertThat(Files.exists(flink.resolve(".parts"))).isFalse();
+    }
+}
