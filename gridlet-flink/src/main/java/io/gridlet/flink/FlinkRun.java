@@ -88,8 +88,10 @@ public final class FlinkRun {
         deleteTree(parts);
         Files.createDirectories(outDir);
         env.enableCheckpointing(CHECKPOINT_INTERVAL_MS);
-        new GridletJob(config, maxLateness).results(env, input.toString())
-                .sinkTo(ResultParts.sink(parts.toString())).name("result-files");
+        GridletJob.Results results = new GridletJob(config, maxLateness).results(env, input.toString());
+        // one sink per query, each chained to its operator: result lines never cross the network
+        results.q1().sinkTo(ResultParts.sink(parts.toString())).name("q1-files");
+        results.q2().sinkTo(ResultParts.sink(parts.toString())).name("q2-files").setParallelism(1);
         job = env.executeAsync("gridlet " + input.getFileName());
         JobExecutionResult result = job.getJobExecutionResult().get();
         Map<String, Long> written = ResultMerge.merge(parts, outDir, ResultLines.headers(config));

@@ -40,8 +40,16 @@ public final class GridletJob {
         this.maxLateness = maxLatenessSeconds;
     }
 
-    /** Adds the pipeline over a CSV file to {@code env}; returns every result, in no particular order. */
-    public DataStream<ResultRecord> results(StreamExecutionEnvironment env, String csvFile) {
+    /** The two result streams: Q1's (parallel, in order per instance) and Q2's (one instance, in order). */
+    public record Results(DataStream<ResultRecord> q1, DataStream<ResultRecord> q2) {
+        /** Both, in no particular order (for collecting). */
+        public DataStream<ResultRecord> all() {
+            return q1.union(q2);
+        }
+    }
+
+    /** Adds the pipeline over a CSV file to {@code env}; returns its results. */
+    public Results results(StreamExecutionEnvironment env, String csvFile) {
         FileSource<Parsed> source = FileSource.forRecordStreamFormat(new MeasurementFormat(), new Path(csvFile))
                 .build();
         DataStream<Measurement> readings = env
@@ -63,7 +71,7 @@ public final class GridletJob {
                         new GlobalSharesOperator(config.windowSeconds()))
                 .setParallelism(1);
 
-        return q1.union(q2);
+        return new Results(q1, q2);
     }
 
     /** Routes a reading by its house. */

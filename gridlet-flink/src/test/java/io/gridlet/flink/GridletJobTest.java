@@ -72,7 +72,7 @@ class GridletJobTest {
         List<ResultRecord> records = new ArrayList<>();
         JobExecutionResult result;
         try (CloseableIterator<ResultRecord> it = new GridletJob(QueryConfig.DEFAULT, 0)
-                .results(env, csv.toString()).collectAsync()) {
+                .results(env, csv.toString()).all().collectAsync()) {
             JobClient job = env.executeAsync("gridlet-test");
             it.forEachRemaining(records::add); // the collect sink waits for us: drain before waiting for the job
             result = job.getJobExecutionResult().get();

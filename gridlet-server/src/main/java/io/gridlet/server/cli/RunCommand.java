@@ -2,7 +2,6 @@ package io.gridlet.server.cli;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
-import io.gridlet.core.csv.Rejection;
 import io.gridlet.core.output.ResultFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,22 +48,47 @@ final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}: any older reading is rejected as late).")
     long maxLateness;
 
+    @Option(names = "--engine", defaultValue = "flink",
+            description = "flink: the Flink job on an embedded MiniCluster (or --cluster); core: the single-threaded "
+                    + "reference engine. Same results (default: ${DEFAULT-VALUE}).")
+    Engine engine;
+
+    @Option(names = {"-p", "--parallelism"},
+            description = "Parallel instances of the Flink job's query operators (default: the number of cores).")
+    Integer parallelism;
+
+    @Option(names = "--cluster", paramLabel = "HOST:PORT",
+            description = "Submit the Flink job to this cluster's JobManager (REST port) instead of running it "
+                    + "embedded. FILE and --out must be on a file system the cluster sees.")
+    String cluster;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
+
+    enum Engine { flink, core }
 
     @ArgGroup(validate = false, heading = "%nGenerated data (when no FILE is given):%n")
     GeneratorOptions generator = new GeneratorOptions();
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         try {
             if (file != null && generate) throw new UserError("give a FILE or --generate, not both");
             if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0, got " + maxLateness);
-            InputSource source = file != null ? InputSource.file(file, System.in) : InputSource.generated(config());
+            if (parallelism != null && parallelism < 1) throw new UserError("--parallelism must be >= 1");
+            if (engine == Engine.core && (parallelism != null || cluster != null)) {
+                throw new UserError("--parallelism and --cluster are for --engine flink");
+            }
             QueryConfig queries = QueryConfig.DEFAULT.withEpoch(epoch);
-            return run(source, queries, stdout, stderr);
+            if (engine == Engine.core) {
+                InputSource source = file != null ? InputSource.file(file, System.in) : InputSource.generated(config());
+                return run(source, queries, stdout, stderr);
+            }
+            return new FlinkEngine(queries, maxLateness, parallelism == null
+                    ? Runtime.getRuntime().availableProcessors() : parallelism, cluster, out, quiet)
+                    .run(file, file == null ? config() : null, stdout, stderr);
         } catch (UserError e) {
             stderr.println("gridlet run: " + e.getMessage());
             return 2;
@@ -92,10 +116,8 @@ final class RunCommand implements Callable<Integer> {
             summary = replay.run(source.stream(), files);
             written = files.linesWritten();
         }
-        try (Writer w = Files.newBufferedWriter(out.resolve("rejections.txt"), StandardCharsets.US_ASCII)) {
-            replay.rejections().writeTo(w);
-        }
-        printSummary(stdout, summary, written);
+        Summaries.writeRejections(summary, out);
+        Summaries.print(stdout, summary, written, out);
         return 0;
     }
 
@@ -120,23 +142,4 @@ final class RunCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private void printSummary(PrintWriter o, Replay.Summary s, Map<String, Long> written) {
-        o.printf("read      %s lines in %s (%s)%n", Numbers.count(s.lines()), Numbers.seconds(s.nanos()),
-                Numbers.rate(s.lines(), s.nanos()));
-        o.printf("readings  %s load, %s work, %s rounded to 0.001%n", Numbers.count(s.loads()),
-                Numbers.count(s.works()), Numbers.count(s.rounded()));
-        o.printf("data time %s .. %s%n", Numbers.dataTime(s.dataTimeStart()), Numbers.dataTime(s.dataTimeEnd()));
-        long rejected = s.rejections().total();
-        StringBuilder reasons = new StringBuilder();
-        s.rejections().counts().forEach((reason, count) -> reasons.append(reasons.length() == 0 ? "" : ", ")
-                .append(reason.label()).append(' ').append(Numbers.count(count)));
-        o.printf("rejected  %s%s%n", Numbers.count(rejected), rejected == 0 ? "" : " (" + reasons + ")");
-        for (Rejection r : s.rejections().examples()) o.println("          " + r);
-        if (rejected > s.rejections().examples().size()) {
-            o.println("          ... the rest are counted in " + out.resolve("rejections.txt"));
-        }
-        o.printf("wrote     %s%n", out.toAbsolutePath().normalize());
-        written.forEach((name, lines) -> o.printf("          %-18s %s lines%n", name, Numbers.count(lines)));
-        o.flush();
-    }
 }

@@ -42,7 +42,8 @@ class GridletCommandTest {
         Path input = Files.writeString(dir.resolve("tiny.csv"), TINY);
         Path results = dir.resolve("out");
 
-        assertThat(gridlet("run", "--quiet", input.toString(), "--out", results.toString())).isZero();
+        assertThat(gridlet("run", "--quiet", "--engine", "core", input.toString(), "--out", results.toString()))
+                .isZero();
 
         assertThat(Files.readAllLines(results.resolve("q1-plug-60.csv"))).containsExactly(
                 "ts,house_id,household_id,plug_id,predicted_load", "1377986520,1,1,1,20.000", "1377986520,1,1,2,20.000");
@@ -98,6 +99,31 @@ class GridletCommandTest {
     }
 
     @Test
+    void bothEnginesWriteTheSameFiles() throws IOException {
+        String[] shape = {"--days", "0.4", "--houses", "2", "--interval", "30", "--seed", "3", "--malformed-rate",
+                "0.01"};
+        assertThat(gridlet(concat(new String[] {"run", "-q", "--engine", "core", "-o", dir.resolve("core").toString()},
+                shape))).isZero();
+        assertThat(gridlet(concat(new String[] {"run", "-q", "--engine", "flink", "-p", "2", "-o",
+                dir.resolve("flink").toString()}, shape))).isZero();
+        try (var files = Files.list(dir.resolve("core"))) {
+            for (Path core : files.toList()) {
+                assertThat(Files.readAllLines(dir.resolve("flink").resolve(core.getFileName())))
+                        .as(core.getFileName().toString()).isEqualTo(Files.readAllLines(core));
+            }
+        }
+        assertThat(err.toString()).contains("embedded Flink, parallelism 2");
+    }
+
+    @Test
+    void theFlinkEngineAsksForAFileInsteadOfStandardInput() {
+        assertThat(gridlet("run", "-", "--engine", "flink")).isEqualTo(2);
+        assertThat(err.toString()).contains("standard input needs --engine core");
+        assertThat(gridlet("run", "--engine", "core", "-p", "2")).isEqualTo(2);
+        assertThat(err.toString()).contains("are for --engine flink");
+    }
+
+    @Test
     void aMissingFileIsOneClearMessageAndExitCodeTwo() {
         assertThat(gridlet("run", dir.resolve("nope.csv").toString())).isEqualTo(2);
         assertThat(err.toString().trim()).isEqualTo("gridlet run: cannot read " + dir.resolve("nope.csv")
@@ -122,7 +148,8 @@ class GridletCommandTest {
         assertThat(gridlet("--help")).isZero();
         assertThat(out.toString()).contains("run", "generate", "Exit codes");
         assertThat(gridlet("run", "--help")).isZero();
-        assertThat(out.toString()).contains("--out", "--max-lateness", "--epoch", "Generated data", "--seed");
+        assertThat(out.toString()).contains("--out", "--max-lateness", "--epoch", "Generated data", "--seed",
+                "--engine", "--parallelism", "--cluster");
     }
 
     private static String[] concat(String[] a, String[] b) {
