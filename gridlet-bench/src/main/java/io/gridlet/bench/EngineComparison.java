@@ -1,0 +1,89 @@
+package io.gridlet.bench;
+
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.engine.Replay;
+import io.gridlet.core.generate.GeneratedInput;
+import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.generate.MeasurementGenerator;
+import io.gridlet.core.output.ResultFiles;
+import io.gridlet.flink.FlinkRun;
+
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The same generated file through the core engine and through the Flink job (embedded MiniCluster) at
+ * parallelism 1 and 2, in one run: file in, spec files out. Flink's start-up and shutdown are measured apart, on
+ * a one-line file, and reported separately; its throughput is readings over (wall time - that overhead).
+ *
+ * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1]}.
+ */
+public final class EngineComparison {
+    public static void main(String[] args) throws Exception {
+        int plugs = 200;
+        double days = 0.1;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--plugs" -> plugs = Integer.parseInt(args[++i]);
+                case "--days" -> days = Double.parseDouble(args[++i]);
+                default -> {
+                    System.err.println("usage: EngineComparison [--plugs N (multiple of 40)] [--days D]");
+                    System.exit(2);
+                }
+            }
+        }
+        Path dir = Files.createTempDirectory("gridlet-engines");
+        try {
+            GeneratorConfig config = DebsShapedData.config(plugs, days);
+            Path csv = dir.resolve("data.csv");
+            MeasurementGenerator generator = new MeasurementGenerator(config);
+            try (InputStream in = new GeneratedInput(generator)) {
+                Files.copy(in, csv);
+            }
+            long lines = generator.lines();
+            Path tiny = Files.writeString(dir.resolve("tiny.csv"), "1,1377986401,1.000,1,1,1,1\n");
+            System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.2f days, %,d lines%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                    config.plugCount(), days, lines);
+
+            double core = 0;
+            for (int run = 0; run < 2; run++) { // the first run warms the JIT
+                long start = System.nanoTime();
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(csv), 1 << 16);
+                     ResultFiles files = new ResultFiles(dir.resolve("core"), QueryConfig.DEFAULT)) {
+                    new Replay(QueryConfig.DEFAULT, 0).run(in, files);
+                }
+                core = lines * 1e9 / (System.nanoTime() - start);
+            }
+            System.out.printf(Locale.ROOT, "core      : %.2f M readings/s%n", core / 1e6);
+
+            time(tiny, dir.resolve("warm-up"), 1); // class loading and the first MiniCluster start, not measured
+            for (int p : new int[] {1, 2}) {
+                long overhead = time(tiny, dir.resolve("tiny-" + p), p);
+                long wall = time(csv, dir.resolve("flink-" + p), p);
+                double rate = lines * 1e9 / Math.max(1, wall - overhead);
+                System.out.printf(Locale.ROOT, "flink p=%d : %.2f M readings/s (wall %.1f s, of which start-up and "
+                                + "shutdown %.1f s), %.0f %% of core%n", p, rate / 1e6, wall / 1e9, overhead / 1e9,
+                        100 * rate / core);
+            }
+        } finally {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static long time(Path input, Path out, int parallelism) throws Exception {
+        long start = System.nanoTime();
+        new FlinkRun(QueryConfig.DEFAULT, 0).run(FlinkRun.embedded(parallelism), input, out);
+        return System.nanoTime() - start;
+    }
+
+    private EngineComparison() {
+    }
+}
