@@ -77,10 +77,11 @@ final class FlinkEngine {
 
     private static String status(FlinkRun run, long started) {
         GateCounts c = run.progress();
-        if (c == null) return "starting the Flink job ...";
+        if (c == null || c.lines() == 0) return "starting the Flink job ...";
         long elapsed = System.nanoTime() - started;
+        // Flink refreshes accumulators with the task managers' heartbeats: this view lags by a few seconds
         return "read " + Numbers.count(c.lines()) + " lines, data time " + Numbers.dataTime(c.dataTime()) + ", "
-                + Numbers.rate(c.lines(), elapsed) + " (including start-up)";
+                + Numbers.rate(c.lines(), elapsed) + " (including start-up; updated every few seconds)";
     }
 
     private Path generate(GeneratorConfig config, Path target) throws IOException {
