@@ -6,6 +6,7 @@ import io.gridlet.core.result.OutlierShare;
 import io.gridlet.core.result.PlugForecast;
 import io.gridlet.core.result.ResultSink;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -28,6 +29,7 @@ public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRec
     private transient ResultSink sink;
 
     public GlobalSharesOperator(int[] windowSeconds) {
+        chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         this.windowSeconds = windowSeconds.clone();
     }
 

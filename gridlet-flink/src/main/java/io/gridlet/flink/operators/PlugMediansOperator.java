@@ -3,6 +3,7 @@ package io.gridlet.flink.operators;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.q2.PlugMedians;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -20,6 +21,7 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
     private transient long dataTime;
 
     public PlugMediansOperator(int[] windowSeconds) {
+        chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         this.windowSeconds = windowSeconds.clone();
     }
 
