@@ -67,19 +67,10 @@ class GridletJobTest {
             replay.run(in, core);
         }
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(parallelism);
-        List<ResultRecord> records = new ArrayList<>();
-        JobExecutionResult result;
-        try (CloseableIterator<ResultRecord> it = new GridletJob(QueryConfig.DEFAULT, 0)
-                .results(env, csv.toString()).all().collectAsync()) {
-            JobClient job = env.executeAsync("gridlet-test");
-            it.forEachRemaining(records::add); // the collect sink waits for us: drain before waiting for the job
-            result = job.getJobExecutionResult().get();
-        }
+        Collected flink = collect(new GridletJob(QueryConfig.DEFAULT, 0), csv, parallelism);
 
-        assertThat(linesByFile(records)).isEqualTo(core.lines());
-        GateCounts counts = GateCounts.from(result.getAllAccumulatorResults());
+        assertThat(linesByFile(flink.records())).isEqualTo(core.lines());
+        GateCounts counts = flink.counts();
         assertThat(counts.rejections().counts()).isEqualTo(replay.rejections().counts()).isNotEmpty();
         assertThat(counts.rejections().examples()).isEqualTo(replay.rejections().examples());
     }
@@ -105,18 +96,26 @@ class GridletJobTest {
         try (InputStream in = Files.newInputStream(sorted)) {
             new Replay(QueryConfig.DEFAULT, 0).run(in, core);
         }
+        Collected flink = collect(new GridletJob(QueryConfig.DEFAULT, 20), shuffled, 2);
+
+        assertThat(linesByFile(flink.records())).isEqualTo(core.lines());
+        assertThat(flink.counts().rejections().total()).isZero();
+    }
+
+    record Collected(List<ResultRecord> records, GateCounts counts) {
+    }
+
+    /** Runs the job over {@code csv} on the test's MiniCluster and collects every result and the gate's counts. */
+    static Collected collect(GridletJob job, Path csv, int parallelism) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(2);
+        env.setParallelism(parallelism);
         List<ResultRecord> records = new ArrayList<>();
-        JobExecutionResult result;
-        try (CloseableIterator<ResultRecord> it = new GridletJob(QueryConfig.DEFAULT, 20)
-                .results(env, shuffled.toString()).all().collectAsync()) {
-            JobClient job = env.executeAsync("gridlet-lateness");
-            it.forEachRemaining(records::add);
-            result = job.getJobExecutionResult().get();
+        try (CloseableIterator<ResultRecord> it = job.results(env, csv.toString()).all().collectAsync()) {
+            JobClient client = env.executeAsync("gridlet-test");
+            it.forEachRemaining(records::add); // the collect sink waits for us: drain before waiting for the job
+            JobExecutionResult result = client.getJobExecutionResult().get();
+            return new Collected(records, GateCounts.from(result.getAllAccumulatorResults()));
         }
-        assertThat(linesByFile(records)).isEqualTo(core.lines());
-        assertThat(GateCounts.from(result.getAllAccumulatorResults()).rejections().total()).isZero();
     }
 
     /** Lines per file in the core's order: each file sorted by (boundary or timestamp, ids). */
