@@ -118,7 +118,7 @@ public final class PipelineBenchmark {
                         + "%,d in both windows together) = %.1f bytes per reading held (%.1f per window entry)%n",
                 (after - before) >> 20, held, inWindows, (after - before) / (double) held,
                 (after - before) / (double) inWindows);
-        if (q2.readingsHeld() < 0) System.out.println(q2); // keep q2 reachable until after the measurement
+        java.lang.ref.Reference.reachabilityFence(q2); // q2 must not be collected before the measurement above
     }
 
     private static long usedHeapAfterGc() {

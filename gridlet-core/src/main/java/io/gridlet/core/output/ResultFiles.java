@@ -14,7 +14,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -86,22 +88,25 @@ public final class ResultFiles implements ResultSink, Closeable {
     /** Lines written per file name (headers not counted), in a stable order. */
     public Map<String, Long> linesWritten() {
         Map<String, Long> result = new LinkedHashMap<>();
-        for (Map<Integer, Output> group : java.util.List.of(plugs, houses, outliers)) {
-            for (Output o : group.values()) result.put(o.name, o.lines);
-        }
+        for (Output o : outputs()) result.put(o.name, o.lines);
         return result;
+    }
+
+    private List<Output> outputs() {
+        List<Output> all = new ArrayList<>(plugs.values());
+        all.addAll(houses.values());
+        all.addAll(outliers.values());
+        return all;
     }
 
     @Override
     public void close() throws IOException {
         IOException first = null;
-        for (Map<Integer, Output> group : java.util.List.of(plugs, houses, outliers)) {
-            for (Output o : group.values()) {
-                try {
-                    o.writer.close();
-                } catch (IOException e) {
-                    if (first == null) first = e;
-                }
+        for (Output o : outputs()) {
+            try {
+                o.writer.close();
+            } catch (IOException e) {
+                if (first == null) first = e;
             }
         }
         if (first != null) throw first;
