@@ -1,8 +1,5 @@
 package io.gridlet.core.engine;
 
-import io.gridlet.core.csv.MeasurementReader;
-import io.gridlet.core.csv.OrderGate;
-import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.output.ResultCollector;
 import io.gridlet.core.testing.Generated;
@@ -15,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,14 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SnapshotRestoreTest {
 
     private static List<Measurement> readings(long seed) throws IOException {
-        Rejections rejections = new Rejections();
-        MeasurementReader reader = new MeasurementReader(
-                Generated.bytes(Generated.lines(Generated.shape(seed, 2, 3.2, 240))), rejections);
-        OrderGate gate = new OrderGate(0, rejections);
-        List<Measurement> all = new ArrayList<>();
-        for (Measurement m; (m = reader.next()) != null; ) gate.offer(m, reader.lineNumber(), all::add);
-        gate.flush(all::add);
-        return all;
+        return Generated.readings(Generated.shape(seed, 2, 3.2, 240));
     }
 
     private static byte[] snapshot(QueryEngine engine) throws IOException {

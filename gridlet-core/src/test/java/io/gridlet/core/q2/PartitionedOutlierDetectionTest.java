@@ -1,8 +1,5 @@
 package io.gridlet.core.q2;
 
-import io.gridlet.core.csv.MeasurementReader;
-import io.gridlet.core.csv.OrderGate;
-import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.output.ResultCollector;
@@ -15,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,14 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PartitionedOutlierDetectionTest {
 
     private static List<Measurement> readings() throws IOException {
-        Rejections rejections = new Rejections();
-        MeasurementReader reader = new MeasurementReader(
-                Generated.bytes(Generated.lines(Generated.shape(31, 3, 2.2, 60))), rejections);
-        OrderGate gate = new OrderGate(0, rejections);
-        List<Measurement> all = new ArrayList<>();
-        for (Measurement m; (m = reader.next()) != null; ) gate.offer(m, reader.lineNumber(), all::add);
-        gate.flush(all::add);
-        return all;
+        return Generated.readings(Generated.shape(31, 3, 2.2, 60));
     }
 
     @ParameterizedTest(name = "{0} partitions")

@@ -1,15 +1,20 @@
 package io.gridlet.core.testing;
 
+import io.gridlet.core.csv.MeasurementReader;
+import io.gridlet.core.csv.OrderGate;
+import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
+import io.gridlet.core.model.Measurement;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Generated CSV for tests: as lines and as bytes. */
+/** Generated data for tests: as lines, as bytes, and as the ordered readings the queries see. */
 public final class Generated {
     private Generated() {
     }
@@ -23,6 +28,20 @@ public final class Generated {
             sb.setLength(0);
         }
         return lines;
+    }
+
+    /** The valid readings of a generated data set, in the order the queries see them (bad and late lines out). */
+    public static List<Measurement> readings(GeneratorConfig config) throws IOException {
+        Rejections rejections = new Rejections();
+        MeasurementReader reader = new MeasurementReader(
+                bytes(lines(config)), rejections);
+        OrderGate gate = new OrderGate(0, rejections);
+        List<Measurement> all = new ArrayList<>();
+        for (Measurement m; (m = reader.next()) != null; ) {
+            gate.offer(m, reader.lineNumber(), all::add);
+        }
+        gate.flush(all::add);
+        return all;
     }
 
     public static InputStream bytes(List<String> lines) {

@@ -27,6 +27,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     private transient long dataTime;
     private transient long boundary; // the boundary being crossed, the order key of its lines
     private transient StreamRecord<ResultRecord> reuse;
+    private transient ResultSink sink;
 
     public LoadForecastOperator(long epoch, int[] sliceSeconds) {
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
@@ -65,24 +66,23 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
         super.processWatermark(mark);
     }
 
-    private transient ResultSink sink;
-
+    /** Sends Q1's results on, keyed by the boundary being crossed. */
     private ResultSink newSink() {
         return new ResultSink() {
-        @Override
-        public void plugForecast(PlugForecast f) {
-            output.collect(reuse.replace(ResultRecord.of(boundary, f)));
-        }
+            @Override
+            public void plugForecast(PlugForecast f) {
+                output.collect(reuse.replace(ResultRecord.of(boundary, f)));
+            }
 
-        @Override
-        public void houseForecast(HouseForecast f) {
-            output.collect(reuse.replace(ResultRecord.of(boundary, f)));
-        }
+            @Override
+            public void houseForecast(HouseForecast f) {
+                output.collect(reuse.replace(ResultRecord.of(boundary, f)));
+            }
 
-        @Override
-        public void outlierShare(OutlierShare s) {
-            throw new IllegalStateException("Q1 emits no outlier shares");
-        }
+            @Override
+            public void outlierShare(OutlierShare s) {
+                throw new IllegalStateException("Q1 emits no outlier shares");
+            }
         };
     }
 }

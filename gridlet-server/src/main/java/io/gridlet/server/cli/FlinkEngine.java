@@ -40,15 +40,13 @@ final class FlinkEngine {
         Path temporary = null;
         String description;
         if (file == null) {
-            description = InputSource.generated(generated).description();
+            description = InputSource.describe(generated);
             temporary = out.resolve(".input").resolve("generated.csv");
             input = generate(generated, temporary);
         } else if (file.equals("-")) {
             throw new UserError("standard input needs --engine core (the Flink job reads files)");
         } else {
-            input = Path.of(file);
-            if (Files.isDirectory(input)) throw new UserError("cannot read " + file + ": it is a directory");
-            if (!Files.isReadable(input)) throw new UserError("cannot read " + file + ": no such file");
+            input = InputSource.readableFile(file);
             description = file;
         }
         String where = cluster == null ? "embedded Flink" : "Flink cluster " + cluster;

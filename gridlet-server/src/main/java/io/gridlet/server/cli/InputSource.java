@@ -30,11 +30,19 @@ final class InputSource {
         this.generator = generator;
     }
 
+    /** The input file named by the user; a missing, unreadable or directory path is one clear {@link UserError}. */
+    static Path readableFile(String name) {
+        Path path = Path.of(name);
+        if (Files.isDirectory(path)) throw new UserError("cannot read " + name + ": it is a directory");
+        if (!Files.exists(path)) throw new UserError("cannot read " + name + ": no such file");
+        if (!Files.isReadable(path)) throw new UserError("cannot read " + name + ": permission denied");
+        return path;
+    }
+
     /** Opens a file; a missing or unreadable file is a {@link UserError} with one clear message. */
     static InputSource file(String name, InputStream stdin) {
         if (name.equals("-")) return new InputSource("standard input", stdin, null, -1, null);
-        Path path = Path.of(name);
-        if (Files.isDirectory(path)) throw new UserError("cannot read " + name + ": it is a directory");
+        Path path = readableFile(name);
         try {
             long size = Files.size(path);
             CountingStream counted = new CountingStream(Files.newInputStream(path));
@@ -50,9 +58,13 @@ final class InputSource {
 
     static InputSource generated(GeneratorConfig config) {
         MeasurementGenerator generator = new MeasurementGenerator(config);
-        String description = String.format("generated data (seed %d, %d plugs in %d houses, %s days, every %d s)",
+        return new InputSource(describe(config), new GeneratedInput(generator), null, -1, generator);
+    }
+
+    /** How generated data is named to the user. */
+    static String describe(GeneratorConfig config) {
+        return String.format("generated data (seed %d, %d plugs in %d houses, %s days, every %d s)",
                 config.seed(), config.plugCount(), config.houses(), trim(config.days()), config.intervalSeconds());
-        return new InputSource(description, new GeneratedInput(generator), null, -1, generator);
     }
 
     private static String trim(double d) {
