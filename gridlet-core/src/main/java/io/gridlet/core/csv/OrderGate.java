@@ -2,6 +2,11 @@ package io.gridlet.core.csv;
 
 import io.gridlet.core.model.Measurement;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
@@ -64,5 +69,31 @@ public final class OrderGate {
     /** Readings accepted but not yet released. */
     public int heldCount() {
         return held.size();
+    }
+
+    /** Writes what the gate holds and has seen; {@link #restore} continues from it. */
+    public void snapshot(DataOutput out) throws IOException {
+        out.writeLong(maxSeen);
+        out.writeLong(arrivals);
+        List<Held> all = new ArrayList<>(held);
+        out.writeInt(all.size());
+        for (Held h : all) {
+            out.writeLong(h.arrival);
+            h.m.writeTo(out);
+        }
+    }
+
+    /** A gate with the given settings and the state {@link #snapshot} wrote. */
+    public static OrderGate restore(DataInput in, long maxLatenessSeconds, RejectionSink rejections)
+            throws IOException {
+        OrderGate gate = new OrderGate(maxLatenessSeconds, rejections);
+        gate.maxSeen = in.readLong();
+        gate.arrivals = in.readLong();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            long arrival = in.readLong();
+            gate.held.add(new Held(Measurement.readFrom(in), arrival));
+        }
+        return gate;
     }
 }

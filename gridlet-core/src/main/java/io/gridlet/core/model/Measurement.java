@@ -1,5 +1,9 @@
 package io.gridlet.core.model;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * One validated DEBS'14 reading.
  *
@@ -27,5 +31,29 @@ public record Measurement(long id, long timestamp, long milliValue, Property pro
     /** The plug this reading came from. */
     public PlugId plug() {
         return new PlugId(houseId, householdId, plugId);
+    }
+
+    /** Bytes written by {@link #writeTo}. */
+    public static final int BINARY_LENGTH = 6 * Long.BYTES + 1;
+
+    /** The binary form: fixed {@value #BINARY_LENGTH} bytes, read back by {@link #readFrom}. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeLong(id);
+        out.writeLong(timestamp);
+        out.writeLong(milliValue);
+        out.writeByte(property.code());
+        out.writeLong(plugId);
+        out.writeLong(householdId);
+        out.writeLong(houseId);
+    }
+
+    public static Measurement readFrom(DataInput in) throws IOException {
+        long id = in.readLong();
+        long ts = in.readLong();
+        long value = in.readLong();
+        byte code = in.readByte();
+        if (code != 0 && code != 1) throw new IOException("unknown property code " + code);
+        Property property = Property.ofCode(code);
+        return new Measurement(id, ts, value, property, in.readLong(), in.readLong(), in.readLong());
     }
 }

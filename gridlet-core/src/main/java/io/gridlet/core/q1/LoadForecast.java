@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * Q1, load prediction, for every slice size at once: per plug and per house, the load of the slice after next,
@@ -196,47 +197,106 @@ public final class LoadForecast {
 
     // ---- snapshot / restore ------------------------------------------------------------------------------
 
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
+
+    /** The ids of the houses seen, in order of first appearance. */
+    public long[] houses() {
+        long[] ids = new long[houses.size()];
+        for (int h = 0; h < ids.length; h++) ids[h] = houses.get(h);
+        return ids;
+    }
 
     public void snapshot(DataOutput out) throws IOException {
+        writeHouses(out, house -> true);
+    }
+
+    public static LoadForecast restore(DataInput in) throws IOException {
+        return restore(List.of(in));
+    }
+
+    /**
+     * Writes the state of the houses {@code include} accepts: their plugs' current slices and histories and the
+     * houses' histories. Houses are independent in Q1, so the state of a set of houses restores alone, and the
+     * states of disjoint sets restore together ({@link #restore(List)}): this is how it moves between instances.
+     */
+    public void writeHouses(DataOutput out, LongPredicate include) throws IOException {
         out.writeInt(SNAPSHOT_VERSION);
         out.writeLong(epoch);
         out.writeInt(slices.length);
         for (Slices s : slices) out.writeInt(s.seconds);
-        plugs.writeTo(out);
-        for (Slices s : slices) {
-            out.writeInt(s.activeCount);
-            for (int a = 0; a < s.activeCount; a++) {
-                int p = s.active[a];
-                out.writeInt(p);
+        int plugCount = 0;
+        for (int p = 0; p < plugs.size(); p++) if (include.test(plugs.plug(p).house())) plugCount++;
+        out.writeInt(plugCount);
+        for (int p = 0; p < plugs.size(); p++) {
+            PlugId id = plugs.plug(p);
+            if (!include.test(id.house())) continue;
+            out.writeLong(id.house());
+            out.writeLong(id.household());
+            out.writeLong(id.plug());
+            for (Slices s : slices) {
                 out.writeInt(s.count[p]);
                 out.writeLong(s.sum[p]);
+                s.plugHistory[p].writeTo(out);
             }
-            for (int p = 0; p < plugs.size(); p++) s.plugHistory[p].writeTo(out);
-            for (int h = 0; h < houses.size(); h++) s.houseHistory[h].writeTo(out);
+        }
+        int houseCount = 0;
+        for (long house : houses) if (include.test(house)) houseCount++;
+        out.writeInt(houseCount);
+        for (int h = 0; h < houses.size(); h++) {
+            if (!include.test(houses.get(h))) continue;
+            out.writeLong(houses.get(h));
+            for (Slices s : slices) s.houseHistory[h].writeTo(out);
         }
     }
 
-    public static LoadForecast restore(DataInput in) throws IOException {
-        int version = in.readInt();
-        if (version != SNAPSHOT_VERSION) throw new IOException("unknown Q1 snapshot version " + version);
-        long epoch = in.readLong();
-        int[] sizes = new int[in.readInt()];
-        for (int i = 0; i < sizes.length; i++) sizes[i] = in.readInt();
-        LoadForecast q1 = new LoadForecast(epoch, sizes);
-        for (PlugId id : PlugTable.readIds(in)) q1.registerPlug(q1.plugs.indexOf(id));
-        int plugCount = q1.plugs.size();
-        for (Slices s : q1.slices) {
-            s.activeCount = in.readInt();
-            for (int a = 0; a < s.activeCount; a++) {
-                int p = in.readInt();
-                s.active[a] = p;
-                s.count[p] = in.readInt();
-                s.sum[p] = in.readLong();
+    /** One forecast from the states of disjoint sets of houses, each written by {@link #writeHouses}. */
+    public static LoadForecast restore(List<? extends DataInput> parts) throws IOException {
+        if (parts.isEmpty()) throw new IllegalArgumentException("no Q1 state to restore");
+        LoadForecast q1 = null;
+        for (DataInput in : parts) {
+            int version = in.readInt();
+            if (version != SNAPSHOT_VERSION) throw new IOException("unknown Q1 snapshot version " + version);
+            long epoch = in.readLong();
+            int[] sizes = new int[in.readInt()];
+            for (int i = 0; i < sizes.length; i++) sizes[i] = in.readInt();
+            if (q1 == null) q1 = new LoadForecast(epoch, sizes);
+            else if (q1.epoch != epoch || !Arrays.equals(q1.sliceSizes(), sizes)) {
+                throw new IOException("Q1 states of different configurations cannot be merged");
             }
-            for (int p = 0; p < plugCount; p++) s.plugHistory[p].readFrom(in);
-            for (int h = 0; h < q1.houses.size(); h++) s.houseHistory[h].readFrom(in);
+            q1.readHouses(in);
         }
         return q1;
+    }
+
+    private int[] sliceSizes() {
+        int[] sizes = new int[slices.length];
+        for (int s = 0; s < sizes.length; s++) sizes[s] = slices[s].seconds;
+        return sizes;
+    }
+
+    private void readHouses(DataInput in) throws IOException {
+        int plugCount = in.readInt();
+        for (int i = 0; i < plugCount; i++) {
+            int p = plugs.indexOf(in.readLong(), in.readLong(), in.readLong());
+            if (p != plugRank.length) throw new IOException("plug " + plugs.plug(p) + " is in two Q1 states");
+            registerPlug(p);
+            for (Slices s : slices) {
+                int count = in.readInt();
+                long sum = in.readLong();
+                if (count > 0) {
+                    s.active[s.activeCount++] = p;
+                    s.count[p] = count;
+                    s.sum[p] = sum;
+                }
+                s.plugHistory[p].readFrom(in);
+            }
+        }
+        int houseCount = in.readInt();
+        for (int i = 0; i < houseCount; i++) {
+            long house = in.readLong();
+            Integer h = houseIndex.get(house);
+            if (h == null) throw new IOException("house " + house + " has a history but no plugs");
+            for (Slices s : slices) s.houseHistory[h].readFrom(in);
+        }
     }
 }

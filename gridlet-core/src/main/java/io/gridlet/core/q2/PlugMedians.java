@@ -3,11 +3,18 @@ package io.gridlet.core.q2;
 import io.gridlet.core.model.PlugId;
 import io.gridlet.core.model.PlugTable;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * The per-plug half of Q2, which can run in parallel over disjoint sets of plugs: the load readings in each window
@@ -23,6 +30,8 @@ public final class PlugMedians {
     private final ReadingLog log = new ReadingLog();
     private final Window[] windows;
     private int registered;
+    private static final long NEVER = Long.MIN_VALUE;
+    private long evaluatedAt = NEVER; // the last evaluated timestamp
 
     public PlugMedians(int... windowSeconds) {
         if (windowSeconds.length == 0) throw new IllegalArgumentException("at least one window");
@@ -46,6 +55,7 @@ public final class PlugMedians {
      * window's change to {@code out} (valid only during the call).
      */
     public void evaluate(long t, Consumer<WindowChange> out) {
+        evaluatedAt = t;
         for (Window w : windows) {
             w.evaluate(t);
             out.accept(w.change);
@@ -139,56 +149,178 @@ public final class PlugMedians {
 
     // ---- snapshot / restore ------------------------------------------------------------------------------
 
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
 
-    /** The plugs, the readings of the largest window, each window's position, and what each last reported. */
+    /**
+     * Writes the whole state: {@link #restore(DataInput)} reads it back. The state of Q2's per-plug half is the
+     * readings still in the largest window (or not yet evaluated) and the last evaluated timestamp; the windows'
+     * medians, positions and last reported values follow from those (after an evaluation every plug's reported
+     * median is its current one).
+     */
     public void snapshot(DataOutput out) throws IOException {
-        out.writeInt(SNAPSHOT_VERSION);
-        out.writeInt(windows.length);
-        for (Window w : windows) out.writeInt(w.seconds);
-        plugs.writeTo(out);
-        out.writeLong(log.size());
-        for (ReadingLog.Cursor c = log.detachedCursor(); c.hasNext(); c.advance()) {
-            out.writeLong(c.ts());
-            out.writeInt(c.plug());
-            out.writeInt(c.value());
-        }
-        for (Window w : windows) {
-            out.writeLong(w.cursor.position());
-            for (int p = 0; p < registered; p++) out.writeLong(w.reported[p]);
-            out.writeInt(w.change.enteredCount()); // entered since the last evaluation, still to be reported
-            for (int i = 0; i < w.change.enteredCount(); i++) out.writeInt(w.change.entered(i));
-        }
+        out.write(snapshotParts(1, id -> 0)[0]);
     }
 
     public static PlugMedians restore(DataInput in) throws IOException {
-        int version = in.readInt();
-        if (version != SNAPSHOT_VERSION) throw new IOException("unknown Q2 plug-medians snapshot version " + version);
-        int[] sizes = new int[in.readInt()];
-        for (int i = 0; i < sizes.length; i++) sizes[i] = in.readInt();
+        return restore(List.of(in));
+    }
+
+    /**
+     * Writes the state split into {@code parts} disjoint parts by plug ({@code partOf} maps a plug to its part),
+     * in one pass over the readings. Any set of parts written at the same moment by instances of the same
+     * configuration restores into one instance ({@link #restore(List)}): this is how state moves when the plugs
+     * are spread over a different number of instances.
+     */
+    public byte[][] snapshotParts(int parts, ToIntFunction<PlugId> partOf) throws IOException {
+        int plugCount = plugs.size();
+        int[] part = new int[plugCount];
+        int[] local = new int[plugCount];
+        int[] partPlugs = new int[parts];
+        for (int p = 0; p < plugCount; p++) {
+            part[p] = partOf.applyAsInt(plugs.plug(p));
+            if (part[p] < 0 || part[p] >= parts) throw new IllegalArgumentException("part out of range: " + part[p]);
+            local[p] = partPlugs[part[p]]++;
+        }
+        long[] readings = new long[parts];
+        for (ReadingLog.Cursor c = log.detachedCursorAt(oldestCursor()); c.hasNext(); c.advance()) {
+            readings[part[c.plug()]]++;
+        }
+        ByteArrayOutputStream[] bytes = new ByteArrayOutputStream[parts];
+        DataOutputStream[] outs = new DataOutputStream[parts];
+        for (int i = 0; i < parts; i++) {
+            bytes[i] = new ByteArrayOutputStream();
+            outs[i] = new DataOutputStream(bytes[i]);
+            DataOutputStream out = outs[i];
+            out.writeInt(SNAPSHOT_VERSION);
+            out.writeInt(windows.length);
+            for (Window w : windows) out.writeInt(w.seconds);
+            out.writeLong(evaluatedAt);
+            out.writeInt(partPlugs[i]);
+        }
+        for (int p = 0; p < plugCount; p++) {
+            PlugId id = plugs.plug(p);
+            DataOutputStream out = outs[part[p]];
+            out.writeLong(id.house());
+            out.writeLong(id.household());
+            out.writeLong(id.plug());
+        }
+        for (int i = 0; i < parts; i++) outs[i].writeLong(readings[i]);
+        for (ReadingLog.Cursor c = log.detachedCursorAt(oldestCursor()); c.hasNext(); c.advance()) {
+            int p = c.plug();
+            DataOutputStream out = outs[part[p]];
+            out.writeLong(c.ts());
+            out.writeInt(local[p]);
+            out.writeInt(c.value());
+        }
+        byte[][] result = new byte[parts][];
+        for (int i = 0; i < parts; i++) {
+            outs[i].flush();
+            result[i] = bytes[i].toByteArray();
+        }
+        return result;
+    }
+
+    /** The cursor of the window that has evicted least: readings before it are in no window. */
+    private ReadingLog.Cursor oldestCursor() {
+        Window oldest = windows[0];
+        for (Window w : windows) if (w.cursor.position() < oldest.cursor.position()) oldest = w;
+        return oldest.cursor;
+    }
+
+    /**
+     * One instance from parts written by {@link #snapshotParts} at the same moment (by one or several
+     * instances), for disjoint sets of plugs: the readings are merged in timestamp order and replayed, the ones
+     * up to the last evaluated timestamp evaluated silently (they were reported before the snapshot).
+     */
+    public static PlugMedians restore(List<? extends DataInput> parts) throws IOException {
+        if (parts.isEmpty()) throw new IllegalArgumentException("no Q2 state to restore");
+        int[] sizes = null;
+        long evaluatedAt = 0;
+        List<PartReadings> read = new ArrayList<>(parts.size());
+        for (DataInput in : parts) {
+            int version = in.readInt();
+            if (version != SNAPSHOT_VERSION) throw new IOException("unknown Q2 plug-medians snapshot version " + version);
+            int[] partSizes = new int[in.readInt()];
+            for (int i = 0; i < partSizes.length; i++) partSizes[i] = in.readInt();
+            long partEvaluatedAt = in.readLong();
+            if (sizes == null) {
+                sizes = partSizes;
+                evaluatedAt = partEvaluatedAt;
+            } else if (!Arrays.equals(sizes, partSizes) || evaluatedAt != partEvaluatedAt) {
+                throw new IOException("Q2 states of different configurations or moments cannot be merged");
+            }
+            read.add(PartReadings.read(in));
+        }
         PlugMedians q = new PlugMedians(sizes);
-        for (PlugId id : PlugTable.readIds(in)) {
-            q.plugs.indexOf(id);
-            q.register();
-        }
-        long n = in.readLong();
-        for (long i = 0; i < n; i++) q.log.append(in.readLong(), in.readInt(), in.readInt());
-        for (Window w : q.windows) {
-            long position = in.readLong();
-            for (long i = 0; i < position; i++) w.cursor.advance();
-            for (ReadingLog.Cursor c = q.log.detachedCursorAt(w.cursor); c.hasNext(); c.advance()) {
-                w.medians[c.plug()].add(c.value());
+        PriorityQueue<PartReadings> byTime = new PriorityQueue<>(Comparator.comparingLong(PartReadings::ts));
+        for (PartReadings r : read) if (r.hasNext()) byTime.add(r);
+        boolean evaluated = evaluatedAt == NEVER;
+        while (!byTime.isEmpty()) {
+            PartReadings r = byTime.poll();
+            if (!evaluated && r.ts() > evaluatedAt) {
+                q.evaluate(evaluatedAt, change -> { });
+                evaluated = true;
             }
-            for (int p = 0; p < q.registered; p++) {
-                w.reported[p] = in.readLong();
-                SlidingMedian m = w.medians[p];
-                long now = m.isEmpty() ? WindowChange.ABSENT : m.doubledMedian();
-                if (now != w.reported[p]) w.touch(p); // changed by readings added after the last evaluation
-            }
-            int entered = in.readInt();
-            for (int i = 0; i < entered; i++) w.change.addEntered(in.readInt());
+            PlugId id = r.plug();
+            q.add(r.ts(), id.house(), id.household(), id.plug(), r.value());
+            r.advance();
+            if (r.hasNext()) byTime.add(r);
         }
-        q.log.trim();
+        if (!evaluated) q.evaluate(evaluatedAt, change -> { });
         return q;
+    }
+
+    /** The readings of one part, read into arrays. */
+    private static final class PartReadings {
+        final PlugId[] plugs;
+        final long[] ts;
+        final int[] plug;
+        final int[] value;
+        int next;
+
+        private PartReadings(PlugId[] plugs, long[] ts, int[] plug, int[] value) {
+            this.plugs = plugs;
+            this.ts = ts;
+            this.plug = plug;
+            this.value = value;
+        }
+
+        static PartReadings read(DataInput in) throws IOException {
+            PlugId[] plugs = new PlugId[in.readInt()];
+            for (int p = 0; p < plugs.length; p++) plugs[p] = new PlugId(in.readLong(), in.readLong(), in.readLong());
+            long n = in.readLong();
+            if (n > Integer.MAX_VALUE) throw new IOException("Q2 state too large: " + n + " readings in one part");
+            long[] ts = new long[(int) n];
+            int[] plug = new int[(int) n];
+            int[] value = new int[(int) n];
+            for (int i = 0; i < n; i++) {
+                ts[i] = in.readLong();
+                plug[i] = in.readInt();
+                value[i] = in.readInt();
+                if (plug[i] < 0 || plug[i] >= plugs.length) throw new IOException("Q2 state names an unknown plug");
+                if (i > 0 && ts[i] < ts[i - 1]) throw new IOException("Q2 state readings out of order");
+            }
+            return new PartReadings(plugs, ts, plug, value);
+        }
+
+        boolean hasNext() {
+            return next < ts.length;
+        }
+
+        long ts() {
+            return ts[next];
+        }
+
+        PlugId plug() {
+            return plugs[plug[next]];
+        }
+
+        int value() {
+            return value[next];
+        }
+
+        void advance() {
+            next++;
+        }
     }
 }

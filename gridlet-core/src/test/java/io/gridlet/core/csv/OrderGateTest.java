@@ -36,6 +36,25 @@ class OrderGateTest {
     }
 
     @Test
+    void aRestoredGateHoldsAndRejectsExactlyAsTheOriginal() throws Exception {
+        OrderGate gate = new OrderGate(5, rejections);
+        offer(gate, 1, 100);
+        offer(gate, 2, 103);
+        offer(gate, 3, 98);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        gate.snapshot(new java.io.DataOutputStream(bytes));
+        OrderGate restored = OrderGate.restore(
+                new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), 5, rejections);
+        assertThat(restored.heldCount()).isEqualTo(3);
+        offer(restored, 4, 97);  // still late against the restored latest timestamp, 103
+        offer(restored, 5, 103); // after the held 103 (arrival order kept)
+        offer(restored, 6, 110);
+        restored.flush(m -> released.add(m.id()));
+        assertThat(released).containsExactly(3L, 1L, 2L, 5L, 6L);
+        assertThat(rejections.count(RejectReason.LATE)).isEqualTo(1);
+    }
+
+    @Test
     void withLatenessReordersWithinTheBoundAndRejectsBeyondIt() {
         OrderGate gate = new OrderGate(5, rejections);
         offer(gate, 1, 100);

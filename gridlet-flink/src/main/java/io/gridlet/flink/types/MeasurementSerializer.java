@@ -1,7 +1,6 @@
 package io.gridlet.flink.types;
 
 import io.gridlet.core.model.Measurement;
-import io.gridlet.core.model.Property;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
@@ -16,7 +15,7 @@ import java.io.IOException;
  */
 public final class MeasurementSerializer extends TypeSerializerSingleton<Measurement> {
     public static final MeasurementSerializer INSTANCE = new MeasurementSerializer();
-    private static final int LENGTH = 6 * Long.BYTES + 1;
+    private static final int LENGTH = Measurement.BINARY_LENGTH;
 
     @Override
     public boolean isImmutableType() {
@@ -45,22 +44,12 @@ public final class MeasurementSerializer extends TypeSerializerSingleton<Measure
 
     @Override
     public void serialize(Measurement m, DataOutputView out) throws IOException {
-        out.writeLong(m.id());
-        out.writeLong(m.timestamp());
-        out.writeLong(m.milliValue());
-        out.writeByte(m.property().code());
-        out.writeLong(m.plugId());
-        out.writeLong(m.householdId());
-        out.writeLong(m.houseId());
+        m.writeTo(out);
     }
 
     @Override
     public Measurement deserialize(DataInputView in) throws IOException {
-        long id = in.readLong();
-        long ts = in.readLong();
-        long value = in.readLong();
-        Property property = in.readByte() == 1 ? Property.LOAD : Property.WORK;
-        return new Measurement(id, ts, value, property, in.readLong(), in.readLong(), in.readLong());
+        return Measurement.readFrom(in);
     }
 
     @Override
