@@ -80,7 +80,8 @@ public final class EngineComparison {
 
     private static long time(Path input, Path out, int parallelism) throws Exception {
         long start = System.nanoTime();
-        new FlinkRun(QueryConfig.DEFAULT, 0).run(FlinkRun.embedded(parallelism), input, out);
+        new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL)
+                .runFresh(FlinkRun.embedded(parallelism), input, out);
         return System.nanoTime() - start;
     }
 

@@ -7,44 +7,94 @@ import io.gridlet.flink.sink.ResultMerge;
 import io.gridlet.flink.sink.ResultParts;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 /**
  * One run of {@link GridletJob} over a file into the spec's output files, on any Flink environment: the embedded
  * MiniCluster ({@link #embedded}), a remote cluster ({@link #remote}), or the one {@code flink run} provides.
- * Results go through Flink's FileSink (committed on checkpoints) into hidden part files, then are merged.
+ *
+ * <p>Exactly-once end to end: checkpoints in exactly-once mode into the run's {@link RunDirectory}; the file
+ * source's position and every operator's state are in them; results go through Flink's FileSink, which commits a
+ * checkpoint's part files only when the checkpoint completes, and are merged into the spec's files at the end. A
+ * failed task restarts from the last checkpoint; a killed run resumes from it ({@code resumeFrom}).
  */
 public final class FlinkRun {
-    /** Checkpoints commit the result files; at the end of input Flink takes a final one. */
-    public static final long CHECKPOINT_INTERVAL_MS = 2_000;
+    /** Max parallelism of the keyed operators: the number of key groups state is split into (see README). */
+    public static final int MAX_PARALLELISM = 128;
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    /** A failed task is restarted this many times, this long apart, before the run fails. */
+    static final int RESTART_ATTEMPTS = 3;
+    static final Duration RESTART_DELAY = Duration.ofMillis(500);
 
     private final QueryConfig config;
     private final long maxLateness;
+    private final Duration checkpointInterval;
+    private long replayRate;
     private volatile JobClient job;
 
     /** What a finished run counted and wrote. */
     public record Outcome(GateCounts counts, Map<String, Long> linesWritten, long nanos) {
     }
 
-    public FlinkRun(QueryConfig config, long maxLatenessSeconds) {
+    public FlinkRun(QueryConfig config, long maxLatenessSeconds, Duration checkpointInterval) {
+        if (checkpointInterval.toMillis() < 10) throw new IllegalArgumentException("checkpoint interval < 10 ms");
         this.config = config;
         this.maxLateness = maxLatenessSeconds;
+        this.checkpointInterval = checkpointInterval;
     }
 
-    /** An in-process MiniCluster with one slot per parallel instance. */
+    /**
+     * An in-process MiniCluster with {@code slots} slots (at least the parallelism; more leave room to scale out),
+     * Flink's adaptive scheduler (rescalable while running through its REST endpoint), and the REST endpoint on
+     * 127.0.0.1 at {@code restPort}.
+     */
     public static StreamExecutionEnvironment embedded(int parallelism) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, settings());
-        return env;
+        return embedded(parallelism, parallelism, 0);
+    }
+
+    /** As {@link #embedded(int)}, with room to scale out to {@code slots}, REST at {@code restPort} (0: any). */
+    public static StreamExecutionEnvironment embedded(int parallelism, int slots, int restPort) {
+        if (slots < parallelism) throw new IllegalArgumentException("fewer slots than the parallelism");
+        Configuration conf = new Configuration();
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
+        conf.set(JobManagerOptions.SCHEDULER, JobManagerOptions.SchedulerType.Adaptive);
+        // rescale as soon as asked: Gridlet's controller has its own cooldown and limits
+        conf.set(JobManagerOptions.SCHEDULER_SCALING_INTERVAL_MIN, Duration.ZERO);
+        conf.set(JobManagerOptions.RESOURCE_STABILIZATION_TIMEOUT, Duration.ofMillis(200));
+        // accumulators (the progress display's counts) travel with heartbeats: every second, not every ten
+        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, Integer.toString(restPort));
+        conf.set(RestOptions.PORT, restPort);
+        return StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+    }
+
+    /** A free port on 127.0.0.1 for the embedded REST endpoint. */
+    public static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     /** A remote Flink cluster's JobManager at {@code host:port} (REST port); jars hold the job's classes. */
@@ -53,20 +103,36 @@ public final class FlinkRun {
         if (colon <= 0) throw new IllegalArgumentException("--cluster must be host:port, got " + hostPort);
         int port = Integer.parseInt(hostPort.substring(colon + 1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
-                hostPort.substring(0, colon), port, settings(), jars);
+                hostPort.substring(0, colon), port, new Configuration(), jars);
         env.setParallelism(parallelism);
         return env;
     }
 
-    private static Configuration settings() {
-        Configuration conf = new Configuration();
-        // the operators keep their state in memory until the exactly-once work: a restart would lose it silently,
-        // so a failure fails the run
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-        return conf;
+    /** Replays the input at most this many lines per second (0, the default: as fast as possible). */
+    public FlinkRun replayRate(long linesPerSecond) {
+        if (linesPerSecond < 0) throw new IllegalArgumentException("replay rate must be >= 0");
+        this.replayRate = linesPerSecond;
+        return this;
     }
 
-    /** The running job, once submitted (for progress). */
+    /**
+     * What a run is over, to tell whether an unfinished run can be resumed: the input (by path, size and
+     * modification time, or the generator's settings), the queries' settings and the lateness. Parallelism is
+     * not part of it: a run may resume at another parallelism.
+     */
+    public String identity(String input) {
+        return input + "; epoch " + config.epoch() + ", slices " + java.util.Arrays.toString(config.sliceSeconds())
+                + ", windows " + java.util.Arrays.toString(config.windowSeconds()) + ", max lateness " + maxLateness
+                + " s, max parallelism " + MAX_PARALLELISM;
+    }
+
+    /** {@link #identity} of a file input. */
+    public String identity(Path input) throws IOException {
+        Path file = input.toAbsolutePath();
+        return identity(file + " (" + Files.size(file) + " bytes, modified " + Files.getLastModifiedTime(file) + ")");
+    }
+
+    /** The running job, once submitted (for progress and rescaling). */
     public JobClient job() {
         return job;
     }
@@ -82,27 +148,49 @@ public final class FlinkRun {
         }
     }
 
-    public Outcome run(StreamExecutionEnvironment env, Path input, Path outDir) throws Exception {
+    /**
+     * Runs the job over {@code input} into {@code outDir}, with its checkpoints and parts in {@code dir}
+     * (prepared by the caller: {@link RunDirectory#startFresh}, or left as it is to resume from
+     * {@code resumeFrom}). {@code submitted} is told once the job runs. On success the work directory is removed.
+     */
+    public Outcome run(StreamExecutionEnvironment env, Path input, Path outDir, RunDirectory dir,
+                       Optional<Path> resumeFrom, Consumer<JobClient> submitted) throws Exception {
         long start = System.nanoTime();
-        Path parts = outDir.resolve(".parts");
-        deleteTree(parts);
         Files.createDirectories(outDir);
-        env.enableCheckpointing(CHECKPOINT_INTERVAL_MS);
-        GridletJob.Results results = new GridletJob(config, maxLateness).results(env, input.toString());
+        Files.createDirectories(dir.parts());
+        configure(env, dir, resumeFrom);
+        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate).results(env, input.toString());
         // one sink per query, each chained to its operator: result lines never cross the network
-        results.q1().sinkTo(ResultParts.sink(parts.toString())).name("q1-files");
-        results.q2().sinkTo(ResultParts.sink(parts.toString())).name("q2-files").setParallelism(1);
+        results.q1().sinkTo(ResultParts.sink(dir.parts().toString())).name("q1-files");
+        results.q2().sinkTo(ResultParts.sink(dir.parts().toString())).name("q2-files")
+                .setParallelism(1).setMaxParallelism(1);
         job = env.executeAsync("gridlet " + input.getFileName());
+        submitted.accept(job);
         JobExecutionResult result = job.getJobExecutionResult().get();
-        Map<String, Long> written = ResultMerge.merge(parts, outDir, ResultLines.headers(config));
-        deleteTree(parts);
+        Map<String, Long> written = ResultMerge.merge(dir.parts(), outDir, ResultLines.headers(config));
+        dir.finish();
         return new Outcome(GateCounts.from(result.getAllAccumulatorResults()), written, System.nanoTime() - start);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+    /** A run from scratch (any unfinished run in {@code outDir} is discarded). */
+    public Outcome runFresh(StreamExecutionEnvironment env, Path input, Path outDir) throws Exception {
+        RunDirectory dir = new RunDirectory(outDir);
+        dir.prepare(identity(input), true);
+        return run(env, input, outDir, dir, Optional.empty(), job -> { });
+    }
+
+    private void configure(StreamExecutionEnvironment env, RunDirectory dir, Optional<Path> resumeFrom) {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
+        resumeFrom.ifPresent(checkpoint -> conf.set(SavepointConfigOptions.SAVEPOINT_PATH, checkpoint.toUri().toString()));
+        env.configure(conf);
+        env.setMaxParallelism(MAX_PARALLELISM);
+        env.enableCheckpointing(checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig().setCheckpointStorage(dir.checkpoints().toUri());
+        // kept when the job is cancelled or fails for good, so the run can be resumed; removed by finish()
+        env.getCheckpointConfig().setExternalizedCheckpointRetention(
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     }
 }

@@ -3,6 +3,7 @@ package io.gridlet.flink;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.operators.GlobalSharesOperator;
+import io.gridlet.flink.operators.GridletKeys;
 import io.gridlet.flink.operators.LoadForecastOperator;
 import io.gridlet.flink.operators.OrderGateOperator;
 import io.gridlet.flink.operators.PlugMediansOperator;
@@ -13,7 +14,6 @@ import io.gridlet.flink.source.Parsed;
 import io.gridlet.flink.types.MeasurementTypeInfo;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -31,14 +31,25 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Q1 is keyed by house so that a house's plug averages are summed where they are computed. Q2's plug medians
  * are keyed by household and run in parallel; only the global median needs every value, and it gets them as
  * per-timestamp changes into a histogram of counts (memory grows with distinct values, not with readings).
+ *
+ * <p>The single-instance stages have max parallelism 1; the keyed stages are the ones a rescale changes, their
+ * state moving by key group.
  */
 public final class GridletJob {
     private final QueryConfig config;
     private final long maxLateness;
+    private final long replayRate;
 
     public GridletJob(QueryConfig config, long maxLatenessSeconds) {
+        this(config, maxLatenessSeconds, 0);
+    }
+
+    /** @param replayRate input lines per second at most (a recorded file replayed like a live feed); 0: no limit */
+    public GridletJob(QueryConfig config, long maxLatenessSeconds, long replayRate) {
+        if (replayRate < 0) throw new IllegalArgumentException("replay rate must be >= 0, got " + replayRate);
         this.config = config;
         this.maxLateness = maxLatenessSeconds;
+        this.replayRate = replayRate;
     }
 
     /** The two result streams: Q1's (parallel, in order per instance) and Q2's (one instance, in order). */
@@ -57,40 +68,26 @@ public final class GridletJob {
         FileSource<Parsed> source = FileSource.forRecordStreamFormat(new MeasurementFormat(), new Path(csvFile))
                 .build();
         DataStream<Measurement> readings = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "readings").setParallelism(1)
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "readings")
+                .setParallelism(1).setMaxParallelism(1)
                 // order, lateness, rejections, and the data-time clock: one instance sees everything
-                .transform("order-gate", MeasurementTypeInfo.INSTANCE, new OrderGateOperator(maxLateness))
-                .setParallelism(1);
+                .transform("order-gate", MeasurementTypeInfo.INSTANCE, new OrderGateOperator(maxLateness, replayRate))
+                .setParallelism(1).setMaxParallelism(1);
 
         DataStream<ResultRecord> q1 = readings
-                .keyBy(new ByHouse())
+                .keyBy(new GridletKeys.ByHouse())
                 .transform("q1-load-forecast", TypeInformation.of(ResultRecord.class),
                         new LoadForecastOperator(config.epoch(), config.sliceSeconds()));
 
         DataStream<ResultRecord> q2 = readings
-                .keyBy(new ByHousehold())
+                .keyBy(new GridletKeys.ByHousehold())
                 .transform("q2-plug-medians", TypeInformation.of(WindowChangeRecord.class),
                         new PlugMediansOperator(config.windowSeconds()))
                 .transform("q2-global-shares", TypeInformation.of(ResultRecord.class),
                         new GlobalSharesOperator(config.windowSeconds()))
-                .setParallelism(1);
+                // a task of its own even at parallelism 1, so that the per-plug half can be rescaled alone
+                .setParallelism(1).setMaxParallelism(1).startNewChain();
 
         return new Results(q1, q2);
-    }
-
-    /** Routes a reading by its house. */
-    public static final class ByHouse implements KeySelector<Measurement, Long> {
-        @Override
-        public Long getKey(Measurement m) {
-            return m.houseId();
-        }
-    }
-
-    /** Routes a reading by its household (house and household ids are unsigned 32-bit: packed in a long). */
-    public static final class ByHousehold implements KeySelector<Measurement, Long> {
-        @Override
-        public Long getKey(Measurement m) {
-            return (m.houseId() << 32) | m.householdId();
-        }
     }
 }

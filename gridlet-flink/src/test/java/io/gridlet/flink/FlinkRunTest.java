@@ -34,7 +34,8 @@ class FlinkRunTest {
         }
 
         Path flink = dir.resolve("flink");
-        FlinkRun.Outcome outcome = new FlinkRun(QueryConfig.DEFAULT, 0).run(FlinkRun.embedded(2), csv, flink);
+        FlinkRun.Outcome outcome = new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL)
+                .runFresh(FlinkRun.embedded(2), csv, flink);
 
         for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
             assertThat(Files.readAllLines(flink.resolve(file))).as(file).isEqualTo(Files.readAllLines(core.resolve(file)));
@@ -42,6 +43,6 @@ class FlinkRunTest {
         assertThat(outcome.linesWritten().get("q1-plug-60.csv")).isPositive();
         assertThat(outcome.counts().loads() + outcome.counts().works()
                 + outcome.counts().rejections().total()).isEqualTo(outcome.counts().lines());
-        assertThat(Files.exists(flink.resolve(".parts"))).isFalse();
+        assertThat(Files.exists(flink.resolve(RunDirectory.NAME))).isFalse();
     }
 }

@@ -5,12 +5,15 @@ import io.gridlet.core.result.HouseForecast;
 import io.gridlet.core.result.OutlierShare;
 import io.gridlet.core.result.PlugForecast;
 import io.gridlet.core.result.ResultSink;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
+import java.io.DataInput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,7 @@ public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRec
     private transient GlobalShares shares;
     private transient TreeMap<Long, List<WindowChangeRecord>> pending;
     private transient ResultSink sink;
+    private transient SingleInstanceState state;
 
     public GlobalSharesOperator(int[] windowSeconds) {
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
@@ -34,10 +38,40 @@ public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRec
     }
 
     @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        state = new SingleInstanceState(context, "q2-global-shares");
+        pending = new TreeMap<>();
+        DataInput in = state.restored();
+        if (in == null) {
+            shares = new GlobalShares(windowSeconds);
+            return;
+        }
+        shares = GlobalShares.restore(in);
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            WindowChangeRecord c = WindowChangeRecord.readFrom(in);
+            pending.computeIfAbsent(c.time(), t -> new ArrayList<>()).add(c);
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        state.save(out -> {
+            shares.snapshot(out);
+            int n = 0;
+            for (List<WindowChangeRecord> changes : pending.values()) n += changes.size();
+            out.writeInt(n);
+            for (List<WindowChangeRecord> changes : pending.values()) {
+                for (WindowChangeRecord c : changes) c.writeTo(out);
+            }
+        });
+    }
+
+    @Override
     public void open() throws Exception {
         super.open();
-        shares = new GlobalShares(windowSeconds);
-        pending = new TreeMap<>();
         StreamRecord<ResultRecord> reuse = new StreamRecord<>(null);
         sink = new ResultSink() {
             @Override

@@ -6,17 +6,29 @@ import io.gridlet.core.result.HouseForecast;
 import io.gridlet.core.result.OutlierShare;
 import io.gridlet.core.result.PlugForecast;
 import io.gridlet.core.result.ResultSink;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataOutputStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Q1 for the houses routed to this instance (the stream is keyed by house, so a house's plugs are all here and
  * its sums are local): the core's {@link LoadForecast}, fed the load readings, its 30-second boundaries crossed
  * when the watermark says the data time moved ({@link OrderGateOperator}). The end-of-input watermark crosses
  * nothing: the spec has no final flush.
+ *
+ * <p>Its state is checkpointed per key group ({@link KeyGroupParts}): each house's state can move to another
+ * instance when the job is rescaled.
  */
 public final class LoadForecastOperator extends AbstractStreamOperator<ResultRecord>
         implements OneInputStreamOperator<Measurement, ResultRecord> {
@@ -36,9 +48,50 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     }
 
     @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        List<DataInput> parts = KeyGroupParts.read(context);
+        if (parts.isEmpty()) {
+            q1 = new LoadForecast(epoch, sliceSeconds);
+            return;
+        }
+        for (DataInput part : parts) { // the clock is the same in every part: every instance sees every watermark
+            started = part.readBoolean();
+            dataTime = part.readLong();
+        }
+        q1 = LoadForecast.restore(parts);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), range -> {
+            long[] houses = q1.houses();
+            Map<Long, Integer> group = new HashMap<>();
+            for (long house : houses) group.put(house, range.indexOfOwn(GridletKeys.house(house)));
+            byte[][] parts = new byte[range.count()][];
+            for (int i = 0; i < parts.length; i++) {
+                int index = i;
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                DataOutputStream out = new DataOutputStream(bytes);
+                out.writeBoolean(started);
+                out.writeLong(dataTime);
+                q1.writeHouses(out, house -> group.get(house) == index);
+                out.flush();
+                parts[i] = bytes.toByteArray();
+            }
+            return parts;
+        });
+    }
+
+    @Override
+    protected boolean isUsingCustomRawKeyedState() {
+        return true;
+    }
+
+    @Override
     public void open() throws Exception {
         super.open();
-        q1 = new LoadForecast(epoch, sliceSeconds);
         reuse = new StreamRecord<>(null);
         sink = newSink();
     }

@@ -9,13 +9,18 @@ import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.accumulators.LongMaximum;
 import org.apache.flink.api.common.accumulators.LongMinimum;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
+import java.io.DataInput;
+import java.io.IOException;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,13 +32,16 @@ import java.util.Map;
  * readings go on: work readings count, and move the clock, but enter neither query.
  *
  * <p>What it counted is in accumulators (see {@link GateCounts}), so the client sees it while the job runs and
- * in the job result, wherever the job ran.
+ * in the job result, wherever the job ran. They are checkpointed with the gate's state and carried into each new
+ * attempt of the task, so the totals are right after a restart or a rescale.
  */
 public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         implements OneInputStreamOperator<Parsed, Measurement> {
     public static final int MAX_EXAMPLES = 10;
 
     private final long maxLateness;
+    private final long linesPerSecond;
+    private transient long paceStart, paced;
     private transient OrderGate gate;
     private transient Map<RejectReason, LongCounter> rejected;
     private transient ListAccumulator<Rejection> examples;
@@ -44,10 +52,67 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     private transient long dataTime;
     private transient boolean started;
     private transient StreamRecord<Measurement> reuse;
+    private transient SingleInstanceState state;
+    private transient DataInput restored; // read in two steps: the gate before open, the counts in it
 
     public OrderGateOperator(long maxLatenessSeconds) {
+        this(maxLatenessSeconds, 0);
+    }
+
+    /** @param linesPerSecond replay at most this many input lines per second (0: as fast as possible) */
+    public OrderGateOperator(long maxLatenessSeconds, long linesPerSecond) {
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
+        if (linesPerSecond < 0) throw new IllegalArgumentException("replay rate must be >= 0");
         this.maxLateness = maxLatenessSeconds;
+        this.linesPerSecond = linesPerSecond;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        state = new SingleInstanceState(context, "order-gate");
+        restored = state.restored();
+        gate = restored == null ? new OrderGate(maxLateness, this::reject)
+                : OrderGate.restore(restored, maxLateness, this::reject);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        state.save(out -> {
+            gate.snapshot(out);
+            out.writeBoolean(started);
+            out.writeLong(dataTime);
+            out.writeLong(examplesKept);
+            for (LongCounter c : List.of(lines, loads, works, rounded)) out.writeLong(c.getLocalValuePrimitive());
+            out.writeLong(firstTime.getLocalValuePrimitive());
+            out.writeLong(lastTime.getLocalValuePrimitive());
+            for (RejectReason r : RejectReason.values()) out.writeLong(rejected.get(r).getLocalValuePrimitive());
+            List<Rejection> kept = examples.getLocalValue();
+            out.writeInt(kept.size());
+            for (Rejection e : kept) {
+                out.writeLong(e.lineNumber());
+                out.writeUTF(e.reason().name());
+                out.writeUTF(e.message());
+                out.writeUTF(e.text());
+            }
+        });
+    }
+
+    /** Counts carried over from the checkpoint: accumulators start from zero in every new attempt of the task. */
+    private void restoreCounts(DataInput in) throws IOException {
+        started = in.readBoolean();
+        dataTime = in.readLong();
+        examplesKept = in.readLong();
+        for (LongCounter c : List.of(lines, loads, works, rounded)) c.add(in.readLong());
+        firstTime.add(in.readLong());
+        lastTime.add(in.readLong());
+        for (RejectReason r : RejectReason.values()) rejected.get(r).add(in.readLong());
+        int kept = in.readInt();
+        for (int i = 0; i < kept; i++) {
+            examples.add(new Rejection(in.readLong(), RejectReason.valueOf(in.readUTF()), in.readUTF(),
+                    in.readUTF()));
+        }
     }
 
     @Override
@@ -67,7 +132,10 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         getRuntimeContext().addAccumulator(GateCounts.FIRST_TIME, firstTime);
         lastTime = new LongMaximum();
         getRuntimeContext().addAccumulator(GateCounts.DATA_TIME, lastTime);
-        gate = new OrderGate(maxLateness, this::reject);
+        if (restored != null) {
+            restoreCounts(restored);
+            restored = null;
+        }
         reuse = new StreamRecord<>(null);
     }
 
@@ -83,15 +151,25 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     }
 
     @Override
-    public void processElement(StreamRecord<Parsed> element) {
+    public void processElement(StreamRecord<Parsed> element) throws InterruptedException {
         Parsed p = element.getValue();
         lines.add(1);
+        if (linesPerSecond > 0) pace();
         if (p.isReading()) {
             if (p.rounded()) rounded.add(1);
             gate.offer(p.reading(), p.line(), this::emit);
         } else {
             reject(p.line(), p.reason(), p.message(), p.text());
         }
+    }
+
+    /** Holds the replay to its rate (checked every 64 lines, so the sleeps are a millisecond or more). */
+    private void pace() throws InterruptedException {
+        if (paced++ == 0) paceStart = System.nanoTime();
+        if ((paced & 63) != 0) return;
+        long due = paceStart + (long) (paced * 1e9 / linesPerSecond);
+        long ahead = due - System.nanoTime();
+        if (ahead > 0) Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
     }
 
     private void emit(Measurement m) {

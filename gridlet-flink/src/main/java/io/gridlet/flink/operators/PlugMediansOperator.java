@@ -2,16 +2,24 @@ package io.gridlet.flink.operators;
 
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.q2.PlugMedians;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataOutputStream;
+import java.util.List;
+
 /**
  * The parallel half of Q2 for the households routed here: the core's {@link PlugMedians}. Each watermark means a
  * new distinct timestamp arrived, so the previous one is complete: it is evaluated and its window changes are
  * sent on (timestamped with it) before the watermark is forwarded. The end-of-input watermark evaluates the last.
+ * Its state is checkpointed per key group ({@link KeyGroupParts}), so households move when the job is rescaled.
  */
 public final class PlugMediansOperator extends AbstractStreamOperator<WindowChangeRecord>
         implements OneInputStreamOperator<Measurement, WindowChangeRecord> {
@@ -26,9 +34,43 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
     }
 
     @Override
-    public void open() throws Exception {
-        super.open();
-        medians = new PlugMedians(windowSeconds);
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        List<DataInput> parts = KeyGroupParts.read(context);
+        if (parts.isEmpty()) {
+            medians = new PlugMedians(windowSeconds);
+            return;
+        }
+        for (DataInput part : parts) { // the clock is the same in every part: every instance sees every watermark
+            started = part.readBoolean();
+            dataTime = part.readLong();
+        }
+        medians = PlugMedians.restore(parts);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), range -> {
+            byte[][] state = medians.snapshotParts(range.count(),
+                    plug -> range.indexOfOwn(GridletKeys.household(plug.house(), plug.household())));
+            byte[][] parts = new byte[state.length][];
+            for (int i = 0; i < parts.length; i++) {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream(state[i].length + 9);
+                DataOutputStream out = new DataOutputStream(bytes);
+                out.writeBoolean(started);
+                out.writeLong(dataTime);
+                out.write(state[i]);
+                out.flush();
+                parts[i] = bytes.toByteArray();
+            }
+            return parts;
+        });
+    }
+
+    @Override
+    protected boolean isUsingCustomRawKeyedState() {
+        return true;
     }
 
     @Override

@@ -3,6 +3,9 @@ package io.gridlet.flink.operators;
 import io.gridlet.core.model.PlugId;
 import io.gridlet.core.q2.WindowChange;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,5 +39,41 @@ public record WindowChangeRecord(int windowSeconds, long time, int[] entered, in
             ids.add(new PlugId(plugs[3 * i], plugs[3 * i + 1], plugs[3 * i + 2]));
         }
         return WindowChange.of(windowSeconds, time, entered, left, ids, doubledMedians);
+    }
+
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeInt(windowSeconds);
+        out.writeLong(time);
+        writeInts(out, entered);
+        writeInts(out, left);
+        writeLongs(out, plugs);
+        writeLongs(out, doubledMedians);
+    }
+
+    public static WindowChangeRecord readFrom(DataInput in) throws IOException {
+        return new WindowChangeRecord(in.readInt(), in.readLong(), readInts(in), readInts(in), readLongs(in),
+                readLongs(in));
+    }
+
+    private static void writeInts(DataOutput out, int[] values) throws IOException {
+        out.writeInt(values.length);
+        for (int v : values) out.writeInt(v);
+    }
+
+    private static void writeLongs(DataOutput out, long[] values) throws IOException {
+        out.writeInt(values.length);
+        for (long v : values) out.writeLong(v);
+    }
+
+    private static int[] readInts(DataInput in) throws IOException {
+        int[] values = new int[in.readInt()];
+        for (int i = 0; i < values.length; i++) values[i] = in.readInt();
+        return values;
+    }
+
+    private static long[] readLongs(DataInput in) throws IOException {
+        long[] values = new long[in.readInt()];
+        for (int i = 0; i < values.length; i++) values[i] = in.readLong();
+        return values;
     }
 }

@@ -1,0 +1,79 @@
+package io.gridlet.flink.operators;
+
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.KeyGroupStatePartitionStreamProvider;
+import org.apache.flink.runtime.state.KeyGroupsList;
+import org.apache.flink.runtime.state.KeyedStateCheckpointOutputStream;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The state of a keyed operator whose query state is one core object for all its keys, kept in Flink's raw keyed
+ * state: at a checkpoint the object writes one part per key group of the instance (the state of the keys in that
+ * group), and on restore an instance gets the parts of exactly its key groups, whichever instances wrote them.
+ * That is what lets state move when the job is rescaled: Flink redistributes key groups, the core merges parts.
+ * Each part is length-prefixed, so it is read whole from the checkpoint stream before the next one is opened.
+ */
+final class KeyGroupParts {
+    private KeyGroupParts() {
+    }
+
+    /** The key groups of this instance, first to last (a contiguous range). */
+    record Range(int first, int count, int maxParallelism) {
+        /** Index in this range of the key group of {@code key}, or -1 if the key is not this instance's. */
+        int indexOf(Object key) {
+            int i = KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism) - first;
+            return i >= 0 && i < count ? i : -1;
+        }
+
+        int indexOfOwn(Object key) {
+            int i = indexOf(key);
+            if (i < 0) throw new IllegalStateException("key " + key + " is outside this instance's key groups");
+            return i;
+        }
+    }
+
+    /** The parts of the instance's key groups, in key-group order. */
+    interface Writer {
+        byte[][] parts(Range range) throws IOException;
+    }
+
+    static void write(StateSnapshotContext context, int maxParallelism, Writer writer) throws Exception {
+        KeyedStateCheckpointOutputStream out = context.getRawKeyedOperatorStateOutput();
+        KeyGroupsList groups = out.getKeyGroupList();
+        int count = groups.getNumberOfKeyGroups();
+        int first = groups.getKeyGroupId(0);
+        for (int i = 0; i < count; i++) {
+            if (groups.getKeyGroupId(i) != first + i) throw new IllegalStateException("key groups not contiguous");
+        }
+        byte[][] parts = writer.parts(new Range(first, count, maxParallelism));
+        DataOutputStream data = new DataOutputStream(out); // not closed: Flink owns the stream
+        for (int i = 0; i < count; i++) {
+            out.startNewKeyGroup(first + i);
+            data.writeInt(parts[i].length);
+            data.write(parts[i]);
+            data.flush();
+        }
+    }
+
+    /** The parts restored for this instance (empty on a fresh start). */
+    static List<DataInput> read(StateInitializationContext context) throws IOException {
+        List<DataInput> parts = new ArrayList<>();
+        if (!context.isRestored()) return parts;
+        for (KeyGroupStatePartitionStreamProvider provider : context.getRawKeyedStateInputs()) {
+            DataInputStream in = new DataInputStream(provider.getStream());
+            byte[] part = new byte[in.readInt()];
+            in.readFully(part);
+            parts.add(new DataInputStream(new ByteArrayInputStream(part)));
+        }
+        return parts;
+    }
+}

@@ -1,0 +1,51 @@
+package io.gridlet.flink.operators;
+
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.runtime.state.StateInitializationContext;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The checkpointed state of an operator that always runs as one instance (the order gate, Q2's global half): the
+ * core state written to bytes, kept as the single element of Flink operator list state.
+ */
+final class SingleInstanceState {
+    private final ListState<byte[]> state;
+    private final byte[] restored;
+
+    interface Writer {
+        void write(DataOutput out) throws IOException;
+    }
+
+    SingleInstanceState(StateInitializationContext context, String name) throws Exception {
+        state = context.getOperatorStateStore()
+                .getListState(new ListStateDescriptor<>(name, BytePrimitiveArraySerializer.INSTANCE));
+        Iterator<byte[]> it = state.get().iterator();
+        byte[] first = it.hasNext() ? it.next() : null;
+        if (it.hasNext()) throw new IllegalStateException(name + ": state of more than one instance");
+        restored = first;
+    }
+
+    /** The restored state, or null on a fresh start. */
+    DataInput restored() {
+        return restored == null ? null : new DataInputStream(new ByteArrayInputStream(restored));
+    }
+
+    void save(Writer writer) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        writer.write(out);
+        out.flush();
+        state.update(List.of(bytes.toByteArray()));
+    }
+}
