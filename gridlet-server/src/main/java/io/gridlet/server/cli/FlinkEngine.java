@@ -6,7 +6,12 @@ import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.RunDirectory;
+import io.gridlet.flink.elastic.Autoscaler;
+import io.gridlet.flink.elastic.ElasticityController;
+import io.gridlet.flink.elastic.JobRest;
 import io.gridlet.flink.operators.GateCounts;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
@@ -15,83 +20,134 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** {@code gridlet run --engine flink}: the Flink job, embedded or on a cluster, with progress and the summary. */
+/**
+ * {@code gridlet run --engine flink}: the Flink job, embedded or on a cluster, exactly-once into a run directory
+ * that a killed run resumes from, rescalable while it runs ({@code gridlet scale}, the autoscaler), with progress
+ * and the summary.
+ */
 final class FlinkEngine {
-    private final QueryConfig queries;
-    private final long maxLateness;
-    private final int parallelism;
-    private final String cluster;
-    private final Path out;
-    private final boolean quiet;
+    /** What {@code gridlet run} was asked for, as far as the Flink engine is concerned. */
+    record Settings(QueryConfig queries, long maxLateness, int parallelism, String cluster, Path out, boolean quiet,
+                    Duration checkpointInterval, long replayRate, boolean fresh, boolean autoscale, int scaleMin,
+                    int scaleMax) {
+    }
 
-    FlinkEngine(QueryConfig queries, long maxLateness, int parallelism, String cluster, Path out, boolean quiet) {
-        this.queries = queries;
-        this.maxLateness = maxLateness;
-        this.parallelism = parallelism;
-        this.cluster = cluster;
-        this.out = out;
-        this.quiet = quiet;
+    private final Settings s;
+
+    FlinkEngine(Settings settings) {
+        this.s = settings;
     }
 
     /** Runs over {@code file}, or over generated data (written to a file first: the job reads files). */
     int run(String file, GeneratorConfig generated, PrintWriter stdout, PrintWriter stderr) throws Exception {
-        Path input;
-        Path temporary = null;
-        String description;
-        if (file == null) {
-            description = InputSource.describe(generated);
-            temporary = out.resolve(".input").resolve("generated.csv");
-            input = generate(generated, temporary);
-        } else if (file.equals("-")) {
-            throw new UserError("standard input needs --engine core (the Flink job reads files)");
-        } else {
-            input = InputSource.readableFile(file);
-            description = file;
+        if ("-".equals(file)) throw new UserError("standard input needs --engine core (the Flink job reads files)");
+        FlinkRun run = new FlinkRun(s.queries(), s.maxLateness(), s.checkpointInterval()).replayRate(s.replayRate());
+        RunDirectory dir = new RunDirectory(s.out());
+        Path input = file == null ? dir.root().resolve("input.csv") : InputSource.readableFile(file);
+        String description = file == null ? InputSource.describe(generated) : file;
+        String identity = file == null ? run.identity("generated " + generated) : run.identity(input);
+        Optional<Path> resume;
+        try {
+            resume = dir.prepare(identity, s.fresh());
+        } catch (RunDirectory.OtherRunException e) {
+            throw new UserError(e.getMessage() + "; use --fresh to discard it, or another --out");
         }
-        String where = cluster == null ? "embedded Flink" : "Flink cluster " + cluster;
-        stderr.println("gridlet run: " + description + " -> " + out + "/ (" + where + ", parallelism "
-                + parallelism + ")");
-        StreamExecutionEnvironment env = cluster == null ? FlinkRun.embedded(parallelism)
-                : FlinkRun.remote(cluster, parallelism, ownJar());
-        FlinkRun run = new FlinkRun(queries, maxLateness);
+        if (file == null) generate(generated, input); // deterministic: the same bytes when resuming
+
+        boolean embedded = s.cluster() == null;
+        int slots = Math.max(s.parallelism(), s.scaleMax());
+        int restPort = embedded ? FlinkRun.freeLoopbackPort() : 0;
+        String rest = embedded ? "127.0.0.1:" + restPort : s.cluster();
+        stderr.println("gridlet run: " + description + " -> " + s.out() + "/ (" + (embedded ? "embedded Flink"
+                : "Flink cluster " + s.cluster()) + ", parallelism " + s.parallelism() + ", checkpoints every "
+                + Numbers.seconds(s.checkpointInterval().toNanos()) + ")");
+        resume.ifPresent(c -> stderr.println("gridlet run: resuming the unfinished run in " + s.out() + " from its "
+                + "last checkpoint (" + c.getFileName() + "); --fresh starts over"));
+        StreamExecutionEnvironment env = embedded ? FlinkRun.embedded(s.parallelism(), slots, restPort)
+                : FlinkRun.remote(s.cluster(), s.parallelism(), ownJar());
+
         long started = System.nanoTime();
+        AtomicReference<Autoscaler> autoscaler = new AtomicReference<>();
         FlinkRun.Outcome outcome;
-        try (ProgressDisplay progress = new ProgressDisplay(System.err, !quiet, () -> status(run, started))) {
-            outcome = run.run(env, input.toAbsolutePath(), out.toAbsolutePath());
+        try (ProgressDisplay progress = new ProgressDisplay(System.err, !s.quiet(),
+                () -> status(run, autoscaler.get(), started))) {
+            outcome = run.run(env, input.toAbsolutePath(), s.out().toAbsolutePath(), dir, resume, job -> {
+                onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler);
+            });
         } finally {
-            if (temporary != null) {
-                Files.deleteIfExists(temporary);
-                Files.deleteIfExists(temporary.getParent());
-            }
+            Autoscaler a = autoscaler.get();
+            if (a != null) a.close();
         }
         GateCounts c = outcome.counts();
         Replay.Summary summary = new Replay.Summary(c.lines(), -1, c.loads(), c.works(), c.rounded(), c.firstTime(),
                 c.dataTime(), c.rejections(), outcome.nanos());
-        Summaries.writeRejections(summary, out);
-        Summaries.print(stdout, summary, outcome.linesWritten(), out);
+        Summaries.writeRejections(summary, s.out());
+        Summaries.print(stdout, summary, outcome.linesWritten(), s.out());
+        Autoscaler a = autoscaler.get();
+        if (a != null && !a.history().isEmpty()) {
+            stdout.println("parallelism over time: " + s.parallelism() + a.history().stream()
+                    .map(ch -> " -> " + ch.to() + " at " + time(ch.timeMillis())).reduce("", String::concat));
+        }
         return 0;
     }
 
-    private static String status(FlinkRun run, long started) {
+    private void onSubmitted(JobClient job, RunDirectory dir, String rest, boolean embedded, PrintWriter stderr,
+                             ProgressDisplay progress, AtomicReference<Autoscaler> autoscaler) {
+        String jobId = job.getJobID().toHexString();
+        try {
+            dir.recordJob(rest, jobId);
+        } catch (IOException e) {
+            stderr.println("gridlet run: cannot record the job for gridlet scale: " + e.getMessage());
+        }
+        if (embedded) {
+            stderr.println("gridlet run: Flink REST on http://" + rest + "; rescale with: gridlet scale --out "
+                    + s.out() + " --parallelism N");
+        }
+        stderr.flush();
+        if (!s.autoscale()) return;
+        ElasticityController controller = new ElasticityController(
+                ElasticityController.Settings.defaults(s.scaleMin(), s.scaleMax(), FlinkRun.MAX_PARALLELISM));
+        Autoscaler a = new Autoscaler(new JobRest(rest, jobId), controller, change -> progress.event(
+                "gridlet run: " + time(change.timeMillis()) + " parallelism " + change.from() + " -> " + change.to()
+                        + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")"));
+        autoscaler.set(a.start(Duration.ofSeconds(2)));
+    }
+
+    private static String time(long millis) {
+        return LocalTime.ofInstant(java.time.Instant.ofEpochMilli(millis), java.time.ZoneId.systemDefault())
+                .truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static String status(FlinkRun run, Autoscaler autoscaler, long started) {
         GateCounts c = run.progress();
         if (c == null || c.lines() == 0) return "starting the Flink job ...";
         long elapsed = System.nanoTime() - started;
-        // Flink refreshes accumulators with the task managers' heartbeats: this view lags by a few seconds
-        return "read " + Numbers.count(c.lines()) + " lines, data time " + Numbers.dataTime(c.dataTime()) + ", "
-                + Numbers.rate(c.lines(), elapsed) + " (including start-up; updated every few seconds)";
+        String line = "read " + Numbers.count(c.lines()) + " lines, data time " + Numbers.dataTime(c.dataTime())
+                + ", " + Numbers.rate(c.lines(), elapsed);
+        if (autoscaler != null && autoscaler.parallelism() > 0) {
+            line += String.format(Locale.ROOT, ", parallelism %d (%s)", autoscaler.parallelism(), autoscaler.status());
+        }
+        return line;
     }
 
-    private Path generate(GeneratorConfig config, Path target) throws IOException {
+    private void generate(GeneratorConfig config, Path target) throws IOException {
         Files.createDirectories(target.getParent());
         MeasurementGenerator generator = new MeasurementGenerator(config);
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
         try (InputStream in = new GeneratedInput(generator);
-             ProgressDisplay progress = new ProgressDisplay(System.err, !quiet, () -> String.format(
-                     java.util.Locale.ROOT, "generating: %s lines (%.0f%%)", Numbers.count(generator.lines()),
+             ProgressDisplay progress = new ProgressDisplay(System.err, !s.quiet(), () -> String.format(
+                     Locale.ROOT, "generating: %s lines (%.0f%%)", Numbers.count(generator.lines()),
                      100.0 * generator.lines() / config.maxLines()))) {
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
         }
-        return target;
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The jar this command runs from, shipped to a remote cluster with the job. */

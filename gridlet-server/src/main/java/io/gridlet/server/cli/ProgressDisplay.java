@@ -39,6 +39,13 @@ final class ProgressDisplay implements AutoCloseable {
         printed = true;
     }
 
+    /** Prints a line that stays (an event), above the status line on a terminal. */
+    synchronized void event(String line) {
+        if (terminal) err.print("\r\033[K");
+        err.println(line);
+        err.flush();
+    }
+
     @Override
     public synchronized void close() {
         if (timer == null) return;

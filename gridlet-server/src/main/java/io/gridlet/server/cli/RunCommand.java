@@ -3,6 +3,7 @@ package io.gridlet.server.cli;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.core.output.ResultFiles;
+import io.gridlet.flink.FlinkRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ArgGroup;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -59,6 +61,37 @@ final class RunCommand implements Callable<Integer> {
                     + "embedded. FILE and --out must be on a file system the cluster sees.")
     String cluster;
 
+    @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Flink: seconds between checkpoints. Results are committed at each (exactly once); a run "
+                    + "that is killed resumes from the last one when started again on the same --out "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double checkpointSeconds;
+
+    @Option(names = "--fresh",
+            description = "Flink: start over, discarding an unfinished run in --out instead of resuming it.")
+    boolean fresh;
+
+    @Option(names = "--replay-rate", paramLabel = "LINES_PER_S", defaultValue = "0",
+            description = "Flink: read at most this many input lines per second, like a live feed "
+                    + "(default: as fast as possible).")
+    long replayRate;
+
+    @Option(names = "--autoscale", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Flink: let the elasticity controller rescale the query stages while the job runs, between "
+                    + "--scale-min and --scale-max, from their busy time and back-pressure (default: on when "
+                    + "embedded; with --cluster it needs the cluster's adaptive scheduler and is off unless given).")
+    boolean autoscale;
+
+    @Option(names = "--scale-min", paramLabel = "N", defaultValue = "1",
+            description = "Flink: the least parallelism the autoscaler goes to (default: ${DEFAULT-VALUE}).")
+    int scaleMin;
+
+    @Option(names = "--scale-max", paramLabel = "N",
+            description = "Flink: the most parallelism the autoscaler or gridlet scale can reach (embedded: that many "
+                    + "task slots; default: the larger of --parallelism and the number of cores; at most "
+                    + FlinkRun.MAX_PARALLELISM + ", the job's max parallelism).")
+    Integer scaleMax;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
@@ -75,21 +108,41 @@ final class RunCommand implements Callable<Integer> {
             if (file != null && generate) throw new UserError("give a FILE or --generate, not both");
             if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0, got " + maxLateness);
             if (parallelism != null && parallelism < 1) throw new UserError("--parallelism must be >= 1");
-            if (engine == Engine.core && (parallelism != null || cluster != null)) {
-                throw new UserError("--parallelism and --cluster are for --engine flink");
+            if (engine == Engine.core) {
+                for (String flinkOnly : new String[]{"--parallelism", "--cluster", "--checkpoint-interval", "--fresh",
+                        "--replay-rate", "--autoscale", "--scale-min", "--scale-max"}) {
+                    if (spec.commandLine().getParseResult().hasMatchedOption(flinkOnly)) {
+                        throw new UserError(flinkOnly + " is for --engine flink");
+                    }
+                }
             }
             QueryConfig queries = QueryConfig.DEFAULT.withEpoch(epoch);
             if (engine == Engine.core) {
                 InputSource source = file != null ? InputSource.file(file, System.in) : InputSource.generated(config());
                 return run(source, queries, stdout, stderr);
             }
-            return new FlinkEngine(queries, maxLateness, parallelism == null
-                    ? Runtime.getRuntime().availableProcessors() : parallelism, cluster, out, quiet)
-                    .run(file, file == null ? config() : null, stdout, stderr);
+            return new FlinkEngine(flinkSettings(queries)).run(file, file == null ? config() : null, stdout, stderr);
         } catch (UserError e) {
             stderr.println("gridlet run: " + e.getMessage());
             return 2;
         }
+    }
+
+    private FlinkEngine.Settings flinkSettings(QueryConfig queries) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int p = parallelism == null ? cores : parallelism;
+        int max = scaleMax == null ? Math.max(p, cores) : scaleMax;
+        if (!(checkpointSeconds >= 0.05)) throw new UserError("--checkpoint-interval must be >= 0.05 s");
+        if (replayRate < 0) throw new UserError("--replay-rate must be >= 0");
+        if (scaleMin < 1 || max < scaleMin) throw new UserError("need 1 <= --scale-min <= --scale-max");
+        if (max > FlinkRun.MAX_PARALLELISM) {
+            throw new UserError("--scale-max must be <= " + FlinkRun.MAX_PARALLELISM + " (the max parallelism)");
+        }
+        if (p > max || p < scaleMin) throw new UserError("--parallelism must be within --scale-min..--scale-max");
+        boolean scale = autoscale && (cluster == null
+                || spec.commandLine().getParseResult().hasMatchedOption("--autoscale"));
+        return new FlinkEngine.Settings(queries, maxLateness, p, cluster, out, quiet,
+                Duration.ofMillis(Math.round(checkpointSeconds * 1000)), replayRate, fresh, scale, scaleMin, max);
     }
 
     private io.gridlet.core.generate.GeneratorConfig config() {
