@@ -33,13 +33,19 @@ public final class Autoscaler implements AutoCloseable {
     private final List<Change> history = new ArrayList<>();
     private volatile String status = "waiting for the job's first signals";
     private volatile int parallelism;
-    private int requested = -1;
+    private int requested;
     private long requestedAt;
     /** How long a requested parallelism may take to show before the job's actual one is taken as final. */
     private static final long RESCALE_TIMEOUT_MILLIS = 30_000;
 
-    public Autoscaler(JobRest rest, ElasticityController controller, Consumer<Change> listener) {
+    /**
+     * @param submittedParallelism the parallelism the job was submitted with: a different request seen later is
+     *                             someone else's (a manual override)
+     */
+    public Autoscaler(JobRest rest, int submittedParallelism, ElasticityController controller,
+                      Consumer<Change> listener) {
         this.rest = rest;
+        this.requested = submittedParallelism;
         this.controller = controller;
         this.listener = listener;
     }
@@ -80,9 +86,7 @@ public final class Autoscaler implements AutoCloseable {
         parallelism = p;
         int asked = rest.requestedParallelism();
         long now = System.currentTimeMillis();
-        if (requested < 0) {
-            requested = asked;
-        } else if (asked != requested) {
+        if (asked != requested) {
             controller.override(asked);
             record(new Change(now, requested, asked, "requested through the REST endpoint (gridlet scale)", true));
             requested = asked;

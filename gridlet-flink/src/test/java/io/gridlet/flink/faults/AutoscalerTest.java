@@ -32,7 +32,7 @@ class AutoscalerTest {
         try (FaultRuns.Background run = new FaultRuns.Background(FaultRuns.newRun(),
                 FlinkRun.embedded(1, 2, port), data.csv, out, Optional.empty())) {
             JobRest rest = new JobRest("127.0.0.1:" + port, run.job().getJobID().toHexString());
-            try (Autoscaler autoscaler = new Autoscaler(rest, new ElasticityController(eager), change -> { })
+            try (Autoscaler autoscaler = new Autoscaler(rest, 1, new ElasticityController(eager), change -> { })
                     .start(Duration.ofMillis(200))) {
                 FaultRuns.awaitParallelism(run, rest, 2);
                 assertThat(autoscaler.history()).first().satisfies(c -> {

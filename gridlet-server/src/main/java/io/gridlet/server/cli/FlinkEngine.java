@@ -114,9 +114,9 @@ final class FlinkEngine {
         if (!s.autoscale()) return;
         ElasticityController controller = new ElasticityController(
                 ElasticityController.Settings.defaults(s.scaleMin(), s.scaleMax(), FlinkRun.MAX_PARALLELISM));
-        Autoscaler a = new Autoscaler(new JobRest(rest, jobId), controller, change -> progress.event(
+        Autoscaler a = new Autoscaler(new JobRest(rest, jobId), s.parallelism(), controller, change -> progress.event(
                 "gridlet run: " + time(change.timeMillis()) + " parallelism " + change.from() + " -> " + change.to()
-                        + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")"));
+                        + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")", stderr));
         autoscaler.set(a.start(Duration.ofSeconds(2)));
     }
 

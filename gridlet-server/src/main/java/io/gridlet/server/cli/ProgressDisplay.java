@@ -39,11 +39,14 @@ final class ProgressDisplay implements AutoCloseable {
         printed = true;
     }
 
-    /** Prints a line that stays (an event), above the status line on a terminal. */
-    synchronized void event(String line) {
-        if (terminal) err.print("\r\033[K");
-        err.println(line);
-        err.flush();
+    /** Prints a line that stays (an event) to {@code to}, clearing the status line first on a terminal. */
+    synchronized void event(String line, java.io.PrintWriter to) {
+        if (terminal && printed) {
+            err.print("\r\033[K");
+            err.flush();
+        }
+        to.println(line);
+        to.flush();
     }
 
     @Override

@@ -120,7 +120,7 @@ class GridletCommandTest {
         assertThat(gridlet("run", "-", "--engine", "flink")).isEqualTo(2);
         assertThat(err.toString()).contains("standard input needs --engine core");
         assertThat(gridlet("run", "--engine", "core", "-p", "2")).isEqualTo(2);
-        assertThat(err.toString()).contains("are for --engine flink");
+        assertThat(err.toString()).contains("--parallelism is for --engine flink");
     }
 
     @Test
@@ -146,10 +146,10 @@ class GridletCommandTest {
     @Test
     void helpNamesTheCommandsAndTheirOptions() {
         assertThat(gridlet("--help")).isZero();
-        assertThat(out.toString()).contains("run", "generate", "Exit codes");
+        assertThat(out.toString()).contains("run", "scale", "generate", "Exit codes");
         assertThat(gridlet("run", "--help")).isZero();
         assertThat(out.toString()).contains("--out", "--max-lateness", "--epoch", "Generated data", "--seed",
-                "--engine", "--parallelism", "--cluster");
+                "--engine", "--parallelism", "--cluster", "--checkpoint-interval", "--fresh", "autoscale", "--scale-max");
     }
 
     private static String[] concat(String[] a, String[] b) {
