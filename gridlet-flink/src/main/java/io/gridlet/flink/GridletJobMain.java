@@ -5,14 +5,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The job's entry point for a Flink cluster: {@code flink run -c io.gridlet.flink.GridletJobMain gridlet.jar
- * --input FILE --out DIR [--epoch S] [--max-lateness S] [--checkpoint-interval S] [--replay-rate LINES_PER_S] [--fresh]}. The environment
- * (and the parallelism) are the ones the cluster gives; FILE and DIR must be visible to every TaskManager and to
- * this client (a shared file system). An unfinished run in DIR of the same input is resumed from its last
+ * --input FILE --out DIR [--epoch S] [--max-lateness S] [--checkpoint-interval S] [--replay-rate LINES_PER_S]
+ * [--fresh]}. The environment (and the parallelism) are the ones the cluster gives; FILE and DIR must be visible
+ * to every TaskManager and to this client (a shared file system). An unfinished run in DIR of the same input is resumed from its last
  * checkpoint unless {@code --fresh}.
  */
 public final class GridletJobMain {
@@ -39,7 +39,8 @@ public final class GridletJobMain {
                     i--;
                 }
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; usage: --input FILE "
-                        + "--out DIR [--epoch S] [--max-lateness S] [--checkpoint-interval S] [--replay-rate LINES_PER_S] [--fresh]");
+                        + "--out DIR [--epoch S] [--max-lateness S] [--checkpoint-interval S] "
+                        + "[--replay-rate LINES_PER_S] [--fresh]");
             }
             i++;
         }

@@ -239,7 +239,9 @@ public final class PlugMedians {
         List<PartReadings> read = new ArrayList<>(parts.size());
         for (DataInput in : parts) {
             int version = in.readInt();
-            if (version != SNAPSHOT_VERSION) throw new IOException("unknown Q2 plug-medians snapshot version " + version);
+            if (version != SNAPSHOT_VERSION) {
+                throw new IOException("unknown Q2 plug-medians snapshot version " + version);
+            }
             int[] partSizes = new int[in.readInt()];
             for (int i = 0; i < partSizes.length; i++) partSizes[i] = in.readInt();
             long partEvaluatedAt = in.readLong();

@@ -120,7 +120,8 @@ public final class ElasticityController {
         // instances' worth of work being done, and what that needs at the target busy time
         int needed = (int) Math.ceil(p * s.busy() / settings.targetBusy() - 1e-9);
         String load = String.format(Locale.ROOT, "busy %.0f%% at parallelism %d", 100 * s.busy(), p)
-                + (backPressured ? String.format(Locale.ROOT, ", source back-pressured %.0f%%", 100 * s.backPressured()) : "")
+                + (backPressured
+                        ? String.format(Locale.ROOT, ", source back-pressured %.0f%%", 100 * s.backPressured()) : "")
                 + (s.lagGrowing() ? ", input lag growing" : "");
 
         if (overloaded) {

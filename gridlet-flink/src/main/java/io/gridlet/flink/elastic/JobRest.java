@@ -131,6 +131,18 @@ public final class JobRest {
         return new Load(busyAvg, busyMax, bpAvg, bpMax);
     }
 
+    /** Completed checkpoints so far, with their average duration and size. */
+    public record Checkpoints(long completed, double averageMillis, double averageBytes) {
+    }
+
+    public Checkpoints checkpoints() throws IOException {
+        JsonNode root = get("/jobs/" + jobId + "/checkpoints");
+        JsonNode summary = root.path("summary");
+        return new Checkpoints(root.path("counts").path("completed").asLong(),
+                summary.path("end_to_end_duration").path("avg").asDouble(),
+                summary.path("checkpointed_size").path("avg").asDouble());
+    }
+
     /** How many times the job has restarted (after failures and rescales). */
     public long restarts() throws IOException {
         for (JsonNode m : get("/jobs/" + jobId + "/metrics?get=numRestarts")) {

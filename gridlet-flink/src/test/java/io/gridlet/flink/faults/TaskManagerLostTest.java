@@ -3,6 +3,7 @@ package io.gridlet.flink.faults;
 import io.gridlet.flink.elastic.JobRest;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -29,12 +30,14 @@ class TaskManagerLostTest {
             new MiniClusterResourceConfiguration.Builder()
                     .setNumberTaskManagers(2)
                     .setNumberSlotsPerTaskManager(2)
-                    .setConfiguration(heartbeatEverySecond())
+                    .setConfiguration(settings())
                     .build());
 
-    private static Configuration heartbeatEverySecond() {
+    private static Configuration settings() {
         Configuration conf = new Configuration();
         conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        // one slot on each TaskManager: losing TaskManager 0 always takes an instance with it
+        conf.set(TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE, TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);
         return conf;
     }
 

@@ -89,7 +89,8 @@ final class ScaleCommand implements Callable<Integer> {
 
     private JobRest fromRunDirectory() throws IOException {
         Properties p = new RunDirectory(out).job()
-                .orElseThrow(() -> new UserError("no running gridlet run in " + out + " (give --out, or --rest and --job)"));
+                .orElseThrow(() -> new UserError("no running gridlet run in " + out
+                        + " (give --out, or --rest and --job)"));
         return new JobRest(p.getProperty("rest"), p.getProperty("job"));
     }
 
