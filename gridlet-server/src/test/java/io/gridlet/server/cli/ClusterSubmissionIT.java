@@ -64,7 +64,7 @@ class ClusterSubmissionIT {
                 .isZero();
         assertThat(gridlet("run", "-q", csv.toString(), "--cluster", address, "-p", "2", "-o",
                 dir.resolve("cluster").toString())).isZero();
-        assertThat(Files.readString(lastLog)).contains("(Flink cluster " + address + ", parallelism 2)");
+        assertThat(Files.readString(lastLog)).contains("(Flink cluster " + address + ", parallelism 2, checkpoints every");
 
         try (var files = Files.list(dir.resolve("core"))) {
             for (Path core : files.toList()) {
