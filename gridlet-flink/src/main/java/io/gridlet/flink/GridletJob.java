@@ -8,10 +8,10 @@ import io.gridlet.flink.operators.LoadForecastOperator;
 import io.gridlet.flink.operators.OrderGateOperator;
 import io.gridlet.flink.operators.PlugMediansOperator;
 import io.gridlet.flink.operators.ResultRecord;
-import io.gridlet.flink.operators.WindowChangeRecord;
 import io.gridlet.flink.source.MeasurementFormat;
 import io.gridlet.flink.source.Parsed;
 import io.gridlet.flink.types.MeasurementTypeInfo;
+import io.gridlet.flink.types.WindowChangeTypeInfo;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.file.src.FileSource;
@@ -81,7 +81,7 @@ public final class GridletJob {
 
         DataStream<ResultRecord> q2 = readings
                 .keyBy(new GridletKeys.ByHousehold())
-                .transform("q2-plug-medians", TypeInformation.of(WindowChangeRecord.class),
+                .transform("q2-plug-medians", WindowChangeTypeInfo.INSTANCE,
                         new PlugMediansOperator(config.windowSeconds()))
                 .transform("q2-global-shares", TypeInformation.of(ResultRecord.class),
                         new GlobalSharesOperator(config.windowSeconds()))
