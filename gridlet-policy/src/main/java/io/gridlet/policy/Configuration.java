@@ -1,0 +1,42 @@
+package io.gridlet.policy;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a session runs: the features in use, each with a value for every parameter (Integer, enum name String, or
+ * Boolean). Features not in the map are off.
+ */
+public record Configuration(Map<String, Map<String, Object>> features) {
+    public Configuration {
+        TreeMap<String, Map<String, Object>> copy = new TreeMap<>();
+        features.forEach((f, params) -> copy.put(f, java.util.Collections.unmodifiableMap(new TreeMap<>(params))));
+        features = java.util.Collections.unmodifiableMap(copy);
+    }
+
+    public boolean isOn(String feature) {
+        return features.containsKey(feature);
+    }
+
+    public Object value(String feature, String param) {
+        Map<String, Object> params = features.get(feature);
+        return params == null ? null : params.get(param);
+    }
+
+    /** {@code puzzle(difficulty=16), auth.hmac}, or {@code (nothing)}. */
+    @Override
+    public String toString() {
+        if (features.isEmpty()) return "(nothing)";
+        StringBuilder sb = new StringBuilder();
+        features.forEach((f, params) -> {
+            if (!sb.isEmpty()) sb.append(", ");
+            sb.append(f);
+            if (!params.isEmpty()) {
+                StringBuilder p = new StringBuilder();
+                params.forEach((k, v) -> p.append(p.isEmpty() ? "" : ", ").append(k).append('=').append(v));
+                sb.append('(').append(p).append(')');
+            }
+        });
+        return sb.toString();
+    }
+}

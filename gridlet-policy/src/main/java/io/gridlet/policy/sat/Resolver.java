@@ -1,0 +1,219 @@
+package io.gridlet.policy.sat;
+
+import io.gridlet.policy.Configuration;
+import io.gridlet.policy.Policy;
+import io.gridlet.policy.PolicyException;
+import io.gridlet.policy.Position;
+import io.gridlet.policy.Semantics;
+import org.sat4j.core.Vec;
+import org.sat4j.core.VecInt;
+import org.sat4j.pb.IPBSolver;
+import org.sat4j.specs.ContradictionException;
+import org.sat4j.specs.IConstr;
+import org.sat4j.specs.ISolver;
+import org.sat4j.specs.IVecInt;
+import org.sat4j.specs.TimeoutException;
+import org.sat4j.tools.xplain.HighLevelXplain;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * A client and a server policy compiled once into a Sat4j pseudo-Boolean solver; each session is then resolved
+ * against it with the run-time inputs as assumptions. The best configuration is found by linear search on the
+ * preference sum: each better bound is a removable pseudo-Boolean constraint, taken out again when the session
+ * is resolved, so the compiled solver serves the next session unchanged. An unsatisfiable pair is explained by a
+ * minimal set of statements ({@link HighLevelXplain}, one group per statement) in the policies' own words.
+ */
+public final class Resolver {
+    /** Default bound on one session's solving. */
+    public static final long DEFAULT_TIMEOUT_MS = 200;
+
+    private final Policy client;
+    private final Policy server;
+    private final Encoding encoding;
+    private final IPBSolver solver;
+    private final boolean contradictory;
+    private final long timeoutMs;
+
+    /** What resolving a session gave: a configuration and its score, or the conflict. */
+    public sealed interface Resolution permits Agreed, Conflict {
+    }
+
+    /** @param score the sum of both sides' preference points for {@code configuration} (the maximum) */
+    public record Agreed(Configuration configuration, long score, Map<String, Double> inputs) implements Resolution {
+    }
+
+    /** A statement of one side's policy. */
+    public record Blame(String side, io.gridlet.policy.Statement statement) {
+        @Override
+        public String toString() {
+            return side + " line " + statement.at().line() + ": " + statement.text();
+        }
+    }
+
+    /**
+     * @param statements a minimal set of statements that cannot hold together (drop any one and the rest can)
+     * @param reasons    those statements as "side line N: text", then notes on vocabulary and inputs
+     */
+    public record Conflict(List<Blame> statements, List<String> reasons) implements Resolution {
+        @Override
+        public String toString() {
+            return "no configuration satisfies both policies; these conflict:\n  " + String.join("\n  ", reasons);
+        }
+    }
+
+    private Resolver(Policy client, Policy server, long timeoutMs) {
+        this.client = client;
+        this.server = server;
+        this.timeoutMs = timeoutMs;
+        this.encoding = new Encoding(client, server);
+        this.solver = org.sat4j.pb.SolverFactory.newDefault();
+        solver.newVar(encoding.vars());
+        boolean contradiction = false;
+        try {
+            for (int[] clause : encoding.hard) solver.addClause(new VecInt(clause));
+            for (Encoding.Rooted r : encoding.roots) solver.addClause(new VecInt(new int[] {r.literal()}));
+        } catch (ContradictionException e) {
+            contradiction = true;
+        }
+        this.contradictory = contradiction;
+    }
+
+    public static Resolver compile(Policy client, Policy server) {
+        return compile(client, server, DEFAULT_TIMEOUT_MS);
+    }
+
+    public static Resolver compile(Policy client, Policy server, long timeoutMs) {
+        return new Resolver(client, server, timeoutMs);
+    }
+
+    public Policy client() {
+        return client;
+    }
+
+    public Policy server() {
+        return server;
+    }
+
+    /** Variables of the compiled pair (features, parameter literals, inputs, subformulas). */
+    public int variables() {
+        return encoding.vars();
+    }
+
+    /** The features both sides can run: the only ones a configuration may use. */
+    public java.util.Set<String> vocabulary() {
+        return encoding.vocabulary.keySet();
+    }
+
+    /** Resolves one session with the deciding side's run-time inputs. */
+    public synchronized Resolution resolve(Map<String, Double> inputs) {
+        int[] assumed = encoding.assumptions(inputs);
+        if (contradictory) return explain(assumed);
+        IVecInt assumptions = new VecInt(assumed);
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        List<IConstr> bounds = new ArrayList<>();
+        try {
+            if (!satisfiable(assumptions, deadline)) return explain(assumed);
+            boolean[] best = model();
+            long score = score(best);
+            while (true) { // a strictly better sum, until there is none
+                IConstr bound;
+                try {
+                    bound = atLeast(score + 1 - encoding.objectiveOffset);
+                } catch (ContradictionException e) {
+                    break;
+                }
+                if (bound != null) bounds.add(bound);
+                if (!satisfiable(assumptions, deadline)) break;
+                best = model();
+                score = score(best);
+            }
+            return new Agreed(encoding.decode(best), score, Map.copyOf(inputs));
+        } finally {
+            for (IConstr c : bounds) solver.removeConstr(c);
+        }
+    }
+
+    private boolean satisfiable(IVecInt assumptions, long deadline) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) throw timeout();
+        solver.setTimeoutMs(left);
+        try {
+            return solver.isSatisfiable(assumptions, true);
+        } catch (TimeoutException e) {
+            throw timeout();
+        }
+    }
+
+    private PolicyException timeout() {
+        return new PolicyException(null, Position.NONE, "resolving took longer than " + timeoutMs + " ms");
+    }
+
+    private boolean[] model() {
+        boolean[] m = new boolean[encoding.vars() + 1];
+        for (int lit : solver.model()) if (lit > 0 && lit <= encoding.vars()) m[lit] = true;
+        return m;
+    }
+
+    private long score(boolean[] m) {
+        long s = encoding.objectiveOffset;
+        for (int[] t : encoding.objective) if (t[1] > 0 == m[Math.abs(t[1])]) s += t[0];
+        return s;
+    }
+
+    /** Sum of weight x literal >= degree, as a removable constraint (null if trivially true). */
+    private IConstr atLeast(long degree) throws ContradictionException {
+        if (encoding.objective.isEmpty()) throw new ContradictionException("no preferences: any model is best");
+        VecInt literals = new VecInt();
+        Vec<BigInteger> weights = new Vec<>();
+        for (int[] t : encoding.objective) {
+            literals.push(t[1]);
+            weights.push(BigInteger.valueOf(t[0]));
+        }
+        return solver.addPseudoBoolean(literals, weights, true, BigInteger.valueOf(degree));
+    }
+
+    /** The conflict, as a minimal set of statements (the run-time inputs held fixed). */
+    private Conflict explain(int[] assumed) {
+        HighLevelXplain<ISolver> xplain = new HighLevelXplain<>(org.sat4j.minisat.SolverFactory.newDefault());
+        xplain.newVar(encoding.vars());
+        try {
+            for (int[] clause : encoding.hard) xplain.addNonControlableClause(new VecInt(clause));
+            for (int a : assumed) xplain.addNonControlableClause(new VecInt(new int[] {a}));
+            for (int i = 0; i < encoding.roots.size(); i++) {
+                xplain.addClause(new VecInt(new int[] {encoding.roots.get(i).literal()}), i + 1);
+            }
+            xplain.setTimeoutMs(Math.max(1000, timeoutMs * 10));
+            if (xplain.isSatisfiable()) throw new IllegalStateException("explaining a satisfiable pair");
+            Collection<Integer> core = xplain.explain();
+            List<String> reasons = new ArrayList<>();
+            List<Blame> blamed = new ArrayList<>();
+            TreeSet<Integer> ordered = new TreeSet<>(core);
+            java.util.Set<String> outside = new TreeSet<>();
+            for (int id : ordered) {
+                Encoding.Rooted r = encoding.roots.get(id - 1);
+                Blame b = new Blame(r.side(), r.statement());
+                blamed.add(b);
+                reasons.add(b.toString());
+                for (String f : Semantics.features(r.statement().expr())) {
+                    if (!encoding.vocabulary.containsKey(f)) outside.add(f);
+                }
+            }
+            for (String f : outside) {
+                reasons.add(f + " is not in both vocabularies (" + (client.features().containsKey(f) ? server.name()
+                        : client.name()) + " does not declare it), so it is never used");
+            }
+            if (!encoding.inputVar.isEmpty()) reasons.add("with the run-time inputs as given");
+            return new Conflict(blamed, reasons);
+        } catch (ContradictionException e) {
+            return new Conflict(List.of(), List.of("the policies contradict each other outright"));
+        } catch (TimeoutException e) {
+            throw new PolicyException(null, Position.NONE, "explaining the conflict took too long");
+        }
+    }
+}

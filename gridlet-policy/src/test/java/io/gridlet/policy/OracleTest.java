@@ -1,0 +1,206 @@
+package io.gridlet.policy;
+
+import io.gridlet.policy.sat.Resolver;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The SAT resolution against brute force on small random policy pairs: every configuration of the joint
+ * vocabulary is enumerated and judged by {@link Semantics} (direct evaluation). Satisfiable exactly when some
+ * configuration satisfies both; the answer satisfies both (what a client verifies) and has the best score; a
+ * conflict names a set of statements that cannot hold together and is minimal (drop any one and the rest can).
+ */
+class OracleTest {
+    private static final Map<String, Feature> ALL = new LinkedHashMap<>();
+
+    static {
+        ALL.put("f0", new Feature("f0", Map.of("x", new Domain.Ints(0, 3))));
+        ALL.put("f1", new Feature("f1", Map.of("m", new Domain.Enum(List.of("a", "b", "c")))));
+        ALL.put("f2", new Feature("f2", Map.of("b", new Domain.Bool())));
+        ALL.put("f3", new Feature("f3", Map.of()));
+        ALL.put("f4.g", new Feature("f4.g", Map.of("y", new Domain.Ints(-2, 2))));
+    }
+
+    private static final Position P = new Position(1, 1);
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4})
+    void resolutionAgreesWithBruteForce(long seed) {
+        Random random = new Random(seed);
+        int agreed = 0, conflicts = 0;
+        for (int round = 0; round < 150; round++) {
+            Policy client = randomPolicy(random, "client");
+            Policy server = randomPolicy(random, "server");
+            Resolver resolver = Resolver.compile(client, server);
+            for (double cpu : new double[] {0.3, 0.9}) {
+                Map<String, Double> inputs = Map.of("cpu", cpu);
+                Map<String, Feature> joint = new LinkedHashMap<>();
+                for (String f : client.features().keySet()) {
+                    if (server.features().containsKey(f)) joint.put(f, ALL.get(f));
+                }
+                List<Configuration> all = configurations(new ArrayList<>(joint.values()));
+                List<Preference> prefs = new ArrayList<>(client.preferences());
+                prefs.addAll(server.preferences());
+                Long best = null;
+                for (Configuration c : all) {
+                    if (Semantics.violations(client, c, inputs).isEmpty()
+                            && Semantics.violations(server, c, inputs).isEmpty()) {
+                        long s = Semantics.score(prefs, joint, c, inputs);
+                        if (best == null || s > best) best = s;
+                    }
+                }
+                Resolver.Resolution r = resolver.resolve(inputs);
+                String context = "round " + round + " cpu " + cpu + "\n" + client + "\n" + server;
+                if (best == null) {
+                    assertThat(r).as(context).isInstanceOf(Resolver.Conflict.class);
+                    assertMinimalConflict((Resolver.Conflict) r, all, inputs, context);
+                    conflicts++;
+                } else {
+                    assertThat(r).as(context).isInstanceOf(Resolver.Agreed.class);
+                    Resolver.Agreed a = (Resolver.Agreed) r;
+                    assertThat(Semantics.violations(client, a.configuration(), inputs)).as(context).isEmpty();
+                    assertThat(Semantics.violations(server, a.configuration(), inputs)).as(context).isEmpty();
+                    assertThat(a.score()).as(context).isEqualTo(best);
+                    assertThat(Semantics.score(prefs, joint, a.configuration(), inputs)).as(context).isEqualTo(best);
+                    agreed++;
+                }
+            }
+        }
+        assertThat(agreed).as("agreed sessions").isGreaterThan(50);
+        assertThat(conflicts).as("conflicts").isGreaterThan(20);
+    }
+
+    private static void assertMinimalConflict(Resolver.Conflict conflict, List<Configuration> all,
+                                              Map<String, Double> inputs, String context) {
+        List<Statement> blamed = conflict.statements().stream().map(Resolver.Blame::statement).toList();
+        assertThat(blamed).as(context).isNotEmpty();
+        assertThat(satisfiable(blamed, all, inputs)).as("blamed statements conflict: " + context).isFalse();
+        for (int i = 0; i < blamed.size(); i++) {
+            List<Statement> rest = new ArrayList<>(blamed);
+            rest.remove(i);
+            assertThat(satisfiable(rest, all, inputs)).as("minimal without " + i + ": " + context).isTrue();
+        }
+    }
+
+    private static boolean satisfiable(List<Statement> statements, List<Configuration> all, Map<String, Double> in) {
+        return all.stream().anyMatch(c -> statements.stream().allMatch(s -> Semantics.holds(s.expr(), c, in)));
+    }
+
+    /** Every configuration of these features: each off, or on with every combination of parameter values. */
+    private static List<Configuration> configurations(List<Feature> features) {
+        List<Map<String, Map<String, Object>>> out = new ArrayList<>();
+        out.add(new HashMap<>());
+        for (Feature f : features) {
+            List<Map<String, Object>> valuations = valuations(f);
+            List<Map<String, Map<String, Object>>> next = new ArrayList<>();
+            for (Map<String, Map<String, Object>> partial : out) {
+                next.add(partial); // off
+                for (Map<String, Object> v : valuations) {
+                    Map<String, Map<String, Object>> on = new HashMap<>(partial);
+                    on.put(f.name(), v);
+                    next.add(on);
+                }
+            }
+            out = next;
+        }
+        return out.stream().map(Configuration::new).toList();
+    }
+
+    private static List<Map<String, Object>> valuations(Feature f) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        out.add(new HashMap<>());
+        for (Map.Entry<String, Domain> p : f.params().entrySet()) {
+            List<Map<String, Object>> next = new ArrayList<>();
+            for (Map<String, Object> partial : out) {
+                for (Object value : values(p.getValue())) {
+                    Map<String, Object> v = new HashMap<>(partial);
+                    v.put(p.getKey(), value);
+                    next.add(v);
+                }
+            }
+            out = next;
+        }
+        return out;
+    }
+
+    private static List<Object> values(Domain d) {
+        List<Object> out = new ArrayList<>();
+        if (d instanceof Domain.Ints ints) for (int i = ints.min(); i <= ints.max(); i++) out.add(i);
+        else if (d instanceof Domain.Bool) out.addAll(List.of(false, true));
+        else out.addAll(((Domain.Enum) d).values());
+        return out;
+    }
+
+    // ---- random policies --------------------------------------------------------------------------------
+
+    private static Policy randomPolicy(Random r, String name) {
+        Map<String, Feature> vocabulary = new LinkedHashMap<>();
+        for (Feature f : ALL.values()) if (r.nextInt(5) > 0) vocabulary.put(f.name(), f);
+        List<String> names = new ArrayList<>(vocabulary.keySet());
+        if (names.isEmpty()) names.add("f3");
+        List<Statement> statements = new ArrayList<>();
+        int n = 1 + r.nextInt(4);
+        for (int i = 0; i < n; i++) {
+            Expr e = expr(r, names, 3);
+            statements.add(new Statement(e, new Position(i + 2, 3), e.toString()));
+        }
+        List<Preference> prefs = new ArrayList<>();
+        for (int i = r.nextInt(3); i > 0; i--) {
+            int w = r.nextInt(7) - 3;
+            if (vocabulary.containsKey("f0") && r.nextBoolean()) {
+                prefs.add(Preference.toward(w, "f0", "x", r.nextBoolean(), P, "prefer"));
+            } else {
+                prefs.add(Preference.when(w, expr(r, names, 1), P, "prefer"));
+            }
+        }
+        return new Policy(name, name, vocabulary, statements, prefs);
+    }
+
+    private static Expr expr(Random r, List<String> names, int depth) {
+        if (depth == 0 || r.nextInt(3) == 0) return atom(r, names);
+        List<Expr> parts = new ArrayList<>();
+        for (int i = 1 + r.nextInt(3); i > 0; i--) parts.add(expr(r, names, depth - 1));
+        Expr a = parts.get(0);
+        Expr b = expr(r, names, depth - 1);
+        return switch (r.nextInt(9)) {
+            case 0 -> new Expr.All(parts, P);
+            case 1 -> new Expr.Any(parts, P);
+            case 2 -> new Expr.ExactlyOne(parts, P);
+            case 3 -> new Expr.OneOrMore(parts, P);
+            case 4 -> new Expr.Optional(a, P);
+            case 5 -> new Expr.Not(a, P);
+            case 6 -> new Expr.Requires(a, b, P);
+            case 7 -> new Expr.Conflicts(a, b, P);
+            default -> new Expr.If(new Expr.Input("cpu", Op.GT, 0.5, P), a, r.nextBoolean() ? b : null, P);
+        };
+    }
+
+    private static Expr atom(Random r, List<String> names) {
+        String f = names.get(r.nextInt(names.size()));
+        Feature feature = ALL.get(f);
+        int kind = r.nextInt(10);
+        if (kind == 0) return new Expr.Input("cpu", r.nextBoolean() ? Op.GT : Op.LE, 0.5, P);
+        if (kind == 1) return new Expr.Const(r.nextInt(4) > 0, P);
+        if (kind < 5 || feature.params().isEmpty()) return new Expr.On(f, P);
+        String param = feature.params().keySet().iterator().next();
+        Domain d = feature.param(param);
+        if (d instanceof Domain.Ints ints) {
+            int v = ints.min() - 1 + r.nextInt(ints.size() + 2);
+            if (r.nextInt(4) == 0) return new Expr.Cmp(f, param, Op.GE, v, v + r.nextInt(3), P);
+            return new Expr.Cmp(f, param, Op.values()[r.nextInt(Op.values().length)], v, null, P);
+        }
+        Op op = r.nextBoolean() ? Op.EQ : Op.NE;
+        if (d instanceof Domain.Bool) return new Expr.Cmp(f, param, op, r.nextBoolean(), null, P);
+        List<String> values = ((Domain.Enum) d).values();
+        return new Expr.Cmp(f, param, op, values.get(r.nextInt(values.size())), null, P);
+    }
+}
