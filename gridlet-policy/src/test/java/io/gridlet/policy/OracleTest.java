@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * conflict names a set of statements that cannot hold together and is minimal (drop any one and the rest can).
  */
 class OracleTest {
-    private static final Map<String, Feature> ALL = new LinkedHashMap<>();
+    static final Map<String, Feature> ALL = new LinkedHashMap<>();
 
     static {
         ALL.put("f0", new Feature("f0", Map.of("x", new Domain.Ints(0, 3))));
@@ -96,7 +96,7 @@ class OracleTest {
     }
 
     /** Every configuration of these features: each off, or on with every combination of parameter values. */
-    private static List<Configuration> configurations(List<Feature> features) {
+    static List<Configuration> configurations(List<Feature> features) {
         List<Map<String, Map<String, Object>>> out = new ArrayList<>();
         out.add(new HashMap<>());
         for (Feature f : features) {
@@ -142,7 +142,7 @@ class OracleTest {
 
     // ---- random policies --------------------------------------------------------------------------------
 
-    private static Policy randomPolicy(Random r, String name) {
+    static Policy randomPolicy(Random r, String name) {
         Map<String, Feature> vocabulary = new LinkedHashMap<>();
         for (Feature f : ALL.values()) if (r.nextInt(5) > 0) vocabulary.put(f.name(), f);
         List<String> names = new ArrayList<>(vocabulary.keySet());
