@@ -52,6 +52,12 @@ public final class Semantics {
         return cmp.op() == Op.EQ ? equal : !equal; // enums and booleans: == and != only
     }
 
+    private static boolean inDomain(Domain d, Object v) {
+        if (d instanceof Domain.Ints ints) return v instanceof Integer i && i >= ints.min() && i <= ints.max();
+        if (d instanceof Domain.Bool) return v instanceof Boolean;
+        return v instanceof String s && ((Domain.Enum) d).values().contains(s);
+    }
+
     /** The features {@code e} mentions. */
     public static Set<String> features(Expr e) {
         Set<String> out = new LinkedHashSet<>();
@@ -85,8 +91,22 @@ public final class Semantics {
     /** The statements of {@code p} that {@code c} violates, and a feature used outside its vocabulary. */
     public static List<String> violations(Policy p, Configuration c, Map<String, Double> inputs) {
         List<String> out = new ArrayList<>();
-        for (String f : c.features().keySet()) {
-            if (!p.features().containsKey(f)) out.add(f + " is not in the vocabulary of " + p.name());
+        for (Map.Entry<String, Map<String, Object>> on : c.features().entrySet()) {
+            Feature f = p.features().get(on.getKey());
+            if (f == null) {
+                out.add(on.getKey() + " is not in the vocabulary of " + p.name());
+                continue;
+            }
+            if (!on.getValue().keySet().equals(f.params().keySet())) {
+                out.add(f.name() + " has parameters " + on.getValue().keySet() + ", " + p.name() + " declares "
+                        + f.params().keySet());
+                continue;
+            }
+            f.params().forEach((param, d) -> {
+                if (!inDomain(d, on.getValue().get(param))) {
+                    out.add(f.name() + "." + param + " = " + on.getValue().get(param) + " is outside " + d);
+                }
+            });
         }
         for (Statement s : p.statements()) {
             if (!holds(s.expr(), c, inputs)) out.add(p.name() + " line " + s.at().line() + ": " + s.text());
