@@ -9,7 +9,6 @@ import org.sat4j.core.Vec;
 import org.sat4j.core.VecInt;
 import org.sat4j.pb.IPBSolver;
 import org.sat4j.specs.ContradictionException;
-import org.sat4j.specs.IConstr;
 import org.sat4j.specs.ISolver;
 import org.sat4j.specs.IVecInt;
 import org.sat4j.specs.TimeoutException;
@@ -18,27 +17,31 @@ import org.sat4j.tools.xplain.HighLevelXplain;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * A client and a server policy compiled once into a Sat4j pseudo-Boolean solver; each session is then resolved
- * against it with the run-time inputs as assumptions. The best configuration is found by linear search on the
- * preference sum: each better bound is a removable pseudo-Boolean constraint, taken out again when the session
- * is resolved, so the compiled solver serves the next session unchanged. An unsatisfiable pair is explained by a
- * minimal set of statements ({@link HighLevelXplain}, one group per statement) in the policies' own words.
+ * A client and a server policy compiled once (the clauses, the objective, a variable per run-time input
+ * comparison); each session is resolved with the inputs' comparisons as assumptions, the preferences optimised
+ * by Sat4j's pseudo-Boolean optimiser, and the answer kept per pattern of comparisons. An unsatisfiable pair is
+ * explained by a minimal set of statements ({@link HighLevelXplain}, one group per statement) in the policies'
+ * own words.
  */
 public final class Resolver {
     /** Default bound on one session's solving. */
     public static final long DEFAULT_TIMEOUT_MS = 200;
+    /** Conflicts one solver call may take before it gives up (a session makes a few calls). */
+    static final int MAX_CONFLICTS = 100_000;
 
     private final Policy client;
     private final Policy server;
     private final Encoding encoding;
-    private final IPBSolver solver;
-    private final boolean contradictory;
     private final long timeoutMs;
+    private final Map<String, Resolution> solved;
+    /** Input patterns whose resolution is kept. */
+    static final int MAX_PATTERNS = 1024;
 
     /** What resolving a session gave: a configuration and its score, or the conflict. */
     public sealed interface Resolution permits Agreed, Conflict {
@@ -72,16 +75,12 @@ public final class Resolver {
         this.server = server;
         this.timeoutMs = timeoutMs;
         this.encoding = new Encoding(client, server);
-        this.solver = org.sat4j.pb.SolverFactory.newDefault();
-        solver.newVar(encoding.vars());
-        boolean contradiction = false;
-        try {
-            for (int[] clause : encoding.hard) solver.addClause(new VecInt(clause));
-            for (Encoding.Rooted r : encoding.roots) solver.addClause(new VecInt(new int[] {r.literal()}));
-        } catch (ContradictionException e) {
-            contradiction = true;
-        }
-        this.contradictory = contradiction;
+        this.solved = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Resolution> eldest) {
+                return size() > MAX_PATTERNS;
+            }
+        };
     }
 
     public static Resolver compile(Policy client, Policy server) {
@@ -110,53 +109,87 @@ public final class Resolver {
         return encoding.vocabulary.keySet();
     }
 
-    /** Resolves one session with the deciding side's run-time inputs. */
-    public synchronized Resolution resolve(Map<String, Double> inputs) {
+    /**
+     * Resolves one session with the deciding side's run-time inputs. The answer depends on the inputs only
+     * through which of the policies' input comparisons hold, so it is solved once per such pattern and kept
+     * (the last {@value #MAX_PATTERNS} patterns): a session with a known pattern costs the comparisons and a
+     * lookup.
+     */
+    public Resolution resolve(Map<String, Double> inputs) {
         int[] assumed = encoding.assumptions(inputs);
-        if (contradictory) return explain(assumed);
+        String pattern = java.util.Arrays.toString(assumed);
+        Resolution r;
+        synchronized (solved) {
+            r = solved.get(pattern);
+        }
+        if (r == null) {
+            r = solve(assumed);
+            synchronized (solved) {
+                solved.put(pattern, r);
+            }
+        }
+        return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
+    }
+
+    /** Resolves one session without the per-pattern memory: what a new pattern of inputs costs. */
+    public Resolution solve(Map<String, Double> inputs) {
+        Resolution r = solve(encoding.assumptions(inputs));
+        return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
+    }
+
+    /**
+     * A fresh Sat4j PB solver loaded with the compiled clauses and the input pattern as assumptions; the
+     * preferences are optimised by linear search, as Sat4j's PseudoOptDecorator does: each model's sum plus one
+     * becomes a pseudo-Boolean lower bound until none is satisfiable.
+     */
+    private Resolution solve(int[] assumed) {
+        IPBSolver solver = org.sat4j.pb.SolverFactory.newDefault();
+        solver.newVar(encoding.vars());
+        solver.setTimeoutOnConflicts(MAX_CONFLICTS);
+        try {
+            for (int[] clause : encoding.hard) solver.addClause(new VecInt(clause));
+            for (Encoding.Rooted r : encoding.roots) solver.addClause(new VecInt(new int[] {r.literal()}));
+        } catch (ContradictionException e) {
+            return explain(assumed);
+        }
         IVecInt assumptions = new VecInt(assumed);
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-        List<IConstr> bounds = new ArrayList<>();
         try {
-            if (!satisfiable(assumptions, deadline)) return explain(assumed);
-            boolean[] best = model();
-            long score = score(best);
-            while (true) { // a strictly better sum, until there is none
-                IConstr bound;
+            if (!solver.isSatisfiable(assumptions)) return explain(assumed);
+            int[] model = solver.model();
+            // strengthen until no better one exists: each model's sum + 1 becomes a lower bound
+            VecInt literals = new VecInt();
+            Vec<BigInteger> weights = new Vec<>();
+            for (int[] t : encoding.objective) {
+                literals.push(t[1]);
+                weights.push(BigInteger.valueOf(t[0]));
+            }
+            while (!encoding.objective.isEmpty()) {
+                if (System.nanoTime() > deadline) throw timeout();
+                long better = score(toArray(model)) + 1 - encoding.objectiveOffset;
                 try {
-                    bound = atLeast(score + 1 - encoding.objectiveOffset);
+                    solver.addPseudoBoolean(literals, weights, true, BigInteger.valueOf(better));
                 } catch (ContradictionException e) {
                     break;
                 }
-                if (bound != null) bounds.add(bound);
-                if (!satisfiable(assumptions, deadline)) break;
-                best = model();
-                score = score(best);
+                if (!solver.isSatisfiable(assumptions)) break;
+                model = solver.model();
             }
-            return new Agreed(encoding.decode(best), score, Map.copyOf(inputs));
-        } finally {
-            for (IConstr c : bounds) solver.removeConstr(c);
-        }
-    }
-
-    private boolean satisfiable(IVecInt assumptions, long deadline) {
-        long left = (deadline - System.nanoTime()) / 1_000_000;
-        if (left <= 0) throw timeout();
-        solver.setTimeoutMs(left);
-        try {
-            return solver.isSatisfiable(assumptions, true);
+            boolean[] m = toArray(model);
+            return new Agreed(encoding.decode(m), score(m), Map.of());
         } catch (TimeoutException e) {
             throw timeout();
         }
     }
 
     private PolicyException timeout() {
-        return new PolicyException(null, Position.NONE, "resolving took longer than " + timeoutMs + " ms");
+        return new PolicyException(null, Position.NONE, "resolving took longer than " + timeoutMs + " ms or "
+                + MAX_CONFLICTS + " conflicts");
     }
 
-    private boolean[] model() {
+    private boolean[] toArray(int[] model) {
         boolean[] m = new boolean[encoding.vars() + 1];
-        for (int lit : solver.model()) if (lit > 0 && lit <= encoding.vars()) m[lit] = true;
+        for (int lit : model) if (lit > 0 && lit <= encoding.vars()) m[lit] = true;
         return m;
     }
 
@@ -164,18 +197,6 @@ public final class Resolver {
         long s = encoding.objectiveOffset;
         for (int[] t : encoding.objective) if (t[1] > 0 == m[Math.abs(t[1])]) s += t[0];
         return s;
-    }
-
-    /** Sum of weight x literal >= degree, as a removable constraint (null if trivially true). */
-    private IConstr atLeast(long degree) throws ContradictionException {
-        if (encoding.objective.isEmpty()) throw new ContradictionException("no preferences: any model is best");
-        VecInt literals = new VecInt();
-        Vec<BigInteger> weights = new Vec<>();
-        for (int[] t : encoding.objective) {
-            literals.push(t[1]);
-            weights.push(BigInteger.valueOf(t[0]));
-        }
-        return solver.addPseudoBoolean(literals, weights, true, BigInteger.valueOf(degree));
     }
 
     /** The conflict, as a minimal set of statements (the run-time inputs held fixed). */
@@ -188,7 +209,7 @@ public final class Resolver {
             for (int i = 0; i < encoding.roots.size(); i++) {
                 xplain.addClause(new VecInt(new int[] {encoding.roots.get(i).literal()}), i + 1);
             }
-            xplain.setTimeoutMs(Math.max(1000, timeoutMs * 10));
+            xplain.setTimeoutOnConflicts(MAX_CONFLICTS);
             if (xplain.isSatisfiable()) throw new IllegalStateException("explaining a satisfiable pair");
             Collection<Integer> core = xplain.explain();
             List<String> reasons = new ArrayList<>();

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "gridlet 0.1.0",
         description = "Smart-grid stream analytics: the DEBS 2014 queries (load prediction, outliers).",
-        subcommands = {RunCommand.class, ScaleCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ScaleCommand.class, GenerateCommand.class, PolicyCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed while running", "2:bad usage or unreadable input"})
 public final class GridletCommand implements Runnable {

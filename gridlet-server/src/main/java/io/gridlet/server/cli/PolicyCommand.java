@@ -1,0 +1,152 @@
+package io.gridlet.server.cli;
+
+import io.gridlet.policy.Expr;
+import io.gridlet.policy.Policy;
+import io.gridlet.policy.PolicyException;
+import io.gridlet.policy.PolicyParser;
+import io.gridlet.policy.Semantics;
+import io.gridlet.policy.Statement;
+import io.gridlet.policy.sat.Resolver;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/** {@code gridlet policy}: check QoS policies, resolve a client/server pair, explain a conflict. */
+@Command(name = "policy", mixinStandardHelpOptions = true,
+        description = "QoS policies (the text language in gridlet-policy's PolicyParser, see README): check one, "
+                + "resolve a client and a server policy into the configuration a session would run, explain why "
+                + "a pair conflicts.",
+        subcommands = {PolicyCommand.Check.class, PolicyCommand.Resolve.class, PolicyCommand.Explain.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done (resolve: the policies agree)", "1:resolve: the policies conflict",
+                "2:bad usage, unreadable or invalid policy"})
+final class PolicyCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a policy command: check, resolve, explain");
+    }
+
+    static Policy read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserError("cannot read " + file + ": " + e.getMessage());
+        }
+        try {
+            return PolicyParser.parse(file.toString(), text);
+        } catch (PolicyException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /** Shared by resolve and explain: the two policies and the run-time inputs. */
+    abstract static class Pair implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "CLIENT", description = "The client's policy file.")
+        Path client;
+
+        @Parameters(index = "1", paramLabel = "SERVER", description = "The server's policy file.")
+        Path server;
+
+        @Option(names = "--input", paramLabel = "NAME=VALUE",
+                description = "A run-time input of the deciding side, e.g. --input cpuUsage=0.9 (repeatable).")
+        Map<String, Double> inputs = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try {
+                Resolver resolver = Resolver.compile(read(client), read(server));
+                return report(resolver, resolver.resolve(inputs), out);
+            } catch (UserError e) {
+                spec.commandLine().getErr().println("gridlet policy " + spec.name() + ": " + e.getMessage());
+                return 2;
+            } catch (PolicyException e) {
+                spec.commandLine().getErr().println("gridlet policy " + spec.name() + ": " + e.getMessage());
+                return 2;
+            }
+        }
+
+        abstract int report(Resolver resolver, Resolver.Resolution r, PrintWriter out);
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Reads a policy and reports its vocabulary, statements, preferences and run-time inputs.")
+    static final class Check implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "FILE", description = "A policy file.")
+        Path file;
+
+        @Override
+        public Integer call() {
+            try {
+                Policy p = read(file);
+                TreeSet<String> inputs = new TreeSet<>();
+                for (Statement s : p.statements()) collectInputs(s.expr(), inputs);
+                spec.commandLine().getOut().printf("%s: policy %s, %d features (%s), %d statements, %d preferences;"
+                                + " run-time inputs: %s%n", file, p.name(), p.features().size(),
+                        String.join(", ", p.features().keySet()), p.statements().size(), p.preferences().size(),
+                        inputs.isEmpty() ? "none" : String.join(", ", inputs));
+                return 0;
+            } catch (UserError e) {
+                spec.commandLine().getErr().println("gridlet policy check: " + e.getMessage());
+                return 2;
+            }
+        }
+
+        private static void collectInputs(Expr e, TreeSet<String> out) {
+            if (e instanceof Expr.Input in) out.add(in.name());
+            for (Expr child : Semantics.children(e)) collectInputs(child, out);
+        }
+    }
+
+    @Command(name = "resolve", mixinStandardHelpOptions = true,
+            description = "Resolves a client and a server policy with the server's run-time inputs: the features a "
+                    + "session runs, with their parameters, chosen to maximise both sides' preferences.")
+    static final class Resolve extends Pair {
+        @Override
+        int report(Resolver resolver, Resolver.Resolution r, PrintWriter out) {
+            if (r instanceof Resolver.Agreed a) {
+                out.println("configuration: " + a.configuration());
+                out.println("score: " + a.score() + " (both sides' preference points)");
+                return 0;
+            }
+            out.println(r);
+            return 1;
+        }
+    }
+
+    @Command(name = "explain", mixinStandardHelpOptions = true,
+            description = "Explains why a client and a server policy conflict: a minimal set of their statements "
+                    + "that cannot hold together (drop any one and the rest can), with line numbers.")
+    static final class Explain extends Pair {
+        @Override
+        int report(Resolver resolver, Resolver.Resolution r, PrintWriter out) {
+            if (r instanceof Resolver.Agreed a) {
+                out.println("no conflict: the policies agree on " + a.configuration());
+                return 0;
+            }
+            out.println(r);
+            return 0;
+        }
+    }
+}

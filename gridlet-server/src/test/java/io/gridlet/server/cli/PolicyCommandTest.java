@@ -1,0 +1,67 @@
+package io.gridlet.server.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** gridlet policy check / resolve / explain on the README's example policies. */
+class PolicyCommandTest {
+    private static final Path EXAMPLES = Path.of("..", "examples", "policies");
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int gridlet(String... args) {
+        CommandLine cli = new CommandLine(new GridletCommand());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private static String example(String name) {
+        return EXAMPLES.resolve(name).toString();
+    }
+
+    @Test
+    void checkDescribesAPolicy() {
+        assertThat(gridlet("policy", "check", example("gateway.policy"))).isZero();
+        assertThat(out.toString()).contains("policy gateway, 4 features (puzzle, auth.hmac, auth.mtls, compress), "
+                + "3 statements, 1 preferences; run-time inputs: cpuUsage");
+    }
+
+    @Test
+    void resolveFollowsTheServersLoad() {
+        assertThat(gridlet("policy", "resolve", example("meter.policy"), example("gateway.policy"),
+                "--input", "cpuUsage=0.3")).isZero();
+        assertThat(out.toString()).contains("configuration: auth.hmac, compress(level=6)\nscore: 7");
+        assertThat(gridlet("policy", "resolve", example("meter.policy"), example("gateway.policy"),
+                "--input", "cpuUsage=0.95")).isZero();
+        assertThat(out.toString()).contains("configuration: auth.hmac, compress(level=6), puzzle(difficulty=16)");
+    }
+
+    @Test
+    void aConflictIsExitCodeOneAndExplainNamesTheLines() {
+        String[] pair = {example("meter.policy"), example("gateway-harsh.policy"), "--input", "cpuUsage=0.95"};
+        assertThat(gridlet("policy", "resolve", pair[0], pair[1], pair[2], pair[3])).isEqualTo(1);
+        assertThat(gridlet("policy", "explain", pair[0], pair[1], pair[2], pair[3])).isZero();
+        assertThat(out.toString()).contains("meter line 7: puzzle requires puzzle.difficulty <= 16;")
+                .contains("gateway line 8: let busy = cpuUsage(), floor = 20 in");
+    }
+
+    @Test
+    void badPoliciesAndMissingInputsAreClearErrors() throws Exception {
+        Path bad = Files.createTempFile("bad", ".policy");
+        Files.writeString(bad, "policy x {\n  feature a;\n  b;\n}\n");
+        assertThat(gridlet("policy", "check", bad.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains(bad + ":3:3: unknown feature b (declared: a)");
+        assertThat(gridlet("policy", "resolve", example("meter.policy"), example("gateway.policy"))).isEqualTo(2);
+        assertThat(err.toString()).contains("run-time input 'cpuUsage' is not given");
+        assertThat(gridlet("policy", "check", "nope.policy")).isEqualTo(2);
+        Files.delete(bad);
+    }
+}
