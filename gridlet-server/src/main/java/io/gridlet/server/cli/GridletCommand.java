@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gridlet",
         mixinStandardHelpOptions = true,
         version = "gridlet 0.1.0",
-        description = "Smart-grid stream analytics: the DEBS 2014 queries (load prediction, outliers).",
+        description = "Smart-grid stream analytics: the DEBS 2014 queries (load prediction, outliers), and the QoS "
+                + "policies its sessions negotiate.",
         subcommands = {RunCommand.class, ScaleCommand.class, GenerateCommand.class, PolicyCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

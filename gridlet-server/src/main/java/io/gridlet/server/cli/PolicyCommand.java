@@ -6,6 +6,8 @@ import io.gridlet.policy.PolicyException;
 import io.gridlet.policy.PolicyParser;
 import io.gridlet.policy.Semantics;
 import io.gridlet.policy.Statement;
+import io.gridlet.policy.PolicyText;
+import io.gridlet.policy.WsPolicyXml;
 import io.gridlet.policy.sat.Resolver;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,7 +29,8 @@ import java.util.concurrent.Callable;
         description = "QoS policies (the text language in gridlet-policy's PolicyParser, see README): check one, "
                 + "resolve a client and a server policy into the configuration a session would run, explain why "
                 + "a pair conflicts.",
-        subcommands = {PolicyCommand.Check.class, PolicyCommand.Resolve.class, PolicyCommand.Explain.class},
+        subcommands = {PolicyCommand.Check.class, PolicyCommand.Resolve.class, PolicyCommand.Explain.class,
+                PolicyCommand.Convert.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (resolve: the policies agree)", "1:resolve: the policies conflict",
                 "2:bad usage, unreadable or invalid policy"})
@@ -40,6 +43,7 @@ final class PolicyCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a policy command: check, resolve, explain");
     }
 
+    /** A policy file in either syntax: WS-Policy XML if it starts with '<', else the text language. */
     static Policy read(Path file) {
         String text;
         try {
@@ -48,10 +52,14 @@ final class PolicyCommand implements Runnable {
             throw new UserError("cannot read " + file + ": " + e.getMessage());
         }
         try {
-            return PolicyParser.parse(file.toString(), text);
+            return isXml(text) ? WsPolicyXml.read(file.toString(), text) : PolicyParser.parse(file.toString(), text);
         } catch (PolicyException e) {
             throw new UserError(e.getMessage());
         }
+    }
+
+    static boolean isXml(String text) {
+        return text.stripLeading().startsWith("<");
     }
 
     /** Shared by resolve and explain: the two policies and the run-time inputs. */
@@ -147,6 +155,45 @@ final class PolicyCommand implements Runnable {
             }
             out.println(r);
             return 0;
+        }
+    }
+
+    @Command(name = "convert", mixinStandardHelpOptions = true,
+            description = "Converts a policy between the text language and WS-Policy 1.5 XML (the direction follows "
+                    + "the input). WS-Policy cannot express everything (not/or, requires, conflicts, if, inputs, "
+                    + "preferences): such a policy is refused with the statement's position.")
+    static final class Convert implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(paramLabel = "FILE", description = "A policy file, text or XML.")
+        Path file;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write here (default: standard output).")
+        Path output;
+
+        @Override
+        public Integer call() {
+            try {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                Policy p = read(file);
+                String converted;
+                try {
+                    converted = isXml(text) ? PolicyText.write(p) : WsPolicyXml.write(p);
+                } catch (PolicyException e) {
+                    throw new UserError(e.getMessage());
+                }
+                if (output == null) spec.commandLine().getOut().print(converted);
+                else Files.writeString(output, converted, StandardCharsets.UTF_8);
+                spec.commandLine().getOut().flush();
+                return 0;
+            } catch (UserError e) {
+                spec.commandLine().getErr().println("gridlet policy convert: " + e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("gridlet policy convert: cannot read or write: " + e.getMessage());
+                return 2;
+            }
         }
     }
 }

@@ -64,4 +64,35 @@ class PolicyCommandTest {
         assertThat(gridlet("policy", "check", "nope.policy")).isEqualTo(2);
         Files.delete(bad);
     }
+
+    @Test
+    void convertGoesToWsPolicyAndBack() throws Exception {
+        Path dir = Files.createTempDirectory("policies");
+        Path text = Files.writeString(dir.resolve("m.policy"), """
+                policy m {
+                  feature puzzle(difficulty: 0..32);
+                  feature auth.hmac;
+                  auth.hmac;
+                  optional puzzle.difficulty in [0, 16];
+                  exactly-one { auth.hmac; puzzle };
+                }
+                """);
+        Path xml = dir.resolve("m.xml");
+        assertThat(gridlet("policy", "convert", text.toString(), "-o", xml.toString())).isZero();
+        assertThat(Files.readString(xml)).contains("<wsp:Policy").contains("wsp:Optional=\"true\"")
+                .contains("<wsp:ExactlyOne>");
+        assertThat(gridlet("policy", "convert", xml.toString())).isZero();
+        assertThat(out.toString()).isEqualTo("""
+                policy m {
+                  feature puzzle(difficulty: 0..32);
+                  feature auth.hmac;
+                  auth.hmac;
+                  optional puzzle.difficulty in [0, 16];
+                  exactly-one { auth.hmac; puzzle };
+                }
+                """);
+        assertThat(gridlet("policy", "check", xml.toString())).isZero();
+        assertThat(gridlet("policy", "convert", example("gateway.policy"))).isEqualTo(2);
+        assertThat(err.toString()).contains("cannot be expressed in WS-Policy");
+    }
 }

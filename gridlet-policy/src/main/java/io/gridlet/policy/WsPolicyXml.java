@@ -1,0 +1,280 @@
+package io.gridlet.policy;
+
+import org.xml.sax.Attributes;
+import org.xml.sax.InputSource;
+import org.xml.sax.Locator;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
+import org.xml.sax.helpers.DefaultHandler;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.SAXParserFactory;
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * WS-Policy 1.5 XML for the part of the language it can express. A {@code wsp:Policy} is the conjunction of its
+ * children; {@code wsp:All} and {@code wsp:ExactlyOne} nest; an assertion {@code gq:Use Feature="f"} means f is
+ * used, with {@code gq:Param} children constraining its parameters ({@code Op} eq/ne/lt/le/gt/ge with
+ * {@code Value}, or {@code Min}/{@code Max} for an interval); {@code wsp:Optional="true"} on an assertion is
+ * {@code optional}. The vocabulary is a {@code gq:Vocabulary} assertion of {@code gq:Feature} declarations.
+ * {@code wsp:ExactlyOne} is read as "exactly one holds" (WS-Policy's choice of one alternative, which is the same
+ * when the alternatives use different features). Not expressible, and refused on export with the statement's
+ * line: not/or, one-or-more, requires, conflicts, if, run-time inputs, preferences.
+ *
+ * <p>Reading is SAX with DTDs, external entities and XInclude off (a policy from a peer must not make the server
+ * fetch or expand anything); errors carry line and column.
+ */
+public final class WsPolicyXml {
+    public static final String WSP = "http://www.w3.org/ns/ws-policy";
+    public static final String GQ = "urn:gridlet:qos-policy";
+
+    private WsPolicyXml() {
+    }
+
+    // ---- export -------------------------------------------------------------------------------------------
+
+    public static String write(Policy p) {
+        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        sb.append("<wsp:Policy xmlns:wsp=\"").append(WSP).append("\" xmlns:gq=\"").append(GQ).append("\" Name=\"")
+                .append(escape(p.name())).append("\">\n");
+        sb.append("  <gq:Vocabulary>\n");
+        for (Feature f : p.features().values()) {
+            sb.append("    <gq:Feature Name=\"").append(escape(f.name())).append('"');
+            if (f.params().isEmpty()) {
+                sb.append("/>\n");
+                continue;
+            }
+            sb.append(">\n");
+            f.params().forEach((name, d) -> {
+                sb.append("      <gq:Param Name=\"").append(escape(name)).append('"');
+                if (d instanceof Domain.Ints ints) sb.append(" Min=\"").append(ints.min()).append("\" Max=\"").append(ints.max()).append('"');
+                else if (d instanceof Domain.Bool) sb.append(" Type=\"bool\"");
+                else sb.append(" Values=\"").append(escape(String.join(" ", ((Domain.Enum) d).values()))).append('"');
+                sb.append("/>\n");
+            });
+            sb.append("    </gq:Feature>\n");
+        }
+        sb.append("  </gq:Vocabulary>\n");
+        if (!p.preferences().isEmpty()) {
+            Preference first = p.preferences().get(0);
+            throw new PolicyException(p.source(), first.at(), "preferences cannot be expressed in WS-Policy");
+        }
+        for (Statement s : p.statements()) element(s.expr(), sb, "  ", false, s.at(), p.source());
+        return sb.append("</wsp:Policy>\n").toString();
+    }
+
+    private static void element(Expr e, StringBuilder sb, String indent, boolean optional, Position at, String src) {
+        if (e instanceof Expr.On on) {
+            sb.append(indent).append("<gq:Use Feature=\"").append(escape(on.feature())).append('"')
+                    .append(optional ? " wsp:Optional=\"true\"" : "").append("/>\n");
+        } else if (e instanceof Expr.Cmp c) {
+            sb.append(indent).append("<gq:Use Feature=\"").append(escape(c.feature())).append('"')
+                    .append(optional ? " wsp:Optional=\"true\"" : "").append(">\n");
+            sb.append(indent).append("  <gq:Param Name=\"").append(escape(c.param())).append('"');
+            if (c.isRange()) sb.append(" Min=\"").append(c.value()).append("\" Max=\"").append(c.upper()).append('"');
+            else sb.append(" Op=\"").append(c.op().name().toLowerCase(java.util.Locale.ROOT)).append("\" Value=\"")
+                    .append(escape(String.valueOf(c.value()))).append('"');
+            sb.append("/>\n").append(indent).append("</gq:Use>\n");
+        } else if (e instanceof Expr.Optional o && (o.part() instanceof Expr.On || o.part() instanceof Expr.Cmp)
+                && !optional) {
+            element(o.part(), sb, indent, true, at, src);
+        } else if (e instanceof Expr.All all && !optional) {
+            group("wsp:All", all.parts(), sb, indent, at, src);
+        } else if (e instanceof Expr.ExactlyOne one && !optional) {
+            group("wsp:ExactlyOne", one.parts(), sb, indent, at, src);
+        } else if (e instanceof Expr.Const k && !optional) {
+            sb.append(indent).append(k.value() ? "<wsp:All/>\n" : "<wsp:ExactlyOne/>\n");
+        } else {
+            throw new PolicyException(src, at, "cannot be expressed in WS-Policy: " + PolicyText.expr(e));
+        }
+    }
+
+    private static void group(String tag, List<Expr> parts, StringBuilder sb, String indent, Position at, String src) {
+        sb.append(indent).append('<').append(tag).append(">\n");
+        for (Expr p : parts) element(p, sb, indent + "  ", false, at, src);
+        sb.append(indent).append("</").append(tag).append(">\n");
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    // ---- import -------------------------------------------------------------------------------------------
+
+    public static Policy read(String source, String xml) {
+        if (xml.length() > PolicyParser.MAX_CHARS) {
+            throw new PolicyException(source, Position.NONE, "policy is " + xml.length() + " characters, more than "
+                    + PolicyParser.MAX_CHARS);
+        }
+        Handler h = new Handler(source);
+        try {
+            SAXParserFactory f = SAXParserFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setXIncludeAware(false);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            f.newSAXParser().parse(new InputSource(new StringReader(xml)), h);
+        } catch (SAXParseException e) {
+            throw new PolicyException(source, new Position(e.getLineNumber(), e.getColumnNumber()), e.getMessage());
+        } catch (SAXException e) {
+            throw new PolicyException(source, Position.NONE, e.getMessage());
+        } catch (IOException | javax.xml.parsers.ParserConfigurationException e) {
+            throw new PolicyException(source, Position.NONE, "cannot read: " + e.getMessage());
+        }
+        return h.policy;
+    }
+
+    /** Builds the model as the elements close; a frame per open group collects its parts. */
+    private static final class Handler extends DefaultHandler {
+        private final String source;
+        private Locator locator;
+        private Policy policy;
+        private String name;
+        private final Map<String, Feature> features = new LinkedHashMap<>();
+        private final List<Statement> statements = new ArrayList<>();
+        private final Deque<Frame> open = new ArrayDeque<>();
+
+        private record Frame(String kind, Position at, List<Expr> parts, Map<String, Domain> params, String feature,
+                             boolean optional) {
+        }
+
+        Handler(String source) {
+            this.source = source;
+        }
+
+        @Override
+        public void setDocumentLocator(Locator locator) {
+            this.locator = locator;
+        }
+
+        private Position here() {
+            return locator == null ? Position.NONE : new Position(locator.getLineNumber(), locator.getColumnNumber());
+        }
+
+        private SAXException error(String message) {
+            return new SAXParseException(message, locator);
+        }
+
+        @Override
+        public void startElement(String uri, String local, String qName, Attributes a) throws SAXException {
+            if (open.size() > PolicyParser.MAX_DEPTH) throw error("nested deeper than " + PolicyParser.MAX_DEPTH);
+            Position at = here();
+            String kind = (WSP.equals(uri) ? "wsp:" : GQ.equals(uri) ? "gq:" : "?:") + local;
+            Frame parent = open.peek();
+            switch (kind) {
+                case "wsp:Policy" -> {
+                    if (parent == null) name = a.getValue("Name") == null ? "policy" : a.getValue("Name");
+                }
+                case "wsp:All", "wsp:ExactlyOne", "gq:Vocabulary" -> { }
+                case "gq:Feature" -> {
+                    if (parent == null || !parent.kind.equals("gq:Vocabulary")) throw error("gq:Feature outside gq:Vocabulary");
+                }
+                case "gq:Use" -> {
+                    if (a.getValue("Feature") == null) throw error("gq:Use needs a Feature attribute");
+                    if (!features.containsKey(a.getValue("Feature"))) {
+                        throw error("feature " + a.getValue("Feature") + " is not in the gq:Vocabulary");
+                    }
+                }
+                case "gq:Param" -> {
+                    if (parent == null || !(parent.kind.equals("gq:Feature") || parent.kind.equals("gq:Use"))) {
+                        throw error("gq:Param outside gq:Feature or gq:Use");
+                    }
+                    param(parent, a);
+                }
+                default -> throw error("unknown element " + qName + " (this reader knows wsp:Policy, wsp:All, "
+                        + "wsp:ExactlyOne, gq:Vocabulary, gq:Feature, gq:Use, gq:Param)");
+            }
+            String feature = a.getValue("Feature") != null ? a.getValue("Feature") : a.getValue("Name");
+            open.push(new Frame(kind, at, new ArrayList<>(), new LinkedHashMap<>(), feature,
+                    "true".equals(a.getValue(WSP, "Optional"))));
+        }
+
+        private void param(Frame parent, Attributes a) throws SAXException {
+            String param = a.getValue("Name");
+            if (param == null) throw error("gq:Param needs a Name attribute");
+            if (parent.kind.equals("gq:Feature")) {
+                try {
+                    Domain d;
+                    if ("bool".equals(a.getValue("Type"))) d = new Domain.Bool();
+                    else if (a.getValue("Values") != null) d = new Domain.Enum(List.of(a.getValue("Values").trim().split("\\s+")));
+                    else d = new Domain.Ints(integer(a, "Min"), integer(a, "Max"));
+                    parent.params.put(param, d);
+                } catch (IllegalArgumentException e) {
+                    throw error(e.getMessage());
+                }
+                return;
+            }
+            Feature f = features.get(parent.feature);
+            if (f == null) throw error("feature " + parent.feature + " is not in the vocabulary");
+            Domain d = f.param(param);
+            if (d == null) throw error("feature " + f.name() + " has no parameter " + param);
+            Position at = here();
+            if (a.getValue("Min") != null || a.getValue("Max") != null) {
+                if (!(d instanceof Domain.Ints)) throw error("Min/Max need an integer parameter");
+                parent.parts.add(new Expr.Cmp(f.name(), param, Op.GE, integer(a, "Min"), integer(a, "Max"), at));
+                return;
+            }
+            String op = a.getValue("Op"), value = a.getValue("Value");
+            if (op == null || value == null) throw error("gq:Param in gq:Use needs Op and Value, or Min and Max");
+            Op o;
+            try {
+                o = Op.valueOf(op.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw error("unknown Op " + op + " (eq, ne, lt, le, gt, ge)");
+            }
+            Object v;
+            if (d instanceof Domain.Ints) v = integer(a, "Value");
+            else if (d instanceof Domain.Bool) v = Boolean.parseBoolean(value);
+            else if (((Domain.Enum) d).values().contains(value)) v = value;
+            else throw error(value + " is not one of " + d);
+            if (!(d instanceof Domain.Ints) && o != Op.EQ && o != Op.NE) throw error(param + " takes only eq or ne");
+            parent.parts.add(new Expr.Cmp(f.name(), param, o, v, null, at));
+        }
+
+        private int integer(Attributes a, String attribute) throws SAXException {
+            try {
+                return Integer.parseInt(a.getValue(attribute));
+            } catch (NumberFormatException | NullPointerException e) {
+                throw error(attribute + " must be an integer, got " + a.getValue(attribute));
+            }
+        }
+
+        @Override
+        public void endElement(String uri, String local, String qName) {
+            Frame f = open.pop();
+            Frame parent = open.peek();
+            Expr e = switch (f.kind) {
+                case "wsp:All" -> new Expr.All(f.parts, f.at);
+                case "wsp:ExactlyOne" -> new Expr.ExactlyOne(f.parts, f.at);
+                case "wsp:Policy" -> parent == null ? null : new Expr.All(f.parts, f.at);
+                case "gq:Use" -> {
+                    Expr on = new Expr.On(f.feature, f.at);
+                    Expr use = f.parts.isEmpty() ? on : f.parts.size() == 1 ? f.parts.get(0)
+                            : new Expr.All(f.parts, f.at);
+                    yield f.optional ? new Expr.Optional(use, f.at) : use;
+                }
+                case "gq:Feature" -> {
+                    features.put(f.feature, new Feature(f.feature, f.params));
+                    yield null;
+                }
+                default -> null;
+            };
+            if (parent == null) {
+                policy = new Policy(name, source, features, statements, List.of());
+            } else if (e != null) {
+                if (open.size() == 1) statements.add(new Statement(e, f.at, PolicyText.expr(e)));
+                else parent.parts.add(e);
+            }
+        }
+    }
+}

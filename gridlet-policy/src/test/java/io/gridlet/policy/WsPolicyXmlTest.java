@@ -1,0 +1,107 @@
+package io.gridlet.policy;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** WS-Policy XML: text -> XML -> text keeps the meaning; what it cannot express and hostile XML are refused. */
+class WsPolicyXmlTest {
+    private static final Position P = new Position(1, 1);
+
+    @Test
+    void expressiblePoliciesSurviveTextToXmlToText() {
+        Random random = new Random(5);
+        List<Configuration> all = OracleTest.configurations(new ArrayList<>(OracleTest.ALL.values()));
+        for (int round = 0; round < 150; round++) {
+            Policy p = OracleTest.randomPolicy(random, "p" + round);
+            List<Statement> expressible = new ArrayList<>();
+            List<String> names = new ArrayList<>(p.features().keySet());
+            if (names.isEmpty()) continue;
+            for (int i = 0; i < 3; i++) {
+                Expr e = expressible(random, names, 3);
+                expressible.add(new Statement(e, new Position(i + 2, 1), PolicyText.expr(e)));
+            }
+            Policy original = PolicyParser.parse("text", PolicyText.write(
+                    new Policy(p.name(), "text", p.features(), expressible, List.of())));
+            String xml = WsPolicyXml.write(original);
+            Policy back = PolicyParser.parse("again", PolicyText.write(WsPolicyXml.read("xml", xml)));
+            assertThat(back.features()).isEqualTo(original.features());
+            assertThat(back.statements()).hasSameSizeAs(original.statements());
+            for (Configuration c : all) {
+                for (int i = 0; i < original.statements().size(); i++) {
+                    assertThat(Semantics.holds(back.statements().get(i).expr(), c, Map.of())).as(xml)
+                            .isEqualTo(Semantics.holds(original.statements().get(i).expr(), c, Map.of()));
+                }
+            }
+        }
+    }
+
+    private static Expr expressible(Random r, List<String> names, int depth) {
+        if (depth == 0 || r.nextInt(3) == 0) {
+            String f = names.get(r.nextInt(names.size()));
+            Feature feature = OracleTest.ALL.get(f);
+            Expr atom = feature.params().containsKey("x") && r.nextBoolean()
+                    ? new Expr.Cmp(f, "x", Op.values()[r.nextInt(6)], r.nextInt(4), null, P)
+                    : feature.params().containsKey("m") && r.nextBoolean()
+                    ? new Expr.Cmp(f, "m", Op.EQ, "b", null, P) : new Expr.On(f, P);
+            return r.nextInt(4) == 0 ? new Expr.Optional(atom, P) : atom;
+        }
+        List<Expr> parts = new ArrayList<>();
+        for (int i = 1 + r.nextInt(3); i > 0; i--) parts.add(expressible(r, names, depth - 1));
+        return r.nextBoolean() ? new Expr.All(parts, P) : new Expr.ExactlyOne(parts, P);
+    }
+
+    @Test
+    void whatWsPolicyCannotSayIsRefusedWithTheLine() {
+        Policy p = PolicyParser.parse("gateway.policy", ResolverTest.SERVER.replace("  prefer high compress.level;\n", ""));
+        assertThatThrownBy(() -> WsPolicyXml.write(p)).isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith("gateway.policy:7:3: cannot be expressed in WS-Policy: (if cpuUsage > 0.8");
+        assertThatThrownBy(() -> WsPolicyXml.write(PolicyParser.parse("c", ResolverTest.CLIENT)))
+                .hasMessageContaining("cannot be expressed in WS-Policy");
+    }
+
+    @Test
+    void readsTheVocabularyAndAssertions() {
+        Policy p = WsPolicyXml.read("x.xml", """
+                <wsp:Policy xmlns:wsp="http://www.w3.org/ns/ws-policy" xmlns:gq="urn:gridlet:qos-policy" Name="m">
+                  <gq:Vocabulary>
+                    <gq:Feature Name="puzzle"><gq:Param Name="difficulty" Min="0" Max="32"/></gq:Feature>
+                    <gq:Feature Name="auth.hmac"/>
+                  </gq:Vocabulary>
+                  <gq:Use Feature="auth.hmac"/>
+                  <gq:Use Feature="puzzle" wsp:Optional="true"><gq:Param Name="difficulty" Min="0" Max="16"/></gq:Use>
+                </wsp:Policy>
+                """);
+        assertThat(p.name()).isEqualTo("m");
+        assertThat(PolicyText.write(p)).isEqualTo("""
+                policy m {
+                  feature puzzle(difficulty: 0..32);
+                  feature auth.hmac;
+                  auth.hmac;
+                  optional puzzle.difficulty in [0, 16];
+                }
+                """);
+    }
+
+    @Test
+    void hostileAndMalformedXmlIsRejectedWithItsPosition() {
+        String entity = """
+                <?xml version="1.0"?>
+                <!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+                <wsp:Policy xmlns:wsp="http://www.w3.org/ns/ws-policy">&x;</wsp:Policy>
+                """;
+        assertThatThrownBy(() -> WsPolicyXml.read("evil.xml", entity)).isInstanceOf(PolicyException.class)
+                .hasMessageContaining("evil.xml:2:").hasMessageContaining("DOCTYPE");
+        assertThatThrownBy(() -> WsPolicyXml.read("bad.xml", "<wsp:Policy xmlns:wsp=\"" + WsPolicyXml.WSP
+                + "\">\n  <wsp:All>\n</wsp:Policy>")).hasMessageStartingWith("bad.xml:3:");
+        assertThatThrownBy(() -> WsPolicyXml.read("u.xml", "<wsp:Policy xmlns:wsp=\"" + WsPolicyXml.WSP
+                + "\" xmlns:gq=\"" + WsPolicyXml.GQ + "\">\n<gq:Use Feature=\"nope\"/></wsp:Policy>"))
+                .hasMessageContaining("u.xml:2:").hasMessageContaining("feature nope is not in the gq:Vocabulary");
+    }
+}
