@@ -99,12 +99,12 @@ public final class PolicyParser {
                     i++;
                 }
                 out.add(new Token(Kind.NAME, s.substring(start, i), at, start, i));
-            } else if (Character.isDigit(ch) || (ch == '-' && i + 1 < s.length() && Character.isDigit(s.charAt(i + 1)))) {
+            } else if (digit(ch) || (ch == '-' && i + 1 < s.length() && digit(s.charAt(i + 1)))) {
                 i++;
-                while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
-                if (i + 1 < s.length() && s.charAt(i) == '.' && Character.isDigit(s.charAt(i + 1))) {
+                while (i < s.length() && digit(s.charAt(i))) i++;
+                if (i + 1 < s.length() && s.charAt(i) == '.' && digit(s.charAt(i + 1))) {
                     i++;
-                    while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                    while (i < s.length() && digit(s.charAt(i))) i++;
                 }
                 out.add(new Token(Kind.NUMBER, s.substring(start, i), at, start, i));
             } else {
@@ -121,6 +121,11 @@ public final class PolicyParser {
         }
         out.add(new Token(Kind.END, "end of input", new Position(line, i - lineStart + 1), i, i));
         return out;
+    }
+
+    /** ASCII digits only: Character.isDigit also accepts other scripts' digits, which no number parser reads. */
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     // ---- parser ---------------------------------------------------------------------------------------------

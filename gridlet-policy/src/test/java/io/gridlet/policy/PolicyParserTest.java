@@ -66,6 +66,12 @@ class PolicyParserTest {
     }
 
     @Test
+    void digitsOfOtherScriptsAreNotNumbers() { // found by ParserFuzzTest: Character.isDigit accepted them
+        assertThatThrownBy(() -> parse("feature a(x: 0..000001\u0660);")).isInstanceOf(PolicyException.class)
+                .hasMessageContaining("expected ')'");
+    }
+
+    @Test
     void limitsBoundWhatAHostilePeerCanSend() {
         assertThatThrownBy(() -> PolicyParser.parse("x", "policy p { " + "#".repeat(PolicyParser.MAX_CHARS) + " }"))
                 .hasMessageContaining("more than " + PolicyParser.MAX_CHARS);
