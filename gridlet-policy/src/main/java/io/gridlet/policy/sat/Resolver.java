@@ -40,6 +40,7 @@ public final class Resolver {
     private final Encoding encoding;
     private final long timeoutMs;
     private final Map<String, Resolution> solved;
+    private final List<Component> components;
     /** Input patterns whose resolution is kept. */
     static final int MAX_PATTERNS = 1024;
 
@@ -75,6 +76,7 @@ public final class Resolver {
         this.server = server;
         this.timeoutMs = timeoutMs;
         this.encoding = new Encoding(client, server);
+        this.components = split();
         this.solved = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Resolution> eldest) {
@@ -138,47 +140,124 @@ public final class Resolver {
     }
 
     /**
-     * A fresh Sat4j PB solver loaded with the compiled clauses and the input pattern as assumptions; the
-     * preferences are optimised by linear search, as Sat4j's PseudoOptDecorator does: each model's sum plus one
+     * Each independent part on a fresh Sat4j PB solver with its clauses and the input pattern as assumptions;
+     * its preferences optimised by linear search, as Sat4j's PseudoOptDecorator does: each model's sum plus one
      * becomes a pseudo-Boolean lower bound until none is satisfiable.
      */
     private Resolution solve(int[] assumed) {
-        IPBSolver solver = org.sat4j.pb.SolverFactory.newDefault();
-        solver.newVar(encoding.vars());
-        solver.setTimeoutOnConflicts(MAX_CONFLICTS);
-        try {
-            for (int[] clause : encoding.hard) solver.addClause(new VecInt(clause));
-            for (Encoding.Rooted r : encoding.roots) solver.addClause(new VecInt(new int[] {r.literal()}));
-        } catch (ContradictionException e) {
-            return explain(assumed);
-        }
         IVecInt assumptions = new VecInt(assumed);
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-        try {
-            if (!solver.isSatisfiable(assumptions)) return explain(assumed);
-            int[] model = solver.model();
-            // strengthen until no better one exists: each model's sum + 1 becomes a lower bound
-            VecInt literals = new VecInt();
-            Vec<BigInteger> weights = new Vec<>();
-            for (int[] t : encoding.objective) {
-                literals.push(t[1]);
-                weights.push(BigInteger.valueOf(t[0]));
+        boolean[] m = new boolean[encoding.vars() + 1];
+        m[encoding.top] = true;
+        for (int a : assumed) m[Math.abs(a)] = a > 0;
+        for (Component c : components) {
+            int[] model = c.optimise(assumptions, deadline);
+            if (model == null) return explain(assumed);
+            for (int v : c.vars) m[v] = false;
+            for (int lit : model) if (lit > 0 && c.owns(lit)) m[lit] = true;
+        }
+        return new Agreed(encoding.decode(m), score(m), Map.of());
+    }
+
+    /**
+     * Independent parts of the compiled pair: variables linked by clauses, the constant-in-a-session ones (true,
+     * the input comparisons) not counting as links. Each part is optimised on its own solver: the sum of
+     * separate optima is the optimum, and a solver never has to reason about the whole sum at once.
+     */
+    private List<Component> split() {
+        int n = encoding.vars();
+        int[] parent = new int[n + 1];
+        for (int i = 0; i <= n; i++) parent[i] = i;
+        java.util.function.IntPredicate constant = v -> v == encoding.top || encoding.inputAtom.containsKey(v);
+        List<int[]> clauses = new ArrayList<>(encoding.hard);
+        for (Encoding.Rooted r : encoding.roots) clauses.add(new int[] {r.literal()});
+        for (int[] clause : clauses) {
+            int first = -1;
+            for (int lit : clause) {
+                int v = Math.abs(lit);
+                if (constant.test(v)) continue;
+                if (first < 0) first = v;
+                else parent[find(parent, v)] = find(parent, first);
             }
-            while (!encoding.objective.isEmpty()) {
-                if (System.nanoTime() > deadline) throw timeout();
-                long better = score(toArray(model)) + 1 - encoding.objectiveOffset;
-                try {
-                    solver.addPseudoBoolean(literals, weights, true, BigInteger.valueOf(better));
-                } catch (ContradictionException e) {
-                    break;
+        }
+        Map<Integer, Component> byRoot = new LinkedHashMap<>();
+        Component constants = new Component();
+        for (int[] clause : clauses) {
+            int owner = -1;
+            for (int lit : clause) if (!constant.test(Math.abs(lit))) owner = find(parent, Math.abs(lit));
+            Component c = owner < 0 ? constants : byRoot.computeIfAbsent(owner, k -> new Component());
+            c.clauses.add(clause);
+        }
+        for (int v = 1; v <= n; v++) {
+            if (constant.test(v)) continue;
+            byRoot.computeIfAbsent(find(parent, v), k -> new Component()).vars.add(v);
+        }
+        for (int[] t : encoding.objective) {
+            int v = Math.abs(t[1]);
+            if (!constant.test(v)) byRoot.get(find(parent, v)).objective.add(t);
+        }
+        List<Component> out = new ArrayList<>();
+        out.add(constants);
+        out.addAll(byRoot.values());
+        return out;
+    }
+
+    private static int find(int[] parent, int v) {
+        while (parent[v] != v) {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        return v;
+    }
+
+    /** One independent part: its clauses, its variables, its share of the objective. */
+    private final class Component {
+        final List<int[]> clauses = new ArrayList<>();
+        final java.util.Set<Integer> vars = new java.util.HashSet<>();
+        final List<int[]> objective = new ArrayList<>();
+
+        boolean owns(int v) {
+            return vars.contains(v);
+        }
+
+        /** A best model of this part under the assumptions, or null if it has none. */
+        int[] optimise(IVecInt assumptions, long deadline) {
+            IPBSolver solver = org.sat4j.pb.SolverFactory.newDefault();
+            solver.newVar(encoding.vars());
+            solver.setTimeoutOnConflicts(MAX_CONFLICTS);
+            try {
+                solver.addClause(new VecInt(new int[] {encoding.top}));
+                for (int[] clause : clauses) solver.addClause(new VecInt(clause));
+            } catch (ContradictionException e) {
+                return null;
+            }
+            try {
+                if (!solver.isSatisfiable(assumptions)) return null;
+                int[] model = solver.model();
+                // strengthen until no better one exists: each model's sum + 1 becomes a lower bound
+                VecInt literals = new VecInt();
+                Vec<BigInteger> weights = new Vec<>();
+                for (int[] t : objective) {
+                    literals.push(t[1]);
+                    weights.push(BigInteger.valueOf(t[0]));
                 }
-                if (!solver.isSatisfiable(assumptions)) break;
-                model = solver.model();
+                while (!objective.isEmpty()) {
+                    if (System.nanoTime() > deadline) throw timeout();
+                    long sum = 0;
+                    boolean[] m = toArray(model);
+                    for (int[] t : objective) if (t[1] > 0 == m[Math.abs(t[1])]) sum += t[0];
+                    try {
+                        solver.addPseudoBoolean(literals, weights, true, BigInteger.valueOf(sum + 1));
+                    } catch (ContradictionException e) {
+                        break;
+                    }
+                    if (!solver.isSatisfiable(assumptions)) break;
+                    model = solver.model();
+                }
+                return model;
+            } catch (TimeoutException e) {
+                throw timeout();
             }
-            boolean[] m = toArray(model);
-            return new Agreed(encoding.decode(m), score(m), Map.of());
-        } catch (TimeoutException e) {
-            throw timeout();
         }
     }
 
