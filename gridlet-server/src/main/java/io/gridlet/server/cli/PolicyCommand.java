@@ -26,9 +26,9 @@ import java.util.concurrent.Callable;
 
 /** {@code gridlet policy}: check QoS policies, resolve a client/server pair, explain a conflict. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
-        description = "QoS policies (the text language in gridlet-policy's PolicyParser, see README): check one, "
-                + "resolve a client and a server policy into the configuration a session would run, explain why "
-                + "a pair conflicts.",
+        description = "QoS policies (the text language in gridlet-policy's PolicyParser, or WS-Policy 1.5 XML; see "
+                + "README): check one, resolve a client and a server policy into the configuration a session would "
+                + "run, explain why a pair conflicts, convert between the two syntaxes.",
         subcommands = {PolicyCommand.Check.class, PolicyCommand.Resolve.class, PolicyCommand.Explain.class,
                 PolicyCommand.Convert.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -40,7 +40,8 @@ final class PolicyCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a policy command: check, resolve, explain");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "name a policy command: check, resolve, explain, convert");
     }
 
     /** A policy file in either syntax: WS-Policy XML if it starts with '<', else the text language. */
