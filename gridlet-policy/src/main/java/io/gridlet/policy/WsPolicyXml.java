@@ -41,6 +41,79 @@ public final class WsPolicyXml {
     // ---- export -------------------------------------------------------------------------------------------
 
     public static String write(Policy p) {
+        StringBuilder sb = header(p);
+        for (Statement s : p.statements()) element(s.expr(), sb, "  ", false, s.at(), p.source());
+        return sb.append("</wsp:Policy>\n").toString();
+    }
+
+    /** Most alternatives a normal form may have (it can grow exponentially with the policy). */
+    public static final int MAX_ALTERNATIVES = 10_000;
+
+    /**
+     * The policy in WS-Policy's normal form: one {@code wsp:ExactlyOne} of {@code wsp:All} alternatives, each a set
+     * of assertions (All multiplies out, ExactlyOne unions, Optional adds the empty alternative). This is
+     * WS-Policy's meaning, a choice of one alternative; it equals the compact form's when the alternatives of
+     * every {@code exactly-one} use different features.
+     */
+    public static String writeNormalForm(Policy p) {
+        List<List<Expr>> alternatives = List.of(List.of());
+        for (Statement s : p.statements()) alternatives = product(alternatives, alternatives(s.expr(), s.at(), p), s.at(), p);
+        StringBuilder sb = header(p);
+        sb.append("  <wsp:ExactlyOne>\n");
+        for (List<Expr> alternative : alternatives) {
+            sb.append("    <wsp:All>\n");
+            for (Expr e : alternative) element(e, sb, "      ", false, Position.NONE, p.source());
+            sb.append("    </wsp:All>\n");
+        }
+        return sb.append("  </wsp:ExactlyOne>\n</wsp:Policy>\n").toString();
+    }
+
+    private static List<List<Expr>> alternatives(Expr e, Position at, Policy p) {
+        if (e instanceof Expr.On || e instanceof Expr.Cmp) return List.of(List.of(e));
+        if (e instanceof Expr.Const k) return k.value() ? List.of(List.of()) : List.of();
+        if (e instanceof Expr.Optional o && (o.part() instanceof Expr.On || o.part() instanceof Expr.Cmp)) {
+            return List.of(List.of(o.part()), List.of());
+        }
+        if (e instanceof Expr.All all) {
+            List<List<Expr>> out = List.of(List.of());
+            for (Expr part : all.parts()) out = product(out, alternatives(part, at, p), at, p);
+            return out;
+        }
+        if (e instanceof Expr.ExactlyOne one) {
+            List<List<Expr>> out = new ArrayList<>();
+            for (Expr part : one.parts()) out.addAll(alternatives(part, at, p));
+            if (out.size() > MAX_ALTERNATIVES) throw tooMany(at, p);
+            return out;
+        }
+        throw new PolicyException(p.source(), at, "cannot be expressed in WS-Policy: " + PolicyText.expr(e));
+    }
+
+    private static List<List<Expr>> product(List<List<Expr>> a, List<List<Expr>> b, Position at, Policy p) {
+        if ((long) a.size() * b.size() > MAX_ALTERNATIVES) throw tooMany(at, p);
+        List<List<Expr>> out = new ArrayList<>();
+        for (List<Expr> x : a) {
+            for (List<Expr> y : b) {
+                List<Expr> both = new ArrayList<>(x);
+                for (Expr e : y) {
+                    if (both.stream().noneMatch(d -> PolicyText.expr(d).equals(PolicyText.expr(e)))) both.add(e);
+                }
+                if (out.stream().noneMatch(o -> sameAssertions(o, both))) out.add(both);
+            }
+        }
+        return out;
+    }
+
+    private static boolean sameAssertions(List<Expr> a, List<Expr> b) {
+        return new java.util.HashSet<>(a.stream().map(PolicyText::expr).toList())
+                .equals(new java.util.HashSet<>(b.stream().map(PolicyText::expr).toList()));
+    }
+
+    private static PolicyException tooMany(Position at, Policy p) {
+        return new PolicyException(p.source(), at, "the normal form would have more than " + MAX_ALTERNATIVES
+                + " alternatives");
+    }
+
+    private static StringBuilder header(Policy p) {
         StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         sb.append("<wsp:Policy xmlns:wsp=\"").append(WSP).append("\" xmlns:gq=\"").append(GQ).append("\" Name=\"")
                 .append(escape(p.name())).append("\">\n");
@@ -66,8 +139,7 @@ public final class WsPolicyXml {
             Preference first = p.preferences().get(0);
             throw new PolicyException(p.source(), first.at(), "preferences cannot be expressed in WS-Policy");
         }
-        for (Statement s : p.statements()) element(s.expr(), sb, "  ", false, s.at(), p.source());
-        return sb.append("</wsp:Policy>\n").toString();
+        return sb;
     }
 
     private static void element(Expr e, StringBuilder sb, String indent, boolean optional, Position at, String src) {

@@ -104,4 +104,37 @@ class WsPolicyXmlTest {
                 + "\" xmlns:gq=\"" + WsPolicyXml.GQ + "\">\n<gq:Use Feature=\"nope\"/></wsp:Policy>"))
                 .hasMessageContaining("u.xml:2:").hasMessageContaining("feature nope is not in the gq:Vocabulary");
     }
+
+    @Test
+    void theNormalFormMultipliesOutAlternatives() {
+        Policy p = PolicyParser.parse("n", """
+                policy n {
+                  feature a;
+                  feature b(x: 0..3);
+                  feature c;
+                  a;
+                  exactly-one { b.x >= 2; c };
+                  optional c;
+                }
+                """);
+        String xml = WsPolicyXml.writeNormalForm(p);
+        assertThat(xml.split("<wsp:All>", -1)).hasSize(4); // {a, b.x>=2, c}, {a, b.x>=2}, {a, c}
+        assertThat(xml).contains("<wsp:ExactlyOne>").doesNotContain("wsp:Optional");
+        Policy back = WsPolicyXml.read("nf", xml);
+        Map<String, Double> none = Map.of();
+        Configuration ab = new Configuration(Map.of("a", Map.of(), "b", Map.of("x", 3)));
+        Configuration ac = new Configuration(Map.of("a", Map.of(), "c", Map.of()));
+        Configuration b = new Configuration(Map.of("b", Map.of("x", 3)));
+        for (Configuration c : List.of(ab, ac, b)) {
+            boolean compact = p.statements().stream().allMatch(s -> Semantics.holds(s.expr(), c, none));
+            boolean normal = back.statements().stream().allMatch(s -> Semantics.holds(s.expr(), c, none));
+            assertThat(normal).as(c.toString()).isEqualTo(compact);
+        }
+        StringBuilder many = new StringBuilder("policy m {\n");
+        for (int i = 0; i < 14; i++) many.append("  feature f").append(i).append(";\n");
+        for (int i = 0; i < 14; i++) many.append("  exactly-one { f").append(i).append("; true };\n");
+        many.append("}\n");
+        assertThatThrownBy(() -> WsPolicyXml.writeNormalForm(PolicyParser.parse("m", many.toString())))
+                .hasMessageContaining("more than 10000 alternatives");
+    }
 }

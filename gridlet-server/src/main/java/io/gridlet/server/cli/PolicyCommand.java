@@ -173,6 +173,10 @@ final class PolicyCommand implements Runnable {
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write here (default: standard output).")
         Path output;
 
+        @Option(names = "--normal-form", description = "To XML: WS-Policy's normal form, one wsp:ExactlyOne of "
+                + "wsp:All alternatives (WS-Policy's meaning: a choice of one alternative).")
+        boolean normalForm;
+
         @Override
         public Integer call() {
             try {
@@ -180,7 +184,9 @@ final class PolicyCommand implements Runnable {
                 Policy p = read(file);
                 String converted;
                 try {
-                    converted = isXml(text) ? PolicyText.write(p) : WsPolicyXml.write(p);
+                    if (isXml(text) && normalForm) throw new UserError("--normal-form is for text to XML");
+                    converted = isXml(text) ? PolicyText.write(p)
+                            : normalForm ? WsPolicyXml.writeNormalForm(p) : WsPolicyXml.write(p);
                 } catch (PolicyException e) {
                     throw new UserError(e.getMessage());
                 }

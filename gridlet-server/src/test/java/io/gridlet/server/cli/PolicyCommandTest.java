@@ -92,6 +92,8 @@ class PolicyCommandTest {
                 }
                 """);
         assertThat(gridlet("policy", "check", xml.toString())).isZero();
+        assertThat(gridlet("policy", "convert", text.toString(), "--normal-form")).isZero();
+        assertThat(out.toString()).contains("<wsp:ExactlyOne>\n    <wsp:All>");
         assertThat(gridlet("policy", "convert", example("gateway.policy"))).isEqualTo(2);
         assertThat(err.toString()).contains("cannot be expressed in WS-Policy");
     }
