@@ -41,7 +41,8 @@ import java.util.stream.Stream;
  *       the new parallelism, for 2 -> 1 and 1 -> 2, several times;</li>
  *   <li>recovery: a MiniCluster of two TaskManagers loses one mid-run; the time until every task runs again.</li>
  * </ol>
- * Run: {@code ./bench elastic [--days 3] [--plugs 40] [--rescales 3] [--only checkpoints|rescale|recovery]} (DEBS-shaped: a reading a second per plug,
+ * Run: {@code ./bench elastic [--days 3] [--plugs 40] [--rescales 3] [--only checkpoints|rescale|recovery]}
+ * (DEBS-shaped: a reading a second per plug,
  * so 3 days of 40 plugs are 20.7 M lines, long enough for several 10 s checkpoints).
  */
 public final class ElasticBenchmark {
@@ -91,7 +92,8 @@ public final class ElasticBenchmark {
             Timed t = timedRun(csv, dir.resolve("cp-" + interval.toSeconds()), interval);
             double rate = lines * 1e9 / t.nanos;
             if (none == 0) none = rate;
-            String label = interval.toHours() >= 1 ? "only the final checkpoint" : "every " + interval.toSeconds() + " s";
+            String label = interval.toHours() >= 1 ? "only the final checkpoint"
+                    : "every " + interval.toSeconds() + " s";
             System.out.printf(Locale.ROOT, "checkpoints %-26s: %.2f M lines/s (%.1f s), %.0f %% of none; %d completed,"
                             + " avg %.0f ms, %.1f MB%n", label, rate / 1e6, t.nanos / 1e9, 100 * rate / none,
                     t.checkpoints.completed(), t.checkpoints.averageMillis(), t.checkpoints.averageBytes() / 1e6);
@@ -190,7 +192,8 @@ public final class ElasticBenchmark {
         conf.set(RestOptions.BIND_PORT, "0");
         conf.set(WebOptions.REFRESH_INTERVAL, Duration.ofMillis(100)); // as the embedded cluster: a fresh REST view
         // one slot on each TaskManager: losing either one fails the job (else both instances might share one)
-        conf.set(TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE, TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);
+        conf.set(TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE,
+                TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);
         try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
                 .setNumTaskManagers(2).setNumSlotsPerTaskManager(2).build())) {
             cluster.start();

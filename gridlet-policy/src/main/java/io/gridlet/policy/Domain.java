@@ -14,7 +14,8 @@ public sealed interface Domain {
         public Ints {
             if (max < min) throw new IllegalArgumentException("empty range " + min + ".." + max);
             if ((long) max - min + 1 > MAX_SIZE) {
-                throw new IllegalArgumentException("range " + min + ".." + max + " has more than " + MAX_SIZE + " values");
+                throw new IllegalArgumentException("range " + min + ".." + max + " has more than " + MAX_SIZE
+                        + " values");
             }
         }
 

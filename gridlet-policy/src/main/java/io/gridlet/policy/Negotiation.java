@@ -138,7 +138,9 @@ public final class Negotiation {
                 throw new PolicyException(null, Position.NONE, "the server refused (" + r.reason() + "): "
                         + String.join("; ", r.details()));
             }
-            if (answer instanceof NeedPolicy) throw new PolicyException(null, Position.NONE, "the server needs the text");
+            if (answer instanceof NeedPolicy) {
+                throw new PolicyException(null, Position.NONE, "the server needs the text");
+            }
             Agreed a = (Agreed) answer;
             List<String> violations;
             try {

@@ -389,7 +389,9 @@ public final class PolicyParser {
         if (bound instanceof Expr e) return e;
         if (bound instanceof Double) throw error(name, name.text + " is a number here, not a condition");
         if (features.containsKey(name.text)) {
-            if (op() != null) throw error(name, "feature " + name.text + " has no value; compare one of its parameters");
+            if (op() != null) {
+                throw error(name, "feature " + name.text + " has no value; compare one of its parameters");
+            }
             return new Expr.On(name.text, name.at);
         }
         String[] fp = bound == null ? split(name) : null;

@@ -17,7 +17,9 @@ public final class Semantics {
     /** Whether {@code e} holds in {@code c} with these run-time inputs. */
     public static boolean holds(Expr e, Configuration c, Map<String, Double> inputs) {
         if (e instanceof Expr.On on) return c.isOn(on.feature());
-        if (e instanceof Expr.Cmp cmp) return c.isOn(cmp.feature()) && compare(cmp, c.value(cmp.feature(), cmp.param()));
+        if (e instanceof Expr.Cmp cmp) {
+            return c.isOn(cmp.feature()) && compare(cmp, c.value(cmp.feature(), cmp.param()));
+        }
         if (e instanceof Expr.Input in) return in.op().test(input(inputs, in.name()), in.value());
         if (e instanceof Expr.Const k) return k.value();
         if (e instanceof Expr.Not not) return !holds(not.operand(), c, inputs);

@@ -57,7 +57,9 @@ public final class WsPolicyXml {
      */
     public static String writeNormalForm(Policy p) {
         List<List<Expr>> alternatives = List.of(List.of());
-        for (Statement s : p.statements()) alternatives = product(alternatives, alternatives(s.expr(), s.at(), p), s.at(), p);
+        for (Statement s : p.statements()) {
+            alternatives = product(alternatives, alternatives(s.expr(), s.at(), p), s.at(), p);
+        }
         StringBuilder sb = header(p);
         sb.append("  <wsp:ExactlyOne>\n");
         for (List<Expr> alternative : alternatives) {
@@ -127,9 +129,13 @@ public final class WsPolicyXml {
             sb.append(">\n");
             f.params().forEach((name, d) -> {
                 sb.append("      <gq:Param Name=\"").append(escape(name)).append('"');
-                if (d instanceof Domain.Ints ints) sb.append(" Min=\"").append(ints.min()).append("\" Max=\"").append(ints.max()).append('"');
-                else if (d instanceof Domain.Bool) sb.append(" Type=\"bool\"");
-                else sb.append(" Values=\"").append(escape(String.join(" ", ((Domain.Enum) d).values()))).append('"');
+                if (d instanceof Domain.Ints ints) {
+                    sb.append(" Min=\"").append(ints.min()).append("\" Max=\"").append(ints.max()).append('"');
+                } else if (d instanceof Domain.Bool) {
+                    sb.append(" Type=\"bool\"");
+                } else {
+                    sb.append(" Values=\"").append(escape(String.join(" ", ((Domain.Enum) d).values()))).append('"');
+                }
                 sb.append("/>\n");
             });
             sb.append("    </gq:Feature>\n");
@@ -249,7 +255,9 @@ public final class WsPolicyXml {
                 }
                 case "wsp:All", "wsp:ExactlyOne", "gq:Vocabulary" -> { }
                 case "gq:Feature" -> {
-                    if (parent == null || !parent.kind.equals("gq:Vocabulary")) throw error("gq:Feature outside gq:Vocabulary");
+                    if (parent == null || !parent.kind.equals("gq:Vocabulary")) {
+                        throw error("gq:Feature outside gq:Vocabulary");
+                    }
                 }
                 case "gq:Use" -> {
                     if (a.getValue("Feature") == null) throw error("gq:Use needs a Feature attribute");
@@ -278,7 +286,9 @@ public final class WsPolicyXml {
                 try {
                     Domain d;
                     if ("bool".equals(a.getValue("Type"))) d = new Domain.Bool();
-                    else if (a.getValue("Values") != null) d = new Domain.Enum(List.of(a.getValue("Values").trim().split("\\s+")));
+                    else if (a.getValue("Values") != null) {
+                        d = new Domain.Enum(List.of(a.getValue("Values").trim().split("\\s+")));
+                    }
                     else d = new Domain.Ints(integer(a, "Min"), integer(a, "Max"));
                     parent.params.put(param, d);
                 } catch (IllegalArgumentException e) {
