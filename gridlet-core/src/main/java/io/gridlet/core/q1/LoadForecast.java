@@ -7,8 +7,10 @@ import io.gridlet.core.result.HouseForecast;
 import io.gridlet.core.result.PlugForecast;
 import io.gridlet.core.result.ResultSink;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongPredicate;
+import java.util.function.LongToIntFunction;
 
 /**
  * Q1, load prediction, for every slice size at once: per plug and per house, the load of the slice after next,
@@ -247,6 +250,29 @@ public final class LoadForecast {
             out.writeLong(houses.get(h));
             for (Slices s : slices) s.houseHistory[h].writeTo(out);
         }
+    }
+
+    /**
+     * Writes the state split into {@code parts} disjoint parts by house ({@code partOf} maps a house id to its
+     * part), each as {@link #writeHouses} would for that part's houses.
+     */
+    public byte[][] snapshotParts(int parts, LongToIntFunction partOf) throws IOException {
+        Map<Long, Integer> part = new HashMap<>();
+        for (long house : houses) {
+            int p = partOf.applyAsInt(house);
+            if (p < 0 || p >= parts) throw new IllegalArgumentException("part out of range: " + p);
+            part.put(house, p);
+        }
+        byte[][] out = new byte[parts][];
+        for (int i = 0; i < parts; i++) {
+            int index = i;
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream data = new DataOutputStream(bytes);
+            writeHouses(data, house -> part.get(house) == index);
+            data.flush();
+            out[i] = bytes.toByteArray();
+        }
+        return out;
     }
 
     /** One forecast from the states of disjoint sets of houses, each written by {@link #writeHouses}. */

@@ -10,10 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,12 +124,8 @@ class RescaleStateTest {
                 q2Parts.add(new ArrayList<>());
             }
             for (LoadForecast old : q1) {
-                for (int i = 0; i < n; i++) {
-                    int target = i;
-                    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                    old.writeHouses(new DataOutputStream(bytes), house -> houseOf(house, n) == target);
-                    q1Parts.get(i).add(in(bytes.toByteArray()));
-                }
+                byte[][] parts = old.snapshotParts(n, house -> houseOf(house, n));
+                for (int i = 0; i < n; i++) q1Parts.get(i).add(in(parts[i]));
             }
             for (PlugMedians old : q2) {
                 byte[][] parts = old.snapshotParts(n, id -> householdOf(id.house(), id.household(), n));

@@ -20,7 +20,9 @@ import java.util.List;
  * state: at a checkpoint the object writes one part per key group of the instance (the state of the keys in that
  * group), and on restore an instance gets the parts of exactly its key groups, whichever instances wrote them.
  * That is what lets state move when the job is rescaled: Flink redistributes key groups, the core merges parts.
- * Each part is length-prefixed, so it is read whole from the checkpoint stream before the next one is opened.
+ * Each part is length-prefixed, so it is read whole from the checkpoint stream before the next one is opened, and
+ * carries the operator's data-time clock, which is the same in every instance (each sees every watermark), so
+ * every new instance finds it among its parts.
  */
 final class KeyGroupParts {
     private KeyGroupParts() {
@@ -41,12 +43,21 @@ final class KeyGroupParts {
         }
     }
 
+    /** Where a keyed operator is in data time: whether it has seen a timestamp, and the current one. */
+    record Clock(boolean started, long dataTime) {
+    }
+
+    /** What an instance restored: the clock and its key groups' parts (none on a fresh start, clock null). */
+    record Restored(Clock clock, List<DataInput> parts) {
+    }
+
     /** The parts of the instance's key groups, in key-group order. */
     interface Writer {
         byte[][] parts(Range range) throws IOException;
     }
 
-    static void write(StateSnapshotContext context, int maxParallelism, Writer writer) throws Exception {
+    static void write(StateSnapshotContext context, int maxParallelism, Clock clock, Writer writer)
+            throws Exception {
         KeyedStateCheckpointOutputStream out = context.getRawKeyedOperatorStateOutput();
         KeyGroupsList groups = out.getKeyGroupList();
         int count = groups.getNumberOfKeyGroups();
@@ -58,22 +69,26 @@ final class KeyGroupParts {
         DataOutputStream data = new DataOutputStream(out); // not closed: Flink owns the stream
         for (int i = 0; i < count; i++) {
             out.startNewKeyGroup(first + i);
+            data.writeBoolean(clock.started());
+            data.writeLong(clock.dataTime());
             data.writeInt(parts[i].length);
             data.write(parts[i]);
             data.flush();
         }
     }
 
-    /** The parts restored for this instance (empty on a fresh start). */
-    static List<DataInput> read(StateInitializationContext context) throws IOException {
+    /** The clock and parts restored for this instance. */
+    static Restored read(StateInitializationContext context) throws IOException {
         List<DataInput> parts = new ArrayList<>();
-        if (!context.isRestored()) return parts;
+        Clock clock = null;
+        if (!context.isRestored()) return new Restored(null, parts);
         for (KeyGroupStatePartitionStreamProvider provider : context.getRawKeyedStateInputs()) {
             DataInputStream in = new DataInputStream(provider.getStream());
+            clock = new Clock(in.readBoolean(), in.readLong());
             byte[] part = new byte[in.readInt()];
             in.readFully(part);
             parts.add(new DataInputStream(new ByteArrayInputStream(part)));
         }
-        return parts;
+        return new Restored(clock, parts);
     }
 }

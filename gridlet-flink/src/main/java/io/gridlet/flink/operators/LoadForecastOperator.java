@@ -14,12 +14,6 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInput;
-import java.io.DataOutputStream;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Q1 for the houses routed to this instance (the stream is keyed by house, so a house's plugs are all here and
@@ -50,38 +44,22 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        List<DataInput> parts = KeyGroupParts.read(context);
-        if (parts.isEmpty()) {
+        KeyGroupParts.Restored restored = KeyGroupParts.read(context);
+        if (restored.parts().isEmpty()) {
             q1 = new LoadForecast(epoch, sliceSeconds);
             return;
         }
-        for (DataInput part : parts) { // the clock is the same in every part: every instance sees every watermark
-            started = part.readBoolean();
-            dataTime = part.readLong();
-        }
-        q1 = LoadForecast.restore(parts);
+        started = restored.clock().started();
+        dataTime = restored.clock().dataTime();
+        q1 = LoadForecast.restore(restored.parts());
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), range -> {
-            long[] houses = q1.houses();
-            Map<Long, Integer> group = new HashMap<>();
-            for (long house : houses) group.put(house, range.indexOfOwn(GridletKeys.house(house)));
-            byte[][] parts = new byte[range.count()][];
-            for (int i = 0; i < parts.length; i++) {
-                int index = i;
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                DataOutputStream out = new DataOutputStream(bytes);
-                out.writeBoolean(started);
-                out.writeLong(dataTime);
-                q1.writeHouses(out, house -> group.get(house) == index);
-                out.flush();
-                parts[i] = bytes.toByteArray();
-            }
-            return parts;
-        });
+        KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
+                new KeyGroupParts.Clock(started, dataTime),
+                range -> q1.snapshotParts(range.count(), house -> range.indexOfOwn(GridletKeys.house(house))));
     }
 
     @Override

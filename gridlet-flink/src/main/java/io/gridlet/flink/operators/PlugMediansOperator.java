@@ -10,10 +10,6 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInput;
-import java.io.DataOutputStream;
-import java.util.List;
 
 /**
  * The parallel half of Q2 for the households routed here: the core's {@link PlugMedians}. Each watermark means a
@@ -36,36 +32,22 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        List<DataInput> parts = KeyGroupParts.read(context);
-        if (parts.isEmpty()) {
+        KeyGroupParts.Restored restored = KeyGroupParts.read(context);
+        if (restored.parts().isEmpty()) {
             medians = new PlugMedians(windowSeconds);
             return;
         }
-        for (DataInput part : parts) { // the clock is the same in every part: every instance sees every watermark
-            started = part.readBoolean();
-            dataTime = part.readLong();
-        }
-        medians = PlugMedians.restore(parts);
+        started = restored.clock().started();
+        dataTime = restored.clock().dataTime();
+        medians = PlugMedians.restore(restored.parts());
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(), range -> {
-            byte[][] state = medians.snapshotParts(range.count(),
-                    plug -> range.indexOfOwn(GridletKeys.household(plug.house(), plug.household())));
-            byte[][] parts = new byte[state.length][];
-            for (int i = 0; i < parts.length; i++) {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream(state[i].length + 9);
-                DataOutputStream out = new DataOutputStream(bytes);
-                out.writeBoolean(started);
-                out.writeLong(dataTime);
-                out.write(state[i]);
-                out.flush();
-                parts[i] = bytes.toByteArray();
-            }
-            return parts;
-        });
+        KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
+                new KeyGroupParts.Clock(started, dataTime), range -> medians.snapshotParts(range.count(),
+                        plug -> range.indexOfOwn(GridletKeys.household(plug.house(), plug.household()))));
     }
 
     @Override
