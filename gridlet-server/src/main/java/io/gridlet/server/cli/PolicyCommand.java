@@ -46,12 +46,18 @@ final class PolicyCommand implements Runnable {
 
     /** A policy file in either syntax: WS-Policy XML if it starts with '<', else the text language. */
     static Policy read(Path file) {
-        String text;
+        return parse(file, text(file));
+    }
+
+    static String text(Path file) {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UserError("cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    static Policy parse(Path file, String text) {
         try {
             return isXml(text) ? WsPolicyXml.read(file.toString(), text) : PolicyParser.parse(file.toString(), text);
         } catch (PolicyException e) {
@@ -83,17 +89,14 @@ final class PolicyCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try {
                 Resolver resolver = Resolver.compile(read(client), read(server));
-                return report(resolver, resolver.resolve(inputs), out);
-            } catch (UserError e) {
-                spec.commandLine().getErr().println("gridlet policy " + spec.name() + ": " + e.getMessage());
-                return 2;
-            } catch (PolicyException e) {
+                return report(resolver.resolve(inputs), out);
+            } catch (UserError | PolicyException e) {
                 spec.commandLine().getErr().println("gridlet policy " + spec.name() + ": " + e.getMessage());
                 return 2;
             }
         }
 
-        abstract int report(Resolver resolver, Resolver.Resolution r, PrintWriter out);
+        abstract int report(Resolver.Resolution r, PrintWriter out);
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
@@ -133,7 +136,7 @@ final class PolicyCommand implements Runnable {
                     + "session runs, with their parameters, chosen to maximise both sides' preferences.")
     static final class Resolve extends Pair {
         @Override
-        int report(Resolver resolver, Resolver.Resolution r, PrintWriter out) {
+        int report(Resolver.Resolution r, PrintWriter out) {
             if (r instanceof Resolver.Agreed a) {
                 out.println("configuration: " + a.configuration());
                 out.println("score: " + a.score() + " (both sides' preference points)");
@@ -149,7 +152,7 @@ final class PolicyCommand implements Runnable {
                     + "that cannot hold together (drop any one and the rest can), with line numbers.")
     static final class Explain extends Pair {
         @Override
-        int report(Resolver resolver, Resolver.Resolution r, PrintWriter out) {
+        int report(Resolver.Resolution r, PrintWriter out) {
             if (r instanceof Resolver.Agreed a) {
                 out.println("no conflict: the policies agree on " + a.configuration());
                 return 0;
@@ -180,25 +183,21 @@ final class PolicyCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                String text = Files.readString(file, StandardCharsets.UTF_8);
-                Policy p = read(file);
-                String converted;
-                try {
-                    if (isXml(text) && normalForm) throw new UserError("--normal-form is for text to XML");
-                    converted = isXml(text) ? PolicyText.write(p)
-                            : normalForm ? WsPolicyXml.writeNormalForm(p) : WsPolicyXml.write(p);
-                } catch (PolicyException e) {
-                    throw new UserError(e.getMessage());
-                }
+                String text = text(file);
+                Policy p = parse(file, text);
+                if (isXml(text) && normalForm) throw new UserError("--normal-form is for text to XML");
+                String converted = isXml(text) ? PolicyText.write(p)
+                        : normalForm ? WsPolicyXml.writeNormalForm(p) : WsPolicyXml.write(p);
                 if (output == null) spec.commandLine().getOut().print(converted);
                 else Files.writeString(output, converted, StandardCharsets.UTF_8);
                 spec.commandLine().getOut().flush();
                 return 0;
-            } catch (UserError e) {
+            } catch (UserError | PolicyException e) {
                 spec.commandLine().getErr().println("gridlet policy convert: " + e.getMessage());
                 return 2;
             } catch (IOException e) {
-                spec.commandLine().getErr().println("gridlet policy convert: cannot read or write: " + e.getMessage());
+                spec.commandLine().getErr().println("gridlet policy convert: cannot write " + output + ": "
+                        + e.getMessage());
                 return 2;
             }
         }
