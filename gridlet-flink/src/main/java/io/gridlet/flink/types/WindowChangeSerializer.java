@@ -3,7 +3,6 @@ package io.gridlet.flink.types;
 import io.gridlet.flink.operators.WindowChangeRecord;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -14,28 +13,8 @@ import java.io.IOException;
  * ({@link WindowChangeRecord#writeTo}) rather than through Kryo: a record of arrays is no POJO to Flink. Changes
  * are never modified once made, so copying is returning the same object.
  */
-public final class WindowChangeSerializer extends TypeSerializerSingleton<WindowChangeRecord> {
+public final class WindowChangeSerializer extends ImmutableSerializer<WindowChangeRecord> {
     public static final WindowChangeSerializer INSTANCE = new WindowChangeSerializer();
-
-    @Override
-    public boolean isImmutableType() {
-        return true;
-    }
-
-    @Override
-    public WindowChangeRecord createInstance() {
-        return null;
-    }
-
-    @Override
-    public WindowChangeRecord copy(WindowChangeRecord from) {
-        return from;
-    }
-
-    @Override
-    public WindowChangeRecord copy(WindowChangeRecord from, WindowChangeRecord reuse) {
-        return from;
-    }
 
     @Override
     public int getLength() {
@@ -50,11 +29,6 @@ public final class WindowChangeSerializer extends TypeSerializerSingleton<Window
     @Override
     public WindowChangeRecord deserialize(DataInputView in) throws IOException {
         return WindowChangeRecord.readFrom(in);
-    }
-
-    @Override
-    public WindowChangeRecord deserialize(WindowChangeRecord reuse, DataInputView in) throws IOException {
-        return deserialize(in);
     }
 
     @Override
