@@ -29,6 +29,15 @@ public final class DebsShapedData {
                 0.0, 0.0, 0, 0.0, 0.0);
     }
 
+    /** Writes the CSV to {@code file}; returns its number of lines. */
+    public static long writeCsv(GeneratorConfig config, java.nio.file.Path file) throws IOException {
+        MeasurementGenerator generator = new MeasurementGenerator(config);
+        try (InputStream in = new GeneratedInput(generator)) {
+            java.nio.file.Files.copy(in, file);
+        }
+        return generator.lines();
+    }
+
     /** The CSV bytes. */
     public static byte[] csv(GeneratorConfig config) {
         try (InputStream in = new GeneratedInput(new MeasurementGenerator(config))) {

@@ -1,9 +1,7 @@
 package io.gridlet.bench;
 
 import io.gridlet.core.engine.QueryConfig;
-import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
-import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.elastic.JobRest;
@@ -17,7 +15,6 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,11 +64,7 @@ public final class ElasticBenchmark {
         try {
             GeneratorConfig config = DebsShapedData.config(plugs, days);
             Path csv = dir.resolve("data.csv");
-            MeasurementGenerator generator = new MeasurementGenerator(config);
-            try (InputStream in = new GeneratedInput(generator)) {
-                Files.copy(in, csv);
-            }
-            long lines = generator.lines();
+            long lines = DebsShapedData.writeCsv(config, csv);
             System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.1f days, %,d lines%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                     config.plugCount(), days, lines);

@@ -2,9 +2,7 @@ package io.gridlet.bench;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
-import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
-import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.output.ResultFiles;
 import io.gridlet.flink.FlinkRun;
 
@@ -41,11 +39,7 @@ public final class EngineComparison {
         try {
             GeneratorConfig config = DebsShapedData.config(plugs, days);
             Path csv = dir.resolve("data.csv");
-            MeasurementGenerator generator = new MeasurementGenerator(config);
-            try (InputStream in = new GeneratedInput(generator)) {
-                Files.copy(in, csv);
-            }
-            long lines = generator.lines();
+            long lines = DebsShapedData.writeCsv(config, csv);
             Path tiny = Files.writeString(dir.resolve("tiny.csv"), "1,1377986401,1.000,1,1,1,1\n");
             System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.2f days, %,d lines%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),

@@ -153,7 +153,6 @@ public final class Resolver {
         for (Component c : components) {
             int[] model = c.optimise(assumptions, deadline);
             if (model == null) return explain(assumed);
-            for (int v : c.vars) m[v] = false;
             for (int lit : model) if (lit > 0 && c.owns(lit)) m[lit] = true;
         }
         return new Agreed(encoding.decode(m), score(m), Map.of());
