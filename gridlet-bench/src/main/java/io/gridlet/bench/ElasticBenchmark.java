@@ -169,8 +169,7 @@ public final class ElasticBenchmark {
         while (true) {
             JobRest.Job job = rest.job();
             if (job.terminal()) throw new IllegalStateException("job ended: " + job.state());
-            if (job.running() && job.vertices().stream().filter(JobRest.Vertex::elastic)
-                    .allMatch(v -> v.parallelism() == parallelism && v.status().equals("RUNNING"))) {
+            if (job.runningAt(parallelism)) {
                 return;
             }
             Thread.sleep(10);

@@ -20,7 +20,7 @@ public final class Semantics {
         if (e instanceof Expr.Cmp cmp) {
             return c.isOn(cmp.feature()) && compare(cmp, c.value(cmp.feature(), cmp.param()));
         }
-        if (e instanceof Expr.Input in) return in.op().test(input(inputs, in.name()), in.value());
+        if (e instanceof Expr.Input in) return in.op().test(input(inputs, in), in.value());
         if (e instanceof Expr.Const k) return k.value();
         if (e instanceof Expr.Not not) return !holds(not.operand(), c, inputs);
         if (e instanceof Expr.All all) return all.parts().stream().allMatch(p -> holds(p, c, inputs));
@@ -37,9 +37,10 @@ public final class Semantics {
                 : i.otherwise() == null || holds(i.otherwise(), c, inputs);
     }
 
-    static double input(Map<String, Double> inputs, String name) {
-        Double v = inputs.get(name);
-        if (v == null) throw new PolicyException(null, null, "run-time input '" + name + "' is not given");
+    /** The value of the input {@code in} compares, from the session's inputs. */
+    public static double input(Map<String, Double> inputs, Expr.Input in) {
+        Double v = inputs.get(in.name());
+        if (v == null) throw new PolicyException(null, in.at(), "run-time input '" + in.name() + "' is not given");
         return v;
     }
 

@@ -48,6 +48,12 @@ public final class JobRest {
                     || v.status().equals("FINISHED"));
         }
 
+        /** Running, with every elastic vertex's tasks running at {@code parallelism}: a rescale to it is done. */
+        public boolean runningAt(int parallelism) {
+            return running() && vertices.stream().filter(Vertex::elastic)
+                    .allMatch(v -> v.parallelism() == parallelism && v.status().equals("RUNNING"));
+        }
+
         public boolean terminal() {
             return switch (state) {
                 case "FINISHED", "FAILED", "CANCELED", "SUSPENDED" -> true;

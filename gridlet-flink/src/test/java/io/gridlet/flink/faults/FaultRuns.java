@@ -135,9 +135,7 @@ final class FaultRuns {
     static void awaitParallelism(Background run, JobRest rest, int parallelism) throws Exception {
         run.await("parallelism " + parallelism, () -> {
             try {
-                JobRest.Job job = rest.job();
-                return job.running() && job.vertices().stream().filter(JobRest.Vertex::elastic)
-                        .allMatch(v -> v.parallelism() == parallelism);
+                return rest.job().runningAt(parallelism);
             } catch (IOException e) {
                 return false;
             }

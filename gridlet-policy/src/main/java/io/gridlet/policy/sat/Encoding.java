@@ -259,9 +259,7 @@ final class Encoding {
         int i = 0;
         for (Map.Entry<Integer, Expr.Input> e : inputAtom.entrySet()) {
             Expr.Input in = e.getValue();
-            Double v = inputs.get(in.name());
-            if (v == null) throw new PolicyException(null, in.at(), "run-time input '" + in.name() + "' is not given");
-            out[i++] = in.op().test(v, in.value()) ? e.getKey() : -e.getKey();
+            out[i++] = in.op().test(Semantics.input(inputs, in), in.value()) ? e.getKey() : -e.getKey();
         }
         return out;
     }

@@ -71,7 +71,7 @@ final class ScaleCommand implements Callable<Integer> {
                     stdout.println("job " + client.jobId() + " is " + now.state());
                     return 0;
                 }
-                if (now.running() && now.parallelism() == parallelism) {
+                if (now.runningAt(parallelism)) {
                     stdout.printf(Locale.ROOT, "running at %d after %.1f s (request to running again)%n",
                             parallelism, (System.nanoTime() - start) / 1e9);
                     return 0;
