@@ -1,0 +1,227 @@
+package io.gridlet.adaptlets;
+
+import io.gridlet.policy.Negotiation;
+import io.gridlet.policy.Policy;
+import io.gridlet.policy.PolicyParser;
+import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+
+/**
+ * A gRPC server (Netty) whose services run the adaptlets its sessions negotiate: the session service
+ * ({@code gridlet.Session/Open}), the application's services woven with {@link WovenServer}, the
+ * {@link ServingExecutor} as the call executor, and a loop that samples the policy's run-time inputs
+ * ({@code cpuUsage()}: the machine's CPU load 0..1; {@code queueLength()}: calls waiting for a worker; plus any
+ * added) and re-resolves the sessions when they change. Listens on 127.0.0.1 unless told otherwise.
+ */
+public final class AdaptletServer implements AutoCloseable {
+    private final Server server;
+    private final ServerSessions sessions;
+    private final ServingExecutor serving;
+    private final Outcomes outcomes;
+    private final Weaver weaver;
+    private final ScheduledExecutorService refresher;
+    private final Map<String, DoubleSupplier> inputSources;
+    private volatile Map<String, Double> inputs;
+
+    private AdaptletServer(Builder b) throws IOException {
+        Policy policy = PolicyParser.parse("server", b.policyText);
+        this.weaver = new Weaver(b.adaptlets);
+        TreeSet<String> missing = new TreeSet<>(policy.features().keySet());
+        missing.removeAll(weaver.names());
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the server policy declares " + missing
+                    + ", which no adaptlet on this side implements (adaptlets: " + weaver.names() + ")");
+        }
+        this.outcomes = new Outcomes(b.registry);
+        List<ServingExecutor.ServingRank> ranks = new ArrayList<>();
+        for (Adaptlet a : b.adaptlets) {
+            if (a instanceof ServingExecutor.ServingRank r) ranks.add(r);
+        }
+        this.serving = new ServingExecutor(b.workers, ranks);
+        this.inputSources = new LinkedHashMap<>();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        inputSources.put("cpuUsage", () -> Math.max(0, os.getCpuLoad()));
+        inputSources.put("queueLength", serving::queueLength);
+        inputSources.putAll(b.inputs);
+        sampleInputs();
+        Negotiation.Server negotiation = new Negotiation.Server(policy, () -> inputs, 1024, 2_000);
+        this.sessions = new ServerSessions(negotiation, b.maxSessions, b.sessionIdle.toNanos(), System::nanoTime);
+
+        ServerServiceDefinition sessionService = ServerServiceDefinition.builder(SessionProtocol.SERVICE)
+                .addMethod(SessionProtocol.OPEN, ServerCalls.asyncUnaryCall((offer, response) -> {
+                    SessionProtocol.Reply reply = sessions.open(offer);
+                    outcomes.count(WovenServer.SESSION, reply.sessionId() != null ? "opened"
+                            : "open-" + reply.answer().getClass().getSimpleName().toLowerCase());
+                    response.onNext(reply);
+                    response.onCompleted();
+                }))
+                .build();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(b.address, b.credentials)
+                .executor(serving)
+                .callExecutor(serving)
+                .addService(sessionService);
+        WovenServer woven = new WovenServer(sessions, weaver, outcomes);
+        for (ServerServiceDefinition service : b.services) builder.addService(ServerInterceptors.intercept(service, woven));
+        this.server = builder.build().start();
+        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "gridlet-session-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = b.refreshEvery.toMillis();
+        refresher.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    public static Builder builder(String serverPolicyText) {
+        return new Builder(serverPolicyText);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public Outcomes outcomes() {
+        return outcomes;
+    }
+
+    public ServerSessions sessions() {
+        return sessions;
+    }
+
+    public ServingExecutor serving() {
+        return serving;
+    }
+
+    public Weaver weaver() {
+        return weaver;
+    }
+
+    /** The run-time inputs as last sampled. */
+    public Map<String, Double> inputs() {
+        return inputs;
+    }
+
+    /** Samples the inputs and re-resolves the sessions now; returns how many changed configuration. */
+    public int refresh() {
+        sampleInputs();
+        int changed = sessions.refresh();
+        if (changed > 0) outcomes.count(WovenServer.SESSION, "reconfigured");
+        return changed;
+    }
+
+    private void sampleInputs() {
+        Map<String, Double> now = new LinkedHashMap<>();
+        inputSources.forEach((name, source) -> now.put(name, source.getAsDouble()));
+        inputs = Map.copyOf(now);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        refresher.shutdownNow();
+        server.shutdown();
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+            server.shutdownNow();
+            server.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        serving.close();
+    }
+
+    public static final class Builder {
+        private final String policyText;
+        private final List<Adaptlet> adaptlets = new ArrayList<>();
+        private final List<ServerServiceDefinition> services = new ArrayList<>();
+        private final Map<String, DoubleSupplier> inputs = new LinkedHashMap<>();
+        private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+        private ServerCredentials credentials = InsecureServerCredentials.create();
+        private MeterRegistry registry = new SimpleMeterRegistry();
+        private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private Duration refreshEvery = Duration.ofSeconds(1);
+        private int maxSessions = 100_000;
+        private Duration sessionIdle = Duration.ofMinutes(10);
+
+        private Builder(String policyText) {
+            this.policyText = policyText;
+        }
+
+        public Builder adaptlet(Adaptlet... more) {
+            adaptlets.addAll(List.of(more));
+            return this;
+        }
+
+        public Builder service(BindableService service) {
+            return service(service.bindService());
+        }
+
+        public Builder service(ServerServiceDefinition service) {
+            services.add(service);
+            return this;
+        }
+
+        /** A run-time input the server policy can read as {@code name()}. */
+        public Builder input(String name, DoubleSupplier source) {
+            inputs.put(name, source);
+            return this;
+        }
+
+        public Builder address(InetSocketAddress address) {
+            this.address = address;
+            return this;
+        }
+
+        /** TLS (for {@code auth.mtls}: with client authentication required). Plaintext by default. */
+        public Builder credentials(ServerCredentials credentials) {
+            this.credentials = credentials;
+            return this;
+        }
+
+        public Builder registry(MeterRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        /** Threads serving calls (default: the machine's cores, at least 2). */
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        /** How often the inputs are sampled and the sessions re-resolved (default 1 s). */
+        public Builder refreshEvery(Duration every) {
+            this.refreshEvery = every;
+            return this;
+        }
+
+        public Builder sessions(int max, Duration idle) {
+            this.maxSessions = max;
+            this.sessionIdle = idle;
+            return this;
+        }
+
+        public AdaptletServer start() throws IOException {
+            return new AdaptletServer(this);
+        }
+    }
+}
