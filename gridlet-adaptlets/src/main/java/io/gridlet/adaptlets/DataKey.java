@@ -71,6 +71,12 @@ public final class DataKey<T> {
         return metadata.get(header());
     }
 
+    /** Puts this call data into raw headers or trailers (replacing a value there). */
+    public void into(Metadata metadata, T value) {
+        metadata.discardAll(header());
+        metadata.put(header(), value);
+    }
+
     Metadata.Key<T> header() {
         if (header == null) throw new IllegalStateException(name + " is session data: it is not sent with calls");
         return header;

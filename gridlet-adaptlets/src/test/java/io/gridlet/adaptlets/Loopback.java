@@ -24,7 +24,11 @@ public final class Loopback implements AutoCloseable {
     }
 
     public ClientSession session(String clientPolicy, Adaptlet... adaptlets) {
-        ClientSession s = ClientSession.open(channel(), clientPolicy, List.of(adaptlets));
+        return session(channel(), clientPolicy, adaptlets);
+    }
+
+    public ClientSession session(io.grpc.Channel channel, String clientPolicy, Adaptlet... adaptlets) {
+        ClientSession s = ClientSession.open(channel, clientPolicy, List.of(adaptlets));
         sessions.add(s);
         return s;
     }

@@ -68,7 +68,8 @@ public final class TestService {
 
     private static String who() {
         Identity id = Identity.CURRENT.get();
-        return id == null ? "anonymous" : id.id();
+        Integer priority = io.gridlet.adaptlets.builtin.Priority.CURRENT.get();
+        return (id == null ? "anonymous" : id.id()) + (priority == null ? "" : " at " + priority);
     }
 
     public static ServerServiceDefinition definition() {

@@ -30,6 +30,7 @@ class WeavingTest {
         final List<String> log;
         final boolean knock;
         final AtomicInteger issued = new AtomicInteger();
+        volatile java.util.concurrent.CountDownLatch gate; // when set, the server waits for it before challenging
 
         Probe(String name, Set<String> before, Set<String> after, List<String> log, boolean knock, Pointcut pc) {
             this.name = name;
@@ -91,6 +92,13 @@ class WeavingTest {
                 if (answer != null && expected != null && java.util.Arrays.equals(answer, expected)) {
                     call.session().put(EXPECTED, null);
                     return Verdict.PROCEED;
+                }
+                if (gate != null) {
+                    try {
+                        gate.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
                 byte[] token = ("t" + issued.incrementAndGet()).getBytes(StandardCharsets.UTF_8);
                 call.session().put(EXPECTED, reverse(token));
@@ -207,8 +215,30 @@ class WeavingTest {
         Probe server = new Probe("knock", Set.of(), Set.of(), log, true, Pointcut.ALL);
         try (Loopback net = new Loopback(AdaptletServer.builder(policy("knock")).adaptlet(server))) {
             ClientSession s = net.session(policy("knock"), Probe.plain("knock", new CopyOnWriteArrayList<>()));
-            // all messages are sent before the server's answer can arrive: more than the kept prefix
-            assertThatThrownBy(() -> TestService.upload(s.channel(), ClientSession.MAX_REPLAYED_MESSAGES + 1))
+            // the server answers only after the client sent more than the kept prefix
+            server.gate = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+            io.grpc.stub.StreamObserver<String> in = ClientCalls.asyncClientStreamingCall(
+                    s.channel().newCall(TestService.UPLOAD, io.grpc.CallOptions.DEFAULT),
+                    new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(String value) {
+                            result.complete(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            result.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            for (int i = 0; i <= ClientSession.MAX_REPLAYED_MESSAGES; i++) in.onNext("m:" + i);
+            in.onCompleted();
+            server.gate.countDown();
+            assertThatThrownBy(() -> result.get(20, java.util.concurrent.TimeUnit.SECONDS))
                     .hasRootCauseInstanceOf(StatusRuntimeException.class)
                     .rootCause().hasMessageContaining("not retried: the stream sent more than 64 messages");
         }

@@ -1,0 +1,59 @@
+package io.gridlet.adaptlets;
+
+import io.gridlet.policy.Configuration;
+import io.gridlet.policy.Negotiation;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SessionProtocolTest {
+    static <T> T roundTrip(io.grpc.MethodDescriptor.Marshaller<T> m, T value) {
+        return m.parse(m.stream(value));
+    }
+
+    @Test
+    void messagesSurviveTheWire() {
+        var offers = SessionProtocol.OPEN.getRequestMarshaller();
+        var replies = SessionProtocol.OPEN.getResponseMarshaller();
+        assertThat(roundTrip(offers, new Negotiation.Offer("abc", "policy p { }")))
+                .isEqualTo(new Negotiation.Offer("abc", "policy p { }"));
+        assertThat(roundTrip(offers, new Negotiation.Offer("abc", null))).isEqualTo(new Negotiation.Offer("abc", null));
+        Configuration c = new Configuration(Map.of("puzzle", Map.of("difficulty", 12), "auth.hmac", Map.of(),
+                "mode", Map.of("kind", "fast", "on", true)));
+        SessionProtocol.Reply agreed = new SessionProtocol.Reply(new Negotiation.Agreed(c, Map.of("load", 0.5), 7), "id1");
+        assertThat(roundTrip(replies, agreed)).isEqualTo(agreed);
+        SessionProtocol.Reply refused = new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.CONFLICT,
+                List.of("line 3: a", "line 4: b")), null);
+        assertThat(roundTrip(replies, refused)).isEqualTo(refused);
+        SessionProtocol.Reply need = new SessionProtocol.Reply(new Negotiation.NeedPolicy("d"), null);
+        assertThat(roundTrip(replies, need)).isEqualTo(need);
+    }
+
+    @Test
+    void malformedBytesAreRefusedWithInvalidArgumentNeverAnythingElse() {
+        var offers = SessionProtocol.OPEN.getRequestMarshaller();
+        var replies = SessionProtocol.OPEN.getResponseMarshaller();
+        Random random = new Random(20141123);
+        for (int i = 0; i < 5_000; i++) {
+            byte[] junk = new byte[random.nextInt(64)];
+            random.nextBytes(junk);
+            if (i % 3 == 0 && junk.length > 4) junk[0] = junk[1] = junk[2] = 0; // plausible small lengths
+            for (var m : List.of(offers, replies)) {
+                try {
+                    m.parse(new ByteArrayInputStream(junk));
+                } catch (StatusRuntimeException e) {
+                    assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+                }
+            }
+        }
+        assertThatThrownBy(() -> offers.parse(new ByteArrayInputStream(new byte[]{0, 0, 0, 9, 'a'})))
+                .hasMessageContaining("malformed session message");
+    }
+}
