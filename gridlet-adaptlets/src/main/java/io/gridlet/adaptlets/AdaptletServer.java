@@ -79,7 +79,8 @@ public final class AdaptletServer implements AutoCloseable {
                     response.onCompleted();
                 }))
                 .build();
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(b.address, b.credentials)
+        io.grpc.ServerBuilder<?> builder = (b.transport != null ? b.transport
+                : NettyServerBuilder.forAddress(b.address, b.credentials))
                 .executor(serving)
                 .callExecutor(serving)
                 .addService(sessionService);
@@ -156,6 +157,7 @@ public final class AdaptletServer implements AutoCloseable {
         private final Map<String, DoubleSupplier> inputs = new LinkedHashMap<>();
         private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
         private ServerCredentials credentials = InsecureServerCredentials.create();
+        private io.grpc.ServerBuilder<?> transport;
         private MeterRegistry registry = new SimpleMeterRegistry();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private Duration refreshEvery = Duration.ofSeconds(1);
@@ -194,6 +196,15 @@ public final class AdaptletServer implements AutoCloseable {
         /** TLS (for {@code auth.mtls}: with client authentication required). Plaintext by default. */
         public Builder credentials(ServerCredentials credentials) {
             this.credentials = credentials;
+            return this;
+        }
+
+        /**
+         * Another transport than Netty on {@link #address}: an in-process server for benchmarks that measure the
+         * weaving without a network stack, say. The executor, services and interceptors are set on it here.
+         */
+        public Builder transport(io.grpc.ServerBuilder<?> transport) {
+            this.transport = transport;
             return this;
         }
 

@@ -27,7 +27,7 @@ public final class Weaver {
     private final List<Adaptlet> ordered;
     private final Map<String, Adaptlet> byName;
     private final Map<Configuration, Chain<ClientAdvice>> clientChains = new ConcurrentHashMap<>();
-    private final Map<Configuration, Chain<ServerAdvice>> serverChains = new ConcurrentHashMap<>();
+    private final Map<String, Chain<ServerAdvice>> serverChains = new ConcurrentHashMap<>();
 
     public Weaver(Collection<? extends Adaptlet> adaptlets) {
         Map<String, Adaptlet> names = new TreeMap<>();
@@ -56,9 +56,14 @@ public final class Weaver {
         return clientChains.computeIfAbsent(configuration, c -> chain(c, Adaptlet::client));
     }
 
-    /** The server advice a configuration selects, in run order (made once per distinct configuration). */
-    public Chain<ServerAdvice> serverChain(Configuration configuration) {
-        return serverChains.computeIfAbsent(configuration, c -> chain(c, Adaptlet::server));
+    /**
+     * The server advice a configuration selects, in run order: made once per distinct configuration, found per call
+     * by the configuration's digest (a string whose hash is cached, where the configuration's is computed).
+     */
+    public Chain<ServerAdvice> serverChain(String digest, Configuration configuration) {
+        Chain<ServerAdvice> chain = serverChains.get(digest);
+        return chain != null ? chain
+                : serverChains.computeIfAbsent(digest, d -> chain(configuration, Adaptlet::server));
     }
 
     private <A> Chain<A> chain(Configuration configuration, BiFunction<Adaptlet, Map<String, Object>, A> half) {

@@ -50,7 +50,7 @@ final class WovenServer implements ServerInterceptor {
             return refuse(call, SESSION, "stale-configuration", Status.FAILED_PRECONDITION.withDescription(
                     "the session's configuration is now " + resolved.configuration() + "; renegotiate"), true);
         }
-        Weaver.Applied<ServerAdvice> applied = weaver.serverChain(resolved.configuration())
+        Weaver.Applied<ServerAdvice> applied = weaver.serverChain(resolved.digest(), resolved.configuration())
                 .forMethod(call.getMethodDescriptor());
         String ran = headers.get(Headers.ADAPTLETS);
         if (!applied.header().equals(ran == null ? "" : ran)) {

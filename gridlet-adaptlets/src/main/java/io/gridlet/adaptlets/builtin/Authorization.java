@@ -100,11 +100,19 @@ public final class Authorization implements Adaptlet {
         };
     }
 
+    private static final Rule NONE = new Rule(Pointcut.ALL, Set.of(), null);
+    private final java.util.concurrent.ConcurrentHashMap<String, Rule> byMethod =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The first rule matching the method (looked up once per method). */
     private Rule rule(MethodDescriptor<?, ?> method) {
-        for (Rule r : rules) {
-            if (r.methods().matches(method)) return r;
-        }
-        return null;
+        Rule found = byMethod.computeIfAbsent(method.getFullMethodName(), name -> {
+            for (Rule r : rules) {
+                if (r.methods().matches(method)) return r;
+            }
+            return NONE;
+        });
+        return found == NONE ? null : found;
     }
 
     private static Verdict denied(String outcome, String why) {

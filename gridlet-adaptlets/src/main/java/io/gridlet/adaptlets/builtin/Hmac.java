@@ -27,7 +27,17 @@ final class Hmac {
 
     /** A Mac keyed with this secret, ready for update/doFinal on this thread. */
     static Mac keyed(SecretKeySpec key) {
-        Mac mac = MAC.get();
+        return keyed(key, false);
+    }
+
+    /** With {@code own}, a new Mac for the caller to keep (per thread) instead of this thread's shared one. */
+    static Mac keyed(SecretKeySpec key, boolean own) {
+        Mac mac;
+        try {
+            mac = own ? Mac.getInstance("HmacSHA256") : MAC.get();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
         try {
             mac.init(key);
         } catch (GeneralSecurityException e) {

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -54,7 +53,7 @@ public final class HmacAuth implements Adaptlet {
         this.identities = identities;
         this.clockMillis = clockMillis;
         this.skewMillis = skewMillis;
-        this.nonces = identities == null ? null : new ReplayCache(1_000_000);
+        this.nonces = identities == null ? null : new ReplayCache(1_000_000, Math.max(1, skewMillis / 2));
     }
 
     /** The meter's half: signs every call as {@code id} with {@code secret}. */
@@ -127,9 +126,10 @@ public final class HmacAuth implements Adaptlet {
             if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(signed, body, signed.length))) {
                 return refuse("bad-signature", "bad signature for " + caller);
             }
-            String nonce = caller + "/" + Base64.getEncoder().encodeToString(
-                    Arrays.copyOfRange(signed, body - NONCE, body));
-            switch (nonces.use(nonce, ts + skewMillis, now)) {
+            ByteBuffer n = ByteBuffer.wrap(signed, body - NONCE, NONCE);
+            // the caller is folded into the value: a nonce is one meter's, 128 random bits make collisions moot
+            long high = n.getLong() ^ (caller.hashCode() * 0x9E3779B97F4A7C15L);
+            switch (nonces.use(high, n.getLong(), ts + skewMillis, now)) {
                 case REPLAY:
                     return refuse("replayed-nonce", "the nonce was used before (a replayed call)");
                 case FULL:

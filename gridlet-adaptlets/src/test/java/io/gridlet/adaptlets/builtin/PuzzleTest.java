@@ -121,18 +121,24 @@ class PuzzleTest {
     }
 
     @Test
-    void theServingRankIsTheWorkAValidSolutionShows() {
-        ClientPuzzle server = ClientPuzzle.server(SECRET);
-        byte[] challenge = server.issue("session-1", 6);
-        byte[] solution = ClientPuzzle.solve(challenge);
+    void theServingRankIsTheWorkASolutionShowsUpToItsDifficulty() {
+        AtomicLong clock = new AtomicLong(1_000_000);
+        ClientPuzzle server = ClientPuzzle.server(SECRET, clock::get, 30_000);
+        byte[] solution = ClientPuzzle.solve(server.issue("session-1", 6));
         Metadata h = new Metadata();
         h.put(SOLUTION, solution);
-        assertThat(server.rank("session-1", h)).isEqualTo(ClientPuzzle.workOf(solution)).isGreaterThanOrEqualTo(6);
-        assertThat(server.rank("session-2", h)).as("bound to its session").isZero();
-        Metadata forged = new Metadata();
-        forged.put(SOLUTION, tamper(solution, 12));
-        assertThat(server.rank("session-1", forged)).isZero();
+        assertThat(server.rank("session-1", h)).isEqualTo(6);
+        byte[] unsolved = solution.clone();
+        for (long nonce = 1; ; nonce++) {
+            ByteBuffer.wrap(unsolved, ClientPuzzle.CHALLENGE_BYTES, 8).putLong(nonce);
+            if (ClientPuzzle.workOf(unsolved) < 6) break;
+        }
+        Metadata lazy = new Metadata();
+        lazy.put(SOLUTION, unsolved);
+        assertThat(server.rank("session-1", lazy)).isEqualTo(ClientPuzzle.workOf(unsolved)).isLessThan(6);
         assertThat(server.rank("session-1", new Metadata())).isZero();
+        clock.addAndGet(31_000);
+        assertThat(server.rank("session-1", h)).as("expired").isZero();
     }
 
     static byte[] tamper(byte[] b, int at) {
