@@ -32,8 +32,10 @@ import java.util.function.DoubleSupplier;
  * A gRPC server (Netty) whose services run the adaptlets its sessions negotiate: the session service
  * ({@code gridlet.Session/Open}), the application's services woven with {@link WovenServer}, the
  * {@link ServingExecutor} as the call executor, and a loop that samples the policy's run-time inputs
- * ({@code cpuUsage()}: the machine's CPU load 0..1; {@code queueLength()}: calls waiting for a worker; plus any
- * added) and re-resolves the sessions when they change. Listens on 127.0.0.1 unless told otherwise.
+ * ({@code cpuUsage()}: the machine's CPU load 0..1; {@code queueLength()}: calls waiting for a worker;
+ * {@code callRate()}: calls per second arriving since the last sample, refused and challenged ones included, which
+ * stays high while a flood is held off by a puzzle, unlike the queue; plus any added) and re-resolves the sessions
+ * when they change. Listens on 127.0.0.1 unless told otherwise.
  */
 public final class AdaptletServer implements AutoCloseable {
     private final Server server;
@@ -44,6 +46,8 @@ public final class AdaptletServer implements AutoCloseable {
     private final ScheduledExecutorService refresher;
     private final Map<String, DoubleSupplier> inputSources;
     private volatile Map<String, Double> inputs;
+    private long lastArrivals;
+    private long lastSampleNanos = System.nanoTime();
 
     private AdaptletServer(Builder b) throws IOException {
         Policy policy = PolicyParser.parse("server", b.policyText);
@@ -65,6 +69,7 @@ public final class AdaptletServer implements AutoCloseable {
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         inputSources.put("cpuUsage", () -> Math.max(0, os.getCpuLoad()));
         inputSources.put("queueLength", serving::queueLength);
+        inputSources.put("callRate", this::callRate);
         inputSources.putAll(b.inputs);
         sampleInputs();
         Negotiation.Server negotiation = new Negotiation.Server(policy, () -> inputs, 1024, 2_000);
@@ -131,6 +136,16 @@ public final class AdaptletServer implements AutoCloseable {
         int changed = sessions.refresh();
         if (changed > 0) outcomes.count(WovenServer.SESSION, "reconfigured");
         return changed;
+    }
+
+    /** Calls per second that arrived since the last sample, refused and challenged ones included. */
+    private synchronized double callRate() {
+        long now = System.nanoTime();
+        long arrivals = serving.arrivals();
+        double rate = now == lastSampleNanos ? 0 : (arrivals - lastArrivals) * 1e9 / (now - lastSampleNanos);
+        lastArrivals = arrivals;
+        lastSampleNanos = now;
+        return rate;
     }
 
     private void sampleInputs() {

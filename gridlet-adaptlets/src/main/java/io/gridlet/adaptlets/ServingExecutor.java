@@ -24,6 +24,7 @@ public final class ServingExecutor implements ServerCallExecutorSupplier, Execut
 
     private final PriorityBlockingQueue<Task> queue = new PriorityBlockingQueue<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder arrivals = new java.util.concurrent.atomic.LongAdder();
     private final ToIntFunction<Metadata> rank;
     private final Thread[] workers;
     private volatile boolean stopped;
@@ -46,6 +47,11 @@ public final class ServingExecutor implements ServerCallExecutorSupplier, Execut
         }
     }
 
+    /** Calls that arrived so far (each asks for its executor once). */
+    public long arrivals() {
+        return arrivals.sum();
+    }
+
     /** Calls waiting for a worker now. */
     public int queueLength() {
         return queue.size();
@@ -53,6 +59,7 @@ public final class ServingExecutor implements ServerCallExecutorSupplier, Execut
 
     @Override
     public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
+        arrivals.increment();
         int r = rank.applyAsInt(metadata);
         return task -> submit(r, task);
     }

@@ -195,11 +195,15 @@ final class WovenCall<Q, R> extends ClientCall<Q, R> {
                     status = status.augmentDescription("not retried: the stream sent more than "
                             + ClientSession.MAX_REPLAYED_MESSAGES + " messages before the server's answer");
                 } else if (retry) {
-                    current = null;
                     String who = challenger;
                     Status was = status;
-                    session.retries().execute(() -> retry(was, trailers, who, renegotiate));
-                    return;
+                    try {
+                        session.retries().execute(() -> retry(was, trailers, who, renegotiate));
+                        current = null;
+                        return;
+                    } catch (java.util.concurrent.RejectedExecutionException closed) {
+                        status = status.augmentDescription("not retried: the session is closed");
+                    }
                 }
             }
             finish(status, trailers);

@@ -30,9 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * with calls at {@code --attack-factor} times that capacity, never solving a puzzle. Attackers negotiate sessions
  * like anyone (that is cheap); their calls are bounded in number in flight and in time. Phases, each
  * {@code --seconds} long on a fresh server: no attack (the baseline), attack with the puzzle off, attack with the
- * puzzle on, attack with the policy turning the puzzle on by queue length, and no attack with the puzzle on (its
+ * puzzle on, attack with the policy turning the puzzle on when calls queue up or arrive at more than twice the
+ * capacity, and no attack with the puzzle on (its
  * cost to honest clients). Reports legitimate goodput (successful calls per second) and latency, and what the
- * attackers got. Run: {@code ./bench dos [--seconds 10] [--service-ms 2] [--workers 2] [--legit 4]
+ * attackers got. Run: {@code ./bench dos [--seconds 10] [--service-ms 20] [--workers 2] [--legit 4]
  * [--attack-factor 10] [--difficulty 10] [--in-flight 2000]}.
  */
 public final class DosBenchmark {
@@ -54,7 +55,7 @@ public final class DosBenchmark {
 
     private DosBenchmark(Map<String, String> a) {
         seconds = Integer.parseInt(a.getOrDefault("seconds", "10"));
-        serviceMs = Integer.parseInt(a.getOrDefault("service-ms", "2"));
+        serviceMs = Integer.parseInt(a.getOrDefault("service-ms", "20"));
         workers = Integer.parseInt(a.getOrDefault("workers", "2"));
         legit = Integer.parseInt(a.getOrDefault("legit", "4"));
         attackFactor = Integer.parseInt(a.getOrDefault("attack-factor", "10"));
@@ -66,7 +67,7 @@ public final class DosBenchmark {
         Map<String, String> a = new java.util.HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         if (args.length % 2 != 0) {
-            System.err.println("usage: ./bench dos [--seconds 10] [--service-ms 2] [--workers 2] [--legit 4] "
+            System.err.println("usage: ./bench dos [--seconds 10] [--service-ms 20] [--workers 2] [--legit 4] "
                     + "[--attack-factor 10] [--difficulty 10] [--in-flight 2000]");
             System.exit(2);
         }
@@ -84,8 +85,11 @@ public final class DosBenchmark {
                 serviceMs, capacity * attackFactor, attackFactor, inFlight, legit, difficulty, seconds);
         String off = "not puzzle;";
         String on = "puzzle and puzzle.difficulty >= " + difficulty + ";";
-        String adaptive = "let q = queueLength() in if q > " + (4 * workers) + " then puzzle and puzzle.difficulty >= "
-                + difficulty + " else not puzzle;";
+        // on when calls queue up (the flood holds the workers) or arrive at more than twice the capacity (the flood
+        // is held off by the puzzle: the queue is short then, the rate is not), so it does not flap
+        String adaptive = "let queued = queueLength(), rate = callRate() in if queued > " + (4 * workers)
+                + " or rate > " + (2 * capacity) + " then puzzle and puzzle.difficulty >= " + difficulty + " else not puzzle;";
+        phase("warm-up (not reported)", on, 0);
         List<Result> results = new ArrayList<>();
         results.add(phase("no attack, puzzle off", off, 0));
         results.add(phase("attack, puzzle off", off, capacity * attackFactor));
