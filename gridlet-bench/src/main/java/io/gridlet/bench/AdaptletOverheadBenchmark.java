@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What each adaptlet adds to a unary call (one client thread), as a latency distribution (SampleTime: read the
  * p0.50 rows), on two transports: Netty on 127.0.0.1, and gRPC's in-process transport, where the call itself costs
- * a few microseconds, so that what the weaving adds stands out of the noise of the network stack. {@code grpc} is plain gRPC without the weaving; {@code session}
+ * a few microseconds, so that what the weaving adds stands out of the noise of the network stack. {@code grpc} is plain gRPC without the weaving ({@code grpc+serving}: on the adaptlet server's
+ * {@link io.gridlet.adaptlets.ServingExecutor}); {@code session}
  * is the session layer with no adaptlet (the headers, the session lookup, the configuration check); the others
  * turn on one adaptlet ({@code authz} needs {@code auth.hmac}: subtract it), {@code all} all four. The puzzle runs
  * at difficulty 1 (about two hashes to solve), so what it measures is its machinery, not its work: checking the
@@ -51,7 +52,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
 public class AdaptletOverheadBenchmark {
-    @Param({"grpc", "session", "puzzle", "auth.hmac", "authz", "priority", "all"})
+    @Param({"grpc", "grpc+serving", "session", "puzzle", "auth.hmac", "authz", "priority", "all"})
     public String adaptlets;
 
     /** netty: TCP on 127.0.0.1; inprocess: gRPC's in-process transport, the weaving's cost without a network. */
@@ -68,6 +69,7 @@ public class AdaptletOverheadBenchmark {
             "all", "puzzle and puzzle.difficulty == 1; auth.hmac and authz; priority and priority.level == 1;");
 
     private Server plain;
+    private io.gridlet.adaptlets.ServingExecutor serving;
     private AdaptletServer server;
     private ManagedChannel channel;
     private ClientSession session;
@@ -82,9 +84,13 @@ public class AdaptletOverheadBenchmark {
     public void start() throws Exception {
         boolean inProcess = transport.equals("inprocess");
         String name = "bench-" + System.nanoTime();
-        if (adaptlets.equals("grpc")) {
+        if (adaptlets.startsWith("grpc")) {
             io.grpc.ServerBuilder<?> b = inProcess ? InProcessServerBuilder.forName(name)
                     : NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+            if (adaptlets.equals("grpc+serving")) { // plain gRPC on the adaptlet server's executor
+                serving = new io.gridlet.adaptlets.ServingExecutor(2, List.of());
+                b.executor(serving);
+            }
             plain = b.addService(EchoService.definition(s -> s)).build().start();
             channel = inProcess ? InProcessChannelBuilder.forName(name).build()
                     : NettyChannelBuilder.forAddress("127.0.0.1", plain.getPort()).usePlaintext().build();
@@ -126,7 +132,7 @@ public class AdaptletOverheadBenchmark {
         }
         com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        String[] configs = {"grpc", "session", "puzzle", "auth.hmac", "authz", "priority", "all"};
+        String[] configs = {"grpc", "grpc+serving", "session", "puzzle", "auth.hmac", "authz", "priority", "all"};
         double[] cpu = new double[configs.length];
         double[] wall = new double[configs.length];
         List<AdaptletOverheadBenchmark> running = new java.util.ArrayList<>();
@@ -166,10 +172,12 @@ public class AdaptletOverheadBenchmark {
         }
         if (only != null) return;
         System.out.println();
-        System.out.printf("session layer adds: cpu %+.2f us, wall %+.2f us per call (vs plain gRPC)%n",
+        System.out.printf("serving executor adds: cpu %+.2f us, wall %+.2f us per call (vs gRPC's default)%n",
                 cpu[1] - cpu[0], wall[1] - wall[0]);
-        for (int c = 2; c < configs.length; c++) {
-            int base = configs[c].equals("authz") ? 3 : 1;
+        System.out.printf("session layer adds: cpu %+.2f us, wall %+.2f us per call (vs plain gRPC, same executor)%n",
+                cpu[2] - cpu[1], wall[2] - wall[1]);
+        for (int c = 3; c < configs.length; c++) {
+            int base = configs[c].equals("authz") ? 4 : 2;
             System.out.printf("%-10s adds: cpu %+.2f us, wall %+.2f us per call (vs %s)%n", configs[c],
                     cpu[c] - cpu[base], wall[c] - wall[base], configs[base]);
         }
@@ -185,6 +193,7 @@ public class AdaptletOverheadBenchmark {
         if (session != null) session.close();
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         if (plain != null) plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        if (serving != null) serving.close();
         if (server != null) server.close();
     }
 }
