@@ -113,6 +113,30 @@ class NegotiationOnGrpcTest {
     }
 
     @Test
+    void theIngestExamplePoliciesDriveARealServer() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of("..", "examples", "policies");
+        String gateway = java.nio.file.Files.readString(dir.resolve("ingest-gateway.policy"));
+        String meter = java.nio.file.Files.readString(dir.resolve("ingest-meter.policy"));
+        AtomicReference<Double> rate = new AtomicReference<>(0.0);
+        Identities ids = new Identities().add("meter-1", SECRET, 2, "meter");
+        try (Loopback net = new Loopback(AdaptletServer.builder(gateway)
+                .refreshEvery(java.time.Duration.ofHours(1))
+                .input("callRate", rate::get) // stands in for the measured rate
+                .adaptlet(ClientPuzzle.server("0123456789abcdef0123456789abcdef".getBytes()), HmacAuth.server(ids),
+                        MutualTlsAuth.server(ids), Priority.server(), Authorization.server(
+                                Authorization.Rule.of("test.Meter/*", "meter").ownedBy(TestService::owner))))) {
+            ClientSession s = net.session(meter, ClientPuzzle.client(), HmacAuth.client("meter-1", SECRET),
+                    Priority.client(), Authorization.client());
+            assertThat(s.configuration()).hasToString("auth.hmac, authz, priority(level=2)");
+            assertThat(TestService.send(s.channel(), "meter-1:1")).isEqualTo("ok meter-1:1 from meter-1 at 2");
+            rate.set(50_000.0);
+            net.server.refresh();
+            assertThat(TestService.send(s.channel(), "meter-1:2")).isEqualTo("ok meter-1:2 from meter-1 at 2");
+            assertThat(s.configuration()).hasToString("auth.hmac, authz, priority(level=2), puzzle(difficulty=16)");
+        }
+    }
+
+    @Test
     void aSessionThatExpiredOnTheServerIsReopenedTransparently() throws Exception {
         AtomicReference<Double> load = new AtomicReference<>(0.2);
         try (Loopback net = new Loopback(gateway(load).sessions(10, java.time.Duration.ofMillis(200)))) {
