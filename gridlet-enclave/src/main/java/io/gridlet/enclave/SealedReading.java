@@ -1,0 +1,66 @@
+package io.gridlet.enclave;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * A reading as the platform sees it: in the clear only what it needs to route and order readings (the data key's
+ * id, the house's and the household's pseudonyms, the timestamp), the reading itself (id, value, load or work,
+ * the real ids) in an AES-GCM ciphertext whose tag also covers the clear fields.
+ */
+public record SealedReading(int keyId, long house, long household, long timestamp, byte[] nonce, byte[] ciphertext) {
+    public static final byte VERSION = 1;
+    public static final int NONCE_BYTES = 12;
+    public static final int TAG_BYTES = 16;
+
+    public SealedReading {
+        if (nonce.length != NONCE_BYTES) throw new IllegalArgumentException("a nonce of 12 bytes");
+    }
+
+    /** The binary form: version, key id, pseudonyms, timestamp, nonce, ciphertext length and bytes. */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeByte(VERSION);
+        out.writeByte(keyId);
+        out.writeLong(house);
+        out.writeLong(household);
+        out.writeLong(timestamp);
+        out.write(nonce);
+        out.writeShort(ciphertext.length);
+        out.write(ciphertext);
+    }
+
+    public static SealedReading readFrom(DataInput in) throws IOException {
+        byte version = in.readByte();
+        if (version != VERSION) throw new SealException(SealException.Reason.MALFORMED, "unknown version " + version);
+        int keyId = in.readUnsignedByte();
+        long house = in.readLong();
+        long household = in.readLong();
+        long timestamp = in.readLong();
+        byte[] nonce = new byte[NONCE_BYTES];
+        in.readFully(nonce);
+        int n = in.readUnsignedShort();
+        if (n < TAG_BYTES || n > 1024) throw new SealException(SealException.Reason.MALFORMED, "ciphertext of " + n);
+        byte[] ciphertext = new byte[n];
+        in.readFully(ciphertext);
+        return new SealedReading(keyId, house, household, timestamp, nonce, ciphertext);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SealedReading s && keyId == s.keyId && house == s.house && household == s.household
+                && timestamp == s.timestamp && Arrays.equals(nonce, s.nonce) && Arrays.equals(ciphertext, s.ciphertext);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(ciphertext);
+    }
+
+    @Override
+    public String toString() {
+        return "SealedReading[key " + keyId + ", house " + Long.toHexString(house) + ", household "
+                + Long.toHexString(household) + ", t " + timestamp + ", " + ciphertext.length + " bytes sealed]";
+    }
+}
