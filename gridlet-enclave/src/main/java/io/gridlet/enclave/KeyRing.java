@@ -66,6 +66,13 @@ public final class KeyRing {
         return keys.get(id);
     }
 
+    /** Every key's bytes, for a key broker to release (id -> 32 bytes, copies). */
+    synchronized Map<Integer, byte[]> material() {
+        Map<Integer, byte[]> out = new TreeMap<>();
+        keys.forEach((id, k) -> out.put(id, k.getEncoded()));
+        return out;
+    }
+
     private void add(int id, byte[] bytes) {
         if (id < 1 || id > 255) throw new IllegalArgumentException("key ids are 1..255, not " + id);
         if (bytes.length != 32) throw new IllegalArgumentException("key " + id + " is not 32 bytes (AES-256)");
