@@ -2,18 +2,13 @@ package io.gridlet.enclave;
 
 import io.gridlet.core.model.Measurement;
 
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.GCMParameterSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,14 +28,6 @@ public final class Sealer {
     private final KeyRing keys;
     private final Pseudonyms pseudonyms;
     private final ConcurrentHashMap<Integer, AtomicLong> sealed = new ConcurrentHashMap<>();
-    private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(() -> {
-        try {
-            return Cipher.getInstance("AES/GCM/NoPadding");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    });
-    private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(SecureRandom::new);
 
     public Sealer(KeyRing keys, Pseudonyms pseudonyms) {
         this.keys = keys;
@@ -55,22 +42,15 @@ public final class Sealer {
         }
         long house = pseudonyms.house(m.houseId());
         long household = pseudonyms.household(m.houseId(), m.householdId());
-        byte[] nonce = new byte[SealedReading.NONCE_BYTES];
-        random.get().nextBytes(nonce);
+        byte[] nonce = Aead.nonce();
         ByteArrayOutputStream plain = new ByteArrayOutputStream(Measurement.BINARY_LENGTH);
         try (DataOutputStream out = new DataOutputStream(plain)) {
             m.writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        try {
-            Cipher c = ciphers.get();
-            c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
-            c.updateAAD(aad(keyId, house, household, m.timestamp()));
-            return new SealedReading(keyId, house, household, m.timestamp(), nonce, c.doFinal(plain.toByteArray()));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return new SealedReading(keyId, house, household, m.timestamp(), nonce,
+                Aead.seal(key, nonce, aad(keyId, house, household, m.timestamp()), plain.toByteArray()));
     }
 
     /**
@@ -84,17 +64,8 @@ public final class Sealer {
             throw new SealException(SealException.Reason.UNKNOWN_KEY, "sealed under key " + s.keyId()
                     + ", which this key ring does not have");
         }
-        byte[] plain;
-        try {
-            Cipher c = ciphers.get();
-            c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, s.nonce()));
-            c.updateAAD(aad(s.keyId(), s.house(), s.household(), s.timestamp()));
-            plain = c.doFinal(s.ciphertext());
-        } catch (AEADBadTagException e) {
-            throw new SealException(SealException.Reason.TAMPERED, "the seal does not verify");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] plain = Aead.open(key, s.nonce(), aad(s.keyId(), s.house(), s.household(), s.timestamp()),
+                s.ciphertext());
         Measurement m;
         try {
             m = Measurement.readFrom(new DataInputStream(new java.io.ByteArrayInputStream(plain)));

@@ -13,20 +13,21 @@ import java.util.TreeMap;
 /** Keeps every result as the line it would be in its output file, by file name. For tests and comparisons. */
 public final class ResultCollector implements ResultSink {
     private final Map<String, List<String>> lines = new TreeMap<>();
+    private final ResultSink asLines = ResultLines.sink(this::add);
 
     @Override
     public synchronized void plugForecast(PlugForecast f) {
-        add(ResultLines.plugFile(f.sliceSeconds()), ResultLines.line(f));
+        asLines.plugForecast(f);
     }
 
     @Override
     public synchronized void houseForecast(HouseForecast f) {
-        add(ResultLines.houseFile(f.sliceSeconds()), ResultLines.line(f));
+        asLines.houseForecast(f);
     }
 
     @Override
     public synchronized void outlierShare(OutlierShare s) {
-        add(ResultLines.outlierFile(s.windowSeconds()), ResultLines.line(s));
+        asLines.outlierShare(s);
     }
 
     private void add(String file, String line) {

@@ -23,6 +23,26 @@ public final class ResultLines {
         return files;
     }
 
+    /** A sink that turns every result into its file name and line, in the order they come. */
+    public static io.gridlet.core.result.ResultSink sink(java.util.function.BiConsumer<String, String> fileAndLine) {
+        return new io.gridlet.core.result.ResultSink() {
+            @Override
+            public void plugForecast(PlugForecast f) {
+                fileAndLine.accept(plugFile(f.sliceSeconds()), line(f));
+            }
+
+            @Override
+            public void houseForecast(HouseForecast f) {
+                fileAndLine.accept(houseFile(f.sliceSeconds()), line(f));
+            }
+
+            @Override
+            public void outlierShare(OutlierShare s) {
+                fileAndLine.accept(outlierFile(s.windowSeconds()), line(s));
+            }
+        };
+    }
+
     public static String plugFile(int sliceSeconds) {
         return "q1-plug-" + sliceSeconds + ".csv";
     }
