@@ -73,7 +73,8 @@ public final class AdaptletServer implements AutoCloseable {
         inputSources.putAll(b.inputs);
         sampleInputs();
         Negotiation.Server negotiation = new Negotiation.Server(policy, () -> inputs, 1024, 2_000);
-        this.sessions = new ServerSessions(negotiation, b.maxSessions, b.sessionIdle.toNanos(), System::nanoTime);
+        this.sessions = new ServerSessions(negotiation, b.maxSessions, b.sessionIdle.toNanos(), System::nanoTime,
+                b.newPoliciesPerSecond);
 
         ServerServiceDefinition sessionService = ServerServiceDefinition.builder(SessionProtocol.SERVICE)
                 .addMethod(SessionProtocol.OPEN, ServerCalls.asyncUnaryCall((offer, response) -> {
@@ -178,6 +179,7 @@ public final class AdaptletServer implements AutoCloseable {
         private Duration refreshEvery = Duration.ofSeconds(1);
         private int maxSessions = 100_000;
         private Duration sessionIdle = Duration.ofMinutes(10);
+        private double newPoliciesPerSecond = 50;
 
         private Builder(String policyText) {
             this.policyText = policyText;
@@ -243,6 +245,15 @@ public final class AdaptletServer implements AutoCloseable {
         public Builder sessions(int max, Duration idle) {
             this.maxSessions = max;
             this.sessionIdle = idle;
+            return this;
+        }
+
+        /**
+         * How many client policies the server has not seen may be compiled per second (default 50, bursts of
+         * twice that): bounds what a flood of distinct policies costs; known policies are never limited.
+         */
+        public Builder newPoliciesPerSecond(double rate) {
+            this.newPoliciesPerSecond = rate;
             return this;
         }
 

@@ -25,8 +25,42 @@ public final class ServerSessions {
     private final LongSupplier nanoClock;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    private final TokenBucket newPolicies;
+
+    /** A token bucket: {@code rate} tokens a second, at most {@code burst} saved up. */
+    static final class TokenBucket {
+        private final double rate;
+        private final double burst;
+        private final LongSupplier nanoClock;
+        private double tokens;
+        private long last;
+
+        TokenBucket(double rate, double burst, LongSupplier nanoClock) {
+            this.rate = rate;
+            this.burst = Math.max(1, burst);
+            this.nanoClock = nanoClock;
+            this.tokens = this.burst;
+            this.last = nanoClock.getAsLong();
+        }
+
+        synchronized boolean tryTake() {
+            long now = nanoClock.getAsLong();
+            tokens = Math.min(burst, tokens + (now - last) / 1e9 * rate);
+            last = now;
+            if (tokens < 1) return false;
+            tokens -= 1;
+            return true;
+        }
+    }
 
     public ServerSessions(Negotiation.Server negotiation, int maxSessions, long idleNanos, LongSupplier nanoClock) {
+        this(negotiation, maxSessions, idleNanos, nanoClock, 50);
+    }
+
+    /** @param newPoliciesPerSecond how many policies not seen before may be compiled per second (burst: twice) */
+    public ServerSessions(Negotiation.Server negotiation, int maxSessions, long idleNanos, LongSupplier nanoClock,
+                          double newPoliciesPerSecond) {
+        this.newPolicies = new TokenBucket(newPoliciesPerSecond, 2 * newPoliciesPerSecond, nanoClock);
         this.negotiation = negotiation;
         this.maxSessions = maxSessions;
         this.idleNanos = idleNanos;
@@ -69,8 +103,16 @@ public final class ServerSessions {
         }
     }
 
-    /** Answers an offer; when the policies agree, opens a session for it. */
+    /**
+     * Answers an offer; when the policies agree, opens a session for it. Compiling a policy the server has not seen
+     * is the expensive part of an offer, so new policies are admitted at a bounded rate (a flood of distinct
+     * policies is refused with LIMIT while offers of known policies go on being answered).
+     */
     public SessionProtocol.Reply open(Negotiation.Offer offer) {
+        if (offer.policyText() != null && !negotiation.knows(offer.digest()) && !newPolicies.tryTake()) {
+            return new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.LIMIT, java.util.List.of(
+                    "too many new policies to compile right now; try again later")), null);
+        }
         Negotiation.Answer answer = negotiation.answer(offer);
         if (!(answer instanceof Negotiation.Agreed agreed)) return new SessionProtocol.Reply(answer, null);
         long now = nanoClock.getAsLong();

@@ -79,6 +79,13 @@ public final class Negotiation {
             };
         }
 
+        /** Whether the policy with this digest is compiled and cached (answering it costs no compilation). */
+        public boolean knows(String digest) {
+            synchronized (compiled) {
+                return compiled.containsKey(digest);
+            }
+        }
+
         public Answer answer(Offer offer) {
             Resolver resolver;
             synchronized (compiled) {

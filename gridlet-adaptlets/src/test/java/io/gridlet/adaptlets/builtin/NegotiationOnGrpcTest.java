@@ -113,6 +113,26 @@ class NegotiationOnGrpcTest {
     }
 
     @Test
+    void aFloodOfNewPoliciesIsRefusedWhileKnownPoliciesStillOpenSessions() throws Exception {
+        AtomicReference<Double> load = new AtomicReference<>(0.2);
+        try (Loopback net = new Loopback(gateway(load).newPoliciesPerSecond(0.5))) {
+            meter(net, METER); // known from now on
+            int refused = 0;
+            for (int i = 0; i < 20; i++) {
+                String distinct = METER.replace("policy meter {", "policy meter" + i + " {");
+                try {
+                    meter(net, distinct);
+                } catch (PolicyException e) {
+                    assertThat(e).hasMessageContaining("LIMIT").hasMessageContaining("too many new policies");
+                    refused++;
+                }
+            }
+            assertThat(refused).isGreaterThanOrEqualTo(15); // a burst of 1 (spent above), then one every 2 s
+            assertThat(meter(net, METER).configuration()).hasToString("auth.hmac, priority(level=1)");
+        }
+    }
+
+    @Test
     void theIngestExamplePoliciesDriveARealServer() throws Exception {
         java.nio.file.Path dir = java.nio.file.Path.of("..", "examples", "policies");
         String gateway = java.nio.file.Files.readString(dir.resolve("ingest-gateway.policy"));
