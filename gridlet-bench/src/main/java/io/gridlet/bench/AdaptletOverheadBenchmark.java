@@ -138,6 +138,10 @@ public class AdaptletOverheadBenchmark {
         List<AdaptletOverheadBenchmark> running = new java.util.ArrayList<>();
         try {
             for (String config : configs) {
+                if (only != null && !only.equals(config)) {
+                    running.add(null);
+                    continue;
+                }
                 AdaptletOverheadBenchmark b = new AdaptletOverheadBenchmark();
                 b.adaptlets = config;
                 b.transport = "inprocess";
@@ -168,7 +172,9 @@ public class AdaptletOverheadBenchmark {
                 System.out.printf("%-10s cpu %6.2f us/call   wall %6.2f us/call%n", configs[c], cpu[c], wall[c]);
             }
         } finally {
-            for (AdaptletOverheadBenchmark b : running) b.stop();
+            for (AdaptletOverheadBenchmark b : running) {
+                if (b != null) b.stop();
+            }
         }
         if (only != null) return;
         System.out.println();
