@@ -1,0 +1,33 @@
+package io.gridlet.enclave;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The key rings released to this process, by name: the runtime registers what the key broker released to it;
+ * code that seals or opens inside the boundary (serializers restored from a checkpoint, say) looks them up by the
+ * name it was configured with. Names, never keys, are what configurations and checkpoints record.
+ */
+public final class TrustedKeys {
+    private static final ConcurrentHashMap<String, KeyRing> RINGS = new ConcurrentHashMap<>();
+
+    private TrustedKeys() {
+    }
+
+    public static void register(String name, KeyRing ring) {
+        RINGS.put(name, ring);
+    }
+
+    public static void unregister(String name) {
+        RINGS.remove(name);
+    }
+
+    /** @throws IllegalStateException naming the ring when no runtime released it to this process */
+    public static KeyRing get(String name) {
+        KeyRing ring = RINGS.get(name);
+        if (ring == null) {
+            throw new IllegalStateException("no keys named '" + name + "' were released to this process: the trusted "
+                    + "runtime must attest to the key broker before sealed state can be read or written");
+        }
+        return ring;
+    }
+}
