@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TrustedKeys {
     private static final ConcurrentHashMap<String, KeyRing> RINGS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Pseudonyms> ROUTING = new ConcurrentHashMap<>();
 
     private TrustedKeys() {
     }
@@ -19,6 +20,22 @@ public final class TrustedKeys {
 
     public static void unregister(String name) {
         RINGS.remove(name);
+        ROUTING.remove(name);
+    }
+
+    /** The pseudonyms (routing key) released to this process under a name. */
+    public static void registerRouting(String name, Pseudonyms pseudonyms) {
+        ROUTING.put(name, pseudonyms);
+    }
+
+    /** @throws IllegalStateException naming the routing key when it was not released to this process */
+    public static Pseudonyms routing(String name) {
+        Pseudonyms p = ROUTING.get(name);
+        if (p == null) {
+            throw new IllegalStateException("no routing key named '" + name + "' was released to this process: the "
+                    + "trusted runtime must attest to the key broker first");
+        }
+        return p;
     }
 
     /** @throws IllegalStateException naming the ring when no runtime released it to this process */

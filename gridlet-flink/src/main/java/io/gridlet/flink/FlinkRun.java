@@ -1,5 +1,7 @@
 package io.gridlet.flink;
 
+import io.gridlet.flink.operators.Boundary;
+
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.output.ResultLines;
 import io.gridlet.flink.operators.GateCounts;
@@ -51,6 +53,7 @@ public final class FlinkRun {
     private final QueryConfig config;
     private final long maxLateness;
     private final Duration checkpointInterval;
+    private Boundary boundary = Boundary.PLAIN;
     private long replayRate;
     private volatile JobClient job;
 
@@ -116,6 +119,12 @@ public final class FlinkRun {
     }
 
     /** Replays the input at most this many lines per second (0, the default: as fast as possible). */
+    /** Runs the job inside this trusted boundary ({@link Boundary#PLAIN} by default). */
+    public FlinkRun boundary(Boundary boundary) {
+        this.boundary = java.util.Objects.requireNonNull(boundary);
+        return this;
+    }
+
     public FlinkRun replayRate(long linesPerSecond) {
         if (linesPerSecond < 0) throw new IllegalArgumentException("replay rate must be >= 0");
         this.replayRate = linesPerSecond;
@@ -166,7 +175,8 @@ public final class FlinkRun {
         Files.createDirectories(outDir);
         Files.createDirectories(dir.parts());
         configure(env, dir, resumeFrom);
-        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate).results(env, input.toString());
+        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, boundary)
+                .results(env, input.toString());
         // one sink per query, each chained to its operator: result lines never cross the network
         results.q1().sinkTo(ResultParts.sink(dir.parts().toString())).name("q1-files");
         results.q2().sinkTo(ResultParts.sink(dir.parts().toString())).name("q2-files")

@@ -2,6 +2,7 @@ package io.gridlet.flink;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GlobalSharesOperator;
 import io.gridlet.flink.operators.GridletKeys;
 import io.gridlet.flink.operators.LoadForecastOperator;
@@ -32,6 +33,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * are keyed by household and run in parallel; only the global median needs every value, and it gets them as
  * per-timestamp changes into a histogram of counts (memory grows with distinct values, not with readings).
  *
+ * <p>Inside a sealed {@link Boundary} the same operators run; what changes is what leaves them: readings and
+ * Q2's changes cross between tasks sealed (their serializers seal them), readings are routed by pseudonyms of
+ * their houses and households, and every operator's state is sealed in checkpoints.
+ *
  * <p>The single-instance stages have max parallelism 1; the keyed stages are the ones a rescale changes, their
  * state moving by key group.
  */
@@ -39,6 +44,7 @@ public final class GridletJob {
     private final QueryConfig config;
     private final long maxLateness;
     private final long replayRate;
+    private final Boundary boundary;
 
     public GridletJob(QueryConfig config, long maxLatenessSeconds) {
         this(config, maxLatenessSeconds, 0);
@@ -46,10 +52,19 @@ public final class GridletJob {
 
     /** @param replayRate input lines per second at most (a recorded file replayed like a live feed); 0: no limit */
     public GridletJob(QueryConfig config, long maxLatenessSeconds, long replayRate) {
+        this(config, maxLatenessSeconds, replayRate, Boundary.PLAIN);
+    }
+
+    /**
+     * @param boundary {@link Boundary#PLAIN}, or sealed: readings and Q2's changes cross between tasks sealed,
+     *                 routed by pseudonyms, and every operator's state is sealed in checkpoints
+     */
+    public GridletJob(QueryConfig config, long maxLatenessSeconds, long replayRate, Boundary boundary) {
         if (replayRate < 0) throw new IllegalArgumentException("replay rate must be >= 0, got " + replayRate);
         this.config = config;
         this.maxLateness = maxLatenessSeconds;
         this.replayRate = replayRate;
+        this.boundary = boundary;
     }
 
     /** The two result streams: Q1's (parallel, in order per instance) and Q2's (one instance, in order). */
@@ -71,20 +86,21 @@ public final class GridletJob {
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "readings")
                 .setParallelism(1).setMaxParallelism(1)
                 // order, lateness, rejections, and the data-time clock: one instance sees everything
-                .transform("order-gate", MeasurementTypeInfo.INSTANCE, new OrderGateOperator(maxLateness, replayRate))
+                .transform("order-gate", boundary.wire(MeasurementTypeInfo.INSTANCE),
+                        new OrderGateOperator(maxLateness, replayRate, boundary))
                 .setParallelism(1).setMaxParallelism(1);
 
         DataStream<ResultRecord> q1 = readings
-                .keyBy(new GridletKeys.ByHouse())
-                .transform("q1-load-forecast", TypeInformation.of(ResultRecord.class),
-                        new LoadForecastOperator(config.epoch(), config.sliceSeconds()));
+                .keyBy(new GridletKeys.ByHouse(boundary))
+                .transform("q1-load-forecast", boundary.wire(TypeInformation.of(ResultRecord.class)),
+                        new LoadForecastOperator(config.epoch(), config.sliceSeconds(), boundary));
 
         DataStream<ResultRecord> q2 = readings
-                .keyBy(new GridletKeys.ByHousehold())
-                .transform("q2-plug-medians", WindowChangeTypeInfo.INSTANCE,
-                        new PlugMediansOperator(config.windowSeconds()))
-                .transform("q2-global-shares", TypeInformation.of(ResultRecord.class),
-                        new GlobalSharesOperator(config.windowSeconds()))
+                .keyBy(new GridletKeys.ByHousehold(boundary))
+                .transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE),
+                        new PlugMediansOperator(config.windowSeconds(), boundary))
+                .transform("q2-global-shares", boundary.wire(TypeInformation.of(ResultRecord.class)),
+                        new GlobalSharesOperator(config.windowSeconds(), boundary))
                 // a task of its own even at parallelism 1, so that the per-plug half can be rescaled alone
                 .setParallelism(1).setMaxParallelism(1).startNewChain();
 

@@ -31,8 +31,14 @@ public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRec
     private transient TreeMap<Long, List<WindowChangeRecord>> pending;
     private transient ResultSink sink;
     private transient SingleInstanceState state;
+    private final Boundary trust;
 
     public GlobalSharesOperator(int[] windowSeconds) {
+        this(windowSeconds, Boundary.PLAIN);
+    }
+
+    public GlobalSharesOperator(int[] windowSeconds, Boundary boundary) {
+        this.trust = boundary;
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         this.windowSeconds = windowSeconds.clone();
     }
@@ -40,7 +46,7 @@ public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRec
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        state = new SingleInstanceState(context, "q2-global-shares");
+        state = new SingleInstanceState(context, "q2-global-shares", trust);
         pending = new TreeMap<>();
         DataInput in = state.restored();
         if (in == null) {

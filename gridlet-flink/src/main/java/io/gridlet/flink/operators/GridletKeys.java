@@ -21,19 +21,39 @@ public final class GridletKeys {
         return (house << 32) | household;
     }
 
-    /** Routes a reading by its house. */
+    /** Routes a reading by its house (its id, or its pseudonym inside a sealed {@link Boundary}). */
     public static final class ByHouse implements KeySelector<Measurement, Long> {
+        private final Boundary boundary;
+
+        public ByHouse() {
+            this(Boundary.PLAIN);
+        }
+
+        public ByHouse(Boundary boundary) {
+            this.boundary = boundary;
+        }
+
         @Override
         public Long getKey(Measurement m) {
-            return house(m.houseId());
+            return boundary.houseKey(m.houseId());
         }
     }
 
-    /** Routes a reading by its household. */
+    /** Routes a reading by its household (its ids, or its pseudonym inside a sealed {@link Boundary}). */
     public static final class ByHousehold implements KeySelector<Measurement, Long> {
+        private final Boundary boundary;
+
+        public ByHousehold() {
+            this(Boundary.PLAIN);
+        }
+
+        public ByHousehold(Boundary boundary) {
+            this.boundary = boundary;
+        }
+
         @Override
         public Long getKey(Measurement m) {
-            return household(m.houseId(), m.householdId());
+            return boundary.householdKey(m.houseId(), m.householdId());
         }
     }
 }

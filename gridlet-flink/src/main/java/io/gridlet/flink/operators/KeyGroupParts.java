@@ -58,6 +58,15 @@ final class KeyGroupParts {
 
     static void write(StateSnapshotContext context, int maxParallelism, Clock clock, Writer writer)
             throws Exception {
+        write(context, maxParallelism, clock, writer, Boundary.PLAIN, "");
+    }
+
+    /**
+     * Inside a sealed boundary each key group's clock and part are sealed together, with the state's name and the
+     * key group as context (a part cannot be moved to another key group or operator unnoticed).
+     */
+    static void write(StateSnapshotContext context, int maxParallelism, Clock clock, Writer writer,
+                      Boundary boundary, String name) throws Exception {
         KeyedStateCheckpointOutputStream out = context.getRawKeyedOperatorStateOutput();
         KeyGroupsList groups = out.getKeyGroupList();
         int count = groups.getNumberOfKeyGroups();
@@ -69,21 +78,46 @@ final class KeyGroupParts {
         DataOutputStream data = new DataOutputStream(out); // not closed: Flink owns the stream
         for (int i = 0; i < count; i++) {
             out.startNewKeyGroup(first + i);
-            data.writeBoolean(clock.started());
-            data.writeLong(clock.dataTime());
-            data.writeInt(parts[i].length);
-            data.write(parts[i]);
+            if (boundary.isSealed()) {
+                java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream(parts[i].length + 9);
+                DataOutputStream p = new DataOutputStream(plain);
+                p.writeBoolean(clock.started());
+                p.writeLong(clock.dataTime());
+                p.write(parts[i]);
+                p.flush();
+                byte[] sealed = boundary.seal(plain.toByteArray(), name + "/" + (first + i));
+                data.writeInt(sealed.length);
+                data.write(sealed);
+            } else {
+                data.writeBoolean(clock.started());
+                data.writeLong(clock.dataTime());
+                data.writeInt(parts[i].length);
+                data.write(parts[i]);
+            }
             data.flush();
         }
     }
 
     /** The clock and parts restored for this instance. */
     static Restored read(StateInitializationContext context) throws IOException {
+        return read(context, Boundary.PLAIN, "");
+    }
+
+    static Restored read(StateInitializationContext context, Boundary boundary, String name) throws IOException {
         List<DataInput> parts = new ArrayList<>();
         Clock clock = null;
         if (!context.isRestored()) return new Restored(null, parts);
         for (KeyGroupStatePartitionStreamProvider provider : context.getRawKeyedStateInputs()) {
             DataInputStream in = new DataInputStream(provider.getStream());
+            if (boundary.isSealed()) {
+                byte[] sealed = new byte[in.readInt()];
+                in.readFully(sealed);
+                in = new DataInputStream(new ByteArrayInputStream(
+                        boundary.open(sealed, name + "/" + provider.getKeyGroupId())));
+                clock = new Clock(in.readBoolean(), in.readLong());
+                parts.add(in);
+                continue;
+            }
             clock = new Clock(in.readBoolean(), in.readLong());
             byte[] part = new byte[in.readInt()];
             in.readFully(part);

@@ -28,6 +28,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
         implements OneInputStreamOperator<Measurement, ResultRecord> {
     private final long epoch;
     private final int[] sliceSeconds;
+    private final Boundary trust;
     private transient LoadForecast q1;
     private transient boolean started;
     private transient long dataTime;
@@ -36,6 +37,11 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     private transient ResultSink sink;
 
     public LoadForecastOperator(long epoch, int[] sliceSeconds) {
+        this(epoch, sliceSeconds, Boundary.PLAIN);
+    }
+
+    public LoadForecastOperator(long epoch, int[] sliceSeconds, Boundary boundary) {
+        this.trust = boundary;
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         this.epoch = epoch;
         this.sliceSeconds = sliceSeconds.clone();
@@ -44,7 +50,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        KeyGroupParts.Restored restored = KeyGroupParts.read(context);
+        KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q1");
         if (restored.parts().isEmpty()) {
             q1 = new LoadForecast(epoch, sliceSeconds);
             return;
@@ -59,7 +65,8 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
         super.snapshotState(context);
         KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
                 new KeyGroupParts.Clock(started, dataTime),
-                range -> q1.snapshotParts(range.count(), house -> range.indexOfOwn(GridletKeys.house(house))));
+                range -> q1.snapshotParts(range.count(), house -> range.indexOfOwn(trust.houseKey(house))), trust,
+                "q1");
     }
 
     @Override

@@ -53,6 +53,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     private transient boolean started;
     private transient StreamRecord<Measurement> reuse;
     private transient SingleInstanceState state;
+    private final Boundary trust;
     private transient DataInput restored; // read in two steps: the gate before open, the counts in it
 
     public OrderGateOperator(long maxLatenessSeconds) {
@@ -61,6 +62,11 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
 
     /** @param linesPerSecond replay at most this many input lines per second (0: as fast as possible) */
     public OrderGateOperator(long maxLatenessSeconds, long linesPerSecond) {
+        this(maxLatenessSeconds, linesPerSecond, Boundary.PLAIN);
+    }
+
+    public OrderGateOperator(long maxLatenessSeconds, long linesPerSecond, Boundary boundary) {
+        this.trust = boundary;
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         if (linesPerSecond < 0) throw new IllegalArgumentException("replay rate must be >= 0");
         this.maxLateness = maxLatenessSeconds;
@@ -70,7 +76,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        state = new SingleInstanceState(context, "order-gate");
+        state = new SingleInstanceState(context, "order-gate", trust);
         restored = state.restored();
         gate = restored == null ? new OrderGate(maxLateness, this::reject)
                 : OrderGate.restore(restored, maxLateness, this::reject);

@@ -23,8 +23,14 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
     private transient PlugMedians medians;
     private transient boolean started;
     private transient long dataTime;
+    private final Boundary trust;
 
     public PlugMediansOperator(int[] windowSeconds) {
+        this(windowSeconds, Boundary.PLAIN);
+    }
+
+    public PlugMediansOperator(int[] windowSeconds, Boundary boundary) {
+        this.trust = boundary;
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         this.windowSeconds = windowSeconds.clone();
     }
@@ -32,7 +38,7 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        KeyGroupParts.Restored restored = KeyGroupParts.read(context);
+        KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q2-plugs");
         if (restored.parts().isEmpty()) {
             medians = new PlugMedians(windowSeconds);
             return;
@@ -47,7 +53,8 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
         super.snapshotState(context);
         KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
                 new KeyGroupParts.Clock(started, dataTime), range -> medians.snapshotParts(range.count(),
-                        plug -> range.indexOfOwn(GridletKeys.household(plug.house(), plug.household()))));
+                        plug -> range.indexOfOwn(trust.householdKey(plug.house(), plug.household()))), trust,
+                "q2-plugs");
     }
 
     @Override

@@ -22,18 +22,27 @@ import java.util.List;
 final class SingleInstanceState {
     private final ListState<byte[]> state;
     private final byte[] restored;
+    private final Boundary boundary;
+    private final String name;
 
     interface Writer {
         void write(DataOutput out) throws IOException;
     }
 
     SingleInstanceState(StateInitializationContext context, String name) throws Exception {
+        this(context, name, Boundary.PLAIN);
+    }
+
+    /** Inside a sealed boundary the bytes are sealed, with the state's name as context. */
+    SingleInstanceState(StateInitializationContext context, String name, Boundary boundary) throws Exception {
+        this.boundary = boundary;
+        this.name = name;
         state = context.getOperatorStateStore()
                 .getListState(new ListStateDescriptor<>(name, BytePrimitiveArraySerializer.INSTANCE));
         Iterator<byte[]> it = state.get().iterator();
         byte[] first = it.hasNext() ? it.next() : null;
         if (it.hasNext()) throw new IllegalStateException(name + ": state of more than one instance");
-        restored = first;
+        restored = first == null ? null : boundary.open(first, name);
     }
 
     /** The restored state, or null on a fresh start. */
@@ -46,6 +55,6 @@ final class SingleInstanceState {
         DataOutputStream out = new DataOutputStream(bytes);
         writer.write(out);
         out.flush();
-        state.update(List.of(bytes.toByteArray()));
+        state.update(List.of(boundary.seal(bytes.toByteArray(), name)));
     }
 }

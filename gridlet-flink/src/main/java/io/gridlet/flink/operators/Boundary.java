@@ -1,0 +1,82 @@
+package io.gridlet.flink.operators;
+
+import io.gridlet.enclave.Pseudonyms;
+import io.gridlet.enclave.StateCipher;
+import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.flink.types.SealedTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where the job's trusted boundary is drawn: {@link #PLAIN} (none), or sealed, when everything that leaves an
+ * operator's memory is ciphertext: records between tasks (their serializer seals them), every state part and
+ * operator state in checkpoints and savepoints, and readings are routed by keyed pseudonyms of their houses and
+ * households instead of the ids. The boundary names the key ring and the routing key; the keys themselves are
+ * looked up in the process ({@link TrustedKeys}), where the trusted runtime registered what the key broker
+ * released to it, so no key is ever part of the job graph or a checkpoint.
+ */
+public final class Boundary implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final Boundary PLAIN = new Boundary(null, null);
+
+    private final String ring;
+    private final String routing;
+    private transient StateCipher cipher;
+    private transient Pseudonyms pseudonyms;
+
+    private Boundary(String ring, String routing) {
+        this.ring = ring;
+        this.routing = routing;
+    }
+
+    /** Sealed with the key ring and the routing key released under these names. */
+    public static Boundary sealed(String ring, String routing) {
+        return new Boundary(java.util.Objects.requireNonNull(ring), java.util.Objects.requireNonNull(routing));
+    }
+
+    public boolean isSealed() {
+        return ring != null;
+    }
+
+    /** The type as it crosses between tasks: sealed by its serializer, or as it is. */
+    public <T> TypeInformation<T> wire(TypeInformation<T> type) {
+        return isSealed() ? new SealedTypeInfo<>(type, ring) : type;
+    }
+
+    /** Q1's routing key for a house: its id, or its pseudonym. */
+    public Long houseKey(long house) {
+        return isSealed() ? pseudonyms().house(house) : GridletKeys.house(house);
+    }
+
+    /** Q2's routing key for a household: the packed ids, or the household's pseudonym. */
+    public Long householdKey(long house, long household) {
+        return isSealed() ? pseudonyms().household(house, household) : GridletKeys.household(house, household);
+    }
+
+    /** State bytes as they go into a checkpoint ({@code context}: which state, so parts cannot be swapped). */
+    byte[] seal(byte[] state, String context) {
+        return isSealed() ? cipher().seal(state, context.getBytes(StandardCharsets.UTF_8)) : state;
+    }
+
+    byte[] open(byte[] state, String context) {
+        return isSealed() ? cipher().open(state, context.getBytes(StandardCharsets.UTF_8)) : state;
+    }
+
+    private StateCipher cipher() {
+        if (cipher == null) cipher = new StateCipher(TrustedKeys.get(ring));
+        return cipher;
+    }
+
+    private Pseudonyms pseudonyms() {
+        if (pseudonyms == null) pseudonyms = TrustedKeys.routing(routing);
+        return pseudonyms;
+    }
+
+    @Override
+    public String toString() {
+        return isSealed() ? "sealed (keys " + ring + ", routing " + routing + ")" : "plain";
+    }
+}
