@@ -4,13 +4,18 @@ import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.output.ResultFiles;
+import io.gridlet.enclave.KeyRing;
+import io.gridlet.enclave.Pseudonyms;
+import io.gridlet.enclave.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.operators.Boundary;
 
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -19,18 +24,24 @@ import java.util.stream.Stream;
  * parallelism 1 and 2, in one run: file in, spec files out. Flink's start-up and shutdown are measured apart, on
  * a one-line file, and reported separately; its throughput is readings over (wall time - that overhead).
  *
- * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1]}.
+ * <p>With {@code --sealed}, also the job inside a sealed boundary (state sealed, routing by pseudonyms), and the
+ * same with every record between tasks sealed on its own; input and output files as they are; each as a share of
+ * the plain job at the same parallelism.
+ *
+ * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1] [--sealed]}.
  */
 public final class EngineComparison {
     public static void main(String[] args) throws Exception {
         int plugs = 200;
         double days = 0.1;
+        boolean sealed = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--plugs" -> plugs = Integer.parseInt(args[++i]);
                 case "--days" -> days = Double.parseDouble(args[++i]);
+                case "--sealed" -> sealed = true;
                 default -> {
-                    System.err.println("usage: EngineComparison [--plugs N (multiple of 40)] [--days D]");
+                    System.err.println("usage: EngineComparison [--plugs N (multiple of 40)] [--days D] [--sealed]");
                     System.exit(2);
                 }
             }
@@ -56,14 +67,34 @@ public final class EngineComparison {
             }
             System.out.printf(Locale.ROOT, "core      : %.2f M readings/s%n", core / 1e6);
 
-            time(tiny, dir.resolve("warm-up"), 1); // class loading and the first MiniCluster start, not measured
+            time(tiny, dir.resolve("warm-up"), 1, Boundary.PLAIN); // class loading, the first start: not measured
+            double[] plain = new double[3];
             for (int p : new int[] {1, 2}) {
-                long overhead = time(tiny, dir.resolve("tiny-" + p), p);
-                long wall = time(csv, dir.resolve("flink-" + p), p);
+                long overhead = time(tiny, dir.resolve("tiny-" + p), p, Boundary.PLAIN);
+                long wall = time(csv, dir.resolve("flink-" + p), p, Boundary.PLAIN);
                 double rate = lines * 1e9 / Math.max(1, wall - overhead);
+                plain[p] = rate;
                 System.out.printf(Locale.ROOT, "flink p=%d : %.2f M readings/s (wall %.1f s, of which start-up and "
                                 + "shutdown %.1f s), %.0f %% of core%n", p, rate / 1e6, wall / 1e9, overhead / 1e9,
                         100 * rate / core);
+            }
+            if (sealed) {
+                // keys made here and registered as a runtime would after the key broker released them
+                TrustedKeys.register("bench", KeyRing.generate());
+                byte[] routing = new byte[32];
+                new java.security.SecureRandom().nextBytes(routing);
+                TrustedKeys.registerRouting("bench", new Pseudonyms(routing));
+                for (Boundary boundary : List.of(Boundary.sealed("bench", "bench"),
+                        Boundary.sealed("bench", "bench").sealingRecords())) {
+                    String what = boundary.sealsRecords() ? "sealed + records" : "sealed";
+                    for (int p : new int[] {1, 2}) {
+                        long overhead = time(tiny, dir.resolve("tiny-" + what + p), p, boundary);
+                        long wall = time(csv, dir.resolve("flink-" + what + p), p, boundary);
+                        double rate = lines * 1e9 / Math.max(1, wall - overhead);
+                        System.out.printf(Locale.ROOT, "flink p=%d %s : %.2f M readings/s (wall %.1f s), %.0f %% of "
+                                + "plain at p=%d%n", p, what, rate / 1e6, wall / 1e9, 100 * rate / plain[p], p);
+                    }
+                }
             }
         } finally {
             try (Stream<Path> paths = Files.walk(dir)) {
@@ -72,9 +103,9 @@ public final class EngineComparison {
         }
     }
 
-    private static long time(Path input, Path out, int parallelism) throws Exception {
+    private static long time(Path input, Path out, int parallelism, Boundary boundary) throws Exception {
         long start = System.nanoTime();
-        new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL)
+        new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL).boundary(boundary)
                 .runFresh(FlinkRun.embedded(parallelism), input, out);
         return System.nanoTime() - start;
     }

@@ -17,6 +17,12 @@ public final class Pseudonyms {
 
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
+    /** Pseudonyms already computed: every reading is routed by one, and a fleet has few houses and households. */
+    private final java.util.concurrent.ConcurrentHashMap<IdKey, Long> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 1 << 20;
+
+    private record IdKey(int field, long house, long household, long plug) {
+    }
 
     public Pseudonyms(byte[] routingKey) {
         if (routingKey.length < 32) throw new IllegalArgumentException("a routing key of at least 32 bytes");
@@ -34,6 +40,16 @@ public final class Pseudonyms {
 
     /** The pseudonym of a house, household or plug id (for a plug, the whole path house/household/plug). */
     public long of(Field field, long house, long household, long plug) {
+        IdKey id = new IdKey(field.ordinal(), house, field == Field.HOUSE ? 0 : household,
+                field == Field.PLUG ? plug : 0);
+        Long known = cache.get(id);
+        if (known != null) return known;
+        long p = compute(field, house, household, plug);
+        if (cache.size() < CACHE_LIMIT) cache.put(id, p);
+        return p;
+    }
+
+    private long compute(Field field, long house, long household, long plug) {
         ByteBuffer b = ByteBuffer.allocate(1 + 3 * Long.BYTES).put((byte) field.ordinal()).putLong(house);
         if (field != Field.HOUSE) b.putLong(household);
         if (field == Field.PLUG) b.putLong(plug);

@@ -10,40 +10,56 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where the job's trusted boundary is drawn: {@link #PLAIN} (none), or sealed, when everything that leaves an
- * operator's memory is ciphertext: records between tasks (their serializer seals them), every state part and
- * operator state in checkpoints and savepoints, and readings are routed by keyed pseudonyms of their houses and
- * households instead of the ids. The boundary names the key ring and the routing key; the keys themselves are
+ * Where the job's trusted boundary is drawn: {@link #PLAIN} (none), or sealed: every state part and operator state
+ * in checkpoints and savepoints is ciphertext, readings are routed by keyed pseudonyms of their houses and
+ * households instead of the ids, and records between tasks are either left to the transport's encryption or
+ * sealed one by one ({@link #sealingRecords()}). The boundary names the key ring and the routing key; the keys themselves are
  * looked up in the process ({@link TrustedKeys}), where the trusted runtime registered what the key broker
  * released to it, so no key is ever part of the job graph or a checkpoint.
  */
 public final class Boundary implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final Boundary PLAIN = new Boundary(null, null);
+    public static final Boundary PLAIN = new Boundary(null, null, false);
 
     private final String ring;
     private final String routing;
+    private final boolean records;
     private transient StateCipher cipher;
     private transient Pseudonyms pseudonyms;
 
-    private Boundary(String ring, String routing) {
+    private Boundary(String ring, String routing, boolean records) {
         this.ring = ring;
         this.routing = routing;
+        this.records = records;
     }
 
-    /** Sealed with the key ring and the routing key released under these names. */
+    /**
+     * Sealed with the key ring and the routing key released under these names: state sealed, readings routed by
+     * pseudonyms. Records between tasks are left to the transport: within one process they never leave it; between
+     * TaskManagers Flink's internal TLS ({@code security.ssl.internal.enabled}) encrypts them in bulk.
+     */
     public static Boundary sealed(String ring, String routing) {
-        return new Boundary(java.util.Objects.requireNonNull(ring), java.util.Objects.requireNonNull(routing));
+        return new Boundary(java.util.Objects.requireNonNull(ring), java.util.Objects.requireNonNull(routing), false);
+    }
+
+    /** The same, and every record between tasks sealed on its own by its serializer (costly: one AES-GCM each). */
+    public Boundary sealingRecords() {
+        if (!isSealed()) throw new IllegalStateException("a plain boundary seals nothing");
+        return new Boundary(ring, routing, true);
+    }
+
+    public boolean sealsRecords() {
+        return records;
     }
 
     public boolean isSealed() {
         return ring != null;
     }
 
-    /** The type as it crosses between tasks: sealed by its serializer, or as it is. */
+    /** The type as it crosses between tasks: sealed by its serializer ({@link #sealingRecords()}), or as it is. */
     public <T> TypeInformation<T> wire(TypeInformation<T> type) {
-        return isSealed() ? new SealedTypeInfo<>(type, ring) : type;
+        return records ? new SealedTypeInfo<>(type, ring) : type;
     }
 
     /** Q1's routing key for a house: its id, or its pseudonym. */
@@ -77,6 +93,7 @@ public final class Boundary implements Serializable {
 
     @Override
     public String toString() {
-        return isSealed() ? "sealed (keys " + ring + ", routing " + routing + ")" : "plain";
+        return isSealed() ? "sealed (keys " + ring + ", routing " + routing + (records ? ", records sealed" : "")
+                + ")" : "plain";
     }
 }

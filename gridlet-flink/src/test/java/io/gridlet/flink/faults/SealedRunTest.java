@@ -59,7 +59,7 @@ class SealedRunTest {
         long lines = data.expectedSummary.lines();
         List<Path> checkpointFiles = new ArrayList<>();
         try (FaultRuns.Background run = new FaultRuns.Background(
-                FaultRuns.newRun().boundary(Boundary.sealed(RING, RING)), FlinkRun.embedded(1, 2, port), data.csv,
+                FaultRuns.newRun().boundary(Boundary.sealed(RING, RING).sealingRecords()), FlinkRun.embedded(1, 2, port), data.csv,
                 out, Optional.empty())) {
             JobRest rest = new JobRest("127.0.0.1:" + port, run.job().getJobID().toHexString());
             FaultRuns.awaitParallelism(run, rest, 1);
