@@ -92,7 +92,12 @@ public final class AdaptletServer implements AutoCloseable {
                 .addService(sessionService);
         WovenServer woven = new WovenServer(sessions, weaver, outcomes);
         for (ServerServiceDefinition service : b.services) builder.addService(ServerInterceptors.intercept(service, woven));
-        this.server = builder.build().start();
+        try {
+            this.server = builder.build().start();
+        } catch (IOException | RuntimeException e) {
+            serving.close(); // its worker threads would outlive a server that never started
+            throw e;
+        }
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "gridlet-session-refresh");
             t.setDaemon(true);
