@@ -153,7 +153,13 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
 
     private void reject(long line, RejectReason reason, String message, CharSequence text) {
         rejected.get(reason).add(1);
-        if (examplesKept++ < MAX_EXAMPLES) examples.add(new Rejection(line, reason, message, text.toString()));
+        if (examplesKept++ < MAX_EXAMPLES) {
+            // inside a sealed boundary an example names its line, never its content (ids, values)
+            String shown = trust.isSealed() ? "(line " + line + ", content withheld in a sealed run)"
+                    : text.toString();
+            String why = trust.isSealed() ? reason.toString() : message;
+            examples.add(new Rejection(line, reason, why, shown));
+        }
     }
 
     @Override
