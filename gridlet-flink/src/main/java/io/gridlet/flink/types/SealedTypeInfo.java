@@ -8,7 +8,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import java.util.Objects;
 
 /** A type whose serialized form is sealed ({@link SealingSerializer} around the type's own serializer). */
-public final class SealedTypeInfo<T> extends TypeInformation<T> {
+public final class SealedTypeInfo<T> extends OpaqueTypeInfo<T> {
     private static final long serialVersionUID = 1L;
 
     private final TypeInformation<T> inner;
@@ -20,33 +20,8 @@ public final class SealedTypeInfo<T> extends TypeInformation<T> {
     }
 
     @Override
-    public boolean isBasicType() {
-        return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-        return false;
-    }
-
-    @Override
-    public int getArity() {
-        return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-        return 1;
-    }
-
-    @Override
     public Class<T> getTypeClass() {
         return inner.getTypeClass();
-    }
-
-    @Override
-    public boolean isKeyType() {
-        return false;
     }
 
     @Override

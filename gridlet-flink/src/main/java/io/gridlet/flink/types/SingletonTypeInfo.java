@@ -2,11 +2,10 @@ package io.gridlet.flink.types;
 
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.serialization.SerializerConfig;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /** Flink type information for a type with one hand-written serializer and no configuration. */
-abstract class SingletonTypeInfo<T> extends TypeInformation<T> {
+abstract class SingletonTypeInfo<T> extends OpaqueTypeInfo<T> {
     private final Class<T> type;
     private final TypeSerializer<T> serializer;
 
@@ -16,33 +15,8 @@ abstract class SingletonTypeInfo<T> extends TypeInformation<T> {
     }
 
     @Override
-    public boolean isBasicType() {
-        return false;
-    }
-
-    @Override
-    public boolean isTupleType() {
-        return false;
-    }
-
-    @Override
-    public int getArity() {
-        return 1;
-    }
-
-    @Override
-    public int getTotalFields() {
-        return 1;
-    }
-
-    @Override
     public Class<T> getTypeClass() {
         return type;
-    }
-
-    @Override
-    public boolean isKeyType() {
-        return false;
     }
 
     @Override
