@@ -26,9 +26,29 @@ public record SealedReading(int keyId, long house, long household, long timestam
         out.writeLong(house);
         out.writeLong(household);
         out.writeLong(timestamp);
+        writeSealed(out, nonce, ciphertext);
+    }
+
+    /** A nonce and a ciphertext as sealed values here carry them: the nonce, the ciphertext's length and bytes. */
+    static void writeSealed(DataOutput out, byte[] nonce, byte[] ciphertext) throws IOException {
         out.write(nonce);
         out.writeShort(ciphertext.length);
         out.write(ciphertext);
+    }
+
+    static byte[] readNonce(DataInput in) throws IOException {
+        byte[] nonce = new byte[NONCE_BYTES];
+        in.readFully(nonce);
+        return nonce;
+    }
+
+    /** A ciphertext of {@link #TAG_BYTES} to {@code max} bytes, or MALFORMED. */
+    static byte[] readCiphertext(DataInput in, int max) throws IOException {
+        int n = in.readUnsignedShort();
+        if (n < TAG_BYTES || n > max) throw new SealException(SealException.Reason.MALFORMED, "ciphertext of " + n);
+        byte[] ciphertext = new byte[n];
+        in.readFully(ciphertext);
+        return ciphertext;
     }
 
     public static SealedReading readFrom(DataInput in) throws IOException {
@@ -38,13 +58,8 @@ public record SealedReading(int keyId, long house, long household, long timestam
         long house = in.readLong();
         long household = in.readLong();
         long timestamp = in.readLong();
-        byte[] nonce = new byte[NONCE_BYTES];
-        in.readFully(nonce);
-        int n = in.readUnsignedShort();
-        if (n < TAG_BYTES || n > 1024) throw new SealException(SealException.Reason.MALFORMED, "ciphertext of " + n);
-        byte[] ciphertext = new byte[n];
-        in.readFully(ciphertext);
-        return new SealedReading(keyId, house, household, timestamp, nonce, ciphertext);
+        byte[] nonce = readNonce(in);
+        return new SealedReading(keyId, house, household, timestamp, nonce, readCiphertext(in, 1024));
     }
 
     @Override
