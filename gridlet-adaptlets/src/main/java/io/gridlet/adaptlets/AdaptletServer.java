@@ -72,7 +72,8 @@ public final class AdaptletServer implements AutoCloseable {
         inputSources.put("callRate", this::callRate);
         inputSources.putAll(b.inputs);
         sampleInputs();
-        Negotiation.Server negotiation = new Negotiation.Server(policy, () -> inputs, 1024, 2_000);
+        Negotiation.Server negotiation = new Negotiation.Server(policy, () -> inputs, 1024,
+                io.gridlet.policy.sat.Resolver.DEFAULT_TIMEOUT_MS);
         this.sessions = new ServerSessions(negotiation, b.maxSessions, b.sessionIdle.toNanos(), System::nanoTime,
                 b.newPoliciesPerSecond);
 
