@@ -32,7 +32,7 @@ public final class ServingExecutor implements ServerCallExecutorSupplier, Execut
     public ServingExecutor(int workers, List<? extends ServingRank> ranks) {
         if (workers < 1) throw new IllegalArgumentException("at least one worker");
         List<ServingRank> all = List.copyOf(ranks);
-        this.rank = headers -> {
+        this.rank = all.isEmpty() ? headers -> 0 : headers -> {
             int r = 0;
             String session = headers.get(Headers.SESSION);
             for (ServingRank s : all) r += s.rank(session, headers);

@@ -47,10 +47,6 @@ public final class Weaver {
         return byName.keySet();
     }
 
-    public Adaptlet get(String name) {
-        return byName.get(name);
-    }
-
     /** The client advice a configuration selects, in run order. */
     public Chain<ClientAdvice> clientChain(Configuration configuration) {
         return clientChains.computeIfAbsent(configuration, c -> chain(c, Adaptlet::client));

@@ -57,7 +57,7 @@ public final class Authorization implements Adaptlet {
 
     @Override
     public Set<String> after() {
-        return Set.of(HmacAuth.NAME, MutualTlsAuth.NAME);
+        return HmacAuth.AUTHENTICATION;
     }
 
     @Override

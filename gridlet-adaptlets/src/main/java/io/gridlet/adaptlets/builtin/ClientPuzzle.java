@@ -88,7 +88,7 @@ public final class ClientPuzzle implements Adaptlet, ServingExecutor.ServingRank
 
     @Override
     public Set<String> before() {
-        return Set.of(HmacAuth.NAME, MutualTlsAuth.NAME);
+        return HmacAuth.AUTHENTICATION;
     }
 
     @Override

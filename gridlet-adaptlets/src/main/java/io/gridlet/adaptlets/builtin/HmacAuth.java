@@ -32,6 +32,8 @@ import java.util.function.LongSupplier;
  */
 public final class HmacAuth implements Adaptlet {
     public static final String NAME = "auth.hmac";
+    /** The authentication adaptlets: what runs after them sees the caller's {@link Identity}. */
+    public static final java.util.Set<String> AUTHENTICATION = java.util.Set.of(NAME, MutualTlsAuth.NAME);
     /** Headers: id length, id, timestamp, nonce, signature. */
     public static final DataKey<byte[]> SIGNED = DataKey.call("auth");
 

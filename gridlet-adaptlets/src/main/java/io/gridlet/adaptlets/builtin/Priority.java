@@ -58,7 +58,7 @@ public final class Priority implements Adaptlet, ServingExecutor.ServingRank {
 
     @Override
     public Set<String> after() {
-        return Set.of(HmacAuth.NAME, MutualTlsAuth.NAME);
+        return HmacAuth.AUTHENTICATION;
     }
 
     @Override
