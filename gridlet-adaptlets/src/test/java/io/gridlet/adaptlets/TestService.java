@@ -124,6 +124,11 @@ public final class TestService {
     }
 
     public static String upload(Channel channel, int n) throws Exception {
+        return uploadAsync(channel, n).get(20, TimeUnit.SECONDS);
+    }
+
+    /** Sends {@code n} readings and completes the stream; the future is the server's answer. */
+    public static CompletableFuture<String> uploadAsync(Channel channel, int n) {
         CompletableFuture<String> result = new CompletableFuture<>();
         StreamObserver<String> in = ClientCalls.asyncClientStreamingCall(
                 channel.newCall(UPLOAD, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS)),
@@ -144,6 +149,14 @@ public final class TestService {
                 });
         for (int i = 0; i < n; i++) in.onNext("m:" + i);
         in.onCompleted();
-        return result.get(20, TimeUnit.SECONDS);
+        return result;
+    }
+
+    /** The status a call failed with (the exception itself, or the cause a future wrapped it in) and its text. */
+    public static void assertStatus(Throwable e, io.grpc.Status.Code code, String text) {
+        io.grpc.StatusRuntimeException s = e instanceof io.grpc.StatusRuntimeException r ? r
+                : (io.grpc.StatusRuntimeException) org.assertj.core.util.Throwables.getRootCause(e);
+        org.assertj.core.api.Assertions.assertThat(s.getStatus().getCode()).isEqualTo(code);
+        org.assertj.core.api.Assertions.assertThat(s).hasMessageContaining(text);
     }
 }

@@ -217,26 +217,8 @@ class WeavingTest {
             ClientSession s = net.session(policy("knock"), Probe.plain("knock", new CopyOnWriteArrayList<>()));
             // the server answers only after the client sent more than the kept prefix
             server.gate = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-            io.grpc.stub.StreamObserver<String> in = ClientCalls.asyncClientStreamingCall(
-                    s.channel().newCall(TestService.UPLOAD, io.grpc.CallOptions.DEFAULT),
-                    new io.grpc.stub.StreamObserver<>() {
-                        @Override
-                        public void onNext(String value) {
-                            result.complete(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            result.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
-            for (int i = 0; i <= ClientSession.MAX_REPLAYED_MESSAGES; i++) in.onNext("m:" + i);
-            in.onCompleted();
+            java.util.concurrent.CompletableFuture<String> result =
+                    TestService.uploadAsync(s.channel(), ClientSession.MAX_REPLAYED_MESSAGES + 1);
             server.gate.countDown();
             assertThatThrownBy(() -> result.get(20, java.util.concurrent.TimeUnit.SECONDS))
                     .hasRootCauseInstanceOf(StatusRuntimeException.class)

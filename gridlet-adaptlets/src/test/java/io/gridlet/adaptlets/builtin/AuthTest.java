@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 
+import static io.gridlet.adaptlets.TestService.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,12 +47,6 @@ class AuthTest {
                 Authorization.Rule.of("test.Meter/Results", "analyst")));
     }
 
-    static void assertStatus(Throwable e, Status.Code code, String text) {
-        StatusRuntimeException s = e instanceof StatusRuntimeException r ? r
-                : (StatusRuntimeException) org.assertj.core.util.Throwables.getRootCause(e);
-        assertThat(s.getStatus().getCode()).isEqualTo(code);
-        assertThat(s).hasMessageContaining(text);
-    }
 
     @Test
     void signedCallsCarryTheCallersIdentityToTheApplication() throws Exception {

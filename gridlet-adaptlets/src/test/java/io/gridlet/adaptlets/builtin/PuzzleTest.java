@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.gridlet.adaptlets.TestService.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,11 +36,6 @@ class PuzzleTest {
     static final Metadata.Key<byte[]> SOLUTION =
             Metadata.Key.of("gridlet-puzzle-solution-bin", Metadata.BINARY_BYTE_MARSHALLER);
 
-    private static void assertStatus(Throwable e, Status.Code code, String text) {
-        assertThat(e).isInstanceOf(StatusRuntimeException.class);
-        assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(code);
-        assertThat(e).hasMessageContaining(text);
-    }
 
     @Test
     void honestClientsSolveTransparentlyAndTheNextPuzzleComesWithEachAnswer() throws Exception {
@@ -66,10 +62,12 @@ class PuzzleTest {
             assertThat(ClientPuzzle.workOf(solution)).isGreaterThanOrEqualTo(8);
 
             assertThatThrownBy(() -> Recorder.rawSend(net.channel(), spent, "m1:2"))
+                    .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertStatus(e, Status.Code.UNAUTHENTICATED, "spent before"));
 
             Metadata forged = copyWith(spent, tamper(solution, ClientPuzzle.BODY + 3));
             assertThatThrownBy(() -> Recorder.rawSend(net.channel(), forged, "m1:2"))
+                    .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertStatus(e, Status.Code.UNAUTHENTICATED, "not issued to this session"));
 
             byte[] unsolved = solution.clone();
@@ -79,6 +77,7 @@ class PuzzleTest {
             }
             Metadata lazy = copyWith(spent, unsolved);
             assertThatThrownBy(() -> Recorder.rawSend(net.channel(), lazy, "m1:2"))
+                    .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertStatus(e, Status.Code.UNAUTHENTICATED, "does not solve"));
 
             // a solution another session was given does not work in this one
@@ -87,11 +86,13 @@ class PuzzleTest {
             TestService.send(other.channel(), "m2:1");
             Metadata foreign = copyWith(spent, rec2.last().get(SOLUTION));
             assertThatThrownBy(() -> Recorder.rawSend(net.channel(), foreign, "m1:3"))
+                    .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertStatus(e, Status.Code.UNAUTHENTICATED, "not issued to this session"));
 
             // no solution at all: a challenge, for a raw client that does not answer it
             Metadata none = copyWith(spent, null);
             assertThatThrownBy(() -> Recorder.rawSend(net.channel(), none, "m1:4"))
+                    .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertStatus(e, Status.Code.RESOURCE_EXHAUSTED, "solve the puzzle"));
 
             Outcomes o = net.server.outcomes();
@@ -115,6 +116,7 @@ class PuzzleTest {
             assertThat(TestService.send(s.channel(), "m1:2")).startsWith("ok");
             assertThat(net.server.outcomes().get("puzzle", "expired")).isEqualTo(1);
             assertThatThrownBy(() -> Recorder.rawSend(net.channel(), spent, "m1:3"))
+                    .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertStatus(e, Status.Code.RESOURCE_EXHAUSTED, "the puzzle expired"));
             assertThat(net.server.outcomes().get("puzzle", "expired")).isEqualTo(2);
         }

@@ -1,0 +1,48 @@
+package io.gridlet.adaptlets.builtin;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The identities file: one identity per line, comments and blank lines ignored, errors with file:line. */
+class IdentitiesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsIdsRolesCeilingsAndSecrets() throws Exception {
+        String secret = Base64.getEncoder().encodeToString("meter-17-secret-012345".getBytes());
+        Path file = Files.writeString(dir.resolve("ids"), """
+                # the fleet
+                meter-17 meter 1 %s
+
+                analyst-1 analyst,operator 3 -   # certificate only
+                """.formatted(secret));
+        Identities ids = Identities.read(file);
+        assertThat(ids.identity("meter-17")).isEqualTo(new Identity("meter-17", Set.of("meter"), 1));
+        assertThat(ids.secret("meter-17")).isEqualTo("meter-17-secret-012345".getBytes());
+        assertThat(ids.identity("analyst-1").roles()).containsExactlyInAnyOrder("analyst", "operator");
+        assertThat(ids.secret("analyst-1")).isNull();
+        assertThat(ids.identity("nobody")).isNull();
+    }
+
+    @Test
+    void badLinesAreRefusedWithTheirPlace() throws Exception {
+        Path fields = Files.writeString(dir.resolve("fields"), "meter-1 meter 1\n");
+        assertThatThrownBy(() -> Identities.read(fields)).hasMessageContaining("fields:1: expected 'id roles "
+                + "max-priority secret'");
+        Path shortSecret = Files.writeString(dir.resolve("short"), "# x\nmeter-1 meter 1 "
+                + Base64.getEncoder().encodeToString(new byte[8]) + "\n");
+        assertThatThrownBy(() -> Identities.read(shortSecret)).hasMessageContaining("short:2: the secret of meter-1 "
+                + "is shorter than 16 bytes");
+        Path ceiling = Files.writeString(dir.resolve("ceiling"), "meter-1 meter high -\n");
+        assertThatThrownBy(() -> Identities.read(ceiling)).hasMessageContaining("ceiling:1:");
+    }
+}
