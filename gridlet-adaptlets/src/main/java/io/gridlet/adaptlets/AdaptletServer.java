@@ -93,6 +93,7 @@ public final class AdaptletServer implements AutoCloseable {
                 .addService(sessionService);
         WovenServer woven = new WovenServer(sessions, weaver, outcomes);
         for (ServerServiceDefinition service : b.services) builder.addService(ServerInterceptors.intercept(service, woven));
+        for (ServerServiceDefinition service : b.open) builder.addService(service);
         try {
             this.server = builder.build().start();
         } catch (IOException | RuntimeException e) {
@@ -163,9 +164,14 @@ public final class AdaptletServer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        close(Duration.ofSeconds(5));
+    }
+
+    /** Stops taking calls, lets those in flight finish for up to {@code grace}, then cuts the rest. */
+    public void close(Duration grace) throws InterruptedException {
         refresher.shutdownNow();
         server.shutdown();
-        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -176,6 +182,7 @@ public final class AdaptletServer implements AutoCloseable {
         private final String policyText;
         private final List<Adaptlet> adaptlets = new ArrayList<>();
         private final List<ServerServiceDefinition> services = new ArrayList<>();
+        private final List<ServerServiceDefinition> open = new ArrayList<>();
         private final Map<String, DoubleSupplier> inputs = new LinkedHashMap<>();
         private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
         private ServerCredentials credentials = InsecureServerCredentials.create();
@@ -202,6 +209,14 @@ public final class AdaptletServer implements AutoCloseable {
 
         public Builder service(ServerServiceDefinition service) {
             services.add(service);
+            return this;
+        }
+
+        /**
+         * A service served without a session and without adaptlets (a health check that load balancers call).
+         */
+        public Builder openService(ServerServiceDefinition service) {
+            open.add(service);
             return this;
         }
 

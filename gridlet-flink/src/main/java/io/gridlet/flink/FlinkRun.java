@@ -171,17 +171,29 @@ public final class FlinkRun {
      */
     public Outcome run(StreamExecutionEnvironment env, Path input, Path outDir, RunDirectory dir,
                        Optional<Path> resumeFrom, Consumer<JobClient> submitted) throws Exception {
+        return run(env, GridletJob.csvSource(input.toString()), "gridlet " + input.getFileName(), outDir, dir,
+                resumeFrom, submitted, results -> { });
+    }
+
+    /**
+     * As {@link #run(StreamExecutionEnvironment, Path, Path, RunDirectory, Optional, Consumer)}, over any source
+     * of parsed readings; {@code moreSinks} may add sinks to the results (the live service's subscribers).
+     */
+    public Outcome run(StreamExecutionEnvironment env, org.apache.flink.api.connector.source.Source<
+                               io.gridlet.flink.source.Parsed, ?, ?> source, String name, Path outDir,
+                       RunDirectory dir, Optional<Path> resumeFrom, Consumer<JobClient> submitted,
+                       Consumer<GridletJob.Results> moreSinks) throws Exception {
         long start = System.nanoTime();
         Files.createDirectories(outDir);
         Files.createDirectories(dir.parts());
         configure(env, dir, resumeFrom);
-        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, boundary)
-                .results(env, input.toString());
+        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, boundary).results(env, source);
         // one sink per query, each chained to its operator: result lines never cross the network
         results.q1().sinkTo(ResultParts.sink(dir.parts().toString())).name("q1-files");
         results.q2().sinkTo(ResultParts.sink(dir.parts().toString())).name("q2-files")
                 .setParallelism(1).setMaxParallelism(1);
-        job = env.executeAsync("gridlet " + input.getFileName());
+        moreSinks.accept(results);
+        job = env.executeAsync(name);
         submitted.accept(job);
         JobExecutionResult result = job.getJobExecutionResult().get();
         Map<String, Long> written = ResultMerge.merge(dir.parts(), outDir, ResultLines.headers(config));

@@ -15,6 +15,7 @@ import io.gridlet.flink.types.MeasurementTypeInfo;
 import io.gridlet.flink.types.WindowChangeTypeInfo;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -77,11 +78,22 @@ public final class GridletJob {
 
     /** Adds the pipeline over a CSV file to {@code env}; returns its results. */
     public Results results(StreamExecutionEnvironment env, String csvFile) {
+        return results(env, csvSource(csvFile));
+    }
+
+    /** A DEBS'14 CSV file, read from the start, its position in checkpoints. */
+    public static Source<Parsed, ?, ?> csvSource(String csvFile) {
+        return FileSource.forRecordStreamFormat(new MeasurementFormat(), new Path(csvFile)).build();
+    }
+
+    /**
+     * Adds the pipeline over any source of parsed readings (a file, the ingest log) to {@code env}; returns its
+     * results. The source runs at parallelism 1: the order gate after it sees every reading in its order.
+     */
+    public Results results(StreamExecutionEnvironment env, Source<Parsed, ?, ?> source) {
         // every operator here reads a record and lets go of it (and the records are immutable): chained operators
         // may pass them on without Flink copying each one through its serializer
         env.getConfig().enableObjectReuse();
-        FileSource<Parsed> source = FileSource.forRecordStreamFormat(new MeasurementFormat(), new Path(csvFile))
-                .build();
         DataStream<Measurement> readings = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "readings")
                 .setParallelism(1).setMaxParallelism(1)

@@ -37,7 +37,8 @@ public final class Identities {
         return e == null ? null : e.identity();
     }
 
-    byte[] secret(String id) {
+    /** The shared secret of {@code id} (null if it has none): a client reads its own from the same file. */
+    public byte[] secret(String id) {
         Entry e = byId.get(id);
         return e == null ? null : e.secret();
     }

@@ -1,0 +1,142 @@
+package io.gridlet.core.wire;
+
+import io.gridlet.core.csv.RejectReason;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.model.Property;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a meter sends: its name, the sequence number of the first reading, and its readings numbered on from it.
+ * A batch with no readings asks where to resume (the gateway answers with the last sequence number it holds).
+ *
+ * <p>The wire form (big-endian): {@code byte version (1), UTF meter (1..128 bytes), long firstSeq (>= 1),
+ * int count (0..MAX_READINGS)}, then per reading {@value Measurement#BINARY_LENGTH} bytes in
+ * {@link Measurement#writeTo}'s layout. A message that breaks this layout is malformed as a whole
+ * ({@link IllegalArgumentException}); a reading whose fields are out of range is rejected alone
+ * ({@link Decoded#rejected()}) and the others stand.
+ */
+public record ReadingBatch(String meter, long firstSeq, List<Measurement> readings) {
+    public static final int VERSION = 1;
+    public static final int MAX_READINGS = 10_000;
+    public static final int MAX_METER_BYTES = 128;
+    private static final long MAX_U32 = 0xFFFF_FFFFL;
+
+    public ReadingBatch {
+        checkMeter(meter);
+        if (firstSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + firstSeq);
+        if (readings.size() > MAX_READINGS) {
+            throw new IllegalArgumentException(readings.size() + " readings in one batch, at most " + MAX_READINGS);
+        }
+        readings = List.copyOf(readings);
+    }
+
+    /** The sequence number of the last reading (firstSeq - 1 for a batch with none). */
+    public long lastSeq() {
+        return firstSeq + readings.size() - 1;
+    }
+
+    public static void checkMeter(String meter) {
+        int bytes = meter.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes == 0 || bytes > MAX_METER_BYTES) {
+            throw new IllegalArgumentException("a meter name has 1.." + MAX_METER_BYTES + " bytes, got " + bytes);
+        }
+    }
+
+    public byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + meter.length()
+                + readings.size() * Measurement.BINARY_LENGTH);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeUTF(meter);
+            out.writeLong(firstSeq);
+            out.writeInt(readings.size());
+            for (Measurement m : readings) m.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A reading the decoder refused, by its sequence number. */
+    public record Rejected(long seq, RejectReason reason, String message) {
+    }
+
+    /** A decoded batch: the readings that are valid (with their sequence numbers) and those that are not. */
+    public record Decoded(String meter, long firstSeq, int count, long[] seqs, List<Measurement> valid,
+                          List<Rejected> rejected) {
+        public long lastSeq() {
+            return firstSeq + count - 1;
+        }
+    }
+
+    /** Decodes the wire form; throws {@link IllegalArgumentException} naming what is wrong with a malformed one. */
+    public static Decoded decode(byte[] message) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(message));
+            int version = in.readUnsignedByte();
+            if (version != VERSION) throw new IllegalArgumentException("unknown batch version " + version);
+            String meter = in.readUTF();
+            checkMeter(meter);
+            long firstSeq = in.readLong();
+            if (firstSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + firstSeq);
+            int count = in.readInt();
+            if (count < 0 || count > MAX_READINGS) {
+                throw new IllegalArgumentException("reading count " + count + " outside 0.." + MAX_READINGS);
+            }
+            if (firstSeq > Long.MAX_VALUE - count) throw new IllegalArgumentException("sequence numbers overflow");
+            long expected = (long) count * Measurement.BINARY_LENGTH;
+            if (in.available() != expected) {
+                throw new IllegalArgumentException("batch of " + count + " readings needs " + expected
+                        + " bytes of readings, has " + in.available());
+            }
+            long[] seqs = new long[count];
+            List<Measurement> valid = new ArrayList<>(count);
+            List<Rejected> rejected = new ArrayList<>(0);
+            for (int i = 0; i < count; i++) {
+                long seq = firstSeq + i;
+                long id = in.readLong(), ts = in.readLong(), value = in.readLong();
+                int code = in.readByte();
+                long plug = in.readLong(), household = in.readLong(), house = in.readLong();
+                String why = null;
+                RejectReason reason = RejectReason.BAD_NUMBER;
+                if (code != 0 && code != 1) {
+                    reason = RejectReason.BAD_PROPERTY;
+                    why = "property must be 0 or 1, got " + code;
+                } else if (ts < 0 || ts > MAX_U32) {
+                    why = "timestamp " + ts + " outside 0.." + MAX_U32;
+                } else if (outsideU32(plug) || outsideU32(household) || outsideU32(house)) {
+                    why = "ids must be 0.." + MAX_U32 + ", got plug " + plug + ", household " + household
+                            + ", house " + house;
+                } else if (value < 0) {
+                    reason = code == 1 ? RejectReason.NEGATIVE_LOAD : RejectReason.BAD_NUMBER;
+                    why = "value must not be negative, got " + value + " thousandths";
+                } else if (code == 1 && value > Measurement.MAX_LOAD_MILLIWATTS) {
+                    why = "load " + value + " mW above " + Measurement.MAX_LOAD_MILLIWATTS;
+                }
+                if (why != null) {
+                    rejected.add(new Rejected(seq, reason, why));
+                } else {
+                    seqs[valid.size()] = seq;
+                    valid.add(new Measurement(id, ts, value, Property.ofCode(code), plug, household, house));
+                }
+            }
+            return new Decoded(meter, firstSeq, count, java.util.Arrays.copyOf(seqs, valid.size()), valid,
+                    rejected);
+        } catch (IOException e) { // the stream ended early: a truncated message
+            throw new IllegalArgumentException("truncated batch", e);
+        }
+    }
+
+    private static boolean outsideU32(long v) {
+        return v < 0 || v > MAX_U32;
+    }
+}

@@ -1,0 +1,127 @@
+package io.gridlet.server.live;
+
+import io.gridlet.adaptlets.AdaptletServer;
+import io.gridlet.adaptlets.builtin.Authorization;
+import io.gridlet.adaptlets.builtin.ClientPuzzle;
+import io.gridlet.adaptlets.builtin.HmacAuth;
+import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.adaptlets.builtin.MutualTlsAuth;
+import io.gridlet.adaptlets.builtin.Priority;
+import io.gridlet.flink.log.IngestLog;
+import io.gridlet.flink.log.LogRecord;
+import io.gridlet.flink.sink.ResultHub;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code gridlet serve}'s network side: the ingest and results services behind the negotiated adaptlets (the
+ * built-ins: puzzle, auth.hmac, auth.mtls, authz, priority, as the server policy asks), and the standard gRPC
+ * health service without a session. Meters ({@code meter} role) may send their own readings only; the end of
+ * the data takes the {@code operator} role; results take {@code analyst} or {@code operator}.
+ *
+ * <p>Health: SERVING while the log takes entries and the job runs; NOT_SERVING otherwise.
+ */
+public final class Gateway implements AutoCloseable {
+    private final AdaptletServer server;
+    private final IngestLog.Writer log;
+    private final IngestService ingest;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gridlet-health");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** What the gateway is made of. */
+    public record Settings(String policy, Identities identities, InetSocketAddress address, MeterRegistry registry,
+                           BooleanSupplier jobRunning) {
+        public static Settings of(String policy, Identities identities, int port) {
+            return new Settings(policy, identities, new InetSocketAddress("127.0.0.1", port),
+                    new SimpleMeterRegistry(), () -> true);
+        }
+
+        public Settings jobRunning(BooleanSupplier running) {
+            return new Settings(policy, identities, address, registry, running);
+        }
+    }
+
+    private Gateway(IngestLog ingestLog, ResultHub hub, Settings s) throws IOException {
+        this.log = ingestLog.openWriter();
+        try {
+            this.ingest = new IngestService(log, s.registry(), this::endOfData);
+            byte[] puzzleKey = new byte[32];
+            new SecureRandom().nextBytes(puzzleKey);
+            server = AdaptletServer.builder(s.policy())
+                    .address(s.address())
+                    .registry(s.registry())
+                    .adaptlet(ClientPuzzle.server(puzzleKey), HmacAuth.server(s.identities()),
+                            MutualTlsAuth.server(s.identities()), Priority.server(), Authorization.server(
+                                    Authorization.Rule.of(LiveProtocol.INGEST + "/Send", "meter")
+                                            .ownedBy(LiveProtocol::meterOf),
+                                    Authorization.Rule.of(LiveProtocol.INGEST + "/EndOfData", "operator"),
+                                    Authorization.Rule.of(LiveProtocol.RESULTS + "/*", "analyst", "operator")))
+                    .service(ingest.definition())
+                    .service(new ResultsService(hub).definition())
+                    .openService(health.getHealthService().bindService())
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+        watch.scheduleWithFixedDelay(() -> {
+            ServingStatus status = ingest.failure() == null && s.jobRunning().getAsBoolean()
+                    ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+            health.setStatus("", status);
+            health.setStatus(LiveProtocol.INGEST, status);
+        }, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /** Opens the log (recovering where every meter stands) and starts serving. */
+    public static Gateway start(IngestLog log, ResultHub hub, Settings settings) throws IOException {
+        return new Gateway(log, hub, settings);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public AdaptletServer server() {
+        return server;
+    }
+
+    /** Meters the gateway knows (from the log and since it started). */
+    public int meters() {
+        return ingest.meters();
+    }
+
+    /** Appends the end-of-data entry and waits until it is durable: the job finishes after it. */
+    public void endOfData() {
+        try {
+            log.append(LogRecord.END_OF_DATA).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not append the end of data: " + e, e);
+        }
+    }
+
+    /** Stops serving (calls in flight are cut) and closes the log after its last entries are durable. */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        watch.shutdownNow();
+        health.enterTerminalState();
+        try {
+            server.close(java.time.Duration.ofSeconds(1)); // meters' streams are long: they reconnect elsewhere
+        } finally {
+            log.close();
+        }
+    }
+}

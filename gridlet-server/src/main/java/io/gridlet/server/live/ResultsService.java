@@ -1,0 +1,110 @@
+package io.gridlet.server.live;
+
+import io.gridlet.flink.operators.ResultRecord;
+import io.gridlet.flink.sink.ResultHub;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code gridlet.Results/Subscribe}: the job's result lines, from the moment of subscribing, filtered by query
+ * and house, at the pace the subscriber reads (gRPC flow control). A subscriber that falls more than
+ * {@value #MAX_BEHIND} results behind is cut off with RESOURCE_EXHAUSTED rather than holding the server's memory;
+ * the complete results are in the run's files.
+ */
+final class ResultsService {
+    static final int MAX_BEHIND = 200_000;
+    private final ResultHub hub;
+
+    ResultsService(ResultHub hub) {
+        this.hub = hub;
+    }
+
+    ServerServiceDefinition definition() {
+        return ServerServiceDefinition.builder(LiveProtocol.RESULTS)
+                .addMethod(LiveProtocol.SUBSCRIBE, ServerCalls.asyncServerStreamingCall(this::subscribe))
+                .build();
+    }
+
+    private void subscribe(byte[] request, StreamObserver<byte[]> out) {
+        LiveProtocol.Subscription filter;
+        try {
+            filter = LiveProtocol.Subscription.decode(request);
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        new Subscriber(filter, (ServerCallStreamObserver<byte[]>) out).start();
+    }
+
+    private final class Subscriber implements ResultHub.Listener {
+        private final LiveProtocol.Subscription filter;
+        private final ServerCallStreamObserver<byte[]> out;
+        private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger queued = new AtomicInteger();
+        private final AtomicBoolean draining = new AtomicBoolean();
+        private volatile boolean over;
+        private AutoCloseable listening;
+
+        Subscriber(LiveProtocol.Subscription filter, ServerCallStreamObserver<byte[]> out) {
+            this.filter = filter;
+            this.out = out;
+        }
+
+        void start() {
+            out.setOnCancelHandler(this::stop);
+            out.setOnReadyHandler(this::drain);
+            listening = hub.listen(this);
+        }
+
+        private void stop() {
+            over = true;
+            try {
+                if (listening != null) listening.close();
+            } catch (Exception ignored) {
+                // removing a listener does not fail
+            }
+        }
+
+        @Override
+        public void onResult(ResultRecord r) {
+            if (over || !filter.wants(r.file(), r.house())) return;
+            if (queued.incrementAndGet() > MAX_BEHIND) {
+                stop();
+                synchronized (this) {
+                    out.onError(Status.RESOURCE_EXHAUSTED.withDescription("subscriber more than " + MAX_BEHIND
+                            + " results behind; cut off (the complete results are in the run's files)")
+                            .asRuntimeException());
+                }
+                return;
+            }
+            queue.add(new LiveProtocol.Result(r.file(), r.line()).encode());
+            drain();
+        }
+
+        /** Sends what is queued while the transport takes it; one thread at a time. */
+        private void drain() {
+            while (!over && draining.compareAndSet(false, true)) {
+                try {
+                    synchronized (this) {
+                        while (!over && out.isReady()) {
+                            byte[] next = queue.poll();
+                            if (next == null) break;
+                            queued.decrementAndGet();
+                            out.onNext(next);
+                        }
+                    }
+                } finally {
+                    draining.set(false);
+                }
+                if (queue.isEmpty() || !out.isReady()) return;
+            }
+        }
+    }
+}
