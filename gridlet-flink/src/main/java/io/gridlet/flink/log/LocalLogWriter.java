@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,13 +105,13 @@ final class LocalLogWriter implements IngestLog.Writer {
                 done.completeExceptionally(e);
                 return done;
             }
-            if (fsync == LocalLog.Fsync.NEVER) {
-                done.complete(null);
-            } else {
+            if (fsync == LocalLog.Fsync.ALWAYS) {
                 pending.add(new Pending(position, done));
                 notifyAll();
+                return done;
             }
         }
+        done.complete(null); // written to the operating system: as durable as this policy promises
         return done;
     }
 
@@ -145,14 +146,13 @@ final class LocalLogWriter implements IngestLog.Writer {
             } catch (IOException e) {
                 error = e;
             }
+            List<Pending> durable = new ArrayList<>();
             synchronized (this) {
                 if (error != null && failed == null) failed = error;
-                while (!pending.isEmpty() && pending.peek().end() <= target) {
-                    Pending p = pending.poll();
-                    if (error == null) p.done().complete(null);
-                    else p.done().completeExceptionally(error);
-                }
+                while (!pending.isEmpty() && pending.peek().end() <= target) durable.add(pending.poll());
             }
+            // completed outside the lock: what waits on them (acknowledgements) may append again
+            complete(durable, error);
         }
     }
 
@@ -186,20 +186,26 @@ final class LocalLogWriter implements IngestLog.Writer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        IOException error = null;
+        List<Pending> left;
         synchronized (this) {
-            IOException error = null;
             try {
                 channel.force(false);
             } catch (IOException e) {
                 error = e;
             }
-            for (Pending p : pending) {
-                if (error == null) p.done().complete(null);
-                else p.done().completeExceptionally(error);
-            }
+            left = new ArrayList<>(pending);
             pending.clear();
             channel.close();
-            if (error != null) throw error;
+        }
+        complete(left, error);
+        if (error != null) throw error;
+    }
+
+    private static void complete(List<Pending> done, IOException error) {
+        for (Pending p : done) {
+            if (error == null) p.done().complete(null);
+            else p.done().completeExceptionally(error);
         }
     }
 }

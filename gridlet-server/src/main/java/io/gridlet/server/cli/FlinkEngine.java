@@ -85,9 +85,7 @@ final class FlinkEngine {
             Autoscaler a = autoscaler.get();
             if (a != null) a.close();
         }
-        GateCounts c = outcome.counts();
-        Replay.Summary summary = new Replay.Summary(c.lines(), -1, c.loads(), c.works(), c.rounded(), c.firstTime(),
-                c.dataTime(), c.rejections(), outcome.nanos());
+        Replay.Summary summary = Summaries.of(outcome);
         Summaries.writeRejections(summary, s.out());
         Summaries.print(stdout, summary, outcome.linesWritten(), s.out());
         Autoscaler a = autoscaler.get();

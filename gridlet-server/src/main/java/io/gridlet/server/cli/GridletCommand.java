@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         version = "gridlet 0.1.0",
         description = "Smart-grid stream analytics: the DEBS 2014 queries (load prediction, outliers), and the QoS "
                 + "policies its sessions negotiate.",
-        subcommands = {RunCommand.class, ScaleCommand.class, GenerateCommand.class, PolicyCommand.class,
+        subcommands = {RunCommand.class, ServeCommand.class, MeterCommand.class, ScaleCommand.class, GenerateCommand.class,
+                PolicyCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed while running", "2:bad usage or unreadable input"})

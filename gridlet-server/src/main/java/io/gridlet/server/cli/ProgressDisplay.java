@@ -51,7 +51,7 @@ final class ProgressDisplay implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (timer == null) return;
+        if (timer == null || timer.isShutdown()) return;
         timer.shutdownNow();
         if (printed && terminal) err.println();
     }

@@ -16,6 +16,13 @@ final class Summaries {
     private Summaries() {
     }
 
+    /** The summary of a Flink run, from its counts. */
+    static Replay.Summary of(io.gridlet.flink.FlinkRun.Outcome outcome) {
+        io.gridlet.flink.operators.GateCounts c = outcome.counts();
+        return new Replay.Summary(c.lines(), -1, c.loads(), c.works(), c.rounded(), c.firstTime(), c.dataTime(),
+                c.rejections(), outcome.nanos());
+    }
+
     static void writeRejections(Replay.Summary s, Path out) throws IOException {
         try (Writer w = Files.newBufferedWriter(out.resolve("rejections.txt"), StandardCharsets.US_ASCII)) {
             s.rejections().writeTo(w);

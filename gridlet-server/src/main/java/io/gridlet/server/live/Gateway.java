@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -104,6 +105,14 @@ public final class Gateway implements AutoCloseable {
         return ingest.meters();
     }
 
+    /**
+     * How far behind in data time readings reached the log (see {@link Disorder}): the job's max lateness must
+     * cover it, or it rejects such readings as late.
+     */
+    public long disorderSeconds() {
+        return ingest.disorderSeconds();
+    }
+
     /** Appends the end-of-data entry and waits until it is durable: the job finishes after it. */
     public void endOfData() {
         try {
@@ -113,13 +122,21 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Stops serving (calls in flight are cut) and closes the log after its last entries are durable. */
+    /** Stops serving: calls in flight get a second to finish, then are cut; the log is closed after. */
     @Override
     public void close() throws IOException, InterruptedException {
+        close(Duration.ofSeconds(1)); // meters' streams are long: they reconnect elsewhere
+    }
+
+    /**
+     * Stops serving with this much grace for calls in flight ({@link Duration#ZERO}: cut at once, as in a crash,
+     * acknowledgements not yet sent are never sent); closes the log after its last entries are durable.
+     */
+    public void close(Duration grace) throws IOException, InterruptedException {
         watch.shutdownNow();
         health.enterTerminalState();
         try {
-            server.close(java.time.Duration.ofSeconds(1)); // meters' streams are long: they reconnect elsewhere
+            server.close(grace);
         } finally {
             log.close();
         }

@@ -35,6 +35,7 @@ final class IngestService {
     private final Counter accepted, duplicates, malformed, batches;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Runnable endOfData;
+    private final Disorder disorder = new Disorder();
     private volatile Throwable failure;
 
     /** One meter's place: the last sequence number appended to the log, and the last one durable in it. */
@@ -65,6 +66,11 @@ final class IngestService {
     /** Meters known (from the log and since). */
     int meters() {
         return meters.size();
+    }
+
+    /** The worst disorder of the readings appended, in seconds of data time. */
+    long disorderSeconds() {
+        return disorder.worstSeconds();
     }
 
     /** Why the log failed, or null while it works. */
@@ -177,6 +183,7 @@ final class IngestService {
                 duplicates.increment(batch.count() - fresh.size() - refused.size());
                 accepted.increment(fresh.size());
                 append = log.append(new LogRecord(batch.meter(), lastSeq, fresh));
+                disorder.pass(fresh); // (appends of different meters may pass here in another order: close enough)
                 state.appended = lastSeq;
                 state.lastAppend = append;
                 append.whenComplete((v, e) -> {

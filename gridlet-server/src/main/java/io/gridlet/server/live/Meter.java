@@ -55,6 +55,7 @@ public final class Meter implements AutoCloseable {
     private final byte[] secret;
     private final Settings settings;
     private final Consumer<String> events;
+    private final Disorder disorder;
     private final Thread thread;
 
     // guarded by `this`
@@ -65,12 +66,20 @@ public final class Meter implements AutoCloseable {
     private boolean finished;
     private boolean closed;
     private long rejected, reconnects;
+    private boolean everConnected;
+    private String lastProblem = "not connected yet";
     private long lastSend = System.nanoTime();
     private Stream stream;        // the current stream, null between connections
     private ManagedChannel channel;
 
     public Meter(String name, byte[] secret, Settings settings, Consumer<String> events) {
+        this(name, secret, settings, events, new Disorder());
+    }
+
+    /** As above, with the readings' disorder tracked in {@code disorder} (shared by a fleet). */
+    public Meter(String name, byte[] secret, Settings settings, Consumer<String> events, Disorder disorder) {
         ReadingBatch.checkMeter(name);
+        this.disorder = disorder;
         this.name = name;
         this.secret = secret;
         this.settings = settings;
@@ -113,6 +122,16 @@ public final class Meter implements AutoCloseable {
         }
     }
 
+    /** Waits until the meter's first stream is open and it knows where to resume. */
+    public synchronized void awaitConnected(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!everConnected) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) throw new IllegalStateException("meter " + name + " could not connect: " + lastProblem);
+            wait(left);
+        }
+    }
+
     public synchronized Counts counts() {
         return new Counts(next - 1, acked, rejected, reconnects);
     }
@@ -144,6 +163,9 @@ public final class Meter implements AutoCloseable {
                 session = ClientSession.open(c, settings.policy(), adaptlets());
                 if (connection(session)) backoff = MIN_BACKOFF_MS; // it carried data: start the backoff over
             } catch (RuntimeException e) {
+                synchronized (this) {
+                    lastProblem = describe(e);
+                }
                 events.accept("meter " + name + ": " + describe(e) + "; reconnecting in ~" + backoff + " ms");
             } finally {
                 if (session != null) session.close();
@@ -221,6 +243,7 @@ public final class Meter implements AutoCloseable {
             if (batch.size() == n) break;
         }
         s.requests.onNext(new ReadingBatch(name, first, batch).encode());
+        disorder.pass(batch);
         sent = first + n - 1;
         lastSend = System.nanoTime();
         s.ready = s.requests.isReady();
@@ -256,6 +279,7 @@ public final class Meter implements AutoCloseable {
                 if (!resumed) {
                     resumed = true; // the gateway holds everything up to acked: send what comes after
                     sent = acked;
+                    everConnected = true;
                 }
                 rejected += ack.rejected().size();
                 for (ReadingBatch.Rejected r : ack.rejected()) {

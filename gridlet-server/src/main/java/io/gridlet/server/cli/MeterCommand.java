@@ -1,0 +1,216 @@
+package io.gridlet.server.cli;
+
+import io.gridlet.adaptlets.ClientSession;
+import io.gridlet.adaptlets.builtin.Authorization;
+import io.gridlet.adaptlets.builtin.ClientPuzzle;
+import io.gridlet.adaptlets.builtin.HmacAuth;
+import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.adaptlets.builtin.Priority;
+import io.gridlet.core.csv.MeasurementReader;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.server.live.LiveFiles;
+import io.gridlet.server.live.LiveProtocol;
+import io.gridlet.server.live.Meter;
+import io.gridlet.server.live.MeterFleet;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** {@code gridlet meter}: a fleet of simulated meters streaming a file or generated data to {@code gridlet serve}. */
+@Command(name = "meter", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Simulates a fleet of meters streaming readings to gridlet serve: house h is metered by "
+                        + "meter-(h mod N); each meter numbers its readings, keeps them until acknowledged, "
+                        + "reconnects with backoff when its stream breaks and resumes where the gateway says.",
+                "Reads a DEBS'14 CSV file (bad lines are skipped and counted here), or generated data when no FILE "
+                        + "is given."})
+final class MeterCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE",
+            description = "DEBS'14 CSV input (.csv or .csv.gz). Without it: generated data.")
+    String file;
+
+    @Option(names = "--target", defaultValue = "127.0.0.1:7070",
+            description = "The gateway, host:port (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = "--meters", defaultValue = "10", description = "Meters in the fleet (default: ${DEFAULT-VALUE}).")
+    int meters;
+
+    @Option(names = "--speedup", defaultValue = "600",
+            description = "Data seconds sent per real second: 1 is live, 600 sends 10 minutes of readings a second; "
+                    + "0: no pacing by data time (default: ${DEFAULT-VALUE}). The gateway sees readings d s apart as "
+                    + "d x speedup s of data time: gridlet serve's --max-lateness must cover that.")
+    double speedup;
+
+    @Option(names = "--rate", defaultValue = "0",
+            description = "Readings per second at most, the whole fleet (default: ${DEFAULT-VALUE}: no limit; with "
+                    + "--speedup 0 as fast as the gateway acknowledges).")
+    long rate;
+
+    @Option(names = "--identities", paramLabel = "FILE", defaultValue = "gridlet-live/identities",
+            description = "The meters' secrets (the file gridlet serve made) (default: ${DEFAULT-VALUE}).")
+    Path identities;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "The meters' QoS policy (default: the bundled " + LiveFiles.CLIENT_POLICY + ").")
+    Path policy;
+
+    @Option(names = "--batch", defaultValue = "500",
+            description = "Readings per batch at most (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--linger-ms", defaultValue = "20",
+            description = "A meter sends what it has once its last batch is this old (default: ${DEFAULT-VALUE}).")
+    long lingerMs;
+
+    @Option(names = "--max-unacknowledged", defaultValue = "5000",
+            description = "Readings a meter keeps unacknowledged before the fleet waits for it "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int maxUnacknowledged;
+
+    @Option(names = "--end-of-data",
+            description = "When every reading is acknowledged, tell the service there is no more data (as --operator): "
+                    + "the job finishes and writes its result files.")
+    boolean endOfData;
+
+    @Option(names = "--operator", defaultValue = LiveFiles.OPERATOR,
+            description = "The identity that ends the data (default: ${DEFAULT-VALUE}).")
+    String operator;
+
+    @CommandLine.ArgGroup(validate = false, heading = "%nGenerated data (when no FILE is given):%n")
+    GeneratorOptions generator = new GeneratorOptions();
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress display.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (meters < 1) throw new UserError("--meters must be >= 1");
+        if (rate < 0) throw new UserError("--rate must be >= 0");
+        if (speedup < 0) throw new UserError("--speedup must be >= 0");
+        Identities ids;
+        String policyText;
+        Meter.Settings settings;
+        try {
+            ids = Identities.read(InputSource.readableFile(identities.toString()));
+            policyText = policy == null ? LiveFiles.bundledPolicy(LiveFiles.CLIENT_POLICY)
+                    : Files.readString(InputSource.readableFile(policy.toString()));
+            settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        for (int i = 0; i < meters; i++) {
+            if (ids.secret(MeterFleet.meterName(i)) == null) {
+                throw new UserError(identities + " has no secret for " + MeterFleet.meterName(i)
+                        + " (--meters " + meters + "); start gridlet serve with --meters " + meters + " or more");
+            }
+        }
+        InputSource input = file == null ? InputSource.generated(generator.toConfig())
+                : InputSource.file(file, System.in);
+        AtomicLong skipped = new AtomicLong();
+        long started = System.nanoTime();
+        err.println("gridlet meter: " + meters + " meters -> " + target + ", " + input.description()
+                + (speedup > 0 ? ", " + speedup + "x data time" : "")
+                + (rate > 0 ? ", at most " + rate + " readings/s" : speedup > 0 ? "" : ", as fast as acknowledged"));
+        err.flush();
+        try (MeasurementReader reader = new MeasurementReader(input.stream(), (line, reason, message, text) ->
+                skipped.incrementAndGet());
+             MeterFleet fleet = new MeterFleet(meters, ids, settings, rate, speedup, event -> {
+                 err.println("gridlet meter: " + event);
+                 err.flush();
+             });
+             ProgressDisplay progress = new ProgressDisplay(System.err, !quiet, () -> {
+                 Meter.Counts c = fleetCounts(fleetHolder);
+                 long elapsed = System.nanoTime() - started;
+                 return c == null ? "connecting ..." : "sent " + Numbers.count(c.offered()) + " readings ("
+                         + Numbers.rate(c.offered(), elapsed) + "), acknowledged " + Numbers.count(c.acknowledged())
+                         + ", refused " + Numbers.count(c.rejected()) + ", reconnects " + c.reconnects();
+             })) {
+            fleetHolder = fleet;
+            fleet.feed(readings(reader));
+            fleet.finish(Long.MAX_VALUE / 4);
+            Meter.Counts c = fleet.counts();
+            long elapsed = System.nanoTime() - started;
+            progress.close();
+            out.printf("sent      %s readings from %d meters in %s (%s)%n", Numbers.count(c.offered()), meters,
+                    Numbers.seconds(elapsed), Numbers.rate(c.offered(), elapsed));
+            out.printf("acked     %s; refused by the gateway %s; reconnects %d%n", Numbers.count(c.acknowledged()),
+                    Numbers.count(c.rejected()), c.reconnects());
+            out.printf("disorder  readings were sent up to %d s of data time after later ones: gridlet serve needs "
+                    + "--max-lateness %d or more to put them in order%n", fleet.disorderSeconds(),
+                    fleet.disorderSeconds());
+            if (skipped.get() > 0) out.printf("skipped   %s bad input lines%n", Numbers.count(skipped.get()));
+        }
+        if (endOfData) {
+            byte[] secret = ids.secret(operator);
+            if (secret == null) throw new UserError(identities + " has no secret for the operator " + operator);
+            ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+            try (ClientSession session = ClientSession.open(channel, policyText, List.of(ClientPuzzle.client(),
+                    HmacAuth.client(operator, secret), Priority.client(), Authorization.client()))) {
+                ClientCalls.blockingUnaryCall(session.channel(), LiveProtocol.END_OF_DATA, CallOptions.DEFAULT,
+                        new byte[0]);
+                out.println("ended     the data: the service's job finishes and writes its result files");
+            } catch (StatusRuntimeException e) {
+                throw new UserError("the gateway refused the end of data: " + e.getStatus());
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+        return 0;
+    }
+
+    private volatile MeterFleet fleetHolder;
+
+    private static Meter.Counts fleetCounts(MeterFleet fleet) {
+        return fleet == null ? null : fleet.counts();
+    }
+
+    private static Iterator<Measurement> readings(MeasurementReader reader) {
+        return new Iterator<>() {
+            private Measurement next = read();
+
+            private Measurement read() {
+                try {
+                    return reader.next();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Measurement next() {
+                if (next == null) throw new NoSuchElementException();
+                Measurement m = next;
+                next = read();
+                return m;
+            }
+        };
+    }
+}

@@ -1,0 +1,203 @@
+package io.gridlet.server.cli;
+
+import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.engine.Replay;
+import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.log.IngestLog;
+import io.gridlet.flink.log.LocalLog;
+import io.gridlet.flink.operators.Boundary;
+import io.gridlet.flink.operators.GateCounts;
+import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.server.live.Gateway;
+import io.gridlet.server.live.LiveFiles;
+import io.gridlet.server.live.LiveJob;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code gridlet serve}: the live service, ingest gateway + the job over the ingest log + result subscriptions. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+                "Runs the live service: meters stream readings over gRPC (gridlet.Ingest/Send) in sessions whose "
+                        + "features (authentication, authorization, puzzles, priority) are negotiated from the "
+                        + "policies; each batch is acknowledged once it is durable in the ingest log; the queries "
+                        + "run continuously over the log on an embedded Flink job; subscribers receive results "
+                        + "(gridlet.Results/Subscribe); grpc.health.v1.Health reports SERVING.",
+                "Runs until the end of the data (gridlet meter --end-of-data, as the operator), then writes the "
+                        + "result files to --dir/out and exits; or until Ctrl-C, after which the same command "
+                        + "resumes where it stopped (the job from its checkpoint, the gateway from the log)."})
+final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--dir", defaultValue = "gridlet-live",
+            description = "Where the service keeps its log (DIR/log), results (DIR/out) and, unless --identities "
+                    + "says otherwise, its identities (DIR/identities) (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--bind", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+    String bind;
+
+    @Option(names = "--port", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--identities", paramLabel = "FILE",
+            description = "Who may call (lines 'id roles max-priority secret'; see README). Default: DIR/identities, "
+                    + "made on first start with --meters meters, an operator and an analyst, fresh secrets.")
+    Path identities;
+
+    @Option(names = "--meters", defaultValue = "100",
+            description = "Meters in an identities file made on first start (default: ${DEFAULT-VALUE}).")
+    int meters;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "The server's QoS policy (default: the bundled " + LiveFiles.GATEWAY_POLICY + ").")
+    Path policy;
+
+    @Option(names = "--fsync", defaultValue = "always",
+            description = "always: acknowledge a batch once its log entry is forced to disk (group commit); never: "
+                    + "once written to the OS (survives a crash of the service, not of the machine) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String fsync;
+
+    @Option(names = "--max-lateness", defaultValue = "120",
+            description = "Seconds of data time a reading may arrive after later ones and still be put in order "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long maxLateness;
+
+    @Option(names = {"-p", "--parallelism"}, defaultValue = "1",
+            description = "Parallel instances of the query operators (default: ${DEFAULT-VALUE}; rescale while "
+                    + "running with gridlet scale --out DIR/out).")
+    int parallelism;
+
+    @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
+    double checkpointSeconds;
+
+    @Option(names = "--fresh", description = "Discard an unfinished run in --dir/out (the log is kept).")
+    boolean fresh;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress display.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (port < 0 || port > 65_535) throw new UserError("--port must be 0..65535");
+        if (parallelism < 1) throw new UserError("--parallelism must be >= 1");
+        if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0");
+        if (checkpointSeconds < 0.05) throw new UserError("--checkpoint-interval must be >= 0.05 s");
+        LocalLog.Fsync sync = switch (fsync) {
+            case "always" -> LocalLog.Fsync.ALWAYS;
+            case "never" -> LocalLog.Fsync.NEVER;
+            default -> throw new UserError("--fsync must be always or never, got " + fsync);
+        };
+        Path idFile = identities != null ? identities : dir.resolve("identities");
+        if (identities == null && !Files.exists(idFile)) {
+            LiveFiles.writeIdentities(idFile, meters);
+            err.println("gridlet serve: made " + idFile + " (" + meters + " meters, operator, analyst; fresh "
+                    + "secrets; gridlet meter reads it)");
+        }
+        Identities ids;
+        String policyText;
+        try {
+            ids = Identities.read(InputSource.readableFile(idFile.toString()));
+            policyText = policy == null ? LiveFiles.bundledPolicy(LiveFiles.GATEWAY_POLICY)
+                    : Files.readString(InputSource.readableFile(policy.toString()));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+
+        IngestLog log = new LocalLog(dir.resolve("log"), sync);
+        Path results = dir.resolve("out");
+        String hub = "serve-" + ProcessHandle.current().pid();
+        MeterRegistry metrics = new SimpleMeterRegistry();
+        LiveJob.Settings settings = new LiveJob.Settings(QueryConfig.DEFAULT, maxLateness,
+                Duration.ofMillis((long) (checkpointSeconds * 1000)), parallelism, Math.max(4, parallelism),
+                Boundary.PLAIN);
+        LiveJob job;
+        try {
+            job = LiveJob.start(log, settings, results, hub, fresh);
+        } catch (io.gridlet.flink.RunDirectory.OtherRunException e) {
+            throw new UserError(e.getMessage() + "; use --fresh to discard it, or another --dir");
+        }
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(log, ResultHub.named(hub), new Gateway.Settings(policyText, ids,
+                    new InetSocketAddress(bind, port), metrics, () -> !job.isDone()));
+        } catch (IOException e) {
+            job.close();
+            throw new UserError("cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+        }
+        err.println("gridlet serve: listening on " + bind + ":" + gateway.port() + " (" + log.describe()
+                + ", results in " + results + ", Flink REST on http://" + job.rest() + ")");
+        job.resumedFrom().ifPresent(c -> err.println("gridlet serve: the job resumed from its checkpoint "
+                + c.getFileName() + "; --fresh starts the job over (the log is kept)"));
+        err.println("gridlet serve: " + gateway.meters() + " meters known from the log; stop with Ctrl-C "
+                + "(resumable), or end the data with gridlet meter --end-of-data");
+        err.flush();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            stopping.set(true);
+            try {
+                gateway.close();
+                job.close();
+            } catch (Exception e) {
+                // stopping anyway
+            } finally {
+                stopped.countDown();
+            }
+        }, "gridlet-serve-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long started = System.nanoTime();
+        FlinkRun.Outcome outcome;
+        try (ProgressDisplay progress = new ProgressDisplay(System.err, !quiet,
+                () -> status(job, gateway, metrics, started))) {
+            outcome = job.await(Duration.ofDays(365_000));
+        } catch (Exception e) {
+            if (stopping.get()) {
+                stopped.await();
+                return 0; // Ctrl-C: the hook stopped everything, resumable
+            }
+            Runtime.getRuntime().removeShutdownHook(hook);
+            gateway.close();
+            throw e;
+        }
+        Runtime.getRuntime().removeShutdownHook(hook);
+        gateway.close();
+        Replay.Summary summary = Summaries.of(outcome);
+        Summaries.writeRejections(summary, results);
+        Summaries.print(out, summary, outcome.linesWritten(), results);
+        out.printf("disorder  readings reached the log up to %d s of data time after later ones (max lateness %d s%s)%n",
+                gateway.disorderSeconds(), maxLateness, gateway.disorderSeconds() > maxLateness
+                        ? ": the later ones were rejected as late; raise --max-lateness or slow gridlet meter down"
+                        : "");
+        return 0;
+    }
+
+    private static String status(LiveJob job, Gateway gateway, MeterRegistry metrics, long started) {
+        double accepted = metrics.counter("gridlet.ingest.readings", "outcome", "accepted").count();
+        GateCounts c = job.run().progress();
+        long elapsed = System.nanoTime() - started;
+        return "accepted " + Numbers.count((long) accepted) + " readings (" + Numbers.rate((long) accepted, elapsed)
+                + ") from " + gateway.meters() + " meters, disorder " + gateway.disorderSeconds() + " s"
+                + (c == null || c.lines() == 0 ? ""
+                : "; job read " + Numbers.count(c.lines()) + ", data time " + Numbers.dataTime(c.dataTime()));
+    }
+}
