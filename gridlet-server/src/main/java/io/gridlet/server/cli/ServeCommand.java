@@ -5,6 +5,7 @@ import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.log.IngestLog;
+import io.gridlet.flink.log.KafkaLog;
 import io.gridlet.flink.log.LocalLog;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GateCounts;
@@ -73,6 +74,15 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String fsync;
 
+    @Option(names = "--kafka", paramLabel = "HOST:PORT",
+            description = "Use this Kafka cluster's topic (--topic) as the ingest log instead of DIR/log. The job "
+                    + "then runs until stopped: the end of data does not end it (see README).")
+    String kafka;
+
+    @Option(names = "--topic", defaultValue = "gridlet-readings",
+            description = "The Kafka topic, with --kafka; one partition keeps the order (default: ${DEFAULT-VALUE}).")
+    String topic;
+
     @Option(names = "--max-lateness", defaultValue = "120",
             description = "Seconds of data time a reading may arrive after later ones and still be put in order "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -122,7 +132,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
 
-        IngestLog log = new LocalLog(dir.resolve("log"), sync);
+        IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
+                : new KafkaLog(kafka, topic, java.util.Map.of());
         Path results = dir.resolve("out");
         String hub = "serve-" + ProcessHandle.current().pid();
         MeterRegistry metrics = new SimpleMeterRegistry();
