@@ -7,7 +7,8 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -21,17 +22,15 @@ import java.util.function.Consumer;
 public final class OrderGate {
     private final long maxLateness;
     private final RejectionSink rejections;
-    private final PriorityQueue<Held> held = new PriorityQueue<>();
+    // held readings by timestamp, each timestamp's in arrival order: O(1) per reading (most go to the newest
+    // timestamp, whose bucket is at hand), O(log k) per distinct timestamp (a heap of readings cost O(log n) per
+    // reading, and n is every reading of the lateness window)
+    private final TreeMap<Long, ArrayList<Measurement>> held = new TreeMap<>();
+    private long newestHeldTs = Long.MIN_VALUE;
+    private ArrayList<Measurement> newestHeld;
+    private int heldCount;
     private long maxSeen = Long.MIN_VALUE;
     private long arrivals;
-
-    private record Held(Measurement m, long arrival) implements Comparable<Held> {
-        @Override
-        public int compareTo(Held o) {
-            int c = Long.compare(m.timestamp(), o.m.timestamp());
-            return c != 0 ? c : Long.compare(arrival, o.arrival);
-        }
-    }
 
     public OrderGate(long maxLatenessSeconds, RejectionSink rejections) {
         if (maxLatenessSeconds < 0) throw new IllegalArgumentException("max lateness must be >= 0");
@@ -50,36 +49,58 @@ public final class OrderGate {
             return;
         }
         if (ts > maxSeen) maxSeen = ts;
-        if (maxLateness == 0 && held.isEmpty()) {
+        if (maxLateness == 0 && heldCount == 0) {
             downstream.accept(m);
             return;
         }
-        held.add(new Held(m, arrivals++));
+        hold(m);
+        arrivals++;
         long safeBefore = maxSeen - maxLateness;
-        while (!held.isEmpty() && held.peek().m.timestamp() < safeBefore) {
-            downstream.accept(held.poll().m);
+        while (heldCount > 0 && held.firstKey() < safeBefore) release(downstream);
+    }
+
+    private void hold(Measurement m) {
+        long ts = m.timestamp();
+        if (ts != newestHeldTs || newestHeld == null) {
+            newestHeld = held.computeIfAbsent(ts, t -> new ArrayList<>());
+            newestHeldTs = ts;
         }
+        newestHeld.add(m);
+        heldCount++;
+    }
+
+    /** Releases the readings of the oldest held timestamp, in arrival order. */
+    private void release(Consumer<Measurement> downstream) {
+        Map.Entry<Long, ArrayList<Measurement>> oldest = held.pollFirstEntry();
+        if (oldest.getKey() == newestHeldTs) newestHeld = null;
+        heldCount -= oldest.getValue().size();
+        for (Measurement m : oldest.getValue()) downstream.accept(m);
     }
 
     /** End of input: releases everything still held, in order. */
     public void flush(Consumer<Measurement> downstream) {
-        while (!held.isEmpty()) downstream.accept(held.poll().m);
+        while (heldCount > 0) release(downstream);
     }
 
     /** Readings accepted but not yet released. */
     public int heldCount() {
-        return held.size();
+        return heldCount;
     }
 
-    /** Writes what the gate holds and has seen; {@link #restore} continues from it. */
+    /**
+     * Writes what the gate holds and has seen; {@link #restore} continues from it. (Held readings are written in
+     * release order, each with an arrival number, as the gate's first form wrote them.)
+     */
     public void snapshot(DataOutput out) throws IOException {
         out.writeLong(maxSeen);
         out.writeLong(arrivals);
-        List<Held> all = new ArrayList<>(held);
-        out.writeInt(all.size());
-        for (Held h : all) {
-            out.writeLong(h.arrival);
-            h.m.writeTo(out);
+        out.writeInt(heldCount);
+        long arrival = 0;
+        for (List<Measurement> bucket : held.values()) {
+            for (Measurement m : bucket) {
+                out.writeLong(arrival++);
+                m.writeTo(out);
+            }
         }
     }
 
@@ -90,10 +111,21 @@ public final class OrderGate {
         gate.maxSeen = in.readLong();
         gate.arrivals = in.readLong();
         int n = in.readInt();
+        Held[] all = new Held[n];
         for (int i = 0; i < n; i++) {
             long arrival = in.readLong();
-            gate.held.add(new Held(Measurement.readFrom(in), arrival));
+            all[i] = new Held(Measurement.readFrom(in), arrival);
         }
+        java.util.Arrays.sort(all); // (already in this order when this gate wrote them)
+        for (Held h : all) gate.hold(h.m());
         return gate;
+    }
+
+    private record Held(Measurement m, long arrival) implements Comparable<Held> {
+        @Override
+        public int compareTo(Held o) {
+            int c = Long.compare(m.timestamp(), o.m.timestamp());
+            return c != 0 ? c : Long.compare(arrival, o.arrival);
+        }
     }
 }

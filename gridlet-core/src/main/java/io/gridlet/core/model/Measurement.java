@@ -47,6 +47,19 @@ public record Measurement(long id, long timestamp, long milliValue, Property pro
         out.writeLong(houseId);
     }
 
+    /** {@link #writeTo}'s layout into a buffer (big-endian, as the buffer's default order). */
+    public void writeTo(java.nio.ByteBuffer out) {
+        out.putLong(id).putLong(timestamp).putLong(milliValue).put((byte) property.code()).putLong(plugId)
+                .putLong(householdId).putLong(houseId);
+    }
+
+    /** {@link #readFrom(DataInput)} from a buffer; an unknown property code is an IllegalArgumentException. */
+    public static Measurement readFrom(java.nio.ByteBuffer in) {
+        long id = in.getLong(), ts = in.getLong(), value = in.getLong();
+        Property property = Property.ofCode(in.get());
+        return new Measurement(id, ts, value, property, in.getLong(), in.getLong(), in.getLong());
+    }
+
     public static Measurement readFrom(DataInput in) throws IOException {
         long id = in.readLong();
         long ts = in.readLong();

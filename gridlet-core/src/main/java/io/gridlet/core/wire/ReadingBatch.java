@@ -4,12 +4,8 @@ import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.model.Property;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +14,8 @@ import java.util.List;
  * What a meter sends: its name, the sequence number of the first reading, and its readings numbered on from it.
  * A batch with no readings asks where to resume (the gateway answers with the last sequence number it holds).
  *
- * <p>The wire form (big-endian): {@code byte version (1), UTF meter (1..128 bytes), long firstSeq (>= 1),
+ * <p>The wire form (big-endian): {@code byte version (1), unsigned short n + n bytes of UTF-8: the meter
+ * (1..128 bytes), long firstSeq (>= 1),
  * int count (0..MAX_READINGS)}, then per reading {@value Measurement#BINARY_LENGTH} bytes in
  * {@link Measurement#writeTo}'s layout. A message that breaks this layout is malformed as a whole
  * ({@link IllegalArgumentException}); a reading whose fields are out of range is rejected alone
@@ -52,18 +49,11 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
     }
 
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + meter.length()
-                + readings.size() * Measurement.BINARY_LENGTH);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
-            out.writeUTF(meter);
-            out.writeLong(firstSeq);
-            out.writeInt(readings.size());
-            for (Measurement m : readings) m.writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        byte[] name = meter.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(1 + 2 + name.length + 8 + 4 + readings.size() * Measurement.BINARY_LENGTH);
+        out.put((byte) VERSION).putShort((short) name.length).put(name).putLong(firstSeq).putInt(readings.size());
+        for (Measurement m : readings) m.writeTo(out);
+        return out.array();
     }
 
     /** A reading the decoder refused, by its sequence number. */
@@ -80,32 +70,32 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
 
     /** Decodes the wire form; throws {@link IllegalArgumentException} naming what is wrong with a malformed one. */
     public static Decoded decode(byte[] message) {
+        ByteBuffer in = ByteBuffer.wrap(message);
         try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(message));
-            int version = in.readUnsignedByte();
+            int version = in.get() & 0xff;
             if (version != VERSION) throw new IllegalArgumentException("unknown batch version " + version);
-            String meter = in.readUTF();
+            String meter = utf(in);
             checkMeter(meter);
-            long firstSeq = in.readLong();
+            long firstSeq = in.getLong();
             if (firstSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + firstSeq);
-            int count = in.readInt();
+            int count = in.getInt();
             if (count < 0 || count > MAX_READINGS) {
                 throw new IllegalArgumentException("reading count " + count + " outside 0.." + MAX_READINGS);
             }
             if (firstSeq > Long.MAX_VALUE - count) throw new IllegalArgumentException("sequence numbers overflow");
             long expected = (long) count * Measurement.BINARY_LENGTH;
-            if (in.available() != expected) {
+            if (in.remaining() != expected) {
                 throw new IllegalArgumentException("batch of " + count + " readings needs " + expected
-                        + " bytes of readings, has " + in.available());
+                        + " bytes of readings, has " + in.remaining());
             }
             long[] seqs = new long[count];
             List<Measurement> valid = new ArrayList<>(count);
             List<Rejected> rejected = new ArrayList<>(0);
             for (int i = 0; i < count; i++) {
                 long seq = firstSeq + i;
-                long id = in.readLong(), ts = in.readLong(), value = in.readLong();
-                int code = in.readByte();
-                long plug = in.readLong(), household = in.readLong(), house = in.readLong();
+                long id = in.getLong(), ts = in.getLong(), value = in.getLong();
+                int code = in.get();
+                long plug = in.getLong(), household = in.getLong(), house = in.getLong();
                 String why = null;
                 RejectReason reason = RejectReason.BAD_NUMBER;
                 if (code != 0 && code != 1) {
@@ -129,11 +119,30 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
                     valid.add(new Measurement(id, ts, value, Property.ofCode(code), plug, household, house));
                 }
             }
-            return new Decoded(meter, firstSeq, count, java.util.Arrays.copyOf(seqs, valid.size()), valid,
-                    rejected);
-        } catch (IOException e) { // the stream ended early: a truncated message
+            return new Decoded(meter, firstSeq, count, valid.size() == count ? seqs
+                    : java.util.Arrays.copyOf(seqs, valid.size()), valid, rejected);
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated batch", e);
         }
+    }
+
+    /** The meter a message claims to come from, read without decoding the rest; null if it does not say. */
+    public static String meterOf(byte[] message) {
+        try {
+            ByteBuffer in = ByteBuffer.wrap(message);
+            return (in.get() & 0xff) == VERSION ? utf(in) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A name as DataOutput.writeUTF writes an ASCII one: unsigned short length, bytes (UTF-8 here). */
+    static String utf(ByteBuffer in) {
+        int length = in.getShort() & 0xffff;
+        if (length > in.remaining()) throw new IllegalArgumentException("truncated name");
+        String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return s;
     }
 
     private static boolean outsideU32(long v) {

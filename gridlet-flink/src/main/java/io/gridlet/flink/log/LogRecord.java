@@ -3,13 +3,9 @@ package io.gridlet.flink.log;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.ReadingBatch;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -17,7 +13,8 @@ import java.util.List;
  * sequence number of that meter they cover (which is what the gateway recovers its duplicate filter from); or
  * the end of the data, after which the job finishes.
  *
- * <p>Bytes: {@code byte kind (1 readings, 2 end)}; for readings {@code UTF meter, long lastSeq, int n} and n
+ * <p>Bytes: {@code byte kind (1 readings, 2 end)}; for readings {@code unsigned short length + UTF-8 meter,
+ * long lastSeq, int n} and n
  * readings in {@link Measurement#writeTo}'s layout.
  */
 public record LogRecord(String meter, long lastSeq, List<Measurement> readings) {
@@ -30,32 +27,31 @@ public record LogRecord(String meter, long lastSeq, List<Measurement> readings) 
 
     public byte[] encode() {
         if (isEnd()) return new byte[] {END};
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(20 + meter.length()
-                + readings.size() * Measurement.BINARY_LENGTH);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(READINGS);
-            out.writeUTF(meter);
-            out.writeLong(lastSeq);
-            out.writeInt(readings.size());
-            for (Measurement m : readings) m.writeTo(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        byte[] name = meter.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(1 + 2 + name.length + 8 + 4 + readings.size() * Measurement.BINARY_LENGTH);
+        out.put((byte) READINGS).putShort((short) name.length).put(name).putLong(lastSeq).putInt(readings.size());
+        for (Measurement m : readings) m.writeTo(out);
+        return out.array();
     }
 
     /** Decodes an entry; an entry that does not decode is corruption the framing did not catch, an IOException. */
     public static LogRecord decode(byte[] bytes) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-        int kind = in.readUnsignedByte();
-        if (kind == END) return END_OF_DATA;
-        if (kind != READINGS) throw new IOException("unknown log entry kind " + kind);
-        String meter = in.readUTF();
-        long lastSeq = in.readLong();
-        int n = in.readInt();
-        if (n < 0 || n > ReadingBatch.MAX_READINGS) throw new IOException("log entry with " + n + " readings");
-        List<Measurement> readings = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) readings.add(Measurement.readFrom(in));
-        return new LogRecord(meter, lastSeq, readings);
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            int kind = in.get() & 0xff;
+            if (kind == END) return END_OF_DATA;
+            if (kind != READINGS) throw new IOException("unknown log entry kind " + kind);
+            int length = in.getShort() & 0xffff;
+            String meter = new String(bytes, in.position(), length, StandardCharsets.UTF_8);
+            in.position(in.position() + length);
+            long lastSeq = in.getLong();
+            int n = in.getInt();
+            if (n < 0 || n > ReadingBatch.MAX_READINGS) throw new IOException("log entry with " + n + " readings");
+            Measurement[] readings = new Measurement[n];
+            for (int i = 0; i < n; i++) readings[i] = Measurement.readFrom(in);
+            return new LogRecord(meter, lastSeq, java.util.Arrays.asList(readings));
+        } catch (RuntimeException e) {
+            throw new IOException("a log entry that does not decode: " + e, e);
+        }
     }
 }

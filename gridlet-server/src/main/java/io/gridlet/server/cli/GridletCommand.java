@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         version = "gridlet 0.1.0",
         description = "Smart-grid stream analytics: the DEBS 2014 queries (load prediction, outliers), and the QoS "
                 + "policies its sessions negotiate.",
-        subcommands = {RunCommand.class, ServeCommand.class, MeterCommand.class, ScaleCommand.class, GenerateCommand.class,
+        subcommands = {RunCommand.class, ServeCommand.class, MeterCommand.class, ResultsCommand.class, ScaleCommand.class,
+                GenerateCommand.class,
                 PolicyCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

@@ -56,8 +56,8 @@ final class MeterCommand implements Callable<Integer> {
     @Option(names = "--meters", defaultValue = "10", description = "Meters in the fleet (default: ${DEFAULT-VALUE}).")
     int meters;
 
-    @Option(names = "--speedup", defaultValue = "600",
-            description = "Data seconds sent per real second: 1 is live, 600 sends 10 minutes of readings a second; "
+    @Option(names = "--speedup", defaultValue = "300",
+            description = "Data seconds sent per real second: 1 is live, 300 sends 5 minutes of readings a second; "
                     + "0: no pacing by data time (default: ${DEFAULT-VALUE}). The gateway sees readings d s apart as "
                     + "d x speedup s of data time: gridlet serve's --max-lateness must cover that.")
     double speedup;
@@ -107,6 +107,15 @@ final class MeterCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        try {
+            return meter(out, err);
+        } catch (UserError e) {
+            err.println("gridlet meter: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private int meter(PrintWriter out, PrintWriter err) throws Exception {
         if (meters < 1) throw new UserError("--meters must be >= 1");
         if (rate < 0) throw new UserError("--rate must be >= 0");
         if (speedup < 0) throw new UserError("--speedup must be >= 0");

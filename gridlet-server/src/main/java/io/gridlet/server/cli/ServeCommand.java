@@ -35,7 +35,8 @@ import java.util.concurrent.CountDownLatch;
                         + "features (authentication, authorization, puzzles, priority) are negotiated from the "
                         + "policies; each batch is acknowledged once it is durable in the ingest log; the queries "
                         + "run continuously over the log on an embedded Flink job; subscribers receive results "
-                        + "(gridlet.Results/Subscribe); grpc.health.v1.Health reports SERVING.",
+                        + "(gridlet.Results/Subscribe, e.g. with gridlet results); the standard gRPC health "
+                        + "service (grpc.health.v1.Health) reports SERVING.",
                 "Runs until the end of the data (gridlet meter --end-of-data, as the operator), then writes the "
                         + "result files to --dir/out and exits; or until Ctrl-C, after which the same command "
                         + "resumes where it stopped (the job from its checkpoint, the gateway from the log)."})
@@ -107,6 +108,15 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        try {
+            return serve(out, err);
+        } catch (UserError e) {
+            err.println("gridlet serve: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private int serve(PrintWriter out, PrintWriter err) throws Exception {
         if (port < 0 || port > 65_535) throw new UserError("--port must be 0..65535");
         if (parallelism < 1) throw new UserError("--parallelism must be >= 1");
         if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0");

@@ -7,6 +7,7 @@ import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
 import io.gridlet.adaptlets.builtin.Priority;
+import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.log.IngestLog;
 import io.gridlet.flink.log.LogRecord;
 import io.gridlet.flink.sink.ResultHub;
@@ -22,7 +23,9 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * {@code gridlet serve}'s network side: the ingest and results services behind the negotiated adaptlets (the
@@ -43,23 +46,31 @@ public final class Gateway implements AutoCloseable {
         return t;
     });
 
-    /** What the gateway is made of. */
+    /**
+     * What the gateway is made of; {@code appended} sees the readings of every entry as it is appended (for
+     * measurements; called on the ingest threads, must be quick).
+     */
     public record Settings(String policy, Identities identities, InetSocketAddress address, MeterRegistry registry,
-                           BooleanSupplier jobRunning) {
+                           BooleanSupplier jobRunning, Consumer<List<Measurement>> appended) {
+        public Settings(String policy, Identities identities, InetSocketAddress address, MeterRegistry registry,
+                        BooleanSupplier jobRunning) {
+            this(policy, identities, address, registry, jobRunning, readings -> { });
+        }
+
         public static Settings of(String policy, Identities identities, int port) {
             return new Settings(policy, identities, new InetSocketAddress("127.0.0.1", port),
                     new SimpleMeterRegistry(), () -> true);
         }
 
-        public Settings jobRunning(BooleanSupplier running) {
-            return new Settings(policy, identities, address, registry, running);
+        public Settings appended(Consumer<List<Measurement>> listener) {
+            return new Settings(policy, identities, address, registry, jobRunning, listener);
         }
     }
 
     private Gateway(IngestLog ingestLog, ResultHub hub, Settings s) throws IOException {
         this.log = ingestLog.openWriter();
         try {
-            this.ingest = new IngestService(log, s.registry(), this::endOfData);
+            this.ingest = new IngestService(log, s.registry(), this::endOfData, s.appended());
             byte[] puzzleKey = new byte[32];
             new SecureRandom().nextBytes(puzzleKey);
             server = AdaptletServer.builder(s.policy())

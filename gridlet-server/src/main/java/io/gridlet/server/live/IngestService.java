@@ -50,8 +50,12 @@ final class IngestService {
         }
     }
 
-    IngestService(IngestLog.Writer log, MeterRegistry registry, Runnable endOfData) throws IOException {
+    private final java.util.function.Consumer<List<Measurement>> appended;
+
+    IngestService(IngestLog.Writer log, MeterRegistry registry, Runnable endOfData,
+                  java.util.function.Consumer<List<Measurement>> appended) throws IOException {
         this.log = log;
+        this.appended = appended;
         this.endOfData = endOfData;
         log.lastSequences().forEach((meter, last) -> meters.put(meter, new MeterState(last)));
         accepted = registry.counter("gridlet.ingest.readings", "outcome", "accepted");
@@ -183,7 +187,9 @@ final class IngestService {
                 duplicates.increment(batch.count() - fresh.size() - refused.size());
                 accepted.increment(fresh.size());
                 append = log.append(new LogRecord(batch.meter(), lastSeq, fresh));
-                disorder.pass(fresh); // (appends of different meters may pass here in another order: close enough)
+                // (appends of different meters may pass here in another order than the log's: close enough)
+                disorder.pass(fresh);
+                appended.accept(fresh);
                 state.appended = lastSeq;
                 state.lastAppend = append;
                 append.whenComplete((v, e) -> {

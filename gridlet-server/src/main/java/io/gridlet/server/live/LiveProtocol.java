@@ -62,14 +62,7 @@ public final class LiveProtocol {
 
     /** The meter a batch claims to come from (for authorization per message); null if it does not say. */
     public static String meterOf(Object message) {
-        byte[] bytes = (byte[]) message;
-        try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-            if (in.readUnsignedByte() != ReadingBatch.VERSION) return null;
-            return in.readUTF();
-        } catch (IOException e) {
-            return null;
-        }
+        return ReadingBatch.meterOf((byte[]) message);
     }
 
     /**

@@ -67,6 +67,7 @@ public final class Meter implements AutoCloseable {
     private boolean closed;
     private long rejected, reconnects;
     private boolean everConnected;
+    private String configuration = "";
     private String lastProblem = "not connected yet";
     private long lastSend = System.nanoTime();
     private Stream stream;        // the current stream, null between connections
@@ -99,7 +100,8 @@ public final class Meter implements AutoCloseable {
             if (closed) throw new IllegalStateException("meter " + name + " is closed");
             stored.add(m);
             next++;
-            notifyAll();
+            if (next - 1 - sent >= settings.batchSize()) notifyAll(); // a batch is full: send it now
+
         }
     }
 
@@ -120,6 +122,11 @@ public final class Meter implements AutoCloseable {
             }
             wait(left);
         }
+    }
+
+    /** The configuration its last session negotiated (the adaptlets and their parameters). */
+    public synchronized String configuration() {
+        return configuration;
     }
 
     /** Waits until the meter's first stream is open and it knows where to resume. */
@@ -161,6 +168,9 @@ public final class Meter implements AutoCloseable {
             }
             try {
                 session = ClientSession.open(c, settings.policy(), adaptlets());
+                synchronized (this) {
+                    configuration = session.configuration().toString();
+                }
                 if (connection(session)) backoff = MIN_BACKOFF_MS; // it carried data: start the backoff over
             } catch (RuntimeException e) {
                 synchronized (this) {

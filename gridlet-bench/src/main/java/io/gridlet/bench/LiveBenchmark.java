@@ -1,0 +1,215 @@
+package io.gridlet.bench;
+
+import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.log.LocalLog;
+import io.gridlet.flink.operators.Boundary;
+import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.server.live.Gateway;
+import io.gridlet.server.live.LiveFiles;
+import io.gridlet.server.live.LiveJob;
+import io.gridlet.server.live.Meter;
+import io.gridlet.server.live.MeterFleet;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The live service end to end on one machine, in one process: a fleet of meters (gRPC on loopback, sessions with
+ * auth.hmac + authz + priority negotiated from the bundled ingest policies; the puzzle negotiated off at this load)
+ * streams a DEBS-shaped data set as fast as it is acknowledged through the gateway into the local log (fsync
+ * always, group commit) and the embedded job; results go to the subscriber hub.
+ *
+ * <p>Reports: sustained ingest (acknowledged readings/s over the middle 80 % of the run), the job's rate, and the
+ * latency from the arrival at the gateway of the reading that makes a result computable (the first reading past
+ * the result's time plus the max lateness: before it the result cannot be final) to the result's delivery to the
+ * hub, p50/p99/max over all results and over those after the first 20 % of the data (warm-up).
+ *
+ * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
+ * [--batch 1000] [--parallelism 1] [--rate R]}: {@code --rate} caps the fleet's readings/s (0, the default: as fast
+ * as acknowledged), for latency below saturation.
+ */
+public final class LiveBenchmark {
+    public static void main(String[] args) throws Exception {
+        int plugs = 400, meters = 10, batch = 1000, parallelism = 1;
+        long rate = 0;
+        double minutes = 30;
+        long lateness = 300;
+        LocalLog.Fsync fsync = LocalLog.Fsync.ALWAYS;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--plugs" -> plugs = Integer.parseInt(args[++i]);
+                case "--minutes" -> minutes = Double.parseDouble(args[++i]);
+                case "--meters" -> meters = Integer.parseInt(args[++i]);
+                case "--lateness" -> lateness = Long.parseLong(args[++i]);
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
+                case "--rate" -> rate = Long.parseLong(args[++i]);
+                case "--fsync" -> fsync = LocalLog.Fsync.valueOf(args[++i].toUpperCase(Locale.ROOT));
+                default -> {
+                    System.err.println("usage: LiveBenchmark [--plugs N (multiple of 40)] [--minutes M] [--meters N]"
+                            + " [--lateness S] [--batch N] [--parallelism P] [--fsync always|never] [--rate R]");
+                    System.exit(2);
+                }
+            }
+        }
+        GeneratorConfig config = DebsShapedData.config(plugs, minutes / 1440.0);
+        DebsShapedData.Columns data = DebsShapedData.columns(config);
+        int n = data.size;
+        long t0 = data.ts[0];
+        int span = (int) (data.ts[n - 1] - t0) + 2;
+        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.0f min, %,d readings; "
+                        + "%d meters, batches of %d, lateness %d s, fsync %s, parallelism %d, rate %s%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), plugs, minutes, n,
+                meters, batch, lateness, fsync.name().toLowerCase(Locale.ROOT), parallelism,
+                rate == 0 ? "as acknowledged" : rate + "/s");
+
+        Path dir = Files.createTempDirectory("gridlet-live-bench");
+        Identities ids = new Identities();
+        for (int i = 0; i < meters; i++) {
+            ids.add(MeterFleet.meterName(i), ("bench-secret-of-meter-" + i).getBytes(), 2, "meter");
+        }
+        // arrival[s]: when the first reading of data second t0 + s (or later) reached the gateway
+        AtomicLongArray arrival = new AtomicLongArray(span);
+        AtomicLong newest = new AtomicLong(-1);
+        long[] delivered = new long[span * 64];
+        AtomicLong results = new AtomicLong();
+        long[] resultOrder = new long[delivered.length];
+        LocalLog log = new LocalLog(dir.resolve("log"), fsync);
+        String hubName = "bench-" + System.nanoTime();
+        ResultHub hub = ResultHub.named(hubName);
+        hub.listen(r -> {
+            long now = System.nanoTime();
+            int k = (int) results.getAndIncrement();
+            if (k < delivered.length) {
+                delivered[k] = now;
+                resultOrder[k] = r.order();
+            }
+        });
+        MeterRegistry metrics = new SimpleMeterRegistry();
+        long ackedAt20 = 0, ackedAt90 = 0, time20 = 0, time90 = 0;
+        long started;
+        FlinkRun.Outcome outcome;
+        long disorder;
+        try (LiveJob job = LiveJob.start(log, new LiveJob.Settings(QueryConfig.DEFAULT, lateness,
+                Duration.ofSeconds(5), parallelism, parallelism, Boundary.PLAIN), dir.resolve("out"), hubName, true);
+             Gateway gateway = Gateway.start(log, hub, new Gateway.Settings(
+                     LiveFiles.bundledPolicy(LiveFiles.GATEWAY_POLICY), ids, new InetSocketAddress("127.0.0.1", 0),
+                     metrics, () -> true).appended(readings -> {
+                         long latest = Long.MIN_VALUE;
+                         for (Measurement m : readings) latest = Math.max(latest, m.timestamp());
+                         long s = latest - t0;
+                         long before = newest.getAndAccumulate(s, Math::max);
+                         if (s > before) {
+                             long now = System.nanoTime();
+                             for (long k = before + 1; k <= s; k++) arrival.set((int) k, now);
+                         }
+                     }))) {
+            job.job(Duration.ofSeconds(60));
+            Meter.Settings settings = new Meter.Settings("127.0.0.1:" + gateway.port(),
+                    LiveFiles.bundledPolicy(LiveFiles.CLIENT_POLICY), batch, batch * 4, 20);
+            try (MeterFleet fleet = new MeterFleet(meters, ids, settings, rate, 0, e -> System.err.println("fleet: " + e))) {
+                Thread feeder = new Thread(() -> {
+                    try {
+                        fleet.feed(iterate(data));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                started = System.nanoTime();
+                feeder.start();
+                long polls = 0;
+                while (feeder.isAlive()) {
+                    long acked = fleet.counts().acknowledged();
+                    long now = System.nanoTime();
+                    if (time20 == 0 && acked >= n / 5) {
+                        time20 = now;
+                        ackedAt20 = acked;
+                    }
+                    if (time90 == 0 && acked >= n * 9L / 10) {
+                        time90 = now;
+                        ackedAt90 = acked;
+                    }
+                    if (++polls % 20 == 0) System.err.printf(Locale.ROOT, "acked %,d of %,d readings%n", acked, n);
+                    Thread.sleep(50);
+                }
+                fleet.finish(600_000);
+                System.out.println("sessions  : " + fleet.meters().get(0).configuration() + " (meter-0; reconnects "
+                        + fleet.counts().reconnects() + ")");
+                if (time90 == 0) {
+                    time90 = System.nanoTime();
+                    ackedAt90 = fleet.counts().acknowledged();
+                }
+            }
+            long ackedAll = System.nanoTime();
+            gateway.endOfData();
+            outcome = job.await(Duration.ofMinutes(30));
+            disorder = gateway.disorderSeconds();
+            double ingest = (ackedAt90 - ackedAt20) * 1e9 / (time90 - time20);
+            System.out.printf(Locale.ROOT, "ingest    : %.0f k readings/s acknowledged (middle 70 %%), %.0f k/s over "
+                    + "the whole run (%.1f s)%n", ingest / 1e3, n * 1e9 / (ackedAll - started) / 1e3,
+                    (ackedAll - started) / 1e9);
+            System.out.printf(Locale.ROOT, "job       : %,d readings, %d rejected (late: disorder at the log "
+                    + "%d s, lateness %d s), finished %.1f s after the last ack%n", outcome.counts().lines(),
+                    outcome.counts().rejections().total(), disorder, lateness,
+                    (System.nanoTime() - ackedAll) / 1e9);
+        }
+        int k = (int) Math.min(results.get(), delivered.length);
+        long lastArrival = newest.get();
+        long[] all = new long[k], warm = new long[k];
+        int a = 0, w = 0;
+        for (int i = 0; i < k; i++) {
+            long releasedBy = resultOrder[i] - t0 + lateness + 1; // the first reading that makes it final
+            if (releasedBy > lastArrival) continue; // released by the end of data, not by a reading
+            long from = arrival.get((int) releasedBy);
+            if (from == 0) continue;
+            all[a++] = delivered[i] - from;
+            if (resultOrder[i] - t0 >= span / 5) warm[w++] = delivered[i] - from; // after the first 20 % of data
+        }
+        report("latency   ", Arrays.copyOf(all, a), "all results released by a reading");
+        report("          ", Arrays.copyOf(warm, w), "after the first 20 % of the data (JIT warm-up, job start)");
+        System.out.printf(Locale.ROOT, "results   : %,d delivered, %,d produced again after restarts and dropped%n",
+                results.get(), hub.repeated());
+        ResultHub.remove(hubName);
+        System.exit(0);
+    }
+
+    private static void report(String label, long[] latency, String what) {
+        Arrays.sort(latency);
+        int m = latency.length;
+        System.out.printf(Locale.ROOT, "%s: p50 %.0f ms, p99 %.0f ms, max %.0f ms over %,d results: %s%n", label,
+                pct(latency, 0.50) / 1e6, pct(latency, 0.99) / 1e6, m == 0 ? 0 : latency[m - 1] / 1e6, m, what);
+    }
+
+    private static double pct(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (p * sorted.length))];
+    }
+
+    private static Iterator<Measurement> iterate(DebsShapedData.Columns data) {
+        return new Iterator<>() {
+            int i;
+
+            @Override
+            public boolean hasNext() {
+                return i < data.size;
+            }
+
+            @Override
+            public Measurement next() {
+                return data.measurement(i++);
+            }
+        };
+    }
+}

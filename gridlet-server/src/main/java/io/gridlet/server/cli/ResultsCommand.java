@@ -1,0 +1,99 @@
+package io.gridlet.server.cli;
+
+import io.gridlet.adaptlets.ClientSession;
+import io.gridlet.adaptlets.builtin.Authorization;
+import io.gridlet.adaptlets.builtin.ClientPuzzle;
+import io.gridlet.adaptlets.builtin.HmacAuth;
+import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.adaptlets.builtin.Priority;
+import io.gridlet.server.live.LiveFiles;
+import io.gridlet.server.live.LiveProtocol;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code gridlet results}: subscribes to a running service's results and prints them as they come. */
+@Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Subscribes to gridlet serve's results (gridlet.Results/Subscribe) and prints each line as "
+                + "'FILE LINE' (FILE: the output file it belongs to, e.g. q1-house-60.csv) from now on, until the "
+                + "service stops or --count lines came.")
+final class ResultsCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--target", defaultValue = "127.0.0.1:7070",
+            description = "The service, host:port (default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = "--query", defaultValue = "", description = "q1 or q2 (default: both).")
+    String query;
+
+    @Option(names = "--house", defaultValue = "-1", description = "Only this house's results (default: all).")
+    long house;
+
+    @Option(names = "--count", defaultValue = "0", description = "Stop after this many lines (default: 0, never).")
+    long count;
+
+    @Option(names = "--identity", defaultValue = LiveFiles.ANALYST,
+            description = "Who subscribes (role analyst or operator) (default: ${DEFAULT-VALUE}).")
+    String identity;
+
+    @Option(names = "--identities", paramLabel = "FILE", defaultValue = "gridlet-live/identities",
+            description = "Where its secret is (default: ${DEFAULT-VALUE}).")
+    Path identities;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "The client's QoS policy (default: the bundled " + LiveFiles.CLIENT_POLICY + ").")
+    Path policy;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LiveProtocol.Subscription filter;
+        byte[] secret;
+        String policyText;
+        try {
+            filter = new LiveProtocol.Subscription(query, house);
+            secret = Identities.read(InputSource.readableFile(identities.toString())).secret(identity);
+            if (secret == null) throw new UserError(identities + " has no secret for " + identity);
+            policyText = policy == null ? LiveFiles.bundledPolicy(LiveFiles.CLIENT_POLICY)
+                    : Files.readString(InputSource.readableFile(policy.toString()));
+        } catch (UserError | IllegalArgumentException e) {
+            err.println("gridlet results: " + e.getMessage());
+            return 2;
+        }
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        try (ClientSession session = ClientSession.open(channel, policyText, List.of(ClientPuzzle.client(),
+                HmacAuth.client(identity, secret), Priority.client(), Authorization.client()))) {
+            Iterator<byte[]> results = ClientCalls.blockingServerStreamingCall(session.channel(),
+                    LiveProtocol.SUBSCRIBE, CallOptions.DEFAULT, filter.encode());
+            long n = 0;
+            while ((count == 0 || n < count) && results.hasNext()) {
+                LiveProtocol.Result r = LiveProtocol.Result.decode(results.next());
+                out.println(r.file() + " " + r.line());
+                n++;
+            }
+            out.flush();
+            return 0;
+        } catch (StatusRuntimeException e) {
+            err.println("gridlet results: " + e.getStatus().getCode() + (e.getStatus().getDescription() == null
+                    ? "" : ": " + e.getStatus().getDescription()));
+            return 1;
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+}
