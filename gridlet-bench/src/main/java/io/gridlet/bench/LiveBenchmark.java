@@ -39,12 +39,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
  * [--batch 1000] [--parallelism 1] [--rate R]}: {@code --rate} caps the fleet's readings/s (0, the default: as fast
- * as acknowledged), for latency below saturation.
+ * as acknowledged), for latency below saturation; {@code --ingest-only} runs no job (the gateway and the log
+ * alone: what ingest costs).
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
         int plugs = 400, meters = 10, batch = 1000, parallelism = 1;
         long rate = 0;
+        boolean ingestOnly = false;
         double minutes = 30;
         long lateness = 300;
         LocalLog.Fsync fsync = LocalLog.Fsync.ALWAYS;
@@ -57,10 +59,11 @@ public final class LiveBenchmark {
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = Long.parseLong(args[++i]);
+                case "--ingest-only" -> ingestOnly = true;
                 case "--fsync" -> fsync = LocalLog.Fsync.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 default -> {
                     System.err.println("usage: LiveBenchmark [--plugs N (multiple of 40)] [--minutes M] [--meters N]"
-                            + " [--lateness S] [--batch N] [--parallelism P] [--fsync always|never] [--rate R]");
+                            + " [--lateness S] [--batch N] [--parallelism P] [--fsync always|never] [--rate R] [--ingest-only]");
                     System.exit(2);
                 }
             }
@@ -103,8 +106,9 @@ public final class LiveBenchmark {
         long started;
         FlinkRun.Outcome outcome;
         long disorder;
-        try (LiveJob job = LiveJob.start(log, new LiveJob.Settings(QueryConfig.DEFAULT, lateness,
-                Duration.ofSeconds(5), parallelism, parallelism, Boundary.PLAIN), dir.resolve("out"), hubName, true);
+        try (LiveJob job = ingestOnly ? null : LiveJob.start(log, new LiveJob.Settings(QueryConfig.DEFAULT,
+                lateness, Duration.ofSeconds(5), parallelism, parallelism, Boundary.PLAIN), dir.resolve("out"),
+                hubName, true);
              Gateway gateway = Gateway.start(log, hub, new Gateway.Settings(
                      LiveFiles.bundledPolicy(LiveFiles.GATEWAY_POLICY), ids, new InetSocketAddress("127.0.0.1", 0),
                      metrics, () -> true).appended(readings -> {
@@ -117,7 +121,7 @@ public final class LiveBenchmark {
                              for (long k = before + 1; k <= s; k++) arrival.set((int) k, now);
                          }
                      }))) {
-            job.job(Duration.ofSeconds(60));
+            if (job != null) job.job(Duration.ofSeconds(60));
             Meter.Settings settings = new Meter.Settings("127.0.0.1:" + gateway.port(),
                     LiveFiles.bundledPolicy(LiveFiles.CLIENT_POLICY), batch, batch * 4, 20);
             try (MeterFleet fleet = new MeterFleet(meters, ids, settings, rate, 0, e -> System.err.println("fleet: " + e))) {
@@ -154,13 +158,17 @@ public final class LiveBenchmark {
                 }
             }
             long ackedAll = System.nanoTime();
-            gateway.endOfData();
-            outcome = job.await(Duration.ofMinutes(30));
-            disorder = gateway.disorderSeconds();
             double ingest = (ackedAt90 - ackedAt20) * 1e9 / (time90 - time20);
             System.out.printf(Locale.ROOT, "ingest    : %.0f k readings/s acknowledged (middle 70 %%), %.0f k/s over "
                     + "the whole run (%.1f s)%n", ingest / 1e3, n * 1e9 / (ackedAll - started) / 1e3,
                     (ackedAll - started) / 1e9);
+            if (job == null) {
+                System.out.println("job       : none (--ingest-only)");
+                System.exit(0);
+            }
+            gateway.endOfData();
+            outcome = job.await(Duration.ofMinutes(30));
+            disorder = gateway.disorderSeconds();
             System.out.printf(Locale.ROOT, "job       : %,d readings, %d rejected (late: disorder at the log "
                     + "%d s, lateness %d s), finished %.1f s after the last ack%n", outcome.counts().lines(),
                     outcome.counts().rejections().total(), disorder, lateness,

@@ -39,6 +39,12 @@ final class InputSource {
         return path;
     }
 
+    /** A policy file's text, or the bundled policy of this name when no file is given. */
+    static String policyOrBundled(Path file, String bundled) throws IOException {
+        return file == null ? io.gridlet.server.live.LiveFiles.bundledPolicy(bundled)
+                : Files.readString(readableFile(file.toString()));
+    }
+
     /** Opens a file; a missing or unreadable file is a {@link UserError} with one clear message. */
     static InputSource file(String name, InputStream stdin) {
         if (name.equals("-")) return new InputSource("standard input", stdin, null, -1, null);

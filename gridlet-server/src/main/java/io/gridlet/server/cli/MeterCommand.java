@@ -1,11 +1,7 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.adaptlets.ClientSession;
-import io.gridlet.adaptlets.builtin.Authorization;
-import io.gridlet.adaptlets.builtin.ClientPuzzle;
-import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
-import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.server.live.LiveFiles;
@@ -124,8 +120,7 @@ final class MeterCommand implements Callable<Integer> {
         Meter.Settings settings;
         try {
             ids = Identities.read(InputSource.readableFile(identities.toString()));
-            policyText = policy == null ? LiveFiles.bundledPolicy(LiveFiles.CLIENT_POLICY)
-                    : Files.readString(InputSource.readableFile(policy.toString()));
+            policyText = InputSource.policyOrBundled(policy, LiveFiles.CLIENT_POLICY);
             settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
@@ -176,8 +171,7 @@ final class MeterCommand implements Callable<Integer> {
             byte[] secret = ids.secret(operator);
             if (secret == null) throw new UserError(identities + " has no secret for the operator " + operator);
             ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-            try (ClientSession session = ClientSession.open(channel, policyText, List.of(ClientPuzzle.client(),
-                    HmacAuth.client(operator, secret), Priority.client(), Authorization.client()))) {
+            try (ClientSession session = ClientSession.open(channel, policyText, LiveFiles.clientAdaptlets(operator, secret))) {
                 ClientCalls.blockingUnaryCall(session.channel(), LiveProtocol.END_OF_DATA, CallOptions.DEFAULT,
                         new byte[0]);
                 out.println("ended     the data: the service's job finishes and writes its result files");

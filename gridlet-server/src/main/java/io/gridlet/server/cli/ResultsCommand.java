@@ -1,11 +1,7 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.adaptlets.ClientSession;
-import io.gridlet.adaptlets.builtin.Authorization;
-import io.gridlet.adaptlets.builtin.ClientPuzzle;
-import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
-import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.server.live.LiveFiles;
 import io.gridlet.server.live.LiveProtocol;
 import io.grpc.CallOptions;
@@ -69,15 +65,13 @@ final class ResultsCommand implements Callable<Integer> {
             filter = new LiveProtocol.Subscription(query, house);
             secret = Identities.read(InputSource.readableFile(identities.toString())).secret(identity);
             if (secret == null) throw new UserError(identities + " has no secret for " + identity);
-            policyText = policy == null ? LiveFiles.bundledPolicy(LiveFiles.CLIENT_POLICY)
-                    : Files.readString(InputSource.readableFile(policy.toString()));
+            policyText = InputSource.policyOrBundled(policy, LiveFiles.CLIENT_POLICY);
         } catch (UserError | IllegalArgumentException e) {
             err.println("gridlet results: " + e.getMessage());
             return 2;
         }
         ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-        try (ClientSession session = ClientSession.open(channel, policyText, List.of(ClientPuzzle.client(),
-                HmacAuth.client(identity, secret), Priority.client(), Authorization.client()))) {
+        try (ClientSession session = ClientSession.open(channel, policyText, LiveFiles.clientAdaptlets(identity, secret))) {
             Iterator<byte[]> results = ClientCalls.blockingServerStreamingCall(session.channel(),
                     LiveProtocol.SUBSCRIBE, CallOptions.DEFAULT, filter.encode());
             long n = 0;

@@ -136,8 +136,7 @@ final class ServeCommand implements Callable<Integer> {
         String policyText;
         try {
             ids = Identities.read(InputSource.readableFile(idFile.toString()));
-            policyText = policy == null ? LiveFiles.bundledPolicy(LiveFiles.GATEWAY_POLICY)
-                    : Files.readString(InputSource.readableFile(policy.toString()));
+            policyText = InputSource.policyOrBundled(policy, LiveFiles.GATEWAY_POLICY);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

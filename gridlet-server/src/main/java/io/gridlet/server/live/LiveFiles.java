@@ -1,6 +1,11 @@
 package io.gridlet.server.live;
 
+import io.gridlet.adaptlets.Adaptlet;
+import io.gridlet.adaptlets.builtin.Authorization;
+import io.gridlet.adaptlets.builtin.ClientPuzzle;
+import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.adaptlets.builtin.Priority;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 
 /** The files a live service starts from: the bundled ingest policies and an identities file made on first use. */
 public final class LiveFiles {
@@ -29,6 +35,11 @@ public final class LiveFiles {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The client halves a meter, an operator or an analyst runs: everything the ingest policies name. */
+    public static List<Adaptlet> clientAdaptlets(String id, byte[] secret) {
+        return List.of(ClientPuzzle.client(), HmacAuth.client(id, secret), Priority.client(), Authorization.client());
     }
 
     /**

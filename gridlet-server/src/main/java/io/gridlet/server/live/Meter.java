@@ -1,11 +1,6 @@
 package io.gridlet.server.live;
 
-import io.gridlet.adaptlets.Adaptlet;
 import io.gridlet.adaptlets.ClientSession;
-import io.gridlet.adaptlets.builtin.Authorization;
-import io.gridlet.adaptlets.builtin.ClientPuzzle;
-import io.gridlet.adaptlets.builtin.HmacAuth;
-import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.Ack;
 import io.gridlet.core.wire.ReadingBatch;
@@ -167,7 +162,7 @@ public final class Meter implements AutoCloseable {
                 channel = c;
             }
             try {
-                session = ClientSession.open(c, settings.policy(), adaptlets());
+                session = ClientSession.open(c, settings.policy(), LiveFiles.clientAdaptlets(name, secret));
                 synchronized (this) {
                     configuration = session.configuration().toString();
                 }
@@ -192,11 +187,6 @@ public final class Meter implements AutoCloseable {
             }
             backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
-    }
-
-    private List<Adaptlet> adaptlets() {
-        return List.of(ClientPuzzle.client(), HmacAuth.client(name, secret), Priority.client(),
-                Authorization.client());
     }
 
     private static String describe(Throwable e) {

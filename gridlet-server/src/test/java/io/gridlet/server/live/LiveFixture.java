@@ -1,11 +1,7 @@
 package io.gridlet.server.live;
 
 import io.gridlet.adaptlets.ClientSession;
-import io.gridlet.adaptlets.builtin.Authorization;
-import io.gridlet.adaptlets.builtin.ClientPuzzle;
-import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
-import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
@@ -93,8 +89,7 @@ final class LiveFixture {
 
     Client client(int port, String id, byte[] secret) {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-        return new Client(channel, ClientSession.open(channel, clientPolicy, List.of(ClientPuzzle.client(),
-                HmacAuth.client(id, secret), Priority.client(), Authorization.client())));
+        return new Client(channel, ClientSession.open(channel, clientPolicy, LiveFiles.clientAdaptlets(id, secret)));
     }
 
     void endOfData(int port) {
