@@ -54,6 +54,11 @@ public record SealedReading(int keyId, long house, long household, long timestam
     public static SealedReading readFrom(DataInput in) throws IOException {
         byte version = in.readByte();
         if (version != VERSION) throw new SealException(SealException.Reason.MALFORMED, "unknown version " + version);
+        return readAfterVersion(in);
+    }
+
+    /** {@link #readFrom} after its version byte (read, and checked, by the caller). */
+    static SealedReading readAfterVersion(DataInput in) throws IOException {
         int keyId = in.readUnsignedByte();
         long house = in.readLong();
         long household = in.readLong();

@@ -86,6 +86,11 @@ public final class GridletJob {
         return FileSource.forRecordStreamFormat(new MeasurementFormat(), new Path(csvFile)).build();
     }
 
+    /** A file of sealed readings ({@link io.gridlet.enclave.SealedReadingFile}), opened inside the boundary. */
+    public static Source<Parsed, ?, ?> sealedSource(String file) {
+        return FileSource.forRecordStreamFormat(new io.gridlet.flink.source.SealedFormat(), new Path(file)).build();
+    }
+
     /**
      * Adds the pipeline over any source of parsed readings (a file, the ingest log) to {@code env}; returns its
      * results. The source runs at parallelism 1: the order gate after it sees every reading in its order.

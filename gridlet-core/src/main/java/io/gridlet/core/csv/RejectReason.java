@@ -8,7 +8,9 @@ public enum RejectReason {
     NEGATIVE_LOAD("negative-load"),
     LATE("late"),
     /** A line longer than {@link MeasurementReader#MAX_LINE_BYTES}; no valid reading is that long. */
-    LINE_TOO_LONG("line-too-long");
+    LINE_TOO_LONG("line-too-long"),
+    /** A sealed reading that does not open inside the trusted boundary: tampered, unknown key, misrouted. */
+    UNOPENABLE("unopenable");
 
     private final String label;
 

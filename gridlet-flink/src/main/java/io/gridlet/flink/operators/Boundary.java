@@ -27,6 +27,7 @@ public final class Boundary implements Serializable {
     private final boolean records;
     private transient StateCipher cipher;
     private transient Pseudonyms pseudonyms;
+    private transient io.gridlet.enclave.Sealer sealer;
 
     private Boundary(String ring, String routing, boolean records) {
         this.ring = ring;
@@ -79,6 +80,18 @@ public final class Boundary implements Serializable {
 
     byte[] open(byte[] state, String context) {
         return isSealed() ? cipher().open(state, context.getBytes(StandardCharsets.UTF_8)) : state;
+    }
+
+    /**
+     * A sealed reading opened, here inside the boundary.
+     *
+     * @throws io.gridlet.enclave.SealException why it does not open (tampered, unknown key, misrouted, malformed)
+     * @throws IllegalStateException in a plain run: it has no keys to open anything
+     */
+    public io.gridlet.core.model.Measurement open(io.gridlet.enclave.SealedReading reading) {
+        if (!isSealed()) throw new IllegalStateException("a sealed reading in a plain run: run it --sealed");
+        if (sealer == null) sealer = new io.gridlet.enclave.Sealer(TrustedKeys.get(ring), pseudonyms());
+        return sealer.open(reading);
     }
 
     private StateCipher cipher() {

@@ -157,7 +157,8 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             // inside a sealed boundary an example names its line, never its content (ids, values)
             String shown = trust.isSealed() ? "(line " + line + ", content withheld in a sealed run)"
                     : text.toString();
-            String why = trust.isSealed() ? reason.toString() : message;
+            // (why a sealed reading did not open names no content: its key id, or that its tag or routing failed)
+            String why = trust.isSealed() && reason != RejectReason.UNOPENABLE ? reason.toString() : message;
             examples.add(new Rejection(line, reason, why, shown));
         }
     }
@@ -170,6 +171,20 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         if (p.isReading()) {
             if (p.rounded()) rounded.add(1);
             gate.offer(p.reading(), p.line(), this::emit);
+        } else if (p.isSealed()) {
+            Measurement m;
+            try {
+                m = trust.open(p.sealed()); // inside the boundary: the reading exists in the clear only here on
+            } catch (io.gridlet.enclave.SealException e) {
+                reject(p.line(), RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): "
+                                + e.getMessage(),
+                        "record " + p.line());
+                return;
+            } catch (IllegalStateException e) {
+                reject(p.line(), RejectReason.UNOPENABLE, e.getMessage(), "record " + p.line());
+                return;
+            }
+            gate.offer(m, p.line(), this::emit);
         } else {
             reject(p.line(), p.reason(), p.message(), p.text());
         }

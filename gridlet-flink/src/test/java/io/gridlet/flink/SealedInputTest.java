@@ -1,0 +1,132 @@
+package io.gridlet.flink;
+
+import io.gridlet.core.csv.MeasurementReader;
+import io.gridlet.core.csv.RejectReason;
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.engine.Replay;
+import io.gridlet.core.generate.GeneratedInput;
+import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.generate.MeasurementGenerator;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.output.ResultFiles;
+import io.gridlet.core.output.ResultLines;
+import io.gridlet.enclave.KeyRing;
+import io.gridlet.enclave.Pseudonyms;
+import io.gridlet.enclave.SealedReading;
+import io.gridlet.enclave.SealedReadingFile;
+import io.gridlet.enclave.Sealer;
+import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.flink.operators.Boundary;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sealed input through the Flink job: a file of sealed readings (with tampered, foreign-key and misrouted copies
+ * mixed in) read by the job, opened only inside the trusted boundary (the order gate), gives exactly the output
+ * of the plaintext run; every reading that does not open is refused, counted, and never reaches a query. The
+ * same file in a plain run opens nothing.
+ */
+class SealedInputTest {
+    static final String RING = "sealed-input-test";
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void forget() {
+        TrustedKeys.unregister(RING);
+    }
+
+    @Test
+    void aSealedFileGivesThePlaintextOutputAndRefusesWhatDoesNotOpen() throws Exception {
+        KeyRing ring = KeyRing.generate();
+        Pseudonyms routing = new Pseudonyms(new byte[32]);
+        TrustedKeys.register(RING, ring);
+        TrustedKeys.registerRouting(RING, routing);
+
+        GeneratorConfig shape = new GeneratorConfig(3, 3, 2, 2, 0.5, 10, GeneratorConfig.DEFAULT_START, 0.01, 0.1,
+                20, 0.0, 0.0);
+        Path csv = dir.resolve("in.csv");
+        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
+            Files.copy(in, csv);
+        }
+        Path expected = dir.resolve("expected");
+        try (InputStream in = Files.newInputStream(csv); ResultFiles files = new ResultFiles(expected,
+                QueryConfig.DEFAULT)) {
+            new Replay(QueryConfig.DEFAULT, 0).run(in, files);
+        }
+
+        Sealer sealer = new Sealer(ring, routing);
+        Sealer foreign = new Sealer(KeyRing.generate(), routing);
+        Path sealed = dir.resolve("in.sealed");
+        Random random = new Random(8);
+        long readings = 0, refused = 0;
+        try (MeasurementReader reader = new MeasurementReader(Files.newInputStream(csv), (l, r, m, t) -> { });
+             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(sealed)))) {
+            SealedReadingFile.writeHeader(out);
+            for (Measurement m = reader.next(); m != null; m = reader.next()) {
+                SealedReading s = sealer.seal(m);
+                s.writeTo(out);
+                readings++;
+                if (random.nextInt(500) == 0) { // a copy with one bit flipped: refused, the original counts
+                    byte[] c = s.ciphertext().clone();
+                    c[random.nextInt(c.length)] ^= 1 << random.nextInt(8);
+                    new SealedReading(s.keyId(), s.house(), s.household(), s.timestamp(), s.nonce(), c).writeTo(out);
+                    refused++;
+                }
+                if (random.nextInt(500) == 0) { // sealed under another deployment's key
+                    foreign.seal(m).writeTo(out);
+                    refused++;
+                }
+                if (random.nextInt(500) == 0) { // routed as another house's
+                    new SealedReading(s.keyId(), s.house() + 1, s.household(), s.timestamp(), s.nonce(),
+                            s.ciphertext()).writeTo(out);
+                    refused++;
+                }
+            }
+        }
+        assertThat(refused).isGreaterThan(3);
+        byte[] bytes = Files.readAllBytes(sealed);
+        assertThat(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("1377986");
+
+        Path out = dir.resolve("out");
+        FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 0, Duration.ofSeconds(1)).boundary(Boundary.sealed(RING, RING));
+        RunDirectory work = new RunDirectory(out);
+        work.prepare(run.identity(sealed), true);
+        FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), GridletJob.sealedSource(sealed.toString()), "sealed",
+                out, work, Optional.empty(), job -> { }, results -> { });
+        for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
+            assertThat(Files.readAllLines(out.resolve(file))).as(file)
+                    .isEqualTo(Files.readAllLines(expected.resolve(file)));
+        }
+        assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(readings);
+        assertThat(outcome.counts().rejections().counts()).containsExactly(
+                java.util.Map.entry(RejectReason.UNOPENABLE, refused));
+        assertThat(outcome.counts().rejections().examples()).allSatisfy(e -> {
+            assertThat(e.text()).contains("content withheld");
+            assertThat(e.message()).containsAnyOf("(TAMPERED)", "(UNKNOWN_KEY)", "(MISROUTED)");
+        });
+
+        // without the keys (a plain run) nothing opens, and nothing reaches the queries
+        Path plain = dir.resolve("plain");
+        FlinkRun plainRun = new FlinkRun(QueryConfig.DEFAULT, 0, Duration.ofSeconds(1));
+        RunDirectory plainWork = new RunDirectory(plain);
+        plainWork.prepare(plainRun.identity(sealed), true);
+        FlinkRun.Outcome none = plainRun.run(FlinkRun.embedded(1), GridletJob.sealedSource(sealed.toString()),
+                "plain", plain, plainWork, Optional.empty(), job -> { }, results -> { });
+        assertThat(none.counts().loads() + none.counts().works()).isZero();
+        assertThat(none.counts().rejections().total()).isEqualTo(readings + refused);
+    }
+}
