@@ -42,6 +42,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * state moving by key group.
  */
 public final class GridletJob {
+    /**
+     * The code that runs inside the trusted boundary: what a runtime's attestation measures, and the key broker's
+     * allowlist names.
+     */
+    public static final java.util.List<Class<?>> OPERATOR_CODE = java.util.List.of(OrderGateOperator.class,
+            LoadForecastOperator.class, PlugMediansOperator.class, GlobalSharesOperator.class, Boundary.class);
+
     private final QueryConfig config;
     private final long maxLateness;
     private final long replayRate;

@@ -36,7 +36,7 @@ final class FlinkEngine {
     /** What {@code gridlet run} was asked for, as far as the Flink engine is concerned. */
     record Settings(QueryConfig queries, long maxLateness, int parallelism, String cluster, Path out, boolean quiet,
                     Duration checkpointInterval, long replayRate, boolean fresh, boolean autoscale, int scaleMin,
-                    int scaleMax) {
+                    int scaleMax, Path sealedKeys) {
     }
 
     private final Settings s;
@@ -49,6 +49,23 @@ final class FlinkEngine {
     int run(String file, GeneratorConfig generated, PrintWriter stdout, PrintWriter stderr) throws Exception {
         if ("-".equals(file)) throw new UserError("standard input needs --engine core (the Flink job reads files)");
         FlinkRun run = new FlinkRun(s.queries(), s.maxLateness(), s.checkpointInterval()).replayRate(s.replayRate());
+        if (s.sealedKeys() != null) {
+            if (file == null) throw new UserError("--sealed reads a sealed file: make one with gridlet generate "
+                    + "--sealed --keys " + s.sealedKeys() + " -o FILE");
+            if (s.cluster() != null) throw new UserError("--sealed runs embedded: the keys are released in-process");
+            String name = "run-" + ProcessHandle.current().pid();
+            try {
+                io.gridlet.enclave.KeyDirectory.load(s.sealedKeys()).release(name,
+                        io.gridlet.flink.GridletJob.OPERATOR_CODE);
+            } catch (IOException e) {
+                throw new UserError(e.getMessage());
+            } catch (io.gridlet.enclave.KeyReleaseException e) {
+                throw new UserError("no keys released: " + e.getMessage() + " (after an upgrade the owner allows the "
+                        + "new code: gridlet keys --dir " + s.sealedKeys() + " --allow-current)");
+            }
+            run.boundary(io.gridlet.flink.operators.Boundary.sealed(name, name));
+            stderr.println("gridlet run: keys released to the software runtime (no hardware isolation: see README)");
+        }
         RunDirectory dir = new RunDirectory(s.out());
         Path input = file == null ? dir.root().resolve("input.csv") : InputSource.readableFile(file);
         String description = file == null ? InputSource.describe(generated) : file;
@@ -78,9 +95,11 @@ final class FlinkEngine {
         FlinkRun.Outcome outcome;
         try (ProgressDisplay progress = new ProgressDisplay(System.err, !s.quiet(),
                 () -> status(run, autoscaler.get(), started))) {
-            outcome = run.run(env, input.toAbsolutePath(), s.out().toAbsolutePath(), dir, resume, job -> {
-                onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler);
-            });
+            org.apache.flink.api.connector.source.Source<io.gridlet.flink.source.Parsed, ?, ?> source =
+                    s.sealedKeys() != null ? io.gridlet.flink.GridletJob.sealedSource(input.toAbsolutePath().toString())
+                            : io.gridlet.flink.GridletJob.csvSource(input.toAbsolutePath().toString());
+            outcome = run.run(env, source, "gridlet " + input.getFileName(), s.out().toAbsolutePath(), dir, resume,
+                    job -> onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler), results -> { });
         } finally {
             Autoscaler a = autoscaler.get();
             if (a != null) a.close();

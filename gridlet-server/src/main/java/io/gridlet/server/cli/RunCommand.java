@@ -92,6 +92,16 @@ final class RunCommand implements Callable<Integer> {
                     + FlinkRun.MAX_PARALLELISM + ", the job's max parallelism).")
     Integer scaleMax;
 
+    @Option(names = "--sealed",
+            description = "FILE holds sealed readings (gridlet generate --sealed): the job opens them only inside its "
+                    + "trusted boundary, with keys released to it from --keys; state is sealed in checkpoints. "
+                    + "The result files are written in the clear (see README).")
+    boolean sealed;
+
+    @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",
+            description = "The data owner's keys, with --sealed (gridlet keys) (default: ${DEFAULT-VALUE}).")
+    Path keys;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
@@ -108,6 +118,7 @@ final class RunCommand implements Callable<Integer> {
             if (file != null && generate) throw new UserError("give a FILE or --generate, not both");
             if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0, got " + maxLateness);
             if (parallelism != null && parallelism < 1) throw new UserError("--parallelism must be >= 1");
+            if (sealed && engine == Engine.core) throw new UserError("--sealed runs the Flink job: not --engine core");
             if (engine == Engine.core) {
                 for (String flinkOnly : new String[]{"--parallelism", "--cluster", "--checkpoint-interval", "--fresh",
                         "--replay-rate", "--autoscale", "--scale-min", "--scale-max"}) {
@@ -142,7 +153,8 @@ final class RunCommand implements Callable<Integer> {
         boolean scale = autoscale && (cluster == null
                 || spec.commandLine().getParseResult().hasMatchedOption("--autoscale"));
         return new FlinkEngine.Settings(queries, maxLateness, p, cluster, out, quiet,
-                Duration.ofMillis(Math.round(checkpointSeconds * 1000)), replayRate, fresh, scale, scaleMin, max);
+                Duration.ofMillis(Math.round(checkpointSeconds * 1000)), replayRate, fresh, scale, scaleMin, max,
+                sealed ? keys : null);
     }
 
     private io.gridlet.core.generate.GeneratorConfig config() {
