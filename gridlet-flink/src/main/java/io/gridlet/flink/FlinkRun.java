@@ -46,6 +46,8 @@ public final class FlinkRun {
     /** Max parallelism of the keyed operators: the number of key groups state is split into (see README). */
     public static final int MAX_PARALLELISM = 128;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    /** Where a sealed run leaves its sealed result parts in the output directory. */
+    public static final String SEALED_RESULTS = "sealed-results";
     /** A failed task is restarted this many times, this long apart, before the run fails. */
     static final int RESTART_ATTEMPTS = 3;
     static final Duration RESTART_DELAY = Duration.ofMillis(500);
@@ -189,14 +191,17 @@ public final class FlinkRun {
         configure(env, dir, resumeFrom);
         GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, boundary).results(env, source);
         // one sink per query, each chained to its operator: result lines never cross the network
-        results.q1().sinkTo(ResultParts.sink(dir.parts().toString())).name("q1-files");
-        results.q2().sinkTo(ResultParts.sink(dir.parts().toString())).name("q2-files")
+        results.q1().sinkTo(ResultParts.sink(dir.parts().toString(), boundary)).name("q1-files");
+        results.q2().sinkTo(ResultParts.sink(dir.parts().toString(), boundary)).name("q2-files")
                 .setParallelism(1).setMaxParallelism(1);
         moreSinks.accept(results);
         job = env.executeAsync(name);
         submitted.accept(job);
         JobExecutionResult result = job.getJobExecutionResult().get();
-        Map<String, Long> written = ResultMerge.merge(dir.parts(), outDir, ResultLines.headers(config));
+        // a sealed run's results stay sealed: the owner opens and merges them (ResultMerge with ResultParts.opener)
+        Map<String, Long> written = boundary.isSealed()
+                ? ResultMerge.keepSealed(dir.parts(), outDir.resolve(SEALED_RESULTS), ResultLines.headers(config))
+                : ResultMerge.merge(dir.parts(), outDir, ResultLines.headers(config));
         dir.finish();
         return new Outcome(GateCounts.from(result.getAllAccumulatorResults()), written, System.nanoTime() - start);
     }

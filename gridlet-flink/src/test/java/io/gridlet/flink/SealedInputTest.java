@@ -107,6 +107,7 @@ class SealedInputTest {
         work.prepare(run.identity(sealed), true);
         FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), GridletJob.sealedSource(sealed.toString()), "sealed",
                 out, work, Optional.empty(), job -> { }, results -> { });
+        SealedOutputs.assertSealedThenUnseal(out, RING);
         for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
             assertThat(Files.readAllLines(out.resolve(file))).as(file)
                     .isEqualTo(Files.readAllLines(expected.resolve(file)));

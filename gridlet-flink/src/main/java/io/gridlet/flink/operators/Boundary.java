@@ -94,6 +94,17 @@ public final class Boundary implements Serializable {
         return sealer.open(reading);
     }
 
+    /** A result line sealed for the data owner, bound to its output file (see {@link #resultContext}). */
+    public byte[] sealResult(byte[] line, String file) {
+        if (!isSealed()) throw new IllegalStateException("a plain boundary seals nothing");
+        return cipher().seal(line, resultContext(file));
+    }
+
+    /** The associated data of a sealed result line: moved to another output file, it does not open. */
+    public static byte[] resultContext(String file) {
+        return ("gridlet result " + file).getBytes(StandardCharsets.UTF_8);
+    }
+
     private StateCipher cipher() {
         if (cipher == null) cipher = new StateCipher(TrustedKeys.get(ring));
         return cipher;

@@ -26,13 +26,56 @@ public final class ResultMerge {
 
     /** For each output file name (with its header), merges its parts into {@code outDir}; returns lines per file. */
     public static Map<String, Long> merge(Path partsDir, Path outDir, Map<String, String> headers) throws IOException {
+        return merge(partsDir, outDir, headers, (file, line) -> line);
+    }
+
+    /**
+     * The same over parts whose lines {@code open} turns into keyed lines first (sealed parts: {@link
+     * ResultParts#opener}); {@code open} gets the output file's name and the line, and may throw to refuse it.
+     */
+    public static Map<String, Long> merge(Path partsDir, Path outDir, Map<String, String> headers,
+                                          java.util.function.BiFunction<String, String, String> open)
+            throws IOException {
         Files.createDirectories(outDir);
         Map<String, Long> written = new LinkedHashMap<>();
         for (Map.Entry<String, String> file : headers.entrySet()) {
-            written.put(file.getKey(), mergeOne(partsDir.resolve(file.getKey()), outDir.resolve(file.getKey()),
-                    file.getValue()));
+            String name = file.getKey();
+            written.put(name, mergeOne(partsDir.resolve(name), outDir.resolve(name), file.getValue(),
+                    line -> open.apply(name, line)));
         }
         return written;
+    }
+
+    /**
+     * Moves the committed (sealed) part files of every output file from {@code partsDir} to {@code sealedDir},
+     * as they are; returns the lines (results) per output file.
+     */
+    public static Map<String, Long> keepSealed(Path partsDir, Path sealedDir, Map<String, String> headers)
+            throws IOException {
+        if (Files.exists(sealedDir)) { // an earlier run's: replaced, never mixed
+            try (Stream<Path> old = Files.walk(sealedDir)) {
+                for (Path p : old.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
+        Map<String, Long> kept = new LinkedHashMap<>();
+        for (String file : headers.keySet()) {
+            Path bucket = partsDir.resolve(file);
+            Path target = sealedDir.resolve(file);
+            Files.createDirectories(target);
+            long lines = 0;
+            if (Files.isDirectory(bucket)) {
+                try (Stream<Path> parts = Files.list(bucket)) {
+                    for (Path part : parts.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList()) {
+                        try (Stream<String> l = Files.lines(part, StandardCharsets.US_ASCII)) {
+                            lines += l.count();
+                        }
+                        Files.move(part, target.resolve(part.getFileName()));
+                    }
+                }
+            }
+            kept.put(file, lines);
+        }
+        return kept;
     }
 
     private record Head(long[] key, String line, int source) {
@@ -46,7 +89,8 @@ public final class ResultMerge {
         return Integer.compare(a.source, b.source);
     };
 
-    private static long mergeOne(Path bucket, Path target, String header) throws IOException {
+    private static long mergeOne(Path bucket, Path target, String header,
+                                 java.util.function.UnaryOperator<String> open) throws IOException {
         List<BufferedReader> readers = new ArrayList<>();
         try (BufferedWriter out = Files.newBufferedWriter(target, StandardCharsets.US_ASCII)) {
             out.write(header);
@@ -59,14 +103,14 @@ public final class ResultMerge {
                 }
             }
             PriorityQueue<Head> heads = new PriorityQueue<>(ORDER);
-            for (int i = 0; i < readers.size(); i++) advance(readers, i, heads);
+            for (int i = 0; i < readers.size(); i++) advance(readers, i, heads, open);
             long lines = 0;
             while (!heads.isEmpty()) {
                 Head h = heads.poll();
                 out.write(h.line);
                 out.write('\n');
                 lines++;
-                advance(readers, h.source, heads);
+                advance(readers, h.source, heads, open);
             }
             return lines;
         } finally {
@@ -74,10 +118,12 @@ public final class ResultMerge {
         }
     }
 
-    private static void advance(List<BufferedReader> readers, int i, PriorityQueue<Head> heads) {
+    private static void advance(List<BufferedReader> readers, int i, PriorityQueue<Head> heads,
+                                java.util.function.UnaryOperator<String> open) {
         try {
-            String raw = readers.get(i).readLine();
-            if (raw == null) return;
+            String line = readers.get(i).readLine();
+            if (line == null) return;
+            String raw = open.apply(line);
             long[] key = new long[4];
             int from = 0;
             for (int k = 0; k < 4; k++) {

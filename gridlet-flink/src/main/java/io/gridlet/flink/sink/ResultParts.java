@@ -24,7 +24,17 @@ public final class ResultParts {
     }
 
     public static FileSink<ResultRecord> sink(String partsDir) {
-        return FileSink.forRowFormat(new Path(partsDir), new KeyedLineEncoder())
+        return sink(partsDir, io.gridlet.flink.operators.Boundary.PLAIN);
+    }
+
+    /**
+     * The same; inside a sealed boundary every line is sealed before it is written (under the data owner's current
+     * key, its output file's name as associated data), one base64 line per result: the part files are ciphertext,
+     * opened and merged by the owner ({@link ResultMerge#merge} with {@link #opener}, {@code gridlet unseal}).
+     */
+    public static FileSink<ResultRecord> sink(String partsDir, io.gridlet.flink.operators.Boundary boundary) {
+        Encoder<ResultRecord> encoder = boundary.isSealed() ? new SealedLineEncoder(boundary) : new KeyedLineEncoder();
+        return FileSink.forRowFormat(new Path(partsDir), encoder)
                 .withBucketAssigner(new ByOutputFile())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".txt").build())
@@ -35,9 +45,35 @@ public final class ResultParts {
     static final class KeyedLineEncoder implements Encoder<ResultRecord> {
         @Override
         public void encode(ResultRecord r, OutputStream out) throws IOException {
-            String line = r.order() + " " + r.house() + " " + r.household() + " " + r.plug() + " " + r.line() + "\n";
-            out.write(line.getBytes(StandardCharsets.US_ASCII));
+            out.write((keyed(r) + "\n").getBytes(StandardCharsets.US_ASCII));
         }
+    }
+
+    static String keyed(ResultRecord r) {
+        return r.order() + " " + r.house() + " " + r.household() + " " + r.plug() + " " + r.line();
+    }
+
+    /** The keyed line sealed, in base64, one per line. */
+    static final class SealedLineEncoder implements Encoder<ResultRecord> {
+        private final io.gridlet.flink.operators.Boundary boundary;
+
+        SealedLineEncoder(io.gridlet.flink.operators.Boundary boundary) {
+            this.boundary = boundary;
+        }
+
+        @Override
+        public void encode(ResultRecord r, OutputStream out) throws IOException {
+            byte[] sealed = boundary.sealResult(keyed(r).getBytes(StandardCharsets.US_ASCII), r.file());
+            out.write(java.util.Base64.getEncoder().encode(sealed));
+            out.write('\n');
+        }
+    }
+
+    /** What opens a sealed part's lines (of output file {@code file}) for the owner, with the owner's key ring. */
+    public static java.util.function.BiFunction<String, String, String> opener(io.gridlet.enclave.KeyRing ring) {
+        io.gridlet.enclave.StateCipher cipher = new io.gridlet.enclave.StateCipher(ring);
+        return (file, line) -> new String(cipher.open(java.util.Base64.getDecoder().decode(line),
+                io.gridlet.flink.operators.Boundary.resultContext(file)), StandardCharsets.US_ASCII);
     }
 
     /** The bucket of a record is its output file's name. */

@@ -70,7 +70,9 @@ class SealedRunTest {
             run.awaitLines(lines / 2);
             run.awaitNewCheckpoint();
             checkpointFiles.addAll(copyOf(run.dir.checkpoints(), dir.resolve("kept")));
-            data.assertUndisturbed(run.finish(), out, true);
+            FlinkRun.Outcome outcome = run.finish();
+            io.gridlet.flink.SealedOutputs.assertSealedThenUnseal(out, RING);
+            data.assertUndisturbed(outcome, out, true);
         }
         assertThat(checkpointFiles).isNotEmpty();
         Map<Long, Set<Integer>> readings = loadReadings(data.csv);

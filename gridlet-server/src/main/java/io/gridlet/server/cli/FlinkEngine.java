@@ -106,7 +106,12 @@ final class FlinkEngine {
         }
         Replay.Summary summary = Summaries.of(outcome);
         Summaries.writeRejections(summary, s.out());
-        Summaries.print(stdout, summary, outcome.linesWritten(), s.out());
+        Summaries.print(stdout, summary, outcome.linesWritten(), s.sealedKeys() == null ? s.out()
+                : s.out().resolve(FlinkRun.SEALED_RESULTS));
+        if (s.sealedKeys() != null) {
+            stdout.println("sealed    the results above are sealed for the data owner: gridlet unseal --keys "
+                    + s.sealedKeys() + " " + s.out());
+        }
         Autoscaler a = autoscaler.get();
         if (a != null && !a.history().isEmpty()) {
             stdout.println("parallelism over time: " + s.parallelism() + a.history().stream()

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
                 + "policies its sessions negotiate.",
         subcommands = {RunCommand.class, ServeCommand.class, MeterCommand.class, ResultsCommand.class, ScaleCommand.class,
                 GenerateCommand.class,
-                PolicyCommand.class, KeysCommand.class,
+                PolicyCommand.class, KeysCommand.class, UnsealCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed while running", "2:bad usage or unreadable input"})

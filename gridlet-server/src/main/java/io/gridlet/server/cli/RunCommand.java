@@ -94,8 +94,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--sealed",
             description = "FILE holds sealed readings (gridlet generate --sealed): the job opens them only inside its "
-                    + "trusted boundary, with keys released to it from --keys; state is sealed in checkpoints. "
-                    + "The result files are written in the clear (see README).")
+                    + "trusted boundary, with keys released to it from --keys; state is sealed in checkpoints; "
+                    + "results are sealed into OUT/sealed-results (gridlet unseal opens them).")
     boolean sealed;
 
     @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",

@@ -15,8 +15,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code gridlet keys}, {@code gridlet generate --sealed} and {@code gridlet run --sealed} as a user runs them:
- * the sealed run writes the plaintext run's files; the sealed file holds no reading in the clear; keys are
+ * {@code gridlet keys}, {@code gridlet generate --sealed}, {@code gridlet run --sealed} and {@code gridlet unseal}
+ * as a user runs them: the sealed run's results, opened by the owner, are the plaintext run's files; the sealed file holds no reading in the clear; keys are
  * refused to code the owner has not allowed, and allowed again with --allow-current.
  */
 class SealedCommandsTest {
@@ -53,6 +53,9 @@ class SealedCommandsTest {
         assertThat(err.toString()).contains("keys released to the software runtime (no hardware isolation");
         assertThat(gridlet(concat(new String[] {"run", "-q", "--engine", "core", "--out", plainOut.toString()},
                 data))).isZero();
+        assertThat(sealedOut.resolve("q1-plug-60.csv")).doesNotExist(); // results leave the run sealed
+        assertThat(gridlet("unseal", "--keys", keys, sealedOut.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("opened", "q1-plug-60.csv");
         for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
             assertThat(Files.readAllLines(sealedOut.resolve(file))).as(file)
                     .isEqualTo(Files.readAllLines(plainOut.resolve(file)));

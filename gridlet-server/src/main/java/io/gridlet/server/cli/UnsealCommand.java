@@ -1,0 +1,71 @@
+package io.gridlet.server.cli;
+
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.output.ResultLines;
+import io.gridlet.enclave.KeyDirectory;
+import io.gridlet.enclave.SealException;
+import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.sink.ResultMerge;
+import io.gridlet.flink.sink.ResultParts;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code gridlet unseal}: the data owner opens a sealed run's results into the spec's files. */
+@Command(name = "unseal", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Opens the sealed results of a gridlet run --sealed (OUT/sealed-results) with the data owner's "
+                + "keys and writes the spec's output files to --to (default: OUT). A result line that does not open "
+                + "(tampered, another key, moved to another file) stops it with an error.")
+final class UnsealCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "OUT", description = "The sealed run's output directory.")
+    Path out;
+
+    @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",
+            description = "The data owner's keys (default: ${DEFAULT-VALUE}).")
+    Path keys;
+
+    @Option(names = "--to", paramLabel = "DIR", description = "Where the opened files go (default: OUT).")
+    Path to;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        Path sealed = out.resolve(FlinkRun.SEALED_RESULTS);
+        if (!Files.isDirectory(sealed)) {
+            stderr.println("gridlet unseal: " + out + " holds no sealed results (" + FlinkRun.SEALED_RESULTS + "/)");
+            return 2;
+        }
+        KeyDirectory owner;
+        try {
+            owner = KeyDirectory.load(keys);
+        } catch (IOException e) {
+            stderr.println("gridlet unseal: " + e.getMessage());
+            return 2;
+        }
+        Path target = to == null ? out : to;
+        Map<String, Long> written;
+        try {
+            written = ResultMerge.merge(sealed, target, ResultLines.headers(QueryConfig.DEFAULT),
+                    ResultParts.opener(owner.ring()));
+        } catch (SealException e) {
+            stderr.println("gridlet unseal: a result does not open (" + e.reason() + "): " + e.getMessage()
+                    + "; nothing written is complete");
+            return 1;
+        }
+        stdout.println("opened    " + sealed + " -> " + target);
+        written.forEach((file, lines) -> stdout.printf("          %-18s %s lines%n", file, Numbers.count(lines)));
+        return 0;
+    }
+}
