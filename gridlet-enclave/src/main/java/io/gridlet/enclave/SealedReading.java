@@ -51,6 +51,15 @@ public record SealedReading(int keyId, long house, long household, long timestam
         return ciphertext;
     }
 
+    /**
+     * The clear timestamp of a sealed reading in its binary form, without reading the rest; -1 if the bytes are
+     * not one (too short, another version).
+     */
+    public static long clearTimestamp(byte[] binary) {
+        if (binary.length < 26 || binary[0] != VERSION) return -1;
+        return java.nio.ByteBuffer.wrap(binary).getLong(18); // version, key id, house, household, timestamp
+    }
+
     public static SealedReading readFrom(DataInput in) throws IOException {
         byte version = in.readByte();
         if (version != VERSION) throw new SealException(SealException.Reason.MALFORMED, "unknown version " + version);

@@ -46,6 +46,18 @@ class SealerTest {
     }
 
     @Test
+    void theClearTimestampReadsFromTheBinaryFormWithoutOpening() throws Exception {
+        Sealer sealer = new Sealer(KeyRing.generate(), new Pseudonyms(ROUTING));
+        io.gridlet.core.model.Measurement m = new io.gridlet.core.model.Measurement(7, 1_377_986_789L, 1234,
+                io.gridlet.core.model.Property.LOAD, 1, 2, 3);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        sealer.seal(m).writeTo(new java.io.DataOutputStream(bytes));
+        org.assertj.core.api.Assertions.assertThat(SealedReading.clearTimestamp(bytes.toByteArray()))
+                .isEqualTo(1_377_986_789L);
+        org.assertj.core.api.Assertions.assertThat(SealedReading.clearTimestamp(new byte[] {1, 2, 3})).isEqualTo(-1);
+    }
+
+    @Test
     void everyReadingComesBackExactlyAndItsValuesAreNotInTheSealedBytes() throws IOException {
         Sealer sealer = new Sealer(KeyRing.generate(), new Pseudonyms(ROUTING));
         Random r = new Random(2014);

@@ -23,6 +23,10 @@ import java.util.List;
  */
 public record ReadingBatch(String meter, long firstSeq, List<Measurement> readings) {
     public static final int VERSION = 1;
+    /** The version byte of a batch of sealed readings (opaque here: opened only inside the job's boundary). */
+    public static final int SEALED = 2;
+    /** Largest sealed reading accepted. */
+    public static final int MAX_SEALED_BYTES = 1024;
     public static final int MAX_READINGS = 10_000;
     public static final int MAX_METER_BYTES = 128;
     private static final long MAX_U32 = 0xFFFF_FFFFL;
@@ -56,13 +60,36 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
         return out.array();
     }
 
+    /**
+     * A batch of sealed readings (each an opaque byte string of at most {@value #MAX_SEALED_BYTES}): {@code byte 2,
+     * u16 length + UTF-8 meter, long firstSeq, int n}, then per reading {@code u16 length, bytes}.
+     */
+    public static byte[] encodeSealed(String meter, long firstSeq, List<byte[]> sealed) {
+        checkMeter(meter);
+        byte[] name = meter.getBytes(StandardCharsets.UTF_8);
+        int size = 1 + 2 + name.length + 8 + 4;
+        for (byte[] r : sealed) size += 2 + r.length;
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put((byte) SEALED).putShort((short) name.length).put(name).putLong(firstSeq).putInt(sealed.size());
+        for (byte[] r : sealed) {
+            if (r.length > MAX_SEALED_BYTES) throw new IllegalArgumentException("sealed reading of " + r.length);
+            out.putShort((short) r.length).put(r);
+        }
+        return out.array();
+    }
+
     /** A reading the decoder refused, by its sequence number. */
     public record Rejected(long seq, RejectReason reason, String message) {
     }
 
     /** A decoded batch: the readings that are valid (with their sequence numbers) and those that are not. */
     public record Decoded(String meter, long firstSeq, int count, long[] seqs, List<Measurement> valid,
-                          List<Rejected> rejected) {
+                          List<Rejected> rejected, List<byte[]> sealed) {
+        /** A batch of sealed readings: {@link #sealed} holds them (with {@link #seqs}), {@link #valid} is empty. */
+        public boolean isSealed() {
+            return sealed != null;
+        }
+
         public long lastSeq() {
             return firstSeq + count - 1;
         }
@@ -73,7 +100,9 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
         ByteBuffer in = ByteBuffer.wrap(message);
         try {
             int version = in.get() & 0xff;
-            if (version != VERSION) throw new IllegalArgumentException("unknown batch version " + version);
+            if (version != VERSION && version != SEALED) {
+                throw new IllegalArgumentException("unknown batch version " + version);
+            }
             String meter = utf(in);
             checkMeter(meter);
             long firstSeq = in.getLong();
@@ -83,6 +112,20 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
                 throw new IllegalArgumentException("reading count " + count + " outside 0.." + MAX_READINGS);
             }
             if (firstSeq > Long.MAX_VALUE - count) throw new IllegalArgumentException("sequence numbers overflow");
+            if (version == SEALED) {
+                long[] seqs = new long[count];
+                List<byte[]> sealed = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    int n = in.getShort() & 0xffff;
+                    if (n == 0 || n > MAX_SEALED_BYTES) throw new IllegalArgumentException("sealed reading of " + n);
+                    byte[] r = new byte[n];
+                    in.get(r);
+                    sealed.add(r);
+                    seqs[i] = firstSeq + i;
+                }
+                if (in.hasRemaining()) throw new IllegalArgumentException("bytes after the last sealed reading");
+                return new Decoded(meter, firstSeq, count, seqs, List.of(), List.of(), sealed);
+            }
             long expected = (long) count * Measurement.BINARY_LENGTH;
             if (in.remaining() != expected) {
                 throw new IllegalArgumentException("batch of " + count + " readings needs " + expected
@@ -120,7 +163,7 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
                 }
             }
             return new Decoded(meter, firstSeq, count, valid.size() == count ? seqs
-                    : java.util.Arrays.copyOf(seqs, valid.size()), valid, rejected);
+                    : java.util.Arrays.copyOf(seqs, valid.size()), valid, rejected, null);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated batch", e);
         }
@@ -130,7 +173,8 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
     public static String meterOf(byte[] message) {
         try {
             ByteBuffer in = ByteBuffer.wrap(message);
-            return (in.get() & 0xff) == VERSION ? utf(in) : null;
+            int version = in.get() & 0xff;
+            return version == VERSION || version == SEALED ? utf(in) : null;
         } catch (RuntimeException e) {
             return null;
         }

@@ -1,6 +1,5 @@
 package io.gridlet.flink.log;
 
-import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.source.Parsed;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
@@ -169,7 +168,7 @@ public final class KafkaLog implements IngestLog {
         @Override
         public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Parsed> out) throws IOException {
             LogRecord entry = LogRecord.decode(record.value());
-            for (Measurement m : entry.readings()) out.collect(Parsed.reading(record.offset(), m, false));
+            entry.parsed(record::offset, out::collect);
         }
 
         @Override

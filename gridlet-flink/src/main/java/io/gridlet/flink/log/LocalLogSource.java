@@ -1,6 +1,5 @@
 package io.gridlet.flink.log;
 
-import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.source.Parsed;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.ReaderOutput;
@@ -157,7 +156,7 @@ final class LocalLogSource implements Source<Parsed, LocalLogSource.Split, Local
                 ended = true;
                 return InputStatus.END_OF_INPUT;
             }
-            for (Measurement m : record.readings()) output.collect(Parsed.reading(++readings, m, false));
+            record.parsed(() -> ++readings, output::collect);
             return InputStatus.MORE_AVAILABLE;
         }
 

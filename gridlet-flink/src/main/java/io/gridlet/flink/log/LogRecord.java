@@ -2,6 +2,8 @@ package io.gridlet.flink.log;
 
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.ReadingBatch;
+import io.gridlet.enclave.SealedReading;
+import io.gridlet.flink.source.Parsed;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,9 +19,43 @@ import java.util.List;
  * long lastSeq, int n} and n
  * readings in {@link Measurement#writeTo}'s layout.
  */
-public record LogRecord(String meter, long lastSeq, List<Measurement> readings) {
-    static final int READINGS = 1, END = 2;
-    public static final LogRecord END_OF_DATA = new LogRecord(null, 0, List.of());
+public record LogRecord(String meter, long lastSeq, List<Measurement> readings, List<byte[]> sealed) {
+    static final int READINGS = 1, END = 2, SEALED = 3;
+    public static final LogRecord END_OF_DATA = new LogRecord(null, 0, List.of(), null);
+
+    public LogRecord(String meter, long lastSeq, List<Measurement> readings) {
+        this(meter, lastSeq, readings, null);
+    }
+
+    /** An entry of sealed readings (opaque to the gateway and the log: opened inside the job's boundary). */
+    public static LogRecord sealed(String meter, long lastSeq, List<byte[]> sealed) {
+        return new LogRecord(meter, lastSeq, List.of(), sealed);
+    }
+
+    public boolean isSealed() {
+        return sealed != null;
+    }
+
+    /**
+     * The entry's readings as the order gate takes them, numbered by {@code line}: plain readings, or sealed ones
+     * still sealed (a sealed reading that is not one is refused here, counted by the gate).
+     */
+    void parsed(java.util.function.LongSupplier line, java.util.function.Consumer<Parsed> out) {
+        if (!isSealed()) {
+            for (Measurement m : readings) out.accept(Parsed.reading(line.getAsLong(), m, false));
+            return;
+        }
+        for (byte[] r : sealed) {
+            long n = line.getAsLong();
+            try {
+                out.accept(Parsed.sealed(n, SealedReading.readFrom(new java.io.DataInputStream(
+                        new java.io.ByteArrayInputStream(r)))));
+            } catch (IOException | RuntimeException e) {
+                out.accept(Parsed.rejected(n, io.gridlet.core.csv.RejectReason.UNOPENABLE,
+                        "not a sealed reading (" + e.getMessage() + ")", "record " + n));
+            }
+        }
+    }
 
     public boolean isEnd() {
         return meter == null;
@@ -28,6 +64,14 @@ public record LogRecord(String meter, long lastSeq, List<Measurement> readings) 
     public byte[] encode() {
         if (isEnd()) return new byte[] {END};
         byte[] name = meter.getBytes(StandardCharsets.UTF_8);
+        if (isSealed()) {
+            int size = 1 + 2 + name.length + 8 + 4;
+            for (byte[] r : sealed) size += 2 + r.length;
+            ByteBuffer out = ByteBuffer.allocate(size);
+            out.put((byte) SEALED).putShort((short) name.length).put(name).putLong(lastSeq).putInt(sealed.size());
+            for (byte[] r : sealed) out.putShort((short) r.length).put(r);
+            return out.array();
+        }
         ByteBuffer out = ByteBuffer.allocate(1 + 2 + name.length + 8 + 4 + readings.size() * Measurement.BINARY_LENGTH);
         out.put((byte) READINGS).putShort((short) name.length).put(name).putLong(lastSeq).putInt(readings.size());
         for (Measurement m : readings) m.writeTo(out);
@@ -40,13 +84,22 @@ public record LogRecord(String meter, long lastSeq, List<Measurement> readings) 
             ByteBuffer in = ByteBuffer.wrap(bytes);
             int kind = in.get() & 0xff;
             if (kind == END) return END_OF_DATA;
-            if (kind != READINGS) throw new IOException("unknown log entry kind " + kind);
+            if (kind != READINGS && kind != SEALED) throw new IOException("unknown log entry kind " + kind);
             int length = in.getShort() & 0xffff;
             String meter = new String(bytes, in.position(), length, StandardCharsets.UTF_8);
             in.position(in.position() + length);
             long lastSeq = in.getLong();
             int n = in.getInt();
             if (n < 0 || n > ReadingBatch.MAX_READINGS) throw new IOException("log entry with " + n + " readings");
+            if (kind == SEALED) {
+                List<byte[]> sealed = new java.util.ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    byte[] r = new byte[in.getShort() & 0xffff];
+                    in.get(r);
+                    sealed.add(r);
+                }
+                return sealed(meter, lastSeq, sealed);
+            }
             Measurement[] readings = new Measurement[n];
             for (int i = 0; i < n; i++) readings[i] = Measurement.readFrom(in);
             return new LogRecord(meter, lastSeq, java.util.Arrays.asList(readings));

@@ -49,7 +49,8 @@ public final class ResultParts {
         }
     }
 
-    static String keyed(ResultRecord r) {
+    /** A result with the key that orders it: {@code order house household plug line}. */
+    public static String keyed(ResultRecord r) {
         return r.order() + " " + r.house() + " " + r.household() + " " + r.plug() + " " + r.line();
     }
 
@@ -67,6 +68,13 @@ public final class ResultParts {
             out.write(java.util.Base64.getEncoder().encode(sealed));
             out.write('\n');
         }
+    }
+
+    /** The result line of a keyed line (what {@link #keyed} put after the four keys). */
+    public static String lineOf(String keyed) {
+        int at = 0;
+        for (int i = 0; i < 4; i++) at = keyed.indexOf(' ', at) + 1;
+        return keyed.substring(at);
     }
 
     /** What opens a sealed part's lines (of output file {@code file}) for the owner, with the owner's key ring. */

@@ -84,6 +84,15 @@ final class MeterCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxUnacknowledged;
 
+    @Option(names = "--sealed",
+            description = "Seal every reading under the data owner's current key (--keys) before sending it "
+                    + "(for gridlet serve --sealed).")
+    boolean sealed;
+
+    @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",
+            description = "The data owner's keys, with --sealed (default: ${DEFAULT-VALUE}).")
+    Path keys;
+
     @Option(names = "--end-of-data",
             description = "When every reading is acknowledged, tell the service there is no more data (as --operator): "
                     + "the job finishes and writes its result files.")
@@ -122,7 +131,11 @@ final class MeterCommand implements Callable<Integer> {
             ids = Identities.read(InputSource.readableFile(identities.toString()));
             policyText = InputSource.policyOrBundled(policy, LiveFiles.CLIENT_POLICY);
             settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs);
-        } catch (IllegalArgumentException e) {
+            if (sealed) {
+                io.gridlet.enclave.KeyDirectory owner = io.gridlet.enclave.KeyDirectory.load(keys);
+                settings = settings.sealing(new io.gridlet.enclave.Sealer(owner.ring(), owner.routing()));
+            }
+        } catch (IllegalArgumentException | IOException e) {
             throw new UserError(e.getMessage());
         }
         for (int i = 0; i < meters; i++) {

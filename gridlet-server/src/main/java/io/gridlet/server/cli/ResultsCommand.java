@@ -50,6 +50,10 @@ final class ResultsCommand implements Callable<Integer> {
             description = "Where its secret is (default: ${DEFAULT-VALUE}).")
     Path identities;
 
+    @Option(names = "--keys", paramLabel = "DIR",
+            description = "Open sealed results (gridlet serve --sealed) with the data owner's keys in DIR.")
+    Path keys;
+
     @Option(names = "--policy", paramLabel = "FILE",
             description = "The client's QoS policy (default: the bundled " + LiveFiles.CLIENT_POLICY + ").")
     Path policy;
@@ -59,14 +63,20 @@ final class ResultsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LiveProtocol.Subscription filter;
+        java.util.function.BiFunction<String, String, String> open = (file, line) -> line;
         byte[] secret;
         String policyText;
         try {
             filter = new LiveProtocol.Subscription(query, house);
+            if (keys != null) {
+                var opener = io.gridlet.flink.sink.ResultParts.opener(
+                        io.gridlet.enclave.KeyDirectory.load(keys).ring());
+                open = (file, line) -> io.gridlet.flink.sink.ResultParts.lineOf(opener.apply(file, line));
+            }
             secret = Identities.read(InputSource.readableFile(identities.toString())).secret(identity);
             if (secret == null) throw new UserError(identities + " has no secret for " + identity);
             policyText = InputSource.policyOrBundled(policy, LiveFiles.CLIENT_POLICY);
-        } catch (UserError | IllegalArgumentException e) {
+        } catch (UserError | IllegalArgumentException | java.io.IOException e) {
             err.println("gridlet results: " + e.getMessage());
             return 2;
         }
@@ -77,7 +87,7 @@ final class ResultsCommand implements Callable<Integer> {
             long n = 0;
             while ((count == 0 || n < count) && results.hasNext()) {
                 LiveProtocol.Result r = LiveProtocol.Result.decode(results.next());
-                out.println(r.file() + " " + r.line());
+                out.println(r.file() + " " + open.apply(r.file(), r.line()));
                 n++;
             }
             out.flush();

@@ -41,6 +41,13 @@ import java.util.concurrent.CountDownLatch;
                         + "result files to --dir/out and exits; or until Ctrl-C, after which the same command "
                         + "resumes where it stopped (the job from its checkpoint, the gateway from the log)."})
 final class ServeCommand implements Callable<Integer> {
+    /**
+     * gRPC's Netty transport logs a client that goes away mid-stream (a subscriber that has what it wanted) as a
+     * warning with a stack trace: normal for a server, kept off the console (held here: JUL holds loggers weakly).
+     */
+    private static final java.util.logging.Logger NETTY_STREAMS =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -98,6 +105,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
     double checkpointSeconds;
 
+    @Option(names = "--sealed",
+            description = "Sealed data end to end: meters send sealed readings (gridlet meter --sealed), the log keeps "
+                    + "them sealed, the job opens them only inside its boundary with keys released from --keys, "
+                    + "subscribers and the result files get results sealed for the owner (gridlet unseal).")
+    boolean sealed;
+
+    @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",
+            description = "The data owner's keys, with --sealed (default: ${DEFAULT-VALUE}).")
+    Path keys;
+
     @Option(names = "--fresh", description = "Discard an unfinished run in --dir/out (the log is kept).")
     boolean fresh;
 
@@ -117,6 +134,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private int serve(PrintWriter out, PrintWriter err) throws Exception {
+        NETTY_STREAMS.setLevel(java.util.logging.Level.SEVERE);
         if (port < 0 || port > 65_535) throw new UserError("--port must be 0..65535");
         if (parallelism < 1) throw new UserError("--parallelism must be >= 1");
         if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0");
@@ -141,6 +159,19 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
 
+        Boundary boundary = Boundary.PLAIN;
+        if (sealed) {
+            String name = "serve-" + ProcessHandle.current().pid();
+            try {
+                io.gridlet.enclave.KeyDirectory.load(keys).release(name, io.gridlet.flink.GridletJob.OPERATOR_CODE);
+            } catch (IOException e) {
+                throw new UserError(e.getMessage());
+            } catch (io.gridlet.enclave.KeyReleaseException e) {
+                throw new UserError("no keys released: " + e.getMessage());
+            }
+            boundary = Boundary.sealed(name, name);
+            err.println("gridlet serve: keys released to the software runtime (no hardware isolation: see README)");
+        }
         IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
                 : new KafkaLog(kafka, topic, java.util.Map.of());
         Path results = dir.resolve("out");
@@ -148,7 +179,7 @@ final class ServeCommand implements Callable<Integer> {
         MeterRegistry metrics = new SimpleMeterRegistry();
         LiveJob.Settings settings = new LiveJob.Settings(QueryConfig.DEFAULT, maxLateness,
                 Duration.ofMillis((long) (checkpointSeconds * 1000)), parallelism, Math.max(4, parallelism),
-                Boundary.PLAIN);
+                boundary);
         LiveJob job;
         try {
             job = LiveJob.start(log, settings, results, hub, fresh);
@@ -158,7 +189,7 @@ final class ServeCommand implements Callable<Integer> {
         Gateway gateway;
         try {
             gateway = Gateway.start(log, ResultHub.named(hub), new Gateway.Settings(policyText, ids,
-                    new InetSocketAddress(bind, port), metrics, () -> !job.isDone()));
+                    new InetSocketAddress(bind, port), metrics, () -> !job.isDone()).boundary(boundary));
         } catch (IOException e) {
             job.close();
             throw new UserError("cannot listen on " + bind + ":" + port + ": " + e.getMessage());

@@ -23,6 +23,11 @@ public final class Disorder {
             oldest = Math.min(oldest, m.timestamp());
             latest = Math.max(latest, m.timestamp());
         }
+        pass(oldest, latest);
+    }
+
+    /** Records a batch by its oldest and latest timestamp (sealed readings: their clear timestamps). */
+    public void pass(long oldest, long latest) {
         long before = newest.getAndAccumulate(latest, Math::max);
         if (before != Long.MIN_VALUE && before > oldest) worst.accumulateAndGet(before - oldest, Math::max);
     }

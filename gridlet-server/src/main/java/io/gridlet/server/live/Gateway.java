@@ -9,6 +9,7 @@ import io.gridlet.adaptlets.builtin.MutualTlsAuth;
 import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.log.IngestLog;
+import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.log.LogRecord;
 import io.gridlet.flink.sink.ResultHub;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -51,10 +52,10 @@ public final class Gateway implements AutoCloseable {
      * measurements; called on the ingest threads, must be quick).
      */
     public record Settings(String policy, Identities identities, InetSocketAddress address, MeterRegistry registry,
-                           BooleanSupplier jobRunning, Consumer<List<Measurement>> appended) {
+                           BooleanSupplier jobRunning, Consumer<List<Measurement>> appended, Boundary boundary) {
         public Settings(String policy, Identities identities, InetSocketAddress address, MeterRegistry registry,
                         BooleanSupplier jobRunning) {
-            this(policy, identities, address, registry, jobRunning, readings -> { });
+            this(policy, identities, address, registry, jobRunning, readings -> { }, Boundary.PLAIN);
         }
 
         public static Settings of(String policy, Identities identities, int port) {
@@ -63,7 +64,12 @@ public final class Gateway implements AutoCloseable {
         }
 
         public Settings appended(Consumer<List<Measurement>> listener) {
-            return new Settings(policy, identities, address, registry, jobRunning, listener);
+            return new Settings(policy, identities, address, registry, jobRunning, listener, boundary);
+        }
+
+        /** Results go to subscribers sealed for the data owner inside this boundary (as they leave the job). */
+        public Settings boundary(Boundary sealedResults) {
+            return new Settings(policy, identities, address, registry, jobRunning, appended, sealedResults);
         }
     }
 
@@ -83,7 +89,7 @@ public final class Gateway implements AutoCloseable {
                                     Authorization.Rule.of(LiveProtocol.INGEST + "/EndOfData", "operator"),
                                     Authorization.Rule.of(LiveProtocol.RESULTS + "/*", "analyst", "operator")))
                     .service(ingest.definition())
-                    .service(new ResultsService(hub).definition())
+                    .service(new ResultsService(hub, s.boundary()).definition())
                     .openService(health.getHealthService().bindService())
                     .start();
         } catch (IOException | RuntimeException e) {

@@ -32,7 +32,17 @@ public final class Meter implements AutoCloseable {
     static final long MIN_BACKOFF_MS = 100, MAX_BACKOFF_MS = 5_000;
 
     /** How a meter connects and sends. */
-    public record Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs) {
+    public record Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs,
+                           io.gridlet.enclave.Sealer sealer) {
+        public Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs) {
+            this(target, policy, batchSize, maxUnacknowledged, lingerMs, null);
+        }
+
+        /** The same, every reading sealed by the meter under the owner's key before it is sent. */
+        public Settings sealing(io.gridlet.enclave.Sealer with) {
+            return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, with);
+        }
+
         public Settings {
             if (lingerMs < 1) throw new IllegalArgumentException("linger must be >= 1 ms");
             if (batchSize < 1 || batchSize > ReadingBatch.MAX_READINGS) {
@@ -242,11 +252,26 @@ public final class Meter implements AutoCloseable {
             batch.add(m);
             if (batch.size() == n) break;
         }
-        s.requests.onNext(new ReadingBatch(name, first, batch).encode());
+        s.requests.onNext(settings.sealer() == null ? new ReadingBatch(name, first, batch).encode()
+                : ReadingBatch.encodeSealed(name, first, seal(batch)));
         disorder.pass(batch);
         sent = first + n - 1;
         lastSend = System.nanoTime();
         s.ready = s.requests.isReady();
+    }
+
+    private List<byte[]> seal(List<Measurement> batch) {
+        List<byte[]> sealed = new ArrayList<>(batch.size());
+        for (Measurement m : batch) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(96);
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                settings.sealer().seal(m).writeTo(out);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            sealed.add(bytes.toByteArray());
+        }
+        return sealed;
     }
 
     private final class Stream implements ClientResponseObserver<byte[], byte[]> {

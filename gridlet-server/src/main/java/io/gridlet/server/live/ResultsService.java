@@ -21,9 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ResultsService {
     static final int MAX_BEHIND = 200_000;
     private final ResultHub hub;
+    private final io.gridlet.flink.operators.Boundary boundary;
 
-    ResultsService(ResultHub hub) {
+    /** With a sealed {@code boundary}, each line goes out sealed for the data owner (see ResultParts.opener). */
+    ResultsService(ResultHub hub, io.gridlet.flink.operators.Boundary boundary) {
         this.hub = hub;
+        this.boundary = boundary;
     }
 
     ServerServiceDefinition definition() {
@@ -84,7 +87,10 @@ final class ResultsService {
                 }
                 return;
             }
-            queue.add(new LiveProtocol.Result(r.file(), r.line()).encode());
+            String line = boundary.isSealed() ? java.util.Base64.getEncoder().encodeToString(boundary.sealResult(
+                    io.gridlet.flink.sink.ResultParts.keyed(r).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    r.file())) : r.line();
+            queue.add(new LiveProtocol.Result(r.file(), line).encode());
             drain();
         }
 
