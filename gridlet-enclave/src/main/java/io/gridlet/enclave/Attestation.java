@@ -24,6 +24,41 @@ public record Attestation(String kind, byte[] measurement, byte[] nonce, long is
                 .putLong(issuedAtMillis).putInt(runtimeKey.length).put(runtimeKey).putInt(s.length).put(s).array();
     }
 
+    /** The whole attestation, signature included: {@link #signedBytes} then {@code int n, n signature bytes}. */
+    public byte[] encode() {
+        byte[] signed = signedBytes();
+        return ByteBuffer.allocate(4 + signed.length + 4 + signature.length).putInt(signed.length).put(signed)
+                .putInt(signature.length).put(signature).array();
+    }
+
+    /** Reads {@link #encode}'s form; anything else is an IllegalArgumentException (never a partial attestation). */
+    public static Attestation decode(byte[] bytes) {
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            ByteBuffer signed = ByteBuffer.wrap(field(in, 1 << 16));
+            String kind = new String(field(signed, 256), StandardCharsets.UTF_8);
+            byte[] measurement = field(signed, 64);
+            byte[] nonce = field(signed, 64);
+            long issued = signed.getLong();
+            byte[] runtimeKey = field(signed, 1024);
+            String signer = new String(field(signed, 256), StandardCharsets.UTF_8);
+            byte[] signature = field(in, 1024);
+            if (in.hasRemaining() || signed.hasRemaining()) throw new IllegalArgumentException("trailing bytes");
+            return new Attestation(kind, measurement, nonce, issued, runtimeKey, signer, signature);
+        } catch (java.nio.BufferUnderflowException | NegativeArraySizeException e) {
+            throw new IllegalArgumentException("a truncated attestation");
+        }
+    }
+
+    /** {@code int n, n bytes} with {@code 0 <= n <= max}. */
+    static byte[] field(ByteBuffer in, int max) {
+        int n = in.getInt();
+        if (n < 0 || n > max || n > in.remaining()) throw new IllegalArgumentException("a field of " + n + " bytes");
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
+    }
+
     public String measurementHex() {
         return HexFormat.of().formatHex(measurement);
     }

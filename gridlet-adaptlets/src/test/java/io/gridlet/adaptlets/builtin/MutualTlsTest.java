@@ -38,71 +38,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MutualTlsTest {
     static final String POLICY = "policy p { feature auth.mtls; auth.mtls; }";
 
-    record Issued(KeyPair keys, X509Certificate cert) {
-    }
-
-    static Issued issue(String cn, Issued ca, boolean isCa) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(256);
-        KeyPair keys = g.generateKeyPair();
-        X500Name subject = new X500Name("CN=" + cn);
-        X500Name issuer = ca == null ? subject : new X500Name(ca.cert().getSubjectX500Principal().getName());
-        long now = System.currentTimeMillis();
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(now),
-                new Date(now - 60_000), new Date(now + 3_600_000), subject, keys.getPublic());
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
-        if (!isCa) {
-            b.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
-        }
-        var signer = new JcaContentSignerBuilder("SHA256withECDSA")
-                .build(ca == null ? keys.getPrivate() : ca.keys().getPrivate());
-        return new Issued(keys, new JcaX509CertificateConverter().getCertificate(b.build(signer)));
-    }
-
-    static KeyManagerFactory keyManager(Issued who, Issued ca) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("me", who.keys().getPrivate(), "pw".toCharArray(),
-                new X509Certificate[]{who.cert(), ca.cert()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, "pw".toCharArray());
-        return kmf;
-    }
-
-    static TrustManagerFactory trusting(Issued ca) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setCertificateEntry("ca", ca.cert());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        return tmf;
-    }
-
     @Test
     void theVerifiedCertificateIsTheCallersIdentity() throws Exception {
-        Issued ca = issue("gridlet meters CA", null, true);
-        Issued server = issue("gateway", ca, false);
-        Issued meter = issue("meter-7", ca, false);
-        Issued unknown = issue("meter-8", ca, false);
+        TestCertificates.Issued ca = TestCertificates.issue("gridlet meters CA", null, true);
+        TestCertificates.Issued server = TestCertificates.issue("gateway", ca, false);
+        TestCertificates.Issued meter = TestCertificates.issue("meter-7", ca, false);
+        TestCertificates.Issued unknown = TestCertificates.issue("meter-8", ca, false);
         Identities ids = new Identities().add("meter-7", null, 0, "meter");
         try (AdaptletServer s = AdaptletServer.builder(POLICY)
                 .credentials(TlsServerCredentials.newBuilder()
-                        .keyManager(keyManager(server, ca).getKeyManagers())
-                        .trustManager(trusting(ca).getTrustManagers())
+                        .keyManager(TestCertificates.keyManager(server, ca).getKeyManagers())
+                        .trustManager(TestCertificates.trusting(ca).getTrustManagers())
                         .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL) // the adaptlet decides, and says why
                         .build())
                 .adaptlet(MutualTlsAuth.server(ids))
                 .service(TestService.definition())
                 .start()) {
             ChannelCredentials withCert = TlsChannelCredentials.newBuilder()
-                    .keyManager(keyManager(meter, ca).getKeyManagers())
-                    .trustManager(trusting(ca).getTrustManagers()).build();
+                    .keyManager(TestCertificates.keyManager(meter, ca).getKeyManagers())
+                    .trustManager(TestCertificates.trusting(ca).getTrustManagers()).build();
             ChannelCredentials otherCert = TlsChannelCredentials.newBuilder()
-                    .keyManager(keyManager(unknown, ca).getKeyManagers())
-                    .trustManager(trusting(ca).getTrustManagers()).build();
+                    .keyManager(TestCertificates.keyManager(unknown, ca).getKeyManagers())
+                    .trustManager(TestCertificates.trusting(ca).getTrustManagers()).build();
             ChannelCredentials noCert = TlsChannelCredentials.newBuilder()
-                    .trustManager(trusting(ca).getTrustManagers()).build();
+                    .trustManager(TestCertificates.trusting(ca).getTrustManagers()).build();
             List<ManagedChannel> channels = List.of(
                     NettyChannelBuilder.forAddress("127.0.0.1", s.port(), withCert).build(),
                     NettyChannelBuilder.forAddress("127.0.0.1", s.port(), otherCert).build(),
