@@ -28,6 +28,19 @@ import java.util.function.ToIntFunction;
 public final class PlugMedians {
     private final PlugTable plugs = new PlugTable();
     private final ReadingLog log = new ReadingLog();
+
+    /**
+     * Keeps at most {@code maxResidentChunks} chunks of the window log in memory, the rest in {@code store} (see
+     * {@link ReadingLog#spillTo}): the log is most of this state (8 of its ~11 bytes per reading).
+     */
+    public void spillTo(ReadingLog.Spill store, int maxResidentChunks) {
+        log.spillTo(store, maxResidentChunks);
+    }
+
+    /** The log's resident and spilled chunks and its spill and load counts (see {@link ReadingLog#spillCounts}). */
+    public long[] spillCounts() {
+        return log.spillCounts();
+    }
     private final Window[] windows;
     private int registered;
     private static final long NEVER = Long.MIN_VALUE;

@@ -9,8 +9,24 @@ import java.util.List;
  * run of equal timestamps. Every window reads the same log through its own {@link Cursor} (the 1 h window's
  * cursor runs ahead of the 24 h window's), so a reading is stored once whatever the number of windows:
  * 8 bytes, plus 16 bytes per distinct timestamp, plus at most one partly used chunk.
+ *
+ * <p>With a {@link Spill} and a budget of resident chunks ({@link #spillTo}), chunks beyond the budget are moved
+ * out to the spill store and read back when a cursor reaches them: the chunk being written and the chunks the
+ * cursors are in stay; the others go, oldest first. What the store does with the bytes (encrypt them, in a
+ * trusted deployment) is its business.
  */
 public final class ReadingLog {
+    /** Where chunks go beyond the budget: bytes by chunk number. */
+    public interface Spill {
+        void write(long chunk, byte[] bytes);
+
+        byte[] read(long chunk);
+
+        void delete(long chunk);
+    }
+
+    /** Bytes a chunk holds in memory (plug and value: two ints per entry). */
+    public static final int CHUNK_BYTES = 8 << 14;
     private static final int CHUNK_BITS = 14;
     private static final int CHUNK = 1 << CHUNK_BITS;
     private static final int CHUNK_MASK = CHUNK - 1;
@@ -27,7 +43,27 @@ public final class ReadingLog {
     private long runCount; // run number of the next run
 
     private final List<Cursor> cursors = new ArrayList<>();
+    private Spill spill;
+    private int maxResident = Integer.MAX_VALUE;
+    private int resident;
+    private final java.util.TreeSet<Long> spilled = new java.util.TreeSet<>();
+    private long spills, loads;
 
+    /**
+     * Keeps at most {@code maxResidentChunks} chunks in memory (at least 2 + one per cursor are needed and kept
+     * whatever the budget), moving the others to {@code store}.
+     */
+    public void spillTo(Spill store, int maxResidentChunks) {
+        if (maxResidentChunks < 2) throw new IllegalArgumentException("at least 2 resident chunks");
+        this.spill = store;
+        this.maxResident = maxResidentChunks;
+        enforceBudget(-1);
+    }
+
+    /** Chunks in memory, chunks in the spill store now, and how often chunks went out and came back. */
+    public long[] spillCounts() {
+        return new long[] {resident, spilled.size(), spills, loads};
+    }
     /** Appends a reading; timestamps must not decrease. */
     public void append(long ts, int plug, int value) {
         int offset = (int) (end & CHUNK_MASK);
@@ -74,8 +110,10 @@ public final class ReadingLog {
         }
         for (long chunk = start >>> CHUNK_BITS; chunk < minSeq >>> CHUNK_BITS; chunk++) {
             int slot = (int) (chunk & (plugChunks.length - 1));
+            if (plugChunks[slot] != null) resident--;
             plugChunks[slot] = null;
             valueChunks[slot] = null;
+            if (spilled.remove(chunk)) spill.delete(chunk);
         }
         start = minSeq;
         runStart = minRun;
@@ -97,6 +135,52 @@ public final class ReadingLog {
         int slot = (int) (next & (plugChunks.length - 1));
         plugChunks[slot] = new int[CHUNK];
         valueChunks[slot] = new int[CHUNK];
+        resident++;
+        enforceBudget(-1);
+    }
+
+    /**
+     * Spills the oldest chunks no cursor is in (and not the one being written, nor {@code keep}) until within the
+     * budget.
+     */
+    private void enforceBudget(long keep) {
+        if (spill == null) return;
+        long first = start >>> CHUNK_BITS, writing = (end >>> CHUNK_BITS);
+        for (long chunk = first; resident > maxResident && chunk < writing; chunk++) {
+            int slot = (int) (chunk & (plugChunks.length - 1));
+            if (plugChunks[slot] == null || chunk == keep || inUse(chunk)) continue;
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(CHUNK_BYTES);
+            bytes.asIntBuffer().put(plugChunks[slot]).put(valueChunks[slot]);
+            spill.write(chunk, bytes.array());
+            plugChunks[slot] = null;
+            valueChunks[slot] = null;
+            spilled.add(chunk);
+            resident--;
+            spills++;
+        }
+    }
+
+    private boolean inUse(long chunk) {
+        for (Cursor c : cursors) if (c.seq >>> CHUNK_BITS == chunk) return true;
+        return false;
+    }
+
+    /** The slot of the chunk holding {@code seq}, read back from the spill store if it is out. */
+    private int slotOf(long seq) {
+        long chunk = seq >>> CHUNK_BITS;
+        int slot = (int) (chunk & (plugChunks.length - 1));
+        if (plugChunks[slot] == null && spilled.remove(chunk)) {
+            java.nio.IntBuffer in = java.nio.ByteBuffer.wrap(spill.read(chunk)).asIntBuffer();
+            int[] plugs = new int[CHUNK], values = new int[CHUNK];
+            in.get(plugs).get(values);
+            spill.delete(chunk);
+            plugChunks[slot] = plugs;
+            valueChunks[slot] = values;
+            resident++;
+            loads++;
+            enforceBudget(chunk);
+        }
+        return slot;
     }
 
     private void growRuns() {
@@ -139,11 +223,11 @@ public final class ReadingLog {
         }
 
         public int plug() {
-            return plugChunks[(int) ((seq >>> CHUNK_BITS) & (plugChunks.length - 1))][(int) (seq & CHUNK_MASK)];
+            return plugChunks[slotOf(seq)][(int) (seq & CHUNK_MASK)];
         }
 
         public int value() {
-            return valueChunks[(int) ((seq >>> CHUNK_BITS) & (valueChunks.length - 1))][(int) (seq & CHUNK_MASK)];
+            return valueChunks[slotOf(seq)][(int) (seq & CHUNK_MASK)];
         }
 
         public void advance() {

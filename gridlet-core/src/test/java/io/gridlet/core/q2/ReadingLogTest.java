@@ -13,9 +13,34 @@ class ReadingLogTest {
     private record Entry(long ts, int plug, int value) {
     }
 
-    @Test
-    void twoCursorsSeeEveryEntryInOrderWhileTheLogIsTrimmed() {
+    /** A spill store in memory that checks the log's use of it: no chunk written twice, read or deleted unknown. */
+    static final class MapSpill implements ReadingLog.Spill {
+        final java.util.Map<Long, byte[]> chunks = new java.util.HashMap<>();
+
+        @Override
+        public void write(long chunk, byte[] bytes) {
+            assertThat(chunks.put(chunk, bytes.clone())).as("chunk %d spilled twice", chunk).isNull();
+        }
+
+        @Override
+        public byte[] read(long chunk) {
+            byte[] b = chunks.get(chunk);
+            assertThat(b).as("chunk %d read but not spilled", chunk).isNotNull();
+            return b;
+        }
+
+        @Override
+        public void delete(long chunk) {
+            assertThat(chunks.remove(chunk)).as("chunk %d deleted but not spilled", chunk).isNotNull();
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "spilling beyond 2 chunks: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void twoCursorsSeeEveryEntryInOrderWhileTheLogIsTrimmed(boolean spilling) {
         ReadingLog log = new ReadingLog();
+        MapSpill store = new MapSpill();
+        if (spilling) log.spillTo(store, 2);
         ReadingLog.Cursor fast = log.newCursor(), slow = log.newCursor();
         ArrayDeque<Entry> fastQueue = new ArrayDeque<>(), slowQueue = new ArrayDeque<>();
         SplittableRandom random = new SplittableRandom(17);
@@ -44,8 +69,27 @@ class ReadingLogTest {
                 log.trim();
                 assertThat(log.size()).isEqualTo(Math.max(fastQueue.size(), slowQueue.size()));
             }
+            if (step % 50_000 == 49_999) { // a whole pass from the oldest entry (what a snapshot does)
+                ArrayDeque<Entry> all = fastQueue.size() > slowQueue.size() ? fastQueue : slowQueue;
+                ReadingLog.Cursor pass = log.detachedCursor();
+                for (Entry e : all) {
+                    assertThat(pass.plug()).isEqualTo(e.plug);
+                    assertThat(pass.value()).isEqualTo(e.value);
+                    pass.advance();
+                }
+                assertThat(pass.hasNext()).isFalse();
+            }
         }
         assertThat(log.size()).isGreaterThan(20_000); // the test crossed chunk boundaries with live data
+        long[] counts = log.spillCounts(); // resident, spilled, spills, loads
+        if (spilling) {
+            assertThat(counts[2]).as("chunks spilled").isPositive();
+            assertThat(counts[3]).as("chunks read back").isPositive();
+            assertThat(counts[1]).isEqualTo(store.chunks.size());
+            assertThat(counts[0]).isLessThanOrEqualTo(4); // 2 + the cursors' chunks at most
+        } else {
+            assertThat(counts[1] + counts[2]).isZero();
+        }
     }
 
     @Test

@@ -20,19 +20,49 @@ import java.nio.charset.StandardCharsets;
 public final class Boundary implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final Boundary PLAIN = new Boundary(null, null, false);
+    public static final Boundary PLAIN = new Boundary(null, null, false, 0, null);
 
     private final String ring;
     private final String routing;
     private final boolean records;
+    private final long memoryBudget; // bytes of Q2 window log per instance in memory; 0: no budget
+    private final String spillRoot;
     private transient StateCipher cipher;
     private transient Pseudonyms pseudonyms;
     private transient io.gridlet.enclave.Sealer sealer;
 
-    private Boundary(String ring, String routing, boolean records) {
+    private Boundary(String ring, String routing, boolean records, long memoryBudget, String spillRoot) {
         this.ring = ring;
         this.routing = routing;
         this.records = records;
+        this.memoryBudget = memoryBudget;
+        this.spillRoot = spillRoot;
+    }
+
+    /**
+     * The same, with a trusted memory budget: beyond {@code bytes} per Q2 instance, the window log (most of the
+     * state) spills to an encrypted store under {@code spillRoot} instead of filling the trusted memory.
+     */
+    public Boundary memoryBudget(long bytes, java.nio.file.Path spillRoot) {
+        if (!isSealed()) throw new IllegalStateException("a memory budget is for a sealed boundary");
+        if (bytes < 2L * io.gridlet.core.q2.ReadingLog.CHUNK_BYTES) {
+            throw new IllegalArgumentException("a memory budget below " + 2 * io.gridlet.core.q2.ReadingLog.CHUNK_BYTES
+                    + " bytes (two chunks of the window log)");
+        }
+        return new Boundary(ring, routing, records, bytes, spillRoot.toAbsolutePath().toString());
+    }
+
+    /**
+     * A spill store for one operator instance when this boundary has a memory budget (the caller closes it), with
+     * the chunks the budget allows; null without a budget.
+     */
+    io.gridlet.enclave.EncryptedSpillStore spillStore() throws java.io.IOException {
+        return memoryBudget == 0 ? null : new io.gridlet.enclave.EncryptedSpillStore(
+                java.nio.file.Path.of(spillRoot), TrustedKeys.get(ring));
+    }
+
+    int budgetChunks() {
+        return (int) Math.max(2, memoryBudget / io.gridlet.core.q2.ReadingLog.CHUNK_BYTES);
     }
 
     /**
@@ -41,13 +71,14 @@ public final class Boundary implements Serializable {
      * TaskManagers Flink's internal TLS ({@code security.ssl.internal.enabled}) encrypts them in bulk.
      */
     public static Boundary sealed(String ring, String routing) {
-        return new Boundary(java.util.Objects.requireNonNull(ring), java.util.Objects.requireNonNull(routing), false);
+        return new Boundary(java.util.Objects.requireNonNull(ring), java.util.Objects.requireNonNull(routing), false,
+                0, null);
     }
 
     /** The same, and every record between tasks sealed on its own by its serializer (costly: one AES-GCM each). */
     public Boundary sealingRecords() {
         if (!isSealed()) throw new IllegalStateException("a plain boundary seals nothing");
-        return new Boundary(ring, routing, true);
+        return new Boundary(ring, routing, true, memoryBudget, spillRoot);
     }
 
     public boolean sealsRecords() {

@@ -21,6 +21,7 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
         implements OneInputStreamOperator<Measurement, WindowChangeRecord> {
     private final int[] windowSeconds;
     private transient PlugMedians medians;
+    private transient io.gridlet.enclave.EncryptedSpillStore spill;
     private transient boolean started;
     private transient long dataTime;
     private final Boundary trust;
@@ -41,11 +42,27 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
         KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q2-plugs");
         if (restored.parts().isEmpty()) {
             medians = new PlugMedians(windowSeconds);
-            return;
+        } else {
+            started = restored.clock().started();
+            dataTime = restored.clock().dataTime();
+            medians = PlugMedians.restore(restored.parts());
         }
-        started = restored.clock().started();
-        dataTime = restored.clock().dataTime();
-        medians = PlugMedians.restore(restored.parts());
+        spill = trust.spillStore();
+        if (spill != null) medians.spillTo(spill, trust.budgetChunks());
+    }
+
+    /** The window log's resident and spilled chunks, spills and loads (null without a memory budget). */
+    long[] spillCounts() {
+        return spill == null ? null : medians.spillCounts();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close();
+        } finally {
+            if (spill != null) spill.close(); // the spilled chunks go with the instance; checkpoints hold the state
+        }
     }
 
     @Override

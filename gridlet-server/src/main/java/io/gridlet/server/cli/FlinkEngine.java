@@ -36,7 +36,7 @@ final class FlinkEngine {
     /** What {@code gridlet run} was asked for, as far as the Flink engine is concerned. */
     record Settings(QueryConfig queries, long maxLateness, int parallelism, String cluster, Path out, boolean quiet,
                     Duration checkpointInterval, long replayRate, boolean fresh, boolean autoscale, int scaleMin,
-                    int scaleMax, Path sealedKeys) {
+                    int scaleMax, Path sealedKeys, long trustedMemoryMib) {
     }
 
     private final Settings s;
@@ -63,7 +63,8 @@ final class FlinkEngine {
                 throw new UserError("no keys released: " + e.getMessage() + " (after an upgrade the owner allows the "
                         + "new code: gridlet keys --dir " + s.sealedKeys() + " --allow-current)");
             }
-            run.boundary(io.gridlet.flink.operators.Boundary.sealed(name, name));
+            run.boundary(io.gridlet.flink.operators.Boundary.sealed(name, name).memoryBudget(
+                    s.trustedMemoryMib() << 20, new RunDirectory(s.out()).root().resolve("spill")));
             stderr.println("gridlet run: keys released to the software runtime (no hardware isolation: see README)");
         }
         RunDirectory dir = new RunDirectory(s.out());

@@ -102,6 +102,12 @@ final class RunCommand implements Callable<Integer> {
             description = "The data owner's keys, with --sealed (gridlet keys) (default: ${DEFAULT-VALUE}).")
     Path keys;
 
+    @Option(names = "--trusted-memory", paramLabel = "MIB", defaultValue = "128",
+            description = "With --sealed: MiB of Q2 window state each instance keeps in trusted memory; beyond it the "
+                    + "state spills to an encrypted store in OUT/.gridlet-run/spill (default: ${DEFAULT-VALUE}, the "
+                    + "enclave page cache of the seed's hardware).")
+    long trustedMemoryMib;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
@@ -119,6 +125,7 @@ final class RunCommand implements Callable<Integer> {
             if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0, got " + maxLateness);
             if (parallelism != null && parallelism < 1) throw new UserError("--parallelism must be >= 1");
             if (sealed && engine == Engine.core) throw new UserError("--sealed runs the Flink job: not --engine core");
+            if (trustedMemoryMib < 1) throw new UserError("--trusted-memory must be >= 1 MiB");
             if (engine == Engine.core) {
                 for (String flinkOnly : new String[]{"--parallelism", "--cluster", "--checkpoint-interval", "--fresh",
                         "--replay-rate", "--autoscale", "--scale-min", "--scale-max"}) {
@@ -154,7 +161,7 @@ final class RunCommand implements Callable<Integer> {
                 || spec.commandLine().getParseResult().hasMatchedOption("--autoscale"));
         return new FlinkEngine.Settings(queries, maxLateness, p, cluster, out, quiet,
                 Duration.ofMillis(Math.round(checkpointSeconds * 1000)), replayRate, fresh, scale, scaleMin, max,
-                sealed ? keys : null);
+                sealed ? keys : null, trustedMemoryMib);
     }
 
     private io.gridlet.core.generate.GeneratorConfig config() {

@@ -115,6 +115,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "The data owner's keys, with --sealed (default: ${DEFAULT-VALUE}).")
     Path keys;
 
+    @Option(names = "--trusted-memory", paramLabel = "MIB", defaultValue = "128",
+            description = "With --sealed: MiB of Q2 window state each instance keeps in trusted memory; beyond it the "
+                    + "state spills to an encrypted store in DIR/spill (default: ${DEFAULT-VALUE}).")
+    long trustedMemoryMib;
+
     @Option(names = "--fresh", description = "Discard an unfinished run in --dir/out (the log is kept).")
     boolean fresh;
 
@@ -169,7 +174,8 @@ final class ServeCommand implements Callable<Integer> {
             } catch (io.gridlet.enclave.KeyReleaseException e) {
                 throw new UserError("no keys released: " + e.getMessage());
             }
-            boundary = Boundary.sealed(name, name);
+            if (trustedMemoryMib < 1) throw new UserError("--trusted-memory must be >= 1 MiB");
+            boundary = Boundary.sealed(name, name).memoryBudget(trustedMemoryMib << 20, dir.resolve("spill"));
             err.println("gridlet serve: keys released to the software runtime (no hardware isolation: see README)");
         }
         IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
