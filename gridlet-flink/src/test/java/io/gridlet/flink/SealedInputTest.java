@@ -58,15 +58,8 @@ class SealedInputTest {
 
         GeneratorConfig shape = new GeneratorConfig(3, 3, 2, 2, 0.5, 10, GeneratorConfig.DEFAULT_START, 0.01, 0.1,
                 20, 0.0, 0.0);
-        Path csv = dir.resolve("in.csv");
-        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
-            Files.copy(in, csv);
-        }
-        Path expected = dir.resolve("expected");
-        try (InputStream in = Files.newInputStream(csv); ResultFiles files = new ResultFiles(expected,
-                QueryConfig.DEFAULT)) {
-            new Replay(QueryConfig.DEFAULT, 0).run(in, files);
-        }
+        io.gridlet.flink.Generated generated = io.gridlet.flink.Generated.in(dir, shape);
+        Path csv = generated.csv();
 
         Sealer sealer = new Sealer(ring, routing);
         Sealer foreign = new Sealer(KeyRing.generate(), routing);
@@ -108,10 +101,7 @@ class SealedInputTest {
         FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), GridletJob.sealedSource(sealed.toString()), "sealed",
                 out, work, Optional.empty(), job -> { }, results -> { });
         SealedOutputs.assertSealedThenUnseal(out, RING);
-        for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
-            assertThat(Files.readAllLines(out.resolve(file))).as(file)
-                    .isEqualTo(Files.readAllLines(expected.resolve(file)));
-        }
+        generated.assertSameFiles(out);
         assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(readings);
         assertThat(outcome.counts().rejections().counts()).containsExactly(
                 java.util.Map.entry(RejectReason.UNOPENABLE, refused));

@@ -57,15 +57,8 @@ class SpillTest {
         // 40 plugs every 10 s for 1.2 days: the 24 h window holds ~350 k loads, ~21 chunks of the log
         GeneratorConfig shape = new GeneratorConfig(4, 5, 2, 4, 1.2, 10, GeneratorConfig.DEFAULT_START, 0.0, 0.0, 0,
                 0.0, 0.0);
-        Path csv = dir.resolve("in.csv");
-        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
-            Files.copy(in, csv);
-        }
-        Path expected = dir.resolve("expected");
-        try (InputStream in = Files.newInputStream(csv); ResultFiles files = new ResultFiles(expected,
-                QueryConfig.DEFAULT)) {
-            new Replay(QueryConfig.DEFAULT, 0).run(in, files);
-        }
+        io.gridlet.flink.Generated generated = io.gridlet.flink.Generated.in(dir, shape);
+        Path csv = generated.csv();
 
         Path spillRoot = dir.resolve("spill");
         Path kept = Files.createDirectories(dir.resolve("kept"));
@@ -106,10 +99,7 @@ class SpillTest {
         }
         assertThat(outcome.counts().rejections().total()).isZero();
         SealedOutputs.assertSealedThenUnseal(out, RING);
-        for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
-            assertThat(Files.readAllLines(out.resolve(file))).as(file)
-                    .isEqualTo(Files.readAllLines(expected.resolve(file)));
-        }
+        generated.assertSameFiles(out);
         assertThat(copied).as("spilled chunks seen").hasSizeGreaterThan(3);
         try (Stream<Path> left = Files.walk(spillRoot)) {
             assertThat(left.filter(Files::isRegularFile)).as("spill files left after the run").isEmpty();

@@ -3,9 +3,6 @@ package io.gridlet.flink.source;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.model.Measurement;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.reader.StreamFormat;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 import java.io.IOException;
@@ -16,28 +13,11 @@ import java.util.ArrayDeque;
  * becomes a {@link Parsed}, a reading or a rejection. Files are not split (readings must stay in order), and a
  * checkpointed position is a count of records, replayed by skipping (Flink's default for stream formats).
  */
-public final class MeasurementFormat implements StreamFormat<Parsed> {
+public final class MeasurementFormat extends WholeFileFormat {
 
     @Override
-    public Reader<Parsed> createReader(Configuration config, FSDataInputStream stream, long fileLen, long splitEnd) {
+    Reader<Parsed> open(FSDataInputStream stream) throws IOException {
         return new LineReader(stream);
-    }
-
-    @Override
-    public Reader<Parsed> restoreReader(Configuration config, FSDataInputStream stream, long restoredOffset,
-                                        long fileLen, long splitEnd) throws IOException {
-        if (restoredOffset != 0) throw new IOException("measurement files are read from the start");
-        return new LineReader(stream);
-    }
-
-    @Override
-    public boolean isSplittable() {
-        return false;
-    }
-
-    @Override
-    public TypeInformation<Parsed> getProducedType() {
-        return TypeInformation.of(Parsed.class);
     }
 
     private static final class LineReader implements Reader<Parsed> {

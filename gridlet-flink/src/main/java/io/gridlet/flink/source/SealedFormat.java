@@ -2,9 +2,6 @@ package io.gridlet.flink.source;
 
 import io.gridlet.enclave.SealedReading;
 import io.gridlet.enclave.SealedReadingFile;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.file.src.reader.StreamFormat;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 import java.io.BufferedInputStream;
@@ -16,28 +13,10 @@ import java.io.IOException;
  * still sealed; the order gate opens it inside the trusted boundary. Not split; a checkpointed position is a
  * count of records, replayed by skipping (as for CSV files).
  */
-public final class SealedFormat implements StreamFormat<Parsed> {
+public final class SealedFormat extends WholeFileFormat {
     @Override
-    public Reader<Parsed> createReader(Configuration config, FSDataInputStream stream, long fileLen, long splitEnd)
-            throws IOException {
+    Reader<Parsed> open(FSDataInputStream stream) throws IOException {
         return new RecordReader(stream);
-    }
-
-    @Override
-    public Reader<Parsed> restoreReader(Configuration config, FSDataInputStream stream, long restoredOffset,
-                                        long fileLen, long splitEnd) throws IOException {
-        if (restoredOffset != 0) throw new IOException("sealed files are read from the start");
-        return new RecordReader(stream);
-    }
-
-    @Override
-    public boolean isSplittable() {
-        return false;
-    }
-
-    @Override
-    public TypeInformation<Parsed> getProducedType() {
-        return TypeInformation.of(Parsed.class);
     }
 
     private static final class RecordReader implements Reader<Parsed> {

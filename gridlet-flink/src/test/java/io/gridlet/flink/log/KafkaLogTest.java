@@ -69,15 +69,8 @@ class KafkaLogTest {
         }
         GeneratorConfig shape = new GeneratorConfig(11, 3, 2, 2, 1_200 / 86_400.0, 1,
                 GeneratorConfig.DEFAULT_START, 0.01, 0.0, 0, 0.0, 0.0);
-        Path csv = dir.resolve("in.csv");
-        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
-            Files.copy(in, csv);
-        }
-        Path expected = dir.resolve("expected");
-        try (InputStream in = Files.newInputStream(csv); ResultFiles files = new ResultFiles(expected,
-                QueryConfig.DEFAULT)) {
-            new Replay(QueryConfig.DEFAULT, 0).run(in, files);
-        }
+        io.gridlet.flink.Generated generated = io.gridlet.flink.Generated.in(dir, shape);
+        Path csv = generated.csv();
 
         // three meters (a house each), entries of 40 readings, interleaved as a gateway would append them
         KafkaLog log = new KafkaLog(bootstrap, "readings", Map.of());
@@ -116,9 +109,6 @@ class KafkaLogTest {
                 Optional.empty(), job -> { }, results -> { });
         assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(readings);
         assertThat(outcome.counts().rejections().total()).isZero();
-        for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
-            assertThat(Files.readAllLines(out.resolve(file))).as(file)
-                    .isEqualTo(Files.readAllLines(expected.resolve(file)));
-        }
+        generated.assertSameFiles(out);
     }
 }
