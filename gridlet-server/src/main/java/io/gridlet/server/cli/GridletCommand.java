@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gridlet",
         mixinStandardHelpOptions = true,
         version = "gridlet 0.1.0",
-        description = "Smart-grid stream analytics: the DEBS 2014 queries (load prediction, outliers), and the QoS "
-                + "policies its sessions negotiate.",
+        description = "Smart-grid stream analytics: the DEBS 2014 queries (load prediction, outliers) over files "
+                + "or live from meters over gRPC, on sealed data if asked, with the QoS policies sessions negotiate.",
         subcommands = {RunCommand.class, ServeCommand.class, MeterCommand.class, ResultsCommand.class, ScaleCommand.class,
                 GenerateCommand.class,
                 PolicyCommand.class, KeysCommand.class, UnsealCommand.class,
