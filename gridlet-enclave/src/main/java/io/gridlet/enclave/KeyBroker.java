@@ -21,7 +21,10 @@ import java.util.function.LongSupplier;
  * service behind mutual TLS): the attestation binds the keys to the runtime, not the runtime to the broker.
  */
 public final class KeyBroker {
+    /** The routing key travels with the data keys under this id (data keys are 1..255). */
+    static final int ROUTING_KEY_ID = 0;
     private final KeyRing keys;
+    private volatile byte[] routingKey;
     private final Map<String, PublicKey> signers;
     private final Map<String, String> signerKinds;
     private final Set<String> allowlist;
@@ -46,6 +49,16 @@ public final class KeyBroker {
         this.allowlist = Set.copyOf(allowlist);
         this.clockMillis = clockMillis;
         this.maxAgeMillis = maxAgeMillis;
+    }
+
+    /**
+     * Releases the pseudonyms' routing key too, with the data keys, to the same runtimes (the operators route by
+     * pseudonyms of the ids they see once a reading is open).
+     */
+    public KeyBroker releasingRouting(byte[] key) {
+        if (key.length < 16) throw new IllegalArgumentException("a routing key of at least 16 bytes");
+        this.routingKey = key.clone();
+        return this;
     }
 
     /** A signer the broker trusts: its public key and the kind of runtime it vouches for. */
@@ -91,7 +104,9 @@ public final class KeyBroker {
                     + a.measurementHex() + " is not on the allowlist");
         }
         try {
-            return KeyTransport.seal(keys.material(), KeyTransport.publicKey(a.runtimeKey()));
+            java.util.Map<Integer, byte[]> material = new java.util.TreeMap<>(keys.material());
+            if (routingKey != null) material.put(ROUTING_KEY_ID, routingKey);
+            return KeyTransport.seal(material, KeyTransport.publicKey(a.runtimeKey()));
         } catch (GeneralSecurityException e) {
             throw refuse(KeyReleaseException.Reason.MALFORMED, "the runtime key does not parse: " + e.getMessage());
         }

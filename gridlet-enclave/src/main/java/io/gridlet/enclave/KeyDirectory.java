@@ -29,8 +29,8 @@ import java.util.TreeMap;
  * ({@code runtime.key}, {@code runtime.pub}) the broker trusts.
  *
  * <p>{@link #release} plays both ends on one machine: the owner's broker and the software runtime, talking the
- * real protocol (nonce, attestation, measurement checked against the allowlist, keys sealed to the runtime's
- * ephemeral key). Nothing here isolates the runtime from the machine's owner: see {@link SoftwareRuntime}.
+ * real protocol (nonce, attestation, measurement checked against the allowlist, data keys and routing key sealed
+ * to the runtime's ephemeral key). Nothing here isolates the runtime from the machine's owner: see {@link SoftwareRuntime}.
  */
 public final class KeyDirectory {
     private static final String DATA = "data.keys", ROUTING = "routing.key", ALLOW = "allowlist",
@@ -38,12 +38,14 @@ public final class KeyDirectory {
 
     private final Path dir;
     private final KeyRing ring;
+    private final byte[] routingKey;
     private final Pseudonyms routing;
 
-    private KeyDirectory(Path dir, KeyRing ring, Pseudonyms routing) {
+    private KeyDirectory(Path dir, KeyRing ring, byte[] routingKey) {
         this.dir = dir;
         this.ring = ring;
-        this.routing = routing;
+        this.routingKey = routingKey.clone();
+        this.routing = new Pseudonyms(routingKey);
     }
 
     /** Makes a new directory of keys, allowing the code measured from {@code operatorCode}; refuses to overwrite. */
@@ -68,7 +70,7 @@ public final class KeyDirectory {
             throw new IllegalStateException("no EC P-256 in this JDK", e);
         }
         write(dir.resolve(ALLOW), HexFormat.of().formatHex(CodeMeasurement.of(operatorCode)) + "\n");
-        return new KeyDirectory(dir, ring, new Pseudonyms(routingKey));
+        return new KeyDirectory(dir, ring, routingKey);
     }
 
     public static KeyDirectory load(Path dir) throws IOException {
@@ -83,7 +85,7 @@ public final class KeyDirectory {
             keys.put(Integer.parseInt(f[0]), Base64.getDecoder().decode(f[1]));
         }
         byte[] routingKey = Base64.getDecoder().decode(Files.readString(dir.resolve(ROUTING)).trim());
-        return new KeyDirectory(dir, KeyRing.of(keys), new Pseudonyms(routingKey));
+        return new KeyDirectory(dir, KeyRing.of(keys), routingKey);
     }
 
     /** The owner's key ring (to seal readings with). */
@@ -128,10 +130,11 @@ public final class KeyDirectory {
             throw new IOException("the runtime key pair in " + dir + " does not load: " + e.getMessage(), e);
         }
         KeyBroker broker = new KeyBroker(ring, Map.of(SIGNER, new KeyBroker.Signer(SoftwareRuntime.KIND, verify)),
-                allowlist(), System::currentTimeMillis, 60_000);
+                allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey);
         SoftwareRuntime runtime = new SoftwareRuntime(operatorCode, SIGNER, signing, System::currentTimeMillis);
-        TrustedKeys.register(name, runtime.receive(broker.release(runtime.attest(broker.challenge()))));
-        TrustedKeys.registerRouting(name, routing);
+        TrustedRuntime.Keys released = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
+        TrustedKeys.register(name, released.ring());
+        TrustedKeys.registerRouting(name, released.routing());
     }
 
     private static void write(Path file, String text) throws IOException {

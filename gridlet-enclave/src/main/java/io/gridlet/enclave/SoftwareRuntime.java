@@ -67,9 +67,12 @@ public final class SoftwareRuntime implements TrustedRuntime {
     }
 
     @Override
-    public KeyRing receive(ReleasedKeys released) {
+    public Keys receiveAll(ReleasedKeys released) {
         try {
-            return KeyRing.of(KeyTransport.open(released, transport.getPrivate()));
+            java.util.Map<Integer, byte[]> material = new java.util.TreeMap<>(
+                    KeyTransport.open(released, transport.getPrivate()));
+            byte[] routing = material.remove(KeyBroker.ROUTING_KEY_ID);
+            return new Keys(KeyRing.of(material), routing == null ? null : new Pseudonyms(routing));
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("the released keys do not open with this runtime's key "
                     + "(released to another runtime, or altered)", e);

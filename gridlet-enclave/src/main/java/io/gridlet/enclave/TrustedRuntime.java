@@ -26,6 +26,15 @@ public interface TrustedRuntime {
     /** Evidence for the broker, bound to its nonce. */
     Attestation attest(byte[] nonce);
 
-    /** The data keys a broker released to this runtime (encrypted to its key; only it can open them). */
-    KeyRing receive(ReleasedKeys released);
+    /** What a broker released: the data keys, and the routing key if the broker holds one (else null). */
+    record Keys(KeyRing ring, Pseudonyms routing) {
+    }
+
+    /** What a broker released to this runtime (encrypted to its key; only it can open them). */
+    Keys receiveAll(ReleasedKeys released);
+
+    /** The data keys a broker released to this runtime. */
+    default KeyRing receive(ReleasedKeys released) {
+        return receiveAll(released).ring();
+    }
 }

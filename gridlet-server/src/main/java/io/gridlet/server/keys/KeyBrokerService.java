@@ -3,7 +3,6 @@ package io.gridlet.server.keys;
 import io.gridlet.enclave.Attestation;
 import io.gridlet.enclave.KeyBroker;
 import io.gridlet.enclave.KeyReleaseException;
-import io.gridlet.enclave.KeyRing;
 import io.gridlet.enclave.TrustedRuntime;
 import io.gridlet.server.live.LiveProtocol;
 import io.grpc.CallOptions;
@@ -67,11 +66,11 @@ public final class KeyBrokerService {
      *
      * @throws StatusRuntimeException PERMISSION_DENIED with the broker's reason when it refuses
      */
-    public static KeyRing fetch(Channel channel, TrustedRuntime runtime) {
+    public static TrustedRuntime.Keys fetch(Channel channel, TrustedRuntime runtime) {
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS);
         byte[] nonce = ClientCalls.blockingUnaryCall(channel, CHALLENGE, options, new byte[0]);
         byte[] released = ClientCalls.blockingUnaryCall(channel, RELEASE, options,
                 runtime.attest(nonce).encode());
-        return runtime.receive(io.gridlet.enclave.ReleasedKeys.decode(released));
+        return runtime.receiveAll(io.gridlet.enclave.ReleasedKeys.decode(released));
     }
 }

@@ -54,7 +54,7 @@ class KeyBrokerServiceTest {
         KeyRing owner = KeyRing.generate();
         KeyBroker broker = new KeyBroker(owner, Map.of("ci", new KeyBroker.Signer(SoftwareRuntime.KIND,
                 attestation.getPublic())), Set.of(HexFormat.of().formatHex(CodeMeasurement.of(
-                GridletJob.OPERATOR_CODE))), System::currentTimeMillis, 60_000);
+                GridletJob.OPERATOR_CODE))), System::currentTimeMillis, 60_000).releasingRouting(new byte[32]);
 
         try (AdaptletServer s = AdaptletServer.builder(KeyBrokerService.POLICY)
                 .credentials(TlsServerCredentials.newBuilder()
@@ -79,12 +79,14 @@ class KeyBrokerServiceTest {
                  ClientSession anonymous = session(anonymousChannel)) {
                 SoftwareRuntime allowed = new SoftwareRuntime(GridletJob.OPERATOR_CODE, "ci",
                         attestation.getPrivate(), System::currentTimeMillis);
-                KeyRing released = KeyBrokerService.fetch(runtime.channel(), allowed);
+                var released = KeyBrokerService.fetch(runtime.channel(), allowed);
                 Pseudonyms routing = new Pseudonyms(new byte[32]);
-                var reading = new io.gridlet.core.model.Measurement(1, 1_377_986_401L, 500, 
+                var reading = new io.gridlet.core.model.Measurement(1, 1_377_986_401L, 500,
                         io.gridlet.core.model.Property.LOAD, 1, 2, 3);
-                assertThat(new Sealer(released, routing).open(new Sealer(owner, routing).seal(reading)))
-                        .isEqualTo(reading);
+                // the data keys open the owner's readings; the routing key gives the owner's pseudonyms
+                assertThat(new Sealer(released.ring(), released.routing()).open(new Sealer(owner, routing)
+                        .seal(reading))).isEqualTo(reading);
+                assertThat(released.routing().house(3)).isEqualTo(routing.house(3));
 
                 SoftwareRuntime otherCode = new SoftwareRuntime(List.of(LoadForecastOperator.class), "ci",
                         attestation.getPrivate(), System::currentTimeMillis);
