@@ -37,6 +37,7 @@ final class IngestService {
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Runnable endOfData;
     private final Disorder disorder = new Disorder();
+    private final java.util.function.Consumer<List<Measurement>> appended;
     private volatile Throwable failure;
 
     /** One meter's place: the last sequence number appended to the log, and the last one durable in it. */
@@ -50,8 +51,6 @@ final class IngestService {
             durable = last;
         }
     }
-
-    private final java.util.function.Consumer<List<Measurement>> appended;
 
     IngestService(IngestLog.Writer log, MeterRegistry registry, Runnable endOfData,
                   java.util.function.Consumer<List<Measurement>> appended) throws IOException {
@@ -151,6 +150,50 @@ final class IngestService {
         };
     }
 
+    /** The log entry of a plain batch's readings after {@code held}; refusals into {@code refused}, counted. */
+    private LogRecord freshPlain(ReadingBatch.Decoded batch, long held, List<ReadingBatch.Rejected> refused) {
+        long[] seqs = batch.seqs();
+        List<Measurement> fresh = new ArrayList<>(batch.valid().size());
+        for (int i = 0; i < seqs.length; i++) {
+            if (seqs[i] > held) fresh.add(batch.valid().get(i));
+        }
+        for (ReadingBatch.Rejected r : batch.rejected()) {
+            if (r.seq() > held) {
+                refused.add(r);
+                rejected.get(r.reason()).increment();
+            }
+        }
+        duplicates.increment(batch.count() - fresh.size() - refused.size());
+        accepted.increment(fresh.size());
+        // (appends of different meters may pass here in another order than the log's: close enough)
+        disorder.pass(fresh);
+        return new LogRecord(batch.meter(), batch.lastSeq(), fresh);
+    }
+
+    /**
+     * The log entry of a sealed batch's readings after {@code held}: opaque here (checked, opened and counted inside
+     * the job's boundary); only their clear timestamps are read, for the disorder.
+     */
+    private LogRecord freshSealed(ReadingBatch.Decoded batch, long held) {
+        long[] seqs = batch.seqs();
+        List<byte[]> fresh = new ArrayList<>(seqs.length);
+        long oldest = Long.MAX_VALUE, latest = Long.MIN_VALUE;
+        for (int i = 0; i < seqs.length; i++) {
+            if (seqs[i] <= held) continue;
+            byte[] r = batch.sealed().get(i);
+            fresh.add(r);
+            long ts = SealedReading.clearTimestamp(r);
+            if (ts >= 0) {
+                oldest = Math.min(oldest, ts);
+                latest = Math.max(latest, ts);
+            }
+        }
+        if (oldest <= latest) disorder.pass(oldest, latest);
+        duplicates.increment(batch.count() - fresh.size());
+        accepted.increment(fresh.size());
+        return LogRecord.sealed(batch.meter(), batch.lastSeq(), fresh);
+    }
+
     /** Once the entry is durable, the meter's resume point moves; if it fails, the log is broken for everyone. */
     private void trackDurable(MeterState state, CompletableFuture<Void> append, long lastSeq) {
         append.whenComplete((v, e) -> {
@@ -187,45 +230,9 @@ final class IngestService {
                 duplicates.increment(batch.count());
                 append = state.lastAppend;
             } else {
-                long[] seqs = batch.seqs();
-                if (batch.isSealed()) { // opaque here: checked, opened and counted inside the job's boundary
-                    List<byte[]> fresh = new ArrayList<>(seqs.length);
-                    long oldest = Long.MAX_VALUE, latest = Long.MIN_VALUE;
-                    for (int i = 0; i < seqs.length; i++) {
-                        if (seqs[i] <= held) continue;
-                        byte[] r = batch.sealed().get(i);
-                        fresh.add(r);
-                        long ts = SealedReading.clearTimestamp(r); // in the clear by design: the job orders by it
-                        if (ts >= 0) {
-                            oldest = Math.min(oldest, ts);
-                            latest = Math.max(latest, ts);
-                        }
-                    }
-                    if (oldest <= latest) disorder.pass(oldest, latest);
-                    duplicates.increment(batch.count() - fresh.size());
-                    accepted.increment(fresh.size());
-                    append = log.append(LogRecord.sealed(batch.meter(), lastSeq, fresh));
-                    state.appended = lastSeq;
-                    state.lastAppend = append;
-                    trackDurable(state, append, lastSeq);
-                    return append.thenApply(v -> new Ack(lastSeq, List.of()));
-                }
-                List<Measurement> fresh = new ArrayList<>(batch.valid().size());
-                for (int i = 0; i < seqs.length; i++) {
-                    if (seqs[i] > held) fresh.add(batch.valid().get(i));
-                }
-                for (ReadingBatch.Rejected r : batch.rejected()) {
-                    if (r.seq() > held) {
-                        refused.add(r);
-                        rejected.get(r.reason()).increment();
-                    }
-                }
-                duplicates.increment(batch.count() - fresh.size() - refused.size());
-                accepted.increment(fresh.size());
-                append = log.append(new LogRecord(batch.meter(), lastSeq, fresh));
-                // (appends of different meters may pass here in another order than the log's: close enough)
-                disorder.pass(fresh);
-                appended.accept(fresh);
+                LogRecord entry = batch.isSealed() ? freshSealed(batch, held) : freshPlain(batch, held, refused);
+                append = log.append(entry);
+                if (!entry.isSealed()) appended.accept(entry.readings());
                 state.appended = lastSeq;
                 state.lastAppend = append;
                 trackDurable(state, append, lastSeq);
