@@ -51,8 +51,14 @@ public final class ResultHub {
         return new HubSink(name);
     }
 
+    /** A listener's registration; closing it removes the listener. */
+    public interface Listening extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Adds a listener; closing the handle removes it. */
-    public AutoCloseable listen(Listener listener) {
+    public Listening listen(Listener listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }

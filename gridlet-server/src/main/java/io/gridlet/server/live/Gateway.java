@@ -40,6 +40,7 @@ public final class Gateway implements AutoCloseable {
     private final AdaptletServer server;
     private final IngestLog.Writer log;
     private final IngestService ingest;
+    private final ResultsService results;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gridlet-health");
@@ -75,6 +76,7 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(IngestLog ingestLog, ResultHub hub, Settings s) throws IOException {
         this.log = ingestLog.openWriter();
+        this.results = new ResultsService(hub, s.boundary());
         try {
             this.ingest = new IngestService(log, s.registry(), this::endOfData, s.appended());
             byte[] puzzleKey = new byte[32];
@@ -89,10 +91,11 @@ public final class Gateway implements AutoCloseable {
                                     Authorization.Rule.of(LiveProtocol.INGEST + "/EndOfData", "operator"),
                                     Authorization.Rule.of(LiveProtocol.RESULTS + "/*", "analyst", "operator")))
                     .service(ingest.definition())
-                    .service(new ResultsService(hub, s.boundary()).definition())
+                    .service(results.definition())
                     .openService(health.getHealthService().bindService())
                     .start();
         } catch (IOException | RuntimeException e) {
+            results.close();
             log.close();
             throw e;
         }
@@ -155,6 +158,7 @@ public final class Gateway implements AutoCloseable {
         try {
             server.close(grace);
         } finally {
+            results.close();
             log.close();
         }
     }

@@ -18,15 +18,44 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@value #MAX_BEHIND} results behind is cut off with RESOURCE_EXHAUSTED rather than holding the server's memory;
  * the complete results are in the run's files.
  */
-final class ResultsService {
+final class ResultsService implements ResultHub.Listener, AutoCloseable {
     static final int MAX_BEHIND = 200_000;
-    private final ResultHub hub;
     private final io.gridlet.flink.operators.Boundary boundary;
+    private final java.util.concurrent.CopyOnWriteArrayList<Subscriber> subscribers =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ResultHub.Listening listening;
 
-    /** With a sealed {@code boundary}, each line goes out sealed for the data owner (see ResultParts.opener). */
+    /**
+     * Listens to {@code hub} until closed. With a sealed {@code boundary}, each line goes out sealed for the data
+     * owner (see ResultParts.opener).
+     */
     ResultsService(ResultHub hub, io.gridlet.flink.operators.Boundary boundary) {
-        this.hub = hub;
         this.boundary = boundary;
+        this.listening = hub.listen(this);
+    }
+
+    /** One result to every subscriber that wants it, encoded (and sealed) once for all of them. */
+    @Override
+    public void onResult(ResultRecord r) {
+        byte[] encoded = null;
+        for (Subscriber s : subscribers) {
+            if (!s.filter.wants(r.file(), r.house())) continue;
+            if (encoded == null) encoded = encode(r);
+            s.offer(encoded);
+        }
+    }
+
+    private byte[] encode(ResultRecord r) {
+        String line = boundary.isSealed() ? java.util.Base64.getEncoder().encodeToString(boundary.sealResult(
+                io.gridlet.flink.sink.ResultParts.keyed(r).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                r.file())) : r.line();
+        return new LiveProtocol.Result(r.file(), line).encode();
+    }
+
+    /** Stops listening to the hub (the gateway closes); subscribers' calls end with the server. */
+    @Override
+    public void close() {
+        listening.close();
     }
 
     ServerServiceDefinition definition() {
@@ -46,14 +75,13 @@ final class ResultsService {
         new Subscriber(filter, (ServerCallStreamObserver<byte[]>) out).start();
     }
 
-    private final class Subscriber implements ResultHub.Listener {
+    private final class Subscriber {
         private final LiveProtocol.Subscription filter;
         private final ServerCallStreamObserver<byte[]> out;
         private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
         private final AtomicInteger queued = new AtomicInteger();
         private final AtomicBoolean draining = new AtomicBoolean();
         private volatile boolean over;
-        private AutoCloseable listening;
 
         Subscriber(LiveProtocol.Subscription filter, ServerCallStreamObserver<byte[]> out) {
             this.filter = filter;
@@ -63,21 +91,16 @@ final class ResultsService {
         void start() {
             out.setOnCancelHandler(this::stop);
             out.setOnReadyHandler(this::drain);
-            listening = hub.listen(this);
+            subscribers.add(this);
         }
 
         private void stop() {
             over = true;
-            try {
-                if (listening != null) listening.close();
-            } catch (Exception ignored) {
-                // removing a listener does not fail
-            }
+            subscribers.remove(this);
         }
 
-        @Override
-        public void onResult(ResultRecord r) {
-            if (over || !filter.wants(r.file(), r.house())) return;
+        void offer(byte[] result) {
+            if (over) return;
             if (queued.incrementAndGet() > MAX_BEHIND) {
                 stop();
                 synchronized (this) {
@@ -87,10 +110,7 @@ final class ResultsService {
                 }
                 return;
             }
-            String line = boundary.isSealed() ? java.util.Base64.getEncoder().encodeToString(boundary.sealResult(
-                    io.gridlet.flink.sink.ResultParts.keyed(r).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
-                    r.file())) : r.line();
-            queue.add(new LiveProtocol.Result(r.file(), line).encode());
+            queue.add(result);
             drain();
         }
 
