@@ -97,6 +97,11 @@ public final class KeyDirectory {
         return routing;
     }
 
+    /** What a producer seals readings with: the current data key, routed by the owner's pseudonyms. */
+    public Sealer sealer() {
+        return new Sealer(ring, routing);
+    }
+
     /** Code measurements the broker releases keys to (hex). */
     public Set<String> allowlist() throws IOException {
         Set<String> allowed = new LinkedHashSet<>();

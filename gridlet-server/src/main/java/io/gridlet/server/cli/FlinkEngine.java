@@ -53,19 +53,8 @@ final class FlinkEngine {
             if (file == null) throw new UserError("--sealed reads a sealed file: make one with gridlet generate "
                     + "--sealed --keys " + s.sealedKeys() + " -o FILE");
             if (s.cluster() != null) throw new UserError("--sealed runs embedded: the keys are released in-process");
-            String name = "run-" + ProcessHandle.current().pid();
-            try {
-                io.gridlet.enclave.KeyDirectory.load(s.sealedKeys()).release(name,
-                        io.gridlet.flink.GridletJob.OPERATOR_CODE);
-            } catch (IOException e) {
-                throw new UserError(e.getMessage());
-            } catch (io.gridlet.enclave.KeyReleaseException e) {
-                throw new UserError("no keys released: " + e.getMessage() + " (after an upgrade the owner allows the "
-                        + "new code: gridlet keys --dir " + s.sealedKeys() + " --allow-current)");
-            }
-            run.boundary(io.gridlet.flink.operators.Boundary.sealed(name, name).memoryBudget(
-                    s.trustedMemoryMib() << 20, new RunDirectory(s.out()).root().resolve("spill")));
-            stderr.println("gridlet run: keys released to the software runtime (no hardware isolation: see README)");
+            run.boundary(SealedRuns.release(s.sealedKeys(), "run", s.trustedMemoryMib(),
+                    new RunDirectory(s.out()).root().resolve("spill"), stderr));
         }
         RunDirectory dir = new RunDirectory(s.out());
         Path input = file == null ? dir.root().resolve("input.csv") : InputSource.readableFile(file);

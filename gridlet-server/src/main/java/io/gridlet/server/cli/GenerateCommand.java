@@ -90,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
             stderr.println("gridlet generate: " + e.getMessage());
             return 2;
         }
-        io.gridlet.enclave.Sealer sealer = new io.gridlet.enclave.Sealer(owner.ring(), owner.routing());
+        io.gridlet.enclave.Sealer sealer = owner.sealer();
         long n = 0;
         try (var reader = new io.gridlet.core.csv.MeasurementReader(new io.gridlet.core.generate.GeneratedInput(
                 new MeasurementGenerator(config)), new io.gridlet.core.csv.Rejections());

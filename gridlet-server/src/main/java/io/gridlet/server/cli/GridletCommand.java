@@ -24,15 +24,31 @@ public final class GridletCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a command, e.g. 'gridlet run'");
     }
 
-    public static int execute(String... args) {
+    /**
+     * The command line as {@code gridlet} runs it: a problem the user can fix ({@link UserError}, a bad policy) is
+     * one line {@code gridlet <command>: <message>} and exit code 2; any other failure while running is one line
+     * and exit code 1, not a stack trace (GRIDLET_DEBUG=1 shows it).
+     */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new GridletCommand());
-        // a failure while running is one line and exit code 1, not a stack trace (GRIDLET_DEBUG=1 shows it)
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println(commandLine.getCommandName() + ": failed: " + e);
+            if (e instanceof UserError || e instanceof io.gridlet.policy.PolicyException) {
+                commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+                return 2;
+            }
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) cause = cause.getCause();
+            // the root cause says what went wrong (a Flink job's failure arrives wrapped two or three times)
+            commandLine.getErr().println(commandLine.getCommandName() + ": failed: " + e
+                    + (cause == e ? "" : " (cause: " + cause + ")"));
             if (System.getenv("GRIDLET_DEBUG") != null) e.printStackTrace(commandLine.getErr());
             return 1;
         });
-        return cli.execute(args);
+        return cli;
+    }
+
+    public static int execute(String... args) {
+        return commandLine().execute(args);
     }
 
     public static void main(String... args) {

@@ -112,15 +112,6 @@ final class MeterCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            return meter(out, err);
-        } catch (UserError e) {
-            err.println("gridlet meter: " + e.getMessage());
-            return 2;
-        }
-    }
-
-    private int meter(PrintWriter out, PrintWriter err) throws Exception {
         if (meters < 1) throw new UserError("--meters must be >= 1");
         if (rate < 0) throw new UserError("--rate must be >= 0");
         if (speedup < 0) throw new UserError("--speedup must be >= 0");
@@ -132,8 +123,7 @@ final class MeterCommand implements Callable<Integer> {
             policyText = InputSource.policyOrBundled(policy, LiveFiles.CLIENT_POLICY);
             settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs);
             if (sealed) {
-                io.gridlet.enclave.KeyDirectory owner = io.gridlet.enclave.KeyDirectory.load(keys);
-                settings = settings.sealing(new io.gridlet.enclave.Sealer(owner.ring(), owner.routing()));
+                settings = settings.sealing(io.gridlet.enclave.KeyDirectory.load(keys).sealer());
             }
         } catch (IllegalArgumentException | IOException e) {
             throw new UserError(e.getMessage());

@@ -87,13 +87,8 @@ final class PolicyCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try {
-                Resolver resolver = Resolver.compile(read(client), read(server));
-                return report(resolver.resolve(inputs), out);
-            } catch (UserError | PolicyException e) {
-                spec.commandLine().getErr().println("gridlet policy " + spec.name() + ": " + e.getMessage());
-                return 2;
-            }
+            Resolver resolver = Resolver.compile(read(client), read(server));
+            return report(resolver.resolve(inputs), out);
         }
 
         abstract int report(Resolver.Resolution r, PrintWriter out);
@@ -110,19 +105,14 @@ final class PolicyCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                Policy p = read(file);
-                TreeSet<String> inputs = new TreeSet<>();
-                for (Statement s : p.statements()) collectInputs(s.expr(), inputs);
-                spec.commandLine().getOut().printf("%s: policy %s, %d features (%s), %d statements, %d preferences;"
-                                + " run-time inputs: %s%n", file, p.name(), p.features().size(),
-                        String.join(", ", p.features().keySet()), p.statements().size(), p.preferences().size(),
-                        inputs.isEmpty() ? "none" : String.join(", ", inputs));
-                return 0;
-            } catch (UserError e) {
-                spec.commandLine().getErr().println("gridlet policy check: " + e.getMessage());
-                return 2;
-            }
+            Policy p = read(file);
+            TreeSet<String> inputs = new TreeSet<>();
+            for (Statement s : p.statements()) collectInputs(s.expr(), inputs);
+            spec.commandLine().getOut().printf("%s: policy %s, %d features (%s), %d statements, %d preferences;"
+                            + " run-time inputs: %s%n", file, p.name(), p.features().size(),
+                    String.join(", ", p.features().keySet()), p.statements().size(), p.preferences().size(),
+                    inputs.isEmpty() ? "none" : String.join(", ", inputs));
+            return 0;
         }
 
         private static void collectInputs(Expr e, TreeSet<String> out) {
@@ -192,9 +182,6 @@ final class PolicyCommand implements Runnable {
                 else Files.writeString(output, converted, StandardCharsets.UTF_8);
                 spec.commandLine().getOut().flush();
                 return 0;
-            } catch (UserError | PolicyException e) {
-                spec.commandLine().getErr().println("gridlet policy convert: " + e.getMessage());
-                return 2;
             } catch (IOException e) {
                 spec.commandLine().getErr().println("gridlet policy convert: cannot write " + output + ": "
                         + e.getMessage());

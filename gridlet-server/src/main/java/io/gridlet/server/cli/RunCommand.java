@@ -120,30 +120,25 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        try {
-            if (file != null && generate) throw new UserError("give a FILE or --generate, not both");
-            if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0, got " + maxLateness);
-            if (parallelism != null && parallelism < 1) throw new UserError("--parallelism must be >= 1");
-            if (sealed && engine == Engine.core) throw new UserError("--sealed runs the Flink job: not --engine core");
-            if (trustedMemoryMib < 1) throw new UserError("--trusted-memory must be >= 1 MiB");
-            if (engine == Engine.core) {
-                for (String flinkOnly : new String[]{"--parallelism", "--cluster", "--checkpoint-interval", "--fresh",
-                        "--replay-rate", "--autoscale", "--scale-min", "--scale-max"}) {
-                    if (spec.commandLine().getParseResult().hasMatchedOption(flinkOnly)) {
-                        throw new UserError(flinkOnly + " is for --engine flink");
-                    }
+        if (file != null && generate) throw new UserError("give a FILE or --generate, not both");
+        if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0, got " + maxLateness);
+        if (parallelism != null && parallelism < 1) throw new UserError("--parallelism must be >= 1");
+        if (sealed && engine == Engine.core) throw new UserError("--sealed runs the Flink job: not --engine core");
+        if (trustedMemoryMib < 1) throw new UserError("--trusted-memory must be >= 1 MiB");
+        if (engine == Engine.core) {
+            for (String flinkOnly : new String[]{"--parallelism", "--cluster", "--checkpoint-interval", "--fresh",
+                    "--replay-rate", "--autoscale", "--scale-min", "--scale-max"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(flinkOnly)) {
+                    throw new UserError(flinkOnly + " is for --engine flink");
                 }
             }
-            QueryConfig queries = QueryConfig.DEFAULT.withEpoch(epoch);
-            if (engine == Engine.core) {
-                InputSource source = file != null ? InputSource.file(file, System.in) : InputSource.generated(config());
-                return run(source, queries, stdout, stderr);
-            }
-            return new FlinkEngine(flinkSettings(queries)).run(file, file == null ? config() : null, stdout, stderr);
-        } catch (UserError e) {
-            stderr.println("gridlet run: " + e.getMessage());
-            return 2;
         }
+        QueryConfig queries = QueryConfig.DEFAULT.withEpoch(epoch);
+        if (engine == Engine.core) {
+            InputSource source = file != null ? InputSource.file(file, System.in) : InputSource.generated(config());
+            return run(source, queries, stdout, stderr);
+        }
+        return new FlinkEngine(flinkSettings(queries)).run(file, file == null ? config() : null, stdout, stderr);
     }
 
     private FlinkEngine.Settings flinkSettings(QueryConfig queries) {

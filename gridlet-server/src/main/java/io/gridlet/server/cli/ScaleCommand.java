@@ -50,41 +50,36 @@ final class ScaleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        try {
-            if (parallelism < 1 || parallelism > FlinkRun.MAX_PARALLELISM) {
-                throw new UserError("--parallelism must be within 1.." + FlinkRun.MAX_PARALLELISM);
-            }
-            if ((rest == null) != (job == null)) throw new UserError("give --rest and --job together");
-            JobRest client = rest != null ? new JobRest(rest, job) : fromRunDirectory();
-            JobRest.Job before = state(client);
-            if (before.terminal()) throw new UserError("job " + client.jobId() + " is " + before.state());
-            long start = System.nanoTime();
-            client.rescale(parallelism);
-            stdout.printf(Locale.ROOT, "job %s: parallelism %d, asked for %d%n", client.jobId(), before.parallelism(),
-                    parallelism);
-            if (waitSeconds <= 0) return 0;
-            long deadline = start + (long) (waitSeconds * 1e9);
-            JobRest.Job now = before;
-            while (System.nanoTime() < deadline) {
-                now = state(client);
-                if (now.terminal()) {
-                    stdout.println("job " + client.jobId() + " is " + now.state());
-                    return 0;
-                }
-                if (now.runningAt(parallelism)) {
-                    stdout.printf(Locale.ROOT, "running at %d after %.1f s (request to running again)%n",
-                            parallelism, (System.nanoTime() - start) / 1e9);
-                    return 0;
-                }
-                Thread.sleep(50);
-            }
-            stderr.printf(Locale.ROOT, "gridlet scale: still at %d after %.0f s (an embedded run has --scale-max "
-                    + "slots; a cluster needs free slots)%n", now.parallelism(), waitSeconds);
-            return 1;
-        } catch (UserError e) {
-            stderr.println("gridlet scale: " + e.getMessage());
-            return 2;
+        if (parallelism < 1 || parallelism > FlinkRun.MAX_PARALLELISM) {
+            throw new UserError("--parallelism must be within 1.." + FlinkRun.MAX_PARALLELISM);
         }
+        if ((rest == null) != (job == null)) throw new UserError("give --rest and --job together");
+        JobRest client = rest != null ? new JobRest(rest, job) : fromRunDirectory();
+        JobRest.Job before = state(client);
+        if (before.terminal()) throw new UserError("job " + client.jobId() + " is " + before.state());
+        long start = System.nanoTime();
+        client.rescale(parallelism);
+        stdout.printf(Locale.ROOT, "job %s: parallelism %d, asked for %d%n", client.jobId(), before.parallelism(),
+                parallelism);
+        if (waitSeconds <= 0) return 0;
+        long deadline = start + (long) (waitSeconds * 1e9);
+        JobRest.Job now = before;
+        while (System.nanoTime() < deadline) {
+            now = state(client);
+            if (now.terminal()) {
+                stdout.println("job " + client.jobId() + " is " + now.state());
+                return 0;
+            }
+            if (now.runningAt(parallelism)) {
+                stdout.printf(Locale.ROOT, "running at %d after %.1f s (request to running again)%n",
+                        parallelism, (System.nanoTime() - start) / 1e9);
+                return 0;
+            }
+            Thread.sleep(50);
+        }
+        stderr.printf(Locale.ROOT, "gridlet scale: still at %d after %.0f s (an embedded run has --scale-max "
+                + "slots; a cluster needs free slots)%n", now.parallelism(), waitSeconds);
+        return 1;
     }
 
     private JobRest fromRunDirectory() throws IOException {

@@ -130,15 +130,6 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try {
-            return serve(out, err);
-        } catch (UserError e) {
-            err.println("gridlet serve: " + e.getMessage());
-            return 2;
-        }
-    }
-
-    private int serve(PrintWriter out, PrintWriter err) throws Exception {
         NETTY_STREAMS.setLevel(java.util.logging.Level.SEVERE);
         if (port < 0 || port > 65_535) throw new UserError("--port must be 0..65535");
         if (parallelism < 1) throw new UserError("--parallelism must be >= 1");
@@ -164,20 +155,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
 
-        Boundary boundary = Boundary.PLAIN;
-        if (sealed) {
-            String name = "serve-" + ProcessHandle.current().pid();
-            try {
-                io.gridlet.enclave.KeyDirectory.load(keys).release(name, io.gridlet.flink.GridletJob.OPERATOR_CODE);
-            } catch (IOException e) {
-                throw new UserError(e.getMessage());
-            } catch (io.gridlet.enclave.KeyReleaseException e) {
-                throw new UserError("no keys released: " + e.getMessage());
-            }
-            if (trustedMemoryMib < 1) throw new UserError("--trusted-memory must be >= 1 MiB");
-            boundary = Boundary.sealed(name, name).memoryBudget(trustedMemoryMib << 20, dir.resolve("spill"));
-            err.println("gridlet serve: keys released to the software runtime (no hardware isolation: see README)");
-        }
+        Boundary boundary = sealed ? SealedRuns.release(keys, "serve", trustedMemoryMib, dir.resolve("spill"), err)
+                : Boundary.PLAIN;
         IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
                 : new KafkaLog(kafka, topic, java.util.Map.of());
         Path results = dir.resolve("out");

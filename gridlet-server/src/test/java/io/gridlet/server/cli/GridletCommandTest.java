@@ -22,7 +22,7 @@ class GridletCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int gridlet(String... args) {
-        CommandLine cli = new CommandLine(new GridletCommand());
+        CommandLine cli = GridletCommand.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return cli.execute(args);

@@ -26,7 +26,7 @@ class ScaleAndResumeTest {
     private static Result gridlet(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new GridletCommand());
+        CommandLine cli = GridletCommand.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int exit = cli.execute(args);

@@ -26,7 +26,7 @@ class SealedCommandsTest {
     private final StringWriter out = new StringWriter(), err = new StringWriter();
 
     private int gridlet(String... args) {
-        CommandLine cli = new CommandLine(new GridletCommand());
+        CommandLine cli = GridletCommand.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return cli.execute(args);

@@ -31,7 +31,7 @@ class ServeAndMeterCommandTest {
 
     private static Result gridlet(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cli = new CommandLine(new GridletCommand());
+        CommandLine cli = GridletCommand.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);

@@ -2,7 +2,6 @@ package io.gridlet.server.live;
 
 import io.gridlet.core.model.Measurement;
 import io.gridlet.enclave.KeyDirectory;
-import io.gridlet.enclave.Sealer;
 import io.gridlet.enclave.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.GridletJob;
@@ -90,7 +89,7 @@ class LiveSealedTest {
                         });
                 Thread.sleep(200);
                 Meter.Settings settings = data.meterSettings(gateway.port())
-                        .sealing(new Sealer(owner.ring(), owner.routing()));
+                        .sealing(owner.sealer());
                 try (MeterFleet fleet = new MeterFleet(2, data.identities, settings, 10_000, e -> { })) {
                     fleet.feed(data.readings.iterator());
                     fleet.finish(60_000);
