@@ -1,11 +1,14 @@
 package io.gridlet.adaptlets;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.gridlet.policy.Negotiation;
 import io.gridlet.policy.Policy;
 import io.gridlet.policy.PolicyParser;
+import io.gridlet.policy.sat.Resolver;
 import io.grpc.BindableService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -41,7 +44,7 @@ public final class AdaptletServer implements AutoCloseable {
     private final Server server;
     private final ServerSessions sessions;
     private final ServingExecutor serving;
-    private final Outcomes outcomes;
+    private final DecisionCounts outcomes;
     private final Weaver weaver;
     private final ScheduledExecutorService refresher;
     private final Map<String, DoubleSupplier> inputSources;
@@ -58,22 +61,22 @@ public final class AdaptletServer implements AutoCloseable {
             throw new IllegalArgumentException("the server policy declares " + missing
                     + ", which no adaptlet on this side implements (adaptlets: " + weaver.names() + ")");
         }
-        this.outcomes = new Outcomes(b.registry);
+        this.outcomes = new DecisionCounts(b.registry);
         List<ServingExecutor.ServingRank> ranks = new ArrayList<>();
         for (Adaptlet a : b.adaptlets) {
             if (a instanceof ServingExecutor.ServingRank r) ranks.add(r);
         }
         this.serving = new ServingExecutor(b.workers, ranks);
         this.inputSources = new LinkedHashMap<>();
-        com.sun.management.OperatingSystemMXBean os =
-                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        OperatingSystemMXBean os =
+                (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         inputSources.put("cpuUsage", () -> Math.max(0, os.getCpuLoad()));
         inputSources.put("queueLength", serving::queueLength);
         inputSources.put("callRate", this::callRate);
         inputSources.putAll(b.inputs);
         sampleInputs();
         Negotiation.Server negotiation = new Negotiation.Server(policy, () -> inputs, 1024,
-                io.gridlet.policy.sat.Resolver.DEFAULT_TIMEOUT_MS);
+                Resolver.DEFAULT_TIMEOUT_MS);
         this.sessions = new ServerSessions(negotiation, b.maxSessions, b.sessionIdle.toNanos(), System::nanoTime,
                 b.newPoliciesPerSecond);
 
@@ -86,7 +89,7 @@ public final class AdaptletServer implements AutoCloseable {
                     response.onCompleted();
                 }))
                 .build();
-        io.grpc.ServerBuilder<?> builder = (b.transport != null ? b.transport
+        ServerBuilder<?> builder = (b.transport != null ? b.transport
                 : NettyServerBuilder.forAddress(b.address, b.credentials))
                 .executor(serving)
                 .callExecutor(serving)
@@ -117,7 +120,7 @@ public final class AdaptletServer implements AutoCloseable {
         return server.getPort();
     }
 
-    public Outcomes outcomes() {
+    public DecisionCounts outcomes() {
         return outcomes;
     }
 
@@ -186,7 +189,7 @@ public final class AdaptletServer implements AutoCloseable {
         private final Map<String, DoubleSupplier> inputs = new LinkedHashMap<>();
         private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
         private ServerCredentials credentials = InsecureServerCredentials.create();
-        private io.grpc.ServerBuilder<?> transport;
+        private ServerBuilder<?> transport;
         private MeterRegistry registry = new SimpleMeterRegistry();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private Duration refreshEvery = Duration.ofSeconds(1);
@@ -241,7 +244,7 @@ public final class AdaptletServer implements AutoCloseable {
          * Another transport than Netty on {@link #address}: an in-process server for benchmarks that measure the
          * weaving without a network stack, say. The executor, services and interceptors are set on it here.
          */
-        public Builder transport(io.grpc.ServerBuilder<?> transport) {
+        public Builder transport(ServerBuilder<?> transport) {
             this.transport = transport;
             return this;
         }

@@ -45,8 +45,8 @@ public final class ClientScope {
         return session.data();
     }
 
-    public <T> void put(DataKey<T> key, T value) {
-        if (key.scope() == DataKey.Scope.SESSION) {
+    public <T> void put(DataSlot<T> key, T value) {
+        if (key.scope() == DataSlot.Scope.SESSION) {
             session.data().put(key, value);
         } else {
             headers.discardAll(key.header());
@@ -54,12 +54,12 @@ public final class ClientScope {
         }
     }
 
-    public <T> T get(DataKey<T> key) {
-        return key.scope() == DataKey.Scope.SESSION ? session.data().get(key) : trailers.get(key.header());
+    public <T> T get(DataSlot<T> key) {
+        return key.scope() == DataSlot.Scope.SESSION ? session.data().get(key) : trailers.get(key.header());
     }
 
     /** Call data already put for the outgoing attempt (by an answer to a challenge, say), or null. */
-    public <T> T outgoing(DataKey<T> key) {
+    public <T> T outgoing(DataSlot<T> key) {
         return headers.get(key.header());
     }
 

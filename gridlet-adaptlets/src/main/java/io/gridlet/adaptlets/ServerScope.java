@@ -51,12 +51,12 @@ public final class ServerScope {
         return session.data();
     }
 
-    public <T> T get(DataKey<T> key) {
-        return key.scope() == DataKey.Scope.SESSION ? session.data().get(key) : headers.get(key.header());
+    public <T> T get(DataSlot<T> key) {
+        return key.scope() == DataSlot.Scope.SESSION ? session.data().get(key) : headers.get(key.header());
     }
 
-    public <T> void put(DataKey<T> key, T value) {
-        if (key.scope() == DataKey.Scope.SESSION) {
+    public <T> void put(DataSlot<T> key, T value) {
+        if (key.scope() == DataSlot.Scope.SESSION) {
             session.data().put(key, value);
         } else {
             trailers.discardAll(key.header());

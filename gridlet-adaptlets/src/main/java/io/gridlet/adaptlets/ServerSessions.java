@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -110,7 +111,7 @@ public final class ServerSessions {
      */
     public SessionProtocol.Reply open(Negotiation.Offer offer) {
         if (offer.policyText() != null && !negotiation.knows(offer.digest()) && !newPolicies.tryTake()) {
-            return new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.LIMIT, java.util.List.of(
+            return new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.LIMIT, List.of(
                     "too many new policies to compile right now; try again later")), null);
         }
         Negotiation.Answer answer = negotiation.answer(offer);
@@ -119,7 +120,7 @@ public final class ServerSessions {
         if (sessions.size() >= maxSessions) expireIdle(now);
         if (sessions.size() >= maxSessions) {
             return new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.LIMIT,
-                    java.util.List.of("the server has " + maxSessions + " sessions open; try later")), null);
+                    List.of("the server has " + maxSessions + " sessions open; try later")), null);
         }
         byte[] idBytes = new byte[16];
         random.nextBytes(idBytes);

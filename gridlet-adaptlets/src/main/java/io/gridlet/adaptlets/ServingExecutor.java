@@ -7,7 +7,9 @@ import io.grpc.ServerCallExecutorSupplier;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToIntFunction;
 
 /**
@@ -24,7 +26,7 @@ public final class ServingExecutor implements ServerCallExecutorSupplier, Execut
 
     private final PriorityBlockingQueue<Task> queue = new PriorityBlockingQueue<>();
     private final AtomicLong sequence = new AtomicLong();
-    private final java.util.concurrent.atomic.LongAdder arrivals = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder arrivals = new LongAdder();
     private final ToIntFunction<Metadata> rank;
     private final Thread[] workers;
     private volatile boolean stopped;
@@ -70,7 +72,7 @@ public final class ServingExecutor implements ServerCallExecutorSupplier, Execut
     }
 
     private void submit(int rank, Runnable task) {
-        if (stopped) throw new java.util.concurrent.RejectedExecutionException("the server is stopping");
+        if (stopped) throw new RejectedExecutionException("the server is stopping");
         queue.add(new Task(rank, sequence.getAndIncrement(), task));
     }
 

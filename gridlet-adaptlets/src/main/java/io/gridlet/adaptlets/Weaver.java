@@ -5,6 +5,7 @@ import io.grpc.MethodDescriptor;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -173,10 +174,10 @@ public final class Weaver {
             at = predecessors.get(at).stream().filter(left::contains).sorted().findFirst().orElseThrow();
         }
         List<String> cyc = new ArrayList<>(path.subList(seenAt.get(at), path.size()));
-        java.util.Collections.reverse(cyc);
+        Collections.reverse(cyc);
         // from its smallest name, so the message is the same however the walk entered the cycle
         int first = cyc.indexOf(cyc.stream().sorted().findFirst().orElseThrow());
-        java.util.Collections.rotate(cyc, -first);
+        Collections.rotate(cyc, -first);
         cyc.add(cyc.get(0));
         return cyc;
     }

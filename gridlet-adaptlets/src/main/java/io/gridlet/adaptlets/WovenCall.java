@@ -10,6 +10,8 @@ import io.grpc.Status;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One application call in a session, made of one or more attempts on the real channel. Each attempt carries the
@@ -201,7 +203,7 @@ final class WovenCall<Q, R> extends ClientCall<Q, R> {
                         session.retries().execute(() -> retry(was, trailers, who, renegotiate));
                         current = null;
                         return;
-                    } catch (java.util.concurrent.RejectedExecutionException closed) {
+                    } catch (RejectedExecutionException closed) {
                         status = status.augmentDescription("not retried: the session is closed");
                     }
                 }
@@ -260,7 +262,7 @@ final class WovenCall<Q, R> extends ClientCall<Q, R> {
      * executor for the close); directly when the call has none.
      */
     private void deliver(Runnable callback) {
-        java.util.concurrent.Executor executor = options.getExecutor();
+        Executor executor = options.getExecutor();
         if (executor == null) callback.run();
         else executor.execute(callback);
     }

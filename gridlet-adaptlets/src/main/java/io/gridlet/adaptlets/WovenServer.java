@@ -24,9 +24,9 @@ final class WovenServer implements ServerInterceptor {
 
     private final ServerSessions sessions;
     private final Weaver weaver;
-    private final Outcomes outcomes;
+    private final DecisionCounts outcomes;
 
-    WovenServer(ServerSessions sessions, Weaver weaver, Outcomes outcomes) {
+    WovenServer(ServerSessions sessions, Weaver weaver, DecisionCounts outcomes) {
         this.sessions = sessions;
         this.weaver = weaver;
         this.outcomes = outcomes;

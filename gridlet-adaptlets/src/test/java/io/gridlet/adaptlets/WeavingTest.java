@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class WeavingTest {
     /** Records where its halves ran; with {@code knock}, the server challenges every call once. */
     static class Probe implements Adaptlet {
-        static final DataKey<byte[]> TOKEN = DataKey.call("probe-token");
-        static final DataKey<byte[]> ANSWER = DataKey.call("probe-answer");
+        static final DataSlot<byte[]> TOKEN = DataSlot.call("probe-token");
+        static final DataSlot<byte[]> ANSWER = DataSlot.call("probe-answer");
         final String name;
         final Set<String> before;
         final Set<String> after;
@@ -107,7 +107,7 @@ class WeavingTest {
             };
         }
 
-        static final DataKey<byte[]> EXPECTED = DataKey.session("probe-expected");
+        static final DataSlot<byte[]> EXPECTED = DataSlot.session("probe-expected");
 
         static byte[] reverse(byte[] b) {
             byte[] r = new byte[b.length];
@@ -261,7 +261,7 @@ class WeavingTest {
                     .newCall(TestService.SEND, io.grpc.CallOptions.DEFAULT);
             assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(raw2, "m1:1"))
                     .hasMessageContaining("unknown or expired session");
-            Outcomes o = net.server.outcomes();
+            DecisionCounts o = net.server.outcomes();
             assertThat(o.get("session", "missing")).isEqualTo(1);
             assertThat(o.get("session", "adaptlet-mismatch")).isEqualTo(1);
             assertThat(o.get("session", "stale-configuration")).isEqualTo(1);

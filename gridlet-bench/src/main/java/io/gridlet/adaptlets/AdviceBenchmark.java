@@ -4,6 +4,7 @@ import io.gridlet.adaptlets.builtin.Authorization;
 import io.gridlet.adaptlets.builtin.ClientPuzzle;
 import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.adaptlets.builtin.Identity;
 import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.policy.Configuration;
 import io.grpc.Attributes;
@@ -97,7 +98,7 @@ public class AdviceBenchmark {
                 ServerSessions.Resolved.of(config), System.nanoTime());
         if (adaptlet.equals("puzzle")) call(); // the first call is challenged; its challenge primes the session
         identity = adaptlet.equals("authz") ? call -> {
-            call.bind(io.gridlet.adaptlets.builtin.Identity.CURRENT, ids.identity("meter-1"));
+            call.bind(Identity.CURRENT, ids.identity("meter-1"));
             return Verdict.PROCEED;
         } : null;
     }

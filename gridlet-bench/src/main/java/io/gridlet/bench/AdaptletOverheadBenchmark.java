@@ -1,18 +1,22 @@
 package io.gridlet.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.gridlet.adaptlets.Adaptlet;
 import io.gridlet.adaptlets.AdaptletServer;
 import io.gridlet.adaptlets.ClientSession;
+import io.gridlet.adaptlets.ServingExecutor;
 import io.gridlet.adaptlets.builtin.Authorization;
 import io.gridlet.adaptlets.builtin.ClientPuzzle;
 import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.Priority;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -30,7 +34,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +76,7 @@ public class AdaptletOverheadBenchmark {
             "all", "puzzle and puzzle.difficulty == 1; auth.hmac and authz; priority and priority.level == 1;");
 
     private Server plain;
-    private io.gridlet.adaptlets.ServingExecutor serving;
+    private ServingExecutor serving;
     private AdaptletServer server;
     private ManagedChannel channel;
     private ClientSession session;
@@ -85,10 +92,10 @@ public class AdaptletOverheadBenchmark {
         boolean inProcess = transport.equals("inprocess");
         String name = "bench-" + System.nanoTime();
         if (adaptlets.startsWith("grpc")) {
-            io.grpc.ServerBuilder<?> b = inProcess ? InProcessServerBuilder.forName(name)
+            ServerBuilder<?> b = inProcess ? InProcessServerBuilder.forName(name)
                     : NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
             if (adaptlets.equals("grpc+serving")) { // plain gRPC on the adaptlet server's executor
-                serving = new io.gridlet.adaptlets.ServingExecutor(2, List.of());
+                serving = new ServingExecutor(2, List.of());
                 b.executor(serving);
             }
             plain = b.addService(EchoService.definition(s -> s)).build().start();
@@ -130,12 +137,12 @@ public class AdaptletOverheadBenchmark {
             else if (args[i].equals("--only")) only = args[i + 1];
             else throw new IllegalArgumentException("unknown option " + args[i]);
         }
-        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
-                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        OperatingSystemMXBean os = (OperatingSystemMXBean)
+                ManagementFactory.getOperatingSystemMXBean();
         String[] configs = {"grpc", "grpc+serving", "session", "puzzle", "auth.hmac", "authz", "priority", "all"};
         double[] cpu = new double[configs.length];
         double[] wall = new double[configs.length];
-        List<AdaptletOverheadBenchmark> running = new java.util.ArrayList<>();
+        List<AdaptletOverheadBenchmark> running = new ArrayList<>();
         try {
             for (String config : configs) {
                 if (only != null && !only.equals(config)) {
@@ -165,8 +172,8 @@ public class AdaptletOverheadBenchmark {
             }
             for (int c = 0; c < configs.length; c++) {
                 if (only != null && !only.equals(configs[c])) continue;
-                java.util.Arrays.sort(cpuRounds[c]);
-                java.util.Arrays.sort(wallRounds[c]);
+                Arrays.sort(cpuRounds[c]);
+                Arrays.sort(wallRounds[c]);
                 cpu[c] = cpuRounds[c][rounds / 2];
                 wall[c] = wallRounds[c][rounds / 2];
                 System.out.printf("%-10s cpu %6.2f us/call   wall %6.2f us/call%n", configs[c], cpu[c], wall[c]);
@@ -191,7 +198,7 @@ public class AdaptletOverheadBenchmark {
 
     @Benchmark
     public String call() {
-        return ClientCalls.blockingUnaryCall(calls, EchoService.SAY, io.grpc.CallOptions.DEFAULT, "reading");
+        return ClientCalls.blockingUnaryCall(calls, EchoService.SAY, CallOptions.DEFAULT, "reading");
     }
 
     @TearDown(Level.Trial)

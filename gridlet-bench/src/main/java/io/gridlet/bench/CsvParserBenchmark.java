@@ -5,8 +5,9 @@ import io.gridlet.core.csv.Rejections;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -25,7 +26,7 @@ import java.io.IOException;
 @BenchmarkMode(Mode.Throughput)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
 @Warmup(iterations = 3, time = 2)
-@org.openjdk.jmh.annotations.Measurement(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
 public class CsvParserBenchmark {
     private byte[] csv;
     private long lines;

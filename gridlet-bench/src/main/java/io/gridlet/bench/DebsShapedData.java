@@ -6,11 +6,14 @@ import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.core.model.Property;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -30,10 +33,10 @@ public final class DebsShapedData {
     }
 
     /** Writes the CSV to {@code file}; returns its number of lines. */
-    public static long writeCsv(GeneratorConfig config, java.nio.file.Path file) throws IOException {
+    public static long writeCsv(GeneratorConfig config, Path file) throws IOException {
         MeasurementGenerator generator = new MeasurementGenerator(config);
         try (InputStream in = new GeneratedInput(generator)) {
-            java.nio.file.Files.copy(in, file);
+            Files.copy(in, file);
         }
         return generator.lines();
     }
@@ -49,7 +52,7 @@ public final class DebsShapedData {
         }
     }
 
-    /** Parsed readings in primitive columns, so that a benchmark can replay them without the parser. */
+    /** SourceRecord readings in primitive columns, so that a benchmark can replay them without the parser. */
     public static final class Columns {
         public final long[] ts;
         public final long[] house;
@@ -80,8 +83,8 @@ public final class DebsShapedData {
         }
 
         public Measurement measurement(int i) {
-            return new Measurement(i, ts[i], milli[i], load[i] ? io.gridlet.core.model.Property.LOAD
-                    : io.gridlet.core.model.Property.WORK, plug[i], household[i], house[i]);
+            return new Measurement(i, ts[i], milli[i], load[i] ? Property.LOAD
+                    : Property.WORK, plug[i], household[i], house[i]);
         }
     }
 

@@ -13,9 +13,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +25,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Denial of service on loopback: legitimate clients call a server whose capacity is fixed (each call holds one of
@@ -64,7 +67,7 @@ public final class DosBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new java.util.HashMap<>();
+        Map<String, String> a = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         if (args.length % 2 != 0) {
             System.err.println("usage: ./bench dos [--seconds 10] [--service-ms 20] [--workers 2] [--legit 4] "
@@ -118,7 +121,7 @@ public final class DosBenchmark {
         try (AdaptletServer server = AdaptletServer.builder(policy)
                 .workers(workers)
                 .refreshEvery(Duration.ofMillis(250))
-                .adaptlet(ClientPuzzle.server(new java.security.SecureRandom().generateSeed(32)))
+                .adaptlet(ClientPuzzle.server(new SecureRandom().generateSeed(32)))
                 .service(EchoService.definition(s -> {
                     try {
                         Thread.sleep(serviceMs);
@@ -150,11 +153,11 @@ public final class DosBenchmark {
                         long due = start + (long) (sent * 1e9 / attackRate);
                         long wait = due - System.nanoTime();
                         if (wait > 0) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            LockSupport.parkNanos(wait);
                             continue;
                         }
                         if (!window.tryAcquire()) { // the bound on calls in flight
-                            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                            LockSupport.parkNanos(100_000);
                             continue;
                         }
                         ClientSession s = attackSessions.get((int) (sent % attackSessions.size()));

@@ -3,10 +3,10 @@ package io.gridlet.bench;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratorConfig;
-import io.gridlet.core.output.ResultFiles;
-import io.gridlet.enclave.KeyRing;
-import io.gridlet.enclave.Pseudonyms;
-import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.core.result.ResultFiles;
+import io.gridlet.enclave.keys.KeyRing;
+import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.operators.Boundary;
 
@@ -14,6 +14,7 @@ import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -82,7 +83,7 @@ public final class EngineComparison {
                 // keys made here and registered as a runtime would after the key broker released them
                 TrustedKeys.register("bench", KeyRing.generate());
                 byte[] routing = new byte[32];
-                new java.security.SecureRandom().nextBytes(routing);
+                new SecureRandom().nextBytes(routing);
                 TrustedKeys.registerRouting("bench", new Pseudonyms(routing));
                 for (Boundary boundary : List.of(Boundary.sealed("bench", "bench"),
                         Boundary.sealed("bench", "bench").sealingRecords())) {

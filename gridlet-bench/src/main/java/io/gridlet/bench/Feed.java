@@ -1,6 +1,8 @@
 package io.gridlet.bench;
 
 import io.gridlet.core.engine.QueryEngine;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.model.Property;
 import io.gridlet.core.q1.LoadForecast;
 import io.gridlet.core.q2.OutlierDetection;
 import io.gridlet.core.result.ResultSink;
@@ -40,8 +42,8 @@ final class Feed {
 
     static void engine(QueryEngine engine, DebsShapedData.Columns c, long shift) {
         for (int i = 0; i < c.size; i++) {
-            engine.accept(new io.gridlet.core.model.Measurement(i, c.ts[i] + shift, c.milli[i],
-                    c.load[i] ? io.gridlet.core.model.Property.LOAD : io.gridlet.core.model.Property.WORK,
+            engine.accept(new Measurement(i, c.ts[i] + shift, c.milli[i],
+                    c.load[i] ? Property.LOAD : Property.WORK,
                     c.plug[i], c.household[i], c.house[i]));
         }
     }

@@ -1,18 +1,18 @@
 package io.gridlet.bench;
 
 import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.client.LivePolicies;
+import io.gridlet.client.Meter;
+import io.gridlet.client.MeterFleet;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.FlinkRun;
-import io.gridlet.flink.log.LocalLog;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.log.local.LocalLog;
 import io.gridlet.server.live.Gateway;
-import io.gridlet.server.live.LiveFiles;
 import io.gridlet.server.live.LiveJob;
-import io.gridlet.server.live.Meter;
-import io.gridlet.server.live.MeterFleet;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -110,7 +110,7 @@ public final class LiveBenchmark {
                 lateness, Duration.ofSeconds(5), parallelism, parallelism, Boundary.PLAIN), dir.resolve("out"),
                 hubName, true);
              Gateway gateway = Gateway.start(log, hub, new Gateway.Settings(
-                     LiveFiles.bundledPolicy(LiveFiles.GATEWAY_POLICY), ids, new InetSocketAddress("127.0.0.1", 0),
+                     LivePolicies.bundled(LivePolicies.GATEWAY), ids, new InetSocketAddress("127.0.0.1", 0),
                      metrics, () -> true).appended(readings -> {
                          long latest = Long.MIN_VALUE;
                          for (Measurement m : readings) latest = Math.max(latest, m.timestamp());
@@ -123,7 +123,7 @@ public final class LiveBenchmark {
                      }))) {
             if (job != null) job.job(Duration.ofSeconds(60));
             Meter.Settings settings = new Meter.Settings("127.0.0.1:" + gateway.port(),
-                    LiveFiles.bundledPolicy(LiveFiles.CLIENT_POLICY), batch, batch * 4, 20);
+                    LivePolicies.bundled(LivePolicies.CLIENT), batch, batch * 4, 20);
             try (MeterFleet fleet = new MeterFleet(meters, ids, settings, rate, 0, e -> System.err.println("fleet: " + e))) {
                 Thread feeder = new Thread(() -> {
                     try {

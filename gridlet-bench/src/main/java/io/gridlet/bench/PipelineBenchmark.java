@@ -8,15 +8,17 @@ import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.core.output.ResultFiles;
 import io.gridlet.core.q2.OutlierDetection;
+import io.gridlet.core.result.ResultFiles;
 import io.gridlet.core.result.ResultSink;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -118,7 +120,7 @@ public final class PipelineBenchmark {
                         + "%,d in both windows together) = %.1f bytes per reading held (%.1f per window entry)%n",
                 (after - before) >> 20, held, inWindows, (after - before) / (double) held,
                 (after - before) / (double) inWindows);
-        java.lang.ref.Reference.reachabilityFence(q2); // q2 must not be collected before the measurement above
+        Reference.reachabilityFence(q2); // q2 must not be collected before the measurement above
     }
 
     private static long usedHeapAfterGc() {
@@ -134,7 +136,7 @@ public final class PipelineBenchmark {
     }
 
     private static InputStream limit(InputStream in, long bytes) {
-        return new java.io.FilterInputStream(in) {
+        return new FilterInputStream(in) {
             long left = bytes;
 
             @Override

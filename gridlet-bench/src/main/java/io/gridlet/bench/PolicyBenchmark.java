@@ -5,6 +5,7 @@ import io.gridlet.policy.sat.Resolver;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -28,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
 @Warmup(iterations = 3, time = 2)
-@org.openjdk.jmh.annotations.Measurement(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
 public class PolicyBenchmark {
     @Param({"1", "9", "85"})
     public int features;

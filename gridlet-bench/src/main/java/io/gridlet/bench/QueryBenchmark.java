@@ -4,10 +4,14 @@ import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.QueryEngine;
 import io.gridlet.core.q1.LoadForecast;
 import io.gridlet.core.q2.OutlierDetection;
+import io.gridlet.core.result.HouseForecast;
+import io.gridlet.core.result.OutlierShare;
+import io.gridlet.core.result.PlugForecast;
 import io.gridlet.core.result.ResultSink;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
@@ -27,7 +31,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @BenchmarkMode(Mode.Throughput)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx8g"})
 @Warmup(iterations = 3, time = 5)
-@org.openjdk.jmh.annotations.Measurement(iterations = 5, time = 5)
+@Measurement(iterations = 5, time = 5)
 public class QueryBenchmark {
     private static final int WARM_HOURS = 24;
 
@@ -78,17 +82,17 @@ public class QueryBenchmark {
     /** Consumes results so that the JIT cannot drop the work that makes them. */
     private record BlackholeSink(Blackhole bh) implements ResultSink {
         @Override
-        public void plugForecast(io.gridlet.core.result.PlugForecast f) {
+        public void plugForecast(PlugForecast f) {
             bh.consume(f);
         }
 
         @Override
-        public void houseForecast(io.gridlet.core.result.HouseForecast f) {
+        public void houseForecast(HouseForecast f) {
             bh.consume(f);
         }
 
         @Override
-        public void outlierShare(io.gridlet.core.result.OutlierShare s) {
+        public void outlierShare(OutlierShare s) {
             bh.consume(s);
         }
     }

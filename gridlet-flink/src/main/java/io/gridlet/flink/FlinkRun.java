@@ -1,13 +1,14 @@
 package io.gridlet.flink;
 
-import io.gridlet.flink.operators.Boundary;
-
 import io.gridlet.core.engine.QueryConfig;
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultLines;
+import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.sink.ResultMerge;
 import io.gridlet.flink.sink.ResultParts;
+import io.gridlet.flink.source.SourceRecord;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
@@ -28,7 +29,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -123,7 +126,7 @@ public final class FlinkRun {
     /** Replays the input at most this many lines per second (0, the default: as fast as possible). */
     /** Runs the job inside this trusted boundary ({@link Boundary#PLAIN} by default). */
     public FlinkRun boundary(Boundary boundary) {
-        this.boundary = java.util.Objects.requireNonNull(boundary);
+        this.boundary = Objects.requireNonNull(boundary);
         return this;
     }
 
@@ -139,8 +142,8 @@ public final class FlinkRun {
      * not part of it: a run may resume at another parallelism.
      */
     public String identity(String input) {
-        return input + "; epoch " + config.epoch() + ", slices " + java.util.Arrays.toString(config.sliceSeconds())
-                + ", windows " + java.util.Arrays.toString(config.windowSeconds()) + ", max lateness " + maxLateness
+        return input + "; epoch " + config.epoch() + ", slices " + Arrays.toString(config.sliceSeconds())
+                + ", windows " + Arrays.toString(config.windowSeconds()) + ", max lateness " + maxLateness
                 + " s, max parallelism " + MAX_PARALLELISM;
     }
 
@@ -181,8 +184,8 @@ public final class FlinkRun {
      * As {@link #run(StreamExecutionEnvironment, Path, Path, RunDirectory, Optional, Consumer)}, over any source
      * of parsed readings; {@code moreSinks} may add sinks to the results (the live service's subscribers).
      */
-    public Outcome run(StreamExecutionEnvironment env, org.apache.flink.api.connector.source.Source<
-                               io.gridlet.flink.source.Parsed, ?, ?> source, String name, Path outDir,
+    public Outcome run(StreamExecutionEnvironment env, Source<
+                               SourceRecord, ?, ?> source, String name, Path outDir,
                        RunDirectory dir, Optional<Path> resumeFrom, Consumer<JobClient> submitted,
                        Consumer<GridletJob.Results> moreSinks) throws Exception {
         long start = System.nanoTime();

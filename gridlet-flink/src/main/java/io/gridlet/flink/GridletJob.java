@@ -4,13 +4,14 @@ import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GlobalSharesOperator;
-import io.gridlet.flink.operators.GridletKeys;
 import io.gridlet.flink.operators.LoadForecastOperator;
 import io.gridlet.flink.operators.OrderGateOperator;
+import io.gridlet.flink.operators.Partitioning;
 import io.gridlet.flink.operators.PlugMediansOperator;
 import io.gridlet.flink.operators.ResultRecord;
 import io.gridlet.flink.source.MeasurementFormat;
-import io.gridlet.flink.source.Parsed;
+import io.gridlet.flink.source.SealedFormat;
+import io.gridlet.flink.source.SourceRecord;
 import io.gridlet.flink.types.MeasurementTypeInfo;
 import io.gridlet.flink.types.WindowChangeTypeInfo;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -20,6 +21,8 @@ import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.List;
 
 /**
  * The DEBS'14 queries as one Flink pipeline; the query logic is the core's, the job only routes and times it.
@@ -46,7 +49,7 @@ public final class GridletJob {
      * The code that runs inside the trusted boundary: what a runtime's attestation measures, and the key broker's
      * allowlist names.
      */
-    public static final java.util.List<Class<?>> OPERATOR_CODE = java.util.List.of(OrderGateOperator.class,
+    public static final List<Class<?>> OPERATOR_CODE = List.of(OrderGateOperator.class,
             LoadForecastOperator.class, PlugMediansOperator.class, GlobalSharesOperator.class, Boundary.class);
 
     private final QueryConfig config;
@@ -89,20 +92,20 @@ public final class GridletJob {
     }
 
     /** A DEBS'14 CSV file, read from the start, its position in checkpoints. */
-    public static Source<Parsed, ?, ?> csvSource(String csvFile) {
+    public static Source<SourceRecord, ?, ?> csvSource(String csvFile) {
         return FileSource.forRecordStreamFormat(new MeasurementFormat(), new Path(csvFile)).build();
     }
 
-    /** A file of sealed readings ({@link io.gridlet.enclave.SealedReadingFile}), opened inside the boundary. */
-    public static Source<Parsed, ?, ?> sealedSource(String file) {
-        return FileSource.forRecordStreamFormat(new io.gridlet.flink.source.SealedFormat(), new Path(file)).build();
+    /** A file of sealed readings ({@link io.gridlet.enclave.sealing.SealedReadingFile}), opened inside the boundary. */
+    public static Source<SourceRecord, ?, ?> sealedSource(String file) {
+        return FileSource.forRecordStreamFormat(new SealedFormat(), new Path(file)).build();
     }
 
     /**
      * Adds the pipeline over any source of parsed readings (a file, the ingest log) to {@code env}; returns its
      * results. The source runs at parallelism 1: the order gate after it sees every reading in its order.
      */
-    public Results results(StreamExecutionEnvironment env, Source<Parsed, ?, ?> source) {
+    public Results results(StreamExecutionEnvironment env, Source<SourceRecord, ?, ?> source) {
         // every operator here reads a record and lets go of it (and the records are immutable): chained operators
         // may pass them on without Flink copying each one through its serializer
         env.getConfig().enableObjectReuse();
@@ -115,12 +118,12 @@ public final class GridletJob {
                 .setParallelism(1).setMaxParallelism(1);
 
         DataStream<ResultRecord> q1 = readings
-                .keyBy(new GridletKeys.ByHouse(boundary))
+                .keyBy(new Partitioning.ByHouse(boundary))
                 .transform("q1-load-forecast", boundary.wire(TypeInformation.of(ResultRecord.class)),
                         new LoadForecastOperator(config.epoch(), config.sliceSeconds(), boundary));
 
         DataStream<ResultRecord> q2 = readings
-                .keyBy(new GridletKeys.ByHousehold(boundary))
+                .keyBy(new Partitioning.ByHousehold(boundary))
                 .transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE),
                         new PlugMediansOperator(config.windowSeconds(), boundary))
                 .transform("q2-global-shares", boundary.wire(TypeInformation.of(ResultRecord.class)),

@@ -3,8 +3,8 @@ package io.gridlet.flink;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratorConfig;
-import io.gridlet.core.output.ResultFiles;
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultFiles;
+import io.gridlet.core.result.ResultLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -5,8 +5,8 @@ import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
-import io.gridlet.core.output.ResultFiles;
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultFiles;
+import io.gridlet.core.result.ResultLines;
 
 import java.io.IOException;
 import java.io.InputStream;

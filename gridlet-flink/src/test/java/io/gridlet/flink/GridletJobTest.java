@@ -5,7 +5,7 @@ import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
-import io.gridlet.core.output.ResultCollector;
+import io.gridlet.core.result.ResultCollector;
 import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.operators.ResultRecord;
 import org.apache.flink.api.common.JobExecutionResult;

@@ -1,8 +1,8 @@
 package io.gridlet.flink;
 
 import io.gridlet.core.engine.QueryConfig;
-import io.gridlet.core.output.ResultLines;
-import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.core.result.ResultLines;
+import io.gridlet.enclave.keys.TrustedKeys;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ public final class SealedOutputs {
         }
         String moved = Files.readAllLines(onePart).get(0);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> opener.apply("q1-plug-300.csv", moved))
-                .isInstanceOf(io.gridlet.enclave.SealException.class);
+                .isInstanceOf(io.gridlet.enclave.sealing.SealException.class);
         io.gridlet.flink.sink.ResultMerge.merge(sealed, out, headers, opener);
     }
 

@@ -1,5 +1,6 @@
 package io.gridlet.policy;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -10,8 +11,8 @@ import java.util.TreeMap;
 public record Configuration(Map<String, Map<String, Object>> features) {
     public Configuration {
         TreeMap<String, Map<String, Object>> copy = new TreeMap<>();
-        features.forEach((f, params) -> copy.put(f, java.util.Collections.unmodifiableMap(new TreeMap<>(params))));
-        features = java.util.Collections.unmodifiableMap(copy);
+        features.forEach((f, params) -> copy.put(f, Collections.unmodifiableMap(new TreeMap<>(params))));
+        features = Collections.unmodifiableMap(copy);
     }
 
     public boolean isOn(String feature) {

@@ -1,5 +1,6 @@
 package io.gridlet.policy;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -7,7 +8,7 @@ import java.util.Map;
  *  its typed parameters, in declaration order. */
 public record Feature(String name, Map<String, Domain> params) {
     public Feature {
-        params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
 
     public Domain param(String param) {

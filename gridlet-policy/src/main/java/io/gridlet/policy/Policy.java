@@ -1,5 +1,6 @@
 package io.gridlet.policy;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.Map;
 public record Policy(String name, String source, Map<String, Feature> features, List<Statement> statements,
                      List<Preference> preferences) {
     public Policy {
-        features = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(features));
+        features = Collections.unmodifiableMap(new LinkedHashMap<>(features));
         statements = List.copyOf(statements);
         preferences = List.copyOf(preferences);
     }

@@ -1,7 +1,9 @@
 package io.gridlet.policy;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -88,12 +90,12 @@ public final class PolicyText {
 
     private static String number(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
-                : java.math.BigDecimal.valueOf(v).toPlainString();
+                : BigDecimal.valueOf(v).toPlainString();
     }
 
     /** {@code name=value, ...} for run-time inputs, in name order. */
     public static String inputs(Map<String, Double> inputs) {
-        return new java.util.TreeMap<>(inputs).entrySet().stream().map(e -> e.getKey() + "=" + number(e.getValue()))
+        return new TreeMap<>(inputs).entrySet().stream().map(e -> e.getKey() + "=" + number(e.getValue()))
                 .collect(Collectors.joining(", "));
     }
 }

@@ -7,16 +7,19 @@ import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
 import org.xml.sax.helpers.DefaultHandler;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.SAXParserFactory;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.SAXParserFactory;
 
 /**
  * WS-Policy 1.5 XML for the part of the language it can express. A {@code wsp:Policy} is the conjunction of its
@@ -106,8 +109,8 @@ public final class WsPolicyXml {
     }
 
     private static boolean sameAssertions(List<Expr> a, List<Expr> b) {
-        return new java.util.HashSet<>(a.stream().map(PolicyText::expr).toList())
-                .equals(new java.util.HashSet<>(b.stream().map(PolicyText::expr).toList()));
+        return new HashSet<>(a.stream().map(PolicyText::expr).toList())
+                .equals(new HashSet<>(b.stream().map(PolicyText::expr).toList()));
     }
 
     private static PolicyException tooMany(Position at, Policy p) {
@@ -157,7 +160,7 @@ public final class WsPolicyXml {
                     .append(optional ? " wsp:Optional=\"true\"" : "").append(">\n");
             sb.append(indent).append("  <gq:Param Name=\"").append(escape(c.param())).append('"');
             if (c.isRange()) sb.append(" Min=\"").append(c.value()).append("\" Max=\"").append(c.upper()).append('"');
-            else sb.append(" Op=\"").append(c.op().name().toLowerCase(java.util.Locale.ROOT)).append("\" Value=\"")
+            else sb.append(" Op=\"").append(c.op().name().toLowerCase(Locale.ROOT)).append("\" Value=\"")
                     .append(escape(String.valueOf(c.value()))).append('"');
             sb.append("/>\n").append(indent).append("</gq:Use>\n");
         } else if (e instanceof Expr.Optional o && (o.part() instanceof Expr.On || o.part() instanceof Expr.Cmp)
@@ -206,7 +209,7 @@ public final class WsPolicyXml {
             throw new PolicyException(source, new Position(e.getLineNumber(), e.getColumnNumber()), e.getMessage());
         } catch (SAXException e) {
             throw new PolicyException(source, Position.NONE, e.getMessage());
-        } catch (IOException | javax.xml.parsers.ParserConfigurationException e) {
+        } catch (IOException | ParserConfigurationException e) {
             throw new PolicyException(source, Position.NONE, "cannot read: " + e.getMessage());
         }
         return h.policy;
@@ -310,7 +313,7 @@ public final class WsPolicyXml {
             if (op == null || value == null) throw error("gq:Param in gq:Use needs Op and Value, or Min and Max");
             Op o;
             try {
-                o = Op.valueOf(op.toUpperCase(java.util.Locale.ROOT));
+                o = Op.valueOf(op.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw error("unknown Op " + op + " (eq, ne, lt, le, gt, ge)");
             }

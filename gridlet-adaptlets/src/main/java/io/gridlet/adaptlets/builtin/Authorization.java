@@ -12,6 +12,7 @@ import io.grpc.Status;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -101,8 +102,8 @@ public final class Authorization implements Adaptlet {
     }
 
     private static final Rule NONE = new Rule(Pointcut.ALL, Set.of(), null);
-    private final java.util.concurrent.ConcurrentHashMap<String, Rule> byMethod =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Rule> byMethod =
+            new ConcurrentHashMap<>();
 
     /** The first rule matching the method (looked up once per method). */
     private Rule rule(MethodDescriptor<?, ?> method) {

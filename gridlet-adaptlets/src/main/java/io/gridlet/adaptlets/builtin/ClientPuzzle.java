@@ -3,7 +3,7 @@ package io.gridlet.adaptlets.builtin;
 import io.gridlet.adaptlets.Adaptlet;
 import io.gridlet.adaptlets.ClientAdvice;
 import io.gridlet.adaptlets.ClientScope;
-import io.gridlet.adaptlets.DataKey;
+import io.gridlet.adaptlets.DataSlot;
 import io.gridlet.adaptlets.ServerAdvice;
 import io.gridlet.adaptlets.ServerScope;
 import io.gridlet.adaptlets.ServingExecutor;
@@ -11,16 +11,17 @@ import io.gridlet.adaptlets.Verdict;
 import io.grpc.Metadata;
 import io.grpc.Status;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * {@code puzzle(difficulty)}: a client puzzle against denial of service. Every call must show a proof of work: a
@@ -41,10 +42,10 @@ import java.util.function.LongSupplier;
 public final class ClientPuzzle implements Adaptlet, ServingExecutor.ServingRank {
     public static final String NAME = "puzzle";
     /** Trailers: a challenge (when refusing) or the next challenge (when accepting). */
-    public static final DataKey<byte[]> CHALLENGE = DataKey.call("puzzle");
+    public static final DataSlot<byte[]> CHALLENGE = DataSlot.call("puzzle");
     /** Headers: the solved challenge and its nonce. */
-    public static final DataKey<byte[]> SOLUTION = DataKey.call("puzzle-solution");
-    private static final DataKey<byte[]> NEXT = DataKey.session("puzzle-next");
+    public static final DataSlot<byte[]> SOLUTION = DataSlot.call("puzzle-solution");
+    private static final DataSlot<byte[]> NEXT = DataSlot.session("puzzle-next");
 
     static final int BODY = 1 + 1 + 8 + 16;
     static final int MAC = 16;
@@ -215,7 +216,7 @@ public final class ClientPuzzle implements Adaptlet, ServingExecutor.ServingRank
             md.update(solution);
             try {
                 md.digest(hash, 0, 32);
-            } catch (java.security.DigestException e) {
+            } catch (DigestException e) {
                 throw new IllegalStateException(e);
             }
             if (Hmac.leadingZeroBits(hash) >= difficulty) return solution;

@@ -3,21 +3,22 @@ package io.gridlet.adaptlets.builtin;
 import io.gridlet.adaptlets.Adaptlet;
 import io.gridlet.adaptlets.ClientAdvice;
 import io.gridlet.adaptlets.ClientScope;
-import io.gridlet.adaptlets.DataKey;
+import io.gridlet.adaptlets.DataSlot;
 import io.gridlet.adaptlets.ServerAdvice;
 import io.gridlet.adaptlets.ServerScope;
 import io.gridlet.adaptlets.Verdict;
 import io.grpc.Status;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * {@code auth.hmac}: each call is signed by the meter with its own secret. The call carries the meter id, a
@@ -33,9 +34,9 @@ import java.util.function.LongSupplier;
 public final class HmacAuth implements Adaptlet {
     public static final String NAME = "auth.hmac";
     /** The authentication adaptlets: what runs after them sees the caller's {@link Identity}. */
-    public static final java.util.Set<String> AUTHENTICATION = java.util.Set.of(NAME, MutualTlsAuth.NAME);
+    public static final Set<String> AUTHENTICATION = Set.of(NAME, MutualTlsAuth.NAME);
     /** Headers: id length, id, timestamp, nonce, signature. */
-    public static final DataKey<byte[]> SIGNED = DataKey.call("auth");
+    public static final DataSlot<byte[]> SIGNED = DataSlot.call("auth");
 
     private static final byte[] DOMAIN = "gridlet-auth-v1".getBytes(StandardCharsets.UTF_8);
     private static final int NONCE = 16;

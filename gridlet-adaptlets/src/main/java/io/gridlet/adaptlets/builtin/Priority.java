@@ -3,7 +3,7 @@ package io.gridlet.adaptlets.builtin;
 import io.gridlet.adaptlets.Adaptlet;
 import io.gridlet.adaptlets.ClientAdvice;
 import io.gridlet.adaptlets.ClientScope;
-import io.gridlet.adaptlets.DataKey;
+import io.gridlet.adaptlets.DataSlot;
 import io.gridlet.adaptlets.ServerAdvice;
 import io.gridlet.adaptlets.ServingExecutor;
 import io.gridlet.adaptlets.Verdict;
@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public final class Priority implements Adaptlet, ServingExecutor.ServingRank {
     public static final String NAME = "priority";
-    public static final DataKey<Integer> LEVEL = DataKey.call("priority",
+    public static final DataSlot<Integer> LEVEL = DataSlot.call("priority",
             v -> ByteBuffer.allocate(4).putInt(v).array(),
             b -> b.length == 4 ? ByteBuffer.wrap(b).getInt() : -1);
     /** A lower class for one call. */

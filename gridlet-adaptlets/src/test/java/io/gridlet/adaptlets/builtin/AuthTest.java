@@ -2,8 +2,8 @@ package io.gridlet.adaptlets.builtin;
 
 import io.gridlet.adaptlets.AdaptletServer;
 import io.gridlet.adaptlets.ClientSession;
+import io.gridlet.adaptlets.DecisionCounts;
 import io.gridlet.adaptlets.Loopback;
-import io.gridlet.adaptlets.Outcomes;
 import io.gridlet.adaptlets.Recorder;
 import io.gridlet.adaptlets.TestService;
 import io.grpc.Metadata;
@@ -91,7 +91,7 @@ class AuthTest {
             assertThatThrownBy(() -> Recorder.rawSend(net.channel(), moved, "meter-1:1"))
                     .satisfies(e -> assertStatus(e, Status.Code.UNAUTHENTICATED, "bad signature"));
 
-            Outcomes o = net.server.outcomes();
+            DecisionCounts o = net.server.outcomes();
             assertThat(o.get("auth.hmac", "bad-signature")).isEqualTo(2);
             assertThat(o.get("auth.hmac", "unknown-identity")).isEqualTo(1);
             assertThat(o.get("auth.hmac", "stale-timestamp")).isEqualTo(1);
@@ -120,7 +120,7 @@ class AuthTest {
                     .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "none of the roles [analyst]"));
             assertThatThrownBy(() -> TestService.repeat(meter.channel(), 1))
                     .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "no rule allows test.Meter/Repeat"));
-            Outcomes o = net.server.outcomes();
+            DecisionCounts o = net.server.outcomes();
             assertThat(o.get("authz", "not-owner")).isEqualTo(2);
             assertThat(o.get("authz", "role")).isEqualTo(2);
             assertThat(o.get("authz", "no-rule")).isEqualTo(1);
@@ -154,7 +154,7 @@ class AuthTest {
             }
             assertThatThrownBy(() -> TestService.send(s.channel(), "meter-2:1"))
                     .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED, "not meter-2's"));
-            Outcomes o = net.server.outcomes();
+            DecisionCounts o = net.server.outcomes();
             assertThat(o.snapshot()).containsEntry("puzzle/challenged", 1L).containsEntry("puzzle/accepted", 4L)
                     .containsEntry("auth.hmac/accepted", 4L).containsEntry("authz/accepted", 4L)
                     .containsEntry("authz/not-owner", 1L).containsEntry("priority/accepted", 4L);

@@ -2,8 +2,8 @@ package io.gridlet.adaptlets.builtin;
 
 import io.gridlet.adaptlets.AdaptletServer;
 import io.gridlet.adaptlets.ClientSession;
+import io.gridlet.adaptlets.DecisionCounts;
 import io.gridlet.adaptlets.Loopback;
-import io.gridlet.adaptlets.Outcomes;
 import io.gridlet.adaptlets.Recorder;
 import io.gridlet.adaptlets.TestService;
 import io.grpc.Metadata;
@@ -45,7 +45,7 @@ class PuzzleTest {
             for (int i = 0; i < 5; i++) assertThat(TestService.send(s.channel(), "m1:" + i)).startsWith("ok");
             assertThat(TestService.repeat(s.channel(), 3)).hasSize(3);
             assertThat(TestService.upload(s.channel(), 10)).isEqualTo("received 10");
-            Outcomes o = net.server.outcomes();
+            DecisionCounts o = net.server.outcomes();
             assertThat(o.get("puzzle", "challenged")).as("only the first call waits for a challenge").isEqualTo(1);
             assertThat(o.get("puzzle", "accepted")).isEqualTo(7);
         }
@@ -95,7 +95,7 @@ class PuzzleTest {
                     .isInstanceOf(StatusRuntimeException.class)
                     .satisfies(e -> assertStatus(e, Status.Code.RESOURCE_EXHAUSTED, "solve the puzzle"));
 
-            Outcomes o = net.server.outcomes();
+            DecisionCounts o = net.server.outcomes();
             assertThat(o.get("puzzle", "replayed")).isEqualTo(1);
             assertThat(o.get("puzzle", "forged")).isEqualTo(2);
             assertThat(o.get("puzzle", "unsolved")).isEqualTo(1);

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  * with its line number and skipped.
  *
  * <p>This reader checks each line on its own (syntax, ranges, property, sign of a load). Order across lines
- * (late readings) is the {@link OrderGate}'s job. Parsing works on the raw bytes without building strings,
+ * (late readings) is the {@link io.gridlet.core.engine.OrderGate}'s job. Parsing works on the raw bytes without building strings,
  * because it runs once per reading and must keep up with millions of lines a second.
  */
 public final class MeasurementReader implements Closeable {

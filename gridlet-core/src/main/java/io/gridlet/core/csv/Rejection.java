@@ -1,8 +1,10 @@
 package io.gridlet.core.csv;
 
+import java.io.Serializable;
+
 /** One rejected line, kept as an example for the report: where it was, why, and what it said. */
 public record Rejection(long lineNumber, RejectReason reason, String message, String text)
-        implements java.io.Serializable {
+        implements Serializable {
 
     @Override
     public String toString() {

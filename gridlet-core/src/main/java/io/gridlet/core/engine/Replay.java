@@ -1,7 +1,6 @@
 package io.gridlet.core.engine;
 
 import io.gridlet.core.csv.MeasurementReader;
-import io.gridlet.core.csv.OrderGate;
 import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.result.ResultSink;

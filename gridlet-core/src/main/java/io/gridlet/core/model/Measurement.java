@@ -3,6 +3,7 @@ package io.gridlet.core.model;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /**
  * One validated DEBS'14 reading.
@@ -48,13 +49,13 @@ public record Measurement(long id, long timestamp, long milliValue, Property pro
     }
 
     /** {@link #writeTo}'s layout into a buffer (big-endian, as the buffer's default order). */
-    public void writeTo(java.nio.ByteBuffer out) {
+    public void writeTo(ByteBuffer out) {
         out.putLong(id).putLong(timestamp).putLong(milliValue).put((byte) property.code()).putLong(plugId)
                 .putLong(householdId).putLong(houseId);
     }
 
     /** {@link #readFrom(DataInput)} from a buffer; an unknown property code is an IllegalArgumentException. */
-    public static Measurement readFrom(java.nio.ByteBuffer in) {
+    public static Measurement readFrom(ByteBuffer in) {
         long id = in.getLong(), ts = in.getLong(), value = in.getLong();
         Property property = Property.ofCode(in.get());
         return new Measurement(id, ts, value, property, in.getLong(), in.getLong(), in.getLong());

@@ -1,7 +1,10 @@
 package io.gridlet.core.q2;
 
+import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * The load readings held by the Q2 windows, oldest first: (plug index, milliwatts) in fixed-size chunks that are
@@ -46,7 +49,7 @@ public final class ReadingLog {
     private Spill spill;
     private int maxResident = Integer.MAX_VALUE;
     private int resident;
-    private final java.util.TreeSet<Long> spilled = new java.util.TreeSet<>();
+    private final TreeSet<Long> spilled = new TreeSet<>();
     private long spills, loads;
 
     /**
@@ -149,7 +152,7 @@ public final class ReadingLog {
         for (long chunk = first; resident > maxResident && chunk < writing; chunk++) {
             int slot = (int) (chunk & (plugChunks.length - 1));
             if (plugChunks[slot] == null || chunk == keep || inUse(chunk)) continue;
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(CHUNK_BYTES);
+            ByteBuffer bytes = ByteBuffer.allocate(CHUNK_BYTES);
             bytes.asIntBuffer().put(plugChunks[slot]).put(valueChunks[slot]);
             spill.write(chunk, bytes.array());
             plugChunks[slot] = null;
@@ -170,7 +173,7 @@ public final class ReadingLog {
         long chunk = seq >>> CHUNK_BITS;
         int slot = (int) (chunk & (plugChunks.length - 1));
         if (plugChunks[slot] == null && spilled.remove(chunk)) {
-            java.nio.IntBuffer in = java.nio.ByteBuffer.wrap(spill.read(chunk)).asIntBuffer();
+            IntBuffer in = ByteBuffer.wrap(spill.read(chunk)).asIntBuffer();
             int[] plugs = new int[CHUNK], values = new int[CHUNK];
             in.get(plugs).get(values);
             spill.delete(chunk);

@@ -1,5 +1,9 @@
 package io.gridlet.core.q2;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Counts of non-negative int values (loads in milliwatts) that answer order statistics exactly: the global
  * median of every load in a window.
@@ -82,7 +86,7 @@ public final class ValueHistogram {
     }
 
     /** Writes the non-zero counts as (value, count) pairs. */
-    public void writeTo(java.io.DataOutput out) throws java.io.IOException {
+    public void writeTo(DataOutput out) throws IOException {
         int distinct = 0;
         for (int t = 0; t < TOP; t++) {
             if (top[t] == 0) continue;
@@ -107,7 +111,7 @@ public final class ValueHistogram {
     }
 
     /** Adds the counts written by {@link #writeTo}. */
-    public void readFrom(java.io.DataInput in) throws java.io.IOException {
+    public void readFrom(DataInput in) throws IOException {
         int distinct = in.readInt();
         for (int i = 0; i < distinct; i++) {
             int value = in.readInt();

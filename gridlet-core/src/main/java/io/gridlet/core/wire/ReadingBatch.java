@@ -8,6 +8,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -163,7 +164,7 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
                 }
             }
             return new Decoded(meter, firstSeq, count, valid.size() == count ? seqs
-                    : java.util.Arrays.copyOf(seqs, valid.size()), valid, rejected, null);
+                    : Arrays.copyOf(seqs, valid.size()), valid, rejected, null);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated batch", e);
         }

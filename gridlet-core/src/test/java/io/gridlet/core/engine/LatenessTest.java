@@ -1,6 +1,6 @@
 package io.gridlet.core.engine;
 
-import io.gridlet.core.output.ResultCollector;
+import io.gridlet.core.result.ResultCollector;
 import io.gridlet.core.testing.Generated;
 import org.junit.jupiter.api.Test;
 

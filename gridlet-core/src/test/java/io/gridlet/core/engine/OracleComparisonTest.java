@@ -1,8 +1,8 @@
 package io.gridlet.core.engine;
 
 import io.gridlet.core.generate.GeneratorConfig;
-import io.gridlet.core.output.ResultCollector;
-import io.gridlet.core.output.ResultComparison;
+import io.gridlet.core.result.ResultCollector;
+import io.gridlet.core.result.ResultComparison;
 import io.gridlet.core.testing.Generated;
 import io.gridlet.core.testing.NaiveQueries;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,10 +1,10 @@
 package io.gridlet.core.engine;
 
 import io.gridlet.core.model.Measurement;
-import io.gridlet.core.output.ResultCollector;
 import io.gridlet.core.q1.LoadForecast;
 import io.gridlet.core.q2.GlobalShares;
 import io.gridlet.core.q2.PlugMedians;
+import io.gridlet.core.result.ResultCollector;
 import io.gridlet.core.testing.Generated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

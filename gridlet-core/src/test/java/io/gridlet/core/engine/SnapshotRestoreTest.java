@@ -1,7 +1,7 @@
 package io.gridlet.core.engine;
 
 import io.gridlet.core.model.Measurement;
-import io.gridlet.core.output.ResultCollector;
+import io.gridlet.core.result.ResultCollector;
 import io.gridlet.core.testing.Generated;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,8 +1,8 @@
 package io.gridlet.core.engine;
 
 import io.gridlet.core.csv.RejectReason;
-import io.gridlet.core.output.ResultCollector;
-import io.gridlet.core.output.ResultComparison;
+import io.gridlet.core.result.ResultCollector;
+import io.gridlet.core.result.ResultComparison;
 import io.gridlet.core.testing.SpecExamples;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

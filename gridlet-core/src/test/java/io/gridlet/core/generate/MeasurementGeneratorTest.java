@@ -2,7 +2,7 @@ package io.gridlet.core.generate;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
-import io.gridlet.core.output.ResultCollector;
+import io.gridlet.core.result.ResultCollector;
 import io.gridlet.core.testing.Generated;
 import org.junit.jupiter.api.Test;
 

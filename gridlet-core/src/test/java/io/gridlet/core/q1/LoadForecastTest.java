@@ -1,7 +1,7 @@
 package io.gridlet.core.q1;
 
-import io.gridlet.core.output.ResultCollector;
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultCollector;
+import io.gridlet.core.result.ResultLines;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

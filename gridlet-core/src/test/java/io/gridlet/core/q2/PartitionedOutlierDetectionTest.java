@@ -2,7 +2,7 @@ package io.gridlet.core.q2;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.core.output.ResultCollector;
+import io.gridlet.core.result.ResultCollector;
 import io.gridlet.core.testing.Generated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,8 +1,8 @@
 package io.gridlet.core.testing;
 
 import io.gridlet.core.csv.MeasurementReader;
-import io.gridlet.core.csv.OrderGate;
 import io.gridlet.core.csv.Rejections;
+import io.gridlet.core.engine.OrderGate;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.model.Measurement;

@@ -1,5 +1,7 @@
 package io.gridlet.flink.elastic;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -119,7 +121,7 @@ public final class Autoscaler implements AutoCloseable {
     }
 
     private static double cpu() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             double load = os.getCpuLoad();
             return load < 0 ? Double.NaN : load;
         }

@@ -1,6 +1,8 @@
 package io.gridlet.flink.log;
 
-import io.gridlet.flink.source.Parsed;
+import io.gridlet.flink.source.SourceRecord;
+import io.gridlet.log.LogRecord;
+import io.gridlet.log.local.LocalLog;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.Source;
@@ -17,6 +19,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * Unbounded: the reader waits for the writer, polling every {@value #POLL_MILLIS} ms when it has caught up, and
  * finishes at the log's end-of-data entry.
  */
-final class LocalLogSource implements Source<Parsed, LocalLogSource.Split, LocalLogSource.Split> {
+final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split, LocalLogSource.Split> {
     private static final long serialVersionUID = 1L;
     static final long POLL_MILLIS = 2;
     private final String dir;
@@ -54,7 +57,7 @@ final class LocalLogSource implements Source<Parsed, LocalLogSource.Split, Local
     }
 
     @Override
-    public SourceReader<Parsed, Split> createReader(SourceReaderContext context) {
+    public SourceReader<SourceRecord, Split> createReader(SourceReaderContext context) {
         return new Reader(dir);
     }
 
@@ -125,7 +128,7 @@ final class LocalLogSource implements Source<Parsed, LocalLogSource.Split, Local
         }
     }
 
-    private static final class Reader implements SourceReader<Parsed, Split> {
+    private static final class Reader implements SourceReader<SourceRecord, Split> {
         private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ingest-log-poll");
             t.setDaemon(true);
@@ -146,7 +149,7 @@ final class LocalLogSource implements Source<Parsed, LocalLogSource.Split, Local
         }
 
         @Override
-        public InputStatus pollNext(ReaderOutput<Parsed> output) throws Exception {
+        public InputStatus pollNext(ReaderOutput<SourceRecord> output) throws Exception {
             if (ended) return InputStatus.END_OF_INPUT;
             if (log == null) return InputStatus.NOTHING_AVAILABLE;
             byte[] entry = log.next();
@@ -156,7 +159,7 @@ final class LocalLogSource implements Source<Parsed, LocalLogSource.Split, Local
                 ended = true;
                 return InputStatus.END_OF_INPUT;
             }
-            record.parsed(() -> ++readings, output::collect);
+            LogReadings.emit(record, () -> ++readings, output::collect);
             return InputStatus.MORE_AVAILABLE;
         }
 
@@ -181,7 +184,7 @@ final class LocalLogSource implements Source<Parsed, LocalLogSource.Split, Local
             try {
                 log = new LocalLog.Reader(Paths.get(dir), s.position());
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             readings = s.readings();
             splitArrived.complete(null);

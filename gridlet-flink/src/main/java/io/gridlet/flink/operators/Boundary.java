@@ -1,13 +1,21 @@
 package io.gridlet.flink.operators;
 
-import io.gridlet.enclave.Pseudonyms;
-import io.gridlet.enclave.StateCipher;
-import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q2.ReadingLog;
+import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.Sealer;
+import io.gridlet.enclave.sealing.StateCipher;
+import io.gridlet.enclave.spill.EncryptedSpillStore;
 import io.gridlet.flink.types.SealedTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * Where the job's trusted boundary is drawn: {@link #PLAIN} (none), or sealed: every state part and operator state
@@ -29,7 +37,7 @@ public final class Boundary implements Serializable {
     private final String spillRoot;
     private transient StateCipher cipher;
     private transient Pseudonyms pseudonyms;
-    private transient io.gridlet.enclave.Sealer sealer;
+    private transient Sealer sealer;
 
     private Boundary(String ring, String routing, boolean records, long memoryBudget, String spillRoot) {
         this.ring = ring;
@@ -43,10 +51,10 @@ public final class Boundary implements Serializable {
      * The same, with a trusted memory budget: beyond {@code bytes} per Q2 instance, the window log (most of the
      * state) spills to an encrypted store under {@code spillRoot} instead of filling the trusted memory.
      */
-    public Boundary memoryBudget(long bytes, java.nio.file.Path spillRoot) {
+    public Boundary memoryBudget(long bytes, Path spillRoot) {
         if (!isSealed()) throw new IllegalStateException("a memory budget is for a sealed boundary");
-        if (bytes < 2L * io.gridlet.core.q2.ReadingLog.CHUNK_BYTES) {
-            throw new IllegalArgumentException("a memory budget below " + 2 * io.gridlet.core.q2.ReadingLog.CHUNK_BYTES
+        if (bytes < 2L * ReadingLog.CHUNK_BYTES) {
+            throw new IllegalArgumentException("a memory budget below " + 2 * ReadingLog.CHUNK_BYTES
                     + " bytes (two chunks of the window log)");
         }
         return new Boundary(ring, routing, records, bytes, spillRoot.toAbsolutePath().toString());
@@ -56,13 +64,13 @@ public final class Boundary implements Serializable {
      * A spill store for one operator instance when this boundary has a memory budget (the caller closes it), with
      * the chunks the budget allows; null without a budget.
      */
-    io.gridlet.enclave.EncryptedSpillStore spillStore() throws java.io.IOException {
-        return memoryBudget == 0 ? null : new io.gridlet.enclave.EncryptedSpillStore(
-                java.nio.file.Path.of(spillRoot), TrustedKeys.get(ring));
+    EncryptedSpillStore spillStore() throws IOException {
+        return memoryBudget == 0 ? null : new EncryptedSpillStore(
+                Path.of(spillRoot), TrustedKeys.get(ring));
     }
 
     int budgetChunks() {
-        return (int) Math.max(2, memoryBudget / io.gridlet.core.q2.ReadingLog.CHUNK_BYTES);
+        return (int) Math.max(2, memoryBudget / ReadingLog.CHUNK_BYTES);
     }
 
     /**
@@ -71,7 +79,7 @@ public final class Boundary implements Serializable {
      * TaskManagers Flink's internal TLS ({@code security.ssl.internal.enabled}) encrypts them in bulk.
      */
     public static Boundary sealed(String ring, String routing) {
-        return new Boundary(java.util.Objects.requireNonNull(ring), java.util.Objects.requireNonNull(routing), false,
+        return new Boundary(Objects.requireNonNull(ring), Objects.requireNonNull(routing), false,
                 0, null);
     }
 
@@ -96,12 +104,12 @@ public final class Boundary implements Serializable {
 
     /** Q1's routing key for a house: its id, or its pseudonym. */
     public Long houseKey(long house) {
-        return isSealed() ? pseudonyms().house(house) : GridletKeys.house(house);
+        return isSealed() ? pseudonyms().house(house) : Partitioning.house(house);
     }
 
     /** Q2's routing key for a household: the packed ids, or the household's pseudonym. */
     public Long householdKey(long house, long household) {
-        return isSealed() ? pseudonyms().household(house, household) : GridletKeys.household(house, household);
+        return isSealed() ? pseudonyms().household(house, household) : Partitioning.household(house, household);
     }
 
     /** State bytes as they go into a checkpoint ({@code context}: which state, so parts cannot be swapped). */
@@ -116,12 +124,12 @@ public final class Boundary implements Serializable {
     /**
      * A sealed reading opened, here inside the boundary.
      *
-     * @throws io.gridlet.enclave.SealException why it does not open (tampered, unknown key, misrouted, malformed)
+     * @throws io.gridlet.enclave.sealing.SealException why it does not open (tampered, unknown key, misrouted, malformed)
      * @throws IllegalStateException in a plain run: it has no keys to open anything
      */
-    public io.gridlet.core.model.Measurement open(io.gridlet.enclave.SealedReading reading) {
+    public Measurement open(SealedReading reading) {
         if (!isSealed()) throw new IllegalStateException("a sealed reading in a plain run: run it --sealed");
-        if (sealer == null) sealer = new io.gridlet.enclave.Sealer(TrustedKeys.get(ring), pseudonyms());
+        if (sealer == null) sealer = new Sealer(TrustedKeys.get(ring), pseudonyms());
         return sealer.open(reading);
     }
 

@@ -8,6 +8,7 @@ import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -79,7 +80,7 @@ final class KeyGroupParts {
         for (int i = 0; i < count; i++) {
             out.startNewKeyGroup(first + i);
             if (boundary.isSealed()) {
-                java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream(parts[i].length + 9);
+                ByteArrayOutputStream plain = new ByteArrayOutputStream(parts[i].length + 9);
                 DataOutputStream p = new DataOutputStream(plain);
                 p.writeBoolean(clock.started());
                 p.writeLong(clock.dataTime());

@@ -1,10 +1,11 @@
 package io.gridlet.flink.operators;
 
-import io.gridlet.core.csv.OrderGate;
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.csv.Rejection;
+import io.gridlet.core.engine.OrderGate;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.flink.source.Parsed;
+import io.gridlet.enclave.sealing.SealException;
+import io.gridlet.flink.source.SourceRecord;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.accumulators.LongMaximum;
@@ -36,7 +37,7 @@ import java.util.Map;
  * attempt of the task, so the totals are right after a restart or a rescale.
  */
 public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
-        implements OneInputStreamOperator<Parsed, Measurement> {
+        implements OneInputStreamOperator<SourceRecord, Measurement> {
     public static final int MAX_EXAMPLES = 10;
 
     private final long maxLateness;
@@ -164,8 +165,8 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     }
 
     @Override
-    public void processElement(StreamRecord<Parsed> element) throws InterruptedException {
-        Parsed p = element.getValue();
+    public void processElement(StreamRecord<SourceRecord> element) throws InterruptedException {
+        SourceRecord p = element.getValue();
         lines.add(1);
         if (linesPerSecond > 0) pace();
         if (p.isReading()) {
@@ -175,7 +176,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             Measurement m;
             try {
                 m = trust.open(p.sealed()); // inside the boundary: the reading exists in the clear only here on
-            } catch (io.gridlet.enclave.SealException e) {
+            } catch (SealException e) {
                 reject(p.line(), RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): "
                                 + e.getMessage(),
                         "record " + p.line());

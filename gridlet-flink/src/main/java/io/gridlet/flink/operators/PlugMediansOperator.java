@@ -2,6 +2,7 @@ package io.gridlet.flink.operators;
 
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.q2.PlugMedians;
+import io.gridlet.enclave.spill.EncryptedSpillStore;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -21,7 +22,7 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
         implements OneInputStreamOperator<Measurement, WindowChangeRecord> {
     private final int[] windowSeconds;
     private transient PlugMedians medians;
-    private transient io.gridlet.enclave.EncryptedSpillStore spill;
+    private transient EncryptedSpillStore spill;
     private transient boolean started;
     private transient long dataTime;
     private final Boundary trust;

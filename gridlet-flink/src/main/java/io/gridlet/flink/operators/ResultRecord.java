@@ -1,9 +1,9 @@
 package io.gridlet.flink.operators;
 
-import io.gridlet.core.output.ResultLines;
 import io.gridlet.core.result.HouseForecast;
 import io.gridlet.core.result.OutlierShare;
 import io.gridlet.core.result.PlugForecast;
+import io.gridlet.core.result.ResultLines;
 
 import java.util.Comparator;
 

@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -34,7 +36,7 @@ public final class ResultMerge {
      * ResultParts#opener}); {@code open} gets the output file's name and the line, and may throw to refuse it.
      */
     public static Map<String, Long> merge(Path partsDir, Path outDir, Map<String, String> headers,
-                                          java.util.function.BiFunction<String, String, String> open)
+                                          BiFunction<String, String, String> open)
             throws IOException {
         Files.createDirectories(outDir);
         Map<String, Long> written = new LinkedHashMap<>();
@@ -90,7 +92,7 @@ public final class ResultMerge {
     };
 
     private static long mergeOne(Path bucket, Path target, String header,
-                                 java.util.function.UnaryOperator<String> open) throws IOException {
+                                 UnaryOperator<String> open) throws IOException {
         List<BufferedReader> readers = new ArrayList<>();
         try (BufferedWriter out = Files.newBufferedWriter(target, StandardCharsets.US_ASCII)) {
             out.write(header);
@@ -119,7 +121,7 @@ public final class ResultMerge {
     }
 
     private static void advance(List<BufferedReader> readers, int i, PriorityQueue<Head> heads,
-                                java.util.function.UnaryOperator<String> open) {
+                                UnaryOperator<String> open) {
         try {
             String line = readers.get(i).readLine();
             if (line == null) return;

@@ -1,5 +1,8 @@
 package io.gridlet.flink.sink;
 
+import io.gridlet.enclave.keys.KeyRing;
+import io.gridlet.enclave.sealing.StateCipher;
+import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.ResultRecord;
 import org.apache.flink.api.common.serialization.Encoder;
 import org.apache.flink.connector.file.sink.FileSink;
@@ -13,6 +16,8 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.function.BiFunction;
 
 /**
  * Flink's {@link FileSink} for results: one bucket (directory) per output file, one part file per sink instance,
@@ -24,7 +29,7 @@ public final class ResultParts {
     }
 
     public static FileSink<ResultRecord> sink(String partsDir) {
-        return sink(partsDir, io.gridlet.flink.operators.Boundary.PLAIN);
+        return sink(partsDir, Boundary.PLAIN);
     }
 
     /**
@@ -32,7 +37,7 @@ public final class ResultParts {
      * key, its output file's name as associated data), one base64 line per result: the part files are ciphertext,
      * opened and merged by the owner ({@link ResultMerge#merge} with {@link #opener}, {@code gridlet unseal}).
      */
-    public static FileSink<ResultRecord> sink(String partsDir, io.gridlet.flink.operators.Boundary boundary) {
+    public static FileSink<ResultRecord> sink(String partsDir, Boundary boundary) {
         Encoder<ResultRecord> encoder = boundary.isSealed() ? new SealedLineEncoder(boundary) : new KeyedLineEncoder();
         return FileSink.forRowFormat(new Path(partsDir), encoder)
                 .withBucketAssigner(new ByOutputFile())
@@ -56,16 +61,16 @@ public final class ResultParts {
 
     /** The keyed line sealed, in base64, one per line. */
     static final class SealedLineEncoder implements Encoder<ResultRecord> {
-        private final io.gridlet.flink.operators.Boundary boundary;
+        private final Boundary boundary;
 
-        SealedLineEncoder(io.gridlet.flink.operators.Boundary boundary) {
+        SealedLineEncoder(Boundary boundary) {
             this.boundary = boundary;
         }
 
         @Override
         public void encode(ResultRecord r, OutputStream out) throws IOException {
             byte[] sealed = boundary.sealResult(keyed(r).getBytes(StandardCharsets.US_ASCII), r.file());
-            out.write(java.util.Base64.getEncoder().encode(sealed));
+            out.write(Base64.getEncoder().encode(sealed));
             out.write('\n');
         }
     }
@@ -78,10 +83,10 @@ public final class ResultParts {
     }
 
     /** What opens a sealed part's lines (of output file {@code file}) for the owner, with the owner's key ring. */
-    public static java.util.function.BiFunction<String, String, String> opener(io.gridlet.enclave.KeyRing ring) {
-        io.gridlet.enclave.StateCipher cipher = new io.gridlet.enclave.StateCipher(ring);
-        return (file, line) -> new String(cipher.open(java.util.Base64.getDecoder().decode(line),
-                io.gridlet.flink.operators.Boundary.resultContext(file)), StandardCharsets.US_ASCII);
+    public static BiFunction<String, String, String> opener(KeyRing ring) {
+        StateCipher cipher = new StateCipher(ring);
+        return (file, line) -> new String(cipher.open(Base64.getDecoder().decode(line),
+                Boundary.resultContext(file)), StandardCharsets.US_ASCII);
     }
 
     /** The bucket of a record is its output file's name. */

@@ -1,7 +1,7 @@
 package io.gridlet.flink.source;
 
-import io.gridlet.enclave.SealedReading;
-import io.gridlet.enclave.SealedReadingFile;
+import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedReadingFile;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 import java.io.BufferedInputStream;
@@ -9,17 +9,17 @@ import java.io.DataInputStream;
 import java.io.IOException;
 
 /**
- * Reads a {@link SealedReadingFile} for Flink's {@code FileSource}: every record becomes a sealed {@link Parsed},
+ * Reads a {@link SealedReadingFile} for Flink's {@code FileSource}: every record becomes a sealed {@link SourceRecord},
  * still sealed; the order gate opens it inside the trusted boundary. Not split; a checkpointed position is a
  * count of records, replayed by skipping (as for CSV files).
  */
 public final class SealedFormat extends WholeFileFormat {
     @Override
-    Reader<Parsed> open(FSDataInputStream stream) throws IOException {
+    Reader<SourceRecord> open(FSDataInputStream stream) throws IOException {
         return new RecordReader(stream);
     }
 
-    private static final class RecordReader implements Reader<Parsed> {
+    private static final class RecordReader implements Reader<SourceRecord> {
         private final DataInputStream in;
         private long records;
 
@@ -29,9 +29,9 @@ public final class SealedFormat extends WholeFileFormat {
         }
 
         @Override
-        public Parsed read() throws IOException {
+        public SourceRecord read() throws IOException {
             SealedReading r = SealedReadingFile.next(in);
-            return r == null ? null : Parsed.sealed(++records, r);
+            return r == null ? null : SourceRecord.sealed(++records, r);
         }
 
         @Override

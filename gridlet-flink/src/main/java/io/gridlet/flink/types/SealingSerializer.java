@@ -1,7 +1,7 @@
 package io.gridlet.flink.types;
 
-import io.gridlet.enclave.StateCipher;
-import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.StateCipher;
 import org.apache.flink.api.common.typeutils.CompositeTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;

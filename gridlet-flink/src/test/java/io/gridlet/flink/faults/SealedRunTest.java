@@ -1,12 +1,12 @@
 package io.gridlet.flink.faults;
 
 import io.gridlet.core.q2.PlugMedians;
-import io.gridlet.enclave.CodeMeasurement;
-import io.gridlet.enclave.KeyBroker;
-import io.gridlet.enclave.KeyRing;
-import io.gridlet.enclave.Pseudonyms;
-import io.gridlet.enclave.SoftwareRuntime;
-import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.enclave.attestation.CodeMeasurement;
+import io.gridlet.enclave.attestation.KeyBroker;
+import io.gridlet.enclave.attestation.SoftwareRuntime;
+import io.gridlet.enclave.keys.KeyRing;
+import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.elastic.JobRest;
 import io.gridlet.flink.operators.Boundary;

@@ -7,10 +7,13 @@ import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.core.output.ResultFiles;
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultFiles;
+import io.gridlet.core.result.ResultLines;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
+import io.gridlet.log.IngestLog;
+import io.gridlet.log.LogRecord;
+import io.gridlet.log.kafka.KafkaLog;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
@@ -105,7 +108,7 @@ class KafkaLogTest {
         RunDirectory work = new RunDirectory(out);
         FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 600, Duration.ofMillis(500));
         work.prepare(run.identity(log.describe()), true);
-        FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), log.bounded().source(), "kafka test", out, work,
+        FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), LogSources.of(log.bounded()), "kafka test", out, work,
                 Optional.empty(), job -> { }, results -> { });
         assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(readings);
         assertThat(outcome.counts().rejections().total()).isZero();

@@ -2,9 +2,9 @@ package io.gridlet.flink.types;
 
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.model.Property;
-import io.gridlet.enclave.KeyRing;
-import io.gridlet.enclave.SealException;
-import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.enclave.keys.KeyRing;
+import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.SealException;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;

@@ -1,5 +1,6 @@
 package io.gridlet.policy.sat;
 
+import io.gridlet.policy.Configuration;
 import io.gridlet.policy.Domain;
 import io.gridlet.policy.Expr;
 import io.gridlet.policy.Feature;
@@ -231,7 +232,7 @@ final class Encoding {
     }
 
     /** Decodes a model into feature values (parameters by counting their order-encoding literals). */
-    io.gridlet.policy.Configuration decode(boolean[] model) {
+    Configuration decode(boolean[] model) {
         Map<String, Map<String, Object>> on = new LinkedHashMap<>();
         for (Feature f : vocabulary.values()) {
             if (!model[featureVar.get(f.name())]) continue;
@@ -244,7 +245,7 @@ final class Encoding {
             }
             on.put(f.name(), values);
         }
-        return new io.gridlet.policy.Configuration(on);
+        return new Configuration(on);
     }
 
     static Object value(Domain d, int index) {

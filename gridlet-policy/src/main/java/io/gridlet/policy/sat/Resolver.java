@@ -5,9 +5,11 @@ import io.gridlet.policy.Policy;
 import io.gridlet.policy.PolicyException;
 import io.gridlet.policy.Position;
 import io.gridlet.policy.Semantics;
+import io.gridlet.policy.Statement;
 import org.sat4j.core.Vec;
 import org.sat4j.core.VecInt;
 import org.sat4j.pb.IPBSolver;
+import org.sat4j.pb.SolverFactory;
 import org.sat4j.specs.ContradictionException;
 import org.sat4j.specs.ISolver;
 import org.sat4j.specs.IVecInt;
@@ -16,11 +18,15 @@ import org.sat4j.tools.xplain.HighLevelXplain;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntPredicate;
 
 /**
  * A client and a server policy compiled once (the clauses, the objective, a variable per run-time input
@@ -53,7 +59,7 @@ public final class Resolver {
     }
 
     /** A statement of one side's policy. */
-    public record Blame(String side, io.gridlet.policy.Statement statement) {
+    public record Blame(String side, Statement statement) {
         @Override
         public String toString() {
             return side + " line " + statement.at().line() + ": " + statement.text();
@@ -107,7 +113,7 @@ public final class Resolver {
     }
 
     /** The features both sides can run: the only ones a configuration may use. */
-    public java.util.Set<String> vocabulary() {
+    public Set<String> vocabulary() {
         return encoding.vocabulary.keySet();
     }
 
@@ -119,7 +125,7 @@ public final class Resolver {
      */
     public Resolution resolve(Map<String, Double> inputs) {
         int[] assumed = encoding.assumptions(inputs);
-        String pattern = java.util.Arrays.toString(assumed);
+        String pattern = Arrays.toString(assumed);
         Resolution r;
         synchronized (solved) {
             r = solved.get(pattern);
@@ -167,7 +173,7 @@ public final class Resolver {
         int n = encoding.vars();
         int[] parent = new int[n + 1];
         for (int i = 0; i <= n; i++) parent[i] = i;
-        java.util.function.IntPredicate constant = v -> v == encoding.top || encoding.inputAtom.containsKey(v);
+        IntPredicate constant = v -> v == encoding.top || encoding.inputAtom.containsKey(v);
         List<int[]> clauses = new ArrayList<>(encoding.hard);
         for (Encoding.Rooted r : encoding.roots) clauses.add(new int[] {r.literal()});
         for (int[] clause : clauses) {
@@ -212,7 +218,7 @@ public final class Resolver {
     /** One independent part: its clauses, its variables, its share of the objective. */
     private final class Component {
         final List<int[]> clauses = new ArrayList<>();
-        final java.util.Set<Integer> vars = new java.util.HashSet<>();
+        final Set<Integer> vars = new HashSet<>();
         final List<int[]> objective = new ArrayList<>();
 
         boolean owns(int v) {
@@ -221,7 +227,7 @@ public final class Resolver {
 
         /** A best model of this part under the assumptions, or null if it has none. */
         int[] optimise(IVecInt assumptions, long deadline) {
-            IPBSolver solver = org.sat4j.pb.SolverFactory.newDefault();
+            IPBSolver solver = SolverFactory.newDefault();
             solver.newVar(encoding.vars());
             solver.setTimeoutOnConflicts(MAX_CONFLICTS);
             try {
@@ -293,7 +299,7 @@ public final class Resolver {
             List<String> reasons = new ArrayList<>();
             List<Blame> blamed = new ArrayList<>();
             TreeSet<Integer> ordered = new TreeSet<>(core);
-            java.util.Set<String> outside = new TreeSet<>();
+            Set<String> outside = new TreeSet<>();
             for (int id : ordered) {
                 Encoding.Rooted r = encoding.roots.get(id - 1);
                 Blame b = new Blame(r.side(), r.statement());

@@ -6,22 +6,28 @@ import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.GridletJob;
 import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.elastic.Autoscaler;
 import io.gridlet.flink.elastic.ElasticityController;
 import io.gridlet.flink.elastic.JobRest;
 import io.gridlet.flink.operators.GateCounts;
+import io.gridlet.flink.source.SourceRecord;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
@@ -74,7 +80,7 @@ final class FlinkEngine {
         String rest = embedded ? "127.0.0.1:" + restPort : s.cluster();
         stderr.println("gridlet run: " + description + " -> " + s.out() + "/ (" + (embedded ? "embedded Flink"
                 : "Flink cluster " + s.cluster()) + ", parallelism " + s.parallelism() + ", checkpoints every "
-                + Numbers.seconds(s.checkpointInterval().toNanos()) + ")");
+                + Figures.seconds(s.checkpointInterval().toNanos()) + ")");
         resume.ifPresent(c -> stderr.println("gridlet run: resuming the unfinished run in " + s.out() + " from its "
                 + "last checkpoint (" + c.getFileName() + "); --fresh starts over"));
         StreamExecutionEnvironment env = embedded ? FlinkRun.embedded(s.parallelism(), slots, restPort)
@@ -85,18 +91,18 @@ final class FlinkEngine {
         FlinkRun.Outcome outcome;
         try (ProgressDisplay progress = new ProgressDisplay(System.err, !s.quiet(),
                 () -> status(run, autoscaler.get(), started))) {
-            org.apache.flink.api.connector.source.Source<io.gridlet.flink.source.Parsed, ?, ?> source =
-                    s.sealedKeys() != null ? io.gridlet.flink.GridletJob.sealedSource(input.toAbsolutePath().toString())
-                            : io.gridlet.flink.GridletJob.csvSource(input.toAbsolutePath().toString());
+            Source<SourceRecord, ?, ?> source =
+                    s.sealedKeys() != null ? GridletJob.sealedSource(input.toAbsolutePath().toString())
+                            : GridletJob.csvSource(input.toAbsolutePath().toString());
             outcome = run.run(env, source, "gridlet " + input.getFileName(), s.out().toAbsolutePath(), dir, resume,
                     job -> onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler), results -> { });
         } finally {
             Autoscaler a = autoscaler.get();
             if (a != null) a.close();
         }
-        Replay.Summary summary = Summaries.of(outcome);
-        Summaries.writeRejections(summary, s.out());
-        Summaries.print(stdout, summary, outcome.linesWritten(), s.sealedKeys() == null ? s.out()
+        Replay.Summary summary = RunReport.of(outcome);
+        RunReport.writeRejections(summary, s.out());
+        RunReport.print(stdout, summary, outcome.linesWritten(), s.sealedKeys() == null ? s.out()
                 : s.out().resolve(FlinkRun.SEALED_RESULTS));
         if (s.sealedKeys() != null) {
             stdout.println("sealed    the results above are sealed for the data owner: gridlet unseal --keys "
@@ -133,7 +139,7 @@ final class FlinkEngine {
     }
 
     private static String time(long millis) {
-        return LocalTime.ofInstant(java.time.Instant.ofEpochMilli(millis), java.time.ZoneId.systemDefault())
+        return LocalTime.ofInstant(Instant.ofEpochMilli(millis), ZoneId.systemDefault())
                 .truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
@@ -141,8 +147,8 @@ final class FlinkEngine {
         GateCounts c = run.progress();
         if (c == null || c.lines() == 0) return "starting the Flink job ...";
         long elapsed = System.nanoTime() - started;
-        String line = "read " + Numbers.count(c.lines()) + " lines, data time " + Numbers.dataTime(c.dataTime())
-                + ", " + Numbers.rate(c.lines(), elapsed);
+        String line = "read " + Figures.count(c.lines()) + " lines, data time " + Figures.dataTime(c.dataTime())
+                + ", " + Figures.rate(c.lines(), elapsed);
         if (autoscaler != null && autoscaler.parallelism() > 0) {
             line += String.format(Locale.ROOT, ", parallelism %d (%s)", autoscaler.parallelism(), autoscaler.status());
         }
@@ -155,7 +161,7 @@ final class FlinkEngine {
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
         try (InputStream in = new GeneratedInput(generator);
              ProgressDisplay progress = new ProgressDisplay(System.err, !s.quiet(), () -> String.format(
-                     Locale.ROOT, "generating: %s lines (%.0f%%)", Numbers.count(generator.lines()),
+                     Locale.ROOT, "generating: %s lines (%.0f%%)", Figures.count(generator.lines()),
                      100.0 * generator.lines() / config.maxLines()))) {
             Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
         }
@@ -170,7 +176,7 @@ final class FlinkEngine {
                 throw new UserError("--cluster needs the packaged gridlet.jar (run ./gridlet, not from classes)");
             }
             return jar.toString();
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new UserError("cannot locate gridlet.jar: " + e.getMessage());
         }
     }

@@ -1,13 +1,21 @@
 package io.gridlet.server.cli;
 
+import io.gridlet.core.csv.MeasurementReader;
+import io.gridlet.core.csv.Rejections;
+import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.sealing.SealedReadingFile;
+import io.gridlet.enclave.sealing.Sealer;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -16,6 +24,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.zip.GZIPOutputStream;
 
@@ -62,8 +71,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (sealed) return writeSealed(config, stderr, started);
         try (Writer out = open(stderr);
              ProgressDisplay progress = new ProgressDisplay(System.err, !quiet && !output.equals("-"),
-                     () -> String.format(java.util.Locale.ROOT, "wrote %s lines (%.0f%%)",
-                             Numbers.count(lines.lines()), 100.0 * lines.lines() / config.maxLines()))) {
+                     () -> String.format(Locale.ROOT, "wrote %s lines (%.0f%%)",
+                             Figures.count(lines.lines()), 100.0 * lines.lines() / config.maxLines()))) {
             if (out == null) return 2;
             StringBuilder line = new StringBuilder(96);
             while (lines.nextLine(line)) {
@@ -73,8 +82,8 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         long nanos = System.nanoTime() - started;
-        stderr.printf("gridlet generate: %s lines (%d plugs, %s) in %s to %s%n", Numbers.count(lines.lines()),
-                config.plugCount(), Numbers.rate(lines.lines(), nanos), Numbers.seconds(nanos), output);
+        stderr.printf("gridlet generate: %s lines (%d plugs, %s) in %s to %s%n", Figures.count(lines.lines()),
+                config.plugCount(), Figures.rate(lines.lines(), nanos), Figures.seconds(nanos), output);
         return 0;
     }
 
@@ -83,28 +92,28 @@ final class GenerateCommand implements Callable<Integer> {
             stderr.println("gridlet generate: --sealed writes binary: give --output FILE");
             return 2;
         }
-        io.gridlet.enclave.KeyDirectory owner;
+        KeyDirectory owner;
         try {
-            owner = io.gridlet.enclave.KeyDirectory.load(keys);
+            owner = KeyDirectory.load(keys);
         } catch (IOException e) {
             stderr.println("gridlet generate: " + e.getMessage());
             return 2;
         }
-        io.gridlet.enclave.Sealer sealer = owner.sealer();
+        Sealer sealer = owner.sealer();
         long n = 0;
-        try (var reader = new io.gridlet.core.csv.MeasurementReader(new io.gridlet.core.generate.GeneratedInput(
-                new MeasurementGenerator(config)), new io.gridlet.core.csv.Rejections());
-             var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+        try (var reader = new MeasurementReader(new GeneratedInput(
+                new MeasurementGenerator(config)), new Rejections());
+             var out = new DataOutputStream(new BufferedOutputStream(
                      Files.newOutputStream(Path.of(output)), 1 << 16))) {
-            io.gridlet.enclave.SealedReadingFile.writeHeader(out);
+            SealedReadingFile.writeHeader(out);
             for (var m = reader.next(); m != null; m = reader.next()) {
                 sealer.seal(m).writeTo(out);
                 n++;
             }
         }
         long nanos = System.nanoTime() - started;
-        stderr.printf("gridlet generate: %s sealed readings (%d plugs, %s) in %s to %s%n", Numbers.count(n),
-                config.plugCount(), Numbers.rate(n, nanos), Numbers.seconds(nanos), output);
+        stderr.printf("gridlet generate: %s sealed readings (%d plugs, %s) in %s to %s%n", Figures.count(n),
+                config.plugCount(), Figures.rate(n, nanos), Figures.seconds(nanos), output);
         return 0;
     }
 

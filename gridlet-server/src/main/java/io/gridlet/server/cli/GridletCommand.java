@@ -1,7 +1,8 @@
 package io.gridlet.server.cli;
 
-import picocli.CommandLine;
+import io.gridlet.policy.PolicyException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code gridlet} command: one subcommand per task. */
 @Command(name = "gridlet",
@@ -32,7 +33,7 @@ public final class GridletCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new GridletCommand());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof UserError || e instanceof io.gridlet.policy.PolicyException) {
+            if (e instanceof UserError || e instanceof PolicyException) {
                 commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return 2;
             }

@@ -1,5 +1,6 @@
 package io.gridlet.server.cli;
 
+import io.gridlet.client.LivePolicies;
 import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
@@ -41,7 +42,7 @@ final class InputSource {
 
     /** A policy file's text, or the bundled policy of this name when no file is given. */
     static String policyOrBundled(Path file, String bundled) throws IOException {
-        return file == null ? io.gridlet.server.live.LiveFiles.bundledPolicy(bundled)
+        return file == null ? LivePolicies.bundled(bundled)
                 : Files.readString(readableFile(file.toString()));
     }
 

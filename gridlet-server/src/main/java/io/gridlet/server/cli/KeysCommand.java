@@ -1,11 +1,11 @@
 package io.gridlet.server.cli;
 
-import io.gridlet.enclave.CodeMeasurement;
-import io.gridlet.enclave.KeyDirectory;
+import io.gridlet.enclave.attestation.CodeMeasurement;
+import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.flink.GridletJob;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;

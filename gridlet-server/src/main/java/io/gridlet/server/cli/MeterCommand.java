@@ -2,21 +2,23 @@ package io.gridlet.server.cli;
 
 import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.client.ClientIdentity;
+import io.gridlet.client.LivePolicies;
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.client.Meter;
+import io.gridlet.client.MeterFleet;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.server.live.LiveFiles;
-import io.gridlet.server.live.LiveProtocol;
-import io.gridlet.server.live.Meter;
-import io.gridlet.server.live.MeterFleet;
+import io.gridlet.enclave.keys.KeyDirectory;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -68,7 +70,7 @@ final class MeterCommand implements Callable<Integer> {
     Path identities;
 
     @Option(names = "--policy", paramLabel = "FILE",
-            description = "The meters' QoS policy (default: the bundled " + LiveFiles.CLIENT_POLICY + ").")
+            description = "The meters' QoS policy (default: the bundled " + LivePolicies.CLIENT + ").")
     Path policy;
 
     @Option(names = "--batch", defaultValue = "500",
@@ -98,7 +100,7 @@ final class MeterCommand implements Callable<Integer> {
                     + "the job finishes and writes its result files.")
     boolean endOfData;
 
-    @Option(names = "--operator", defaultValue = LiveFiles.OPERATOR,
+    @Option(names = "--operator", defaultValue = ClientIdentity.OPERATOR,
             description = "The identity that ends the data (default: ${DEFAULT-VALUE}).")
     String operator;
 
@@ -120,10 +122,10 @@ final class MeterCommand implements Callable<Integer> {
         Meter.Settings settings;
         try {
             ids = Identities.read(InputSource.readableFile(identities.toString()));
-            policyText = InputSource.policyOrBundled(policy, LiveFiles.CLIENT_POLICY);
+            policyText = InputSource.policyOrBundled(policy, LivePolicies.CLIENT);
             settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs);
             if (sealed) {
-                settings = settings.sealing(io.gridlet.enclave.KeyDirectory.load(keys).sealer());
+                settings = settings.sealing(KeyDirectory.load(keys).sealer());
             }
         } catch (IllegalArgumentException | IOException e) {
             throw new UserError(e.getMessage());
@@ -151,9 +153,9 @@ final class MeterCommand implements Callable<Integer> {
              ProgressDisplay progress = new ProgressDisplay(System.err, !quiet, () -> {
                  Meter.Counts c = fleetCounts(fleetHolder);
                  long elapsed = System.nanoTime() - started;
-                 return c == null ? "connecting ..." : "sent " + Numbers.count(c.offered()) + " readings ("
-                         + Numbers.rate(c.offered(), elapsed) + "), acknowledged " + Numbers.count(c.acknowledged())
-                         + ", refused " + Numbers.count(c.rejected()) + ", reconnects " + c.reconnects();
+                 return c == null ? "connecting ..." : "sent " + Figures.count(c.offered()) + " readings ("
+                         + Figures.rate(c.offered(), elapsed) + "), acknowledged " + Figures.count(c.acknowledged())
+                         + ", refused " + Figures.count(c.rejected()) + ", reconnects " + c.reconnects();
              })) {
             fleetHolder = fleet;
             fleet.feed(readings(reader));
@@ -161,20 +163,20 @@ final class MeterCommand implements Callable<Integer> {
             Meter.Counts c = fleet.counts();
             long elapsed = System.nanoTime() - started;
             progress.close();
-            out.printf("sent      %s readings from %d meters in %s (%s)%n", Numbers.count(c.offered()), meters,
-                    Numbers.seconds(elapsed), Numbers.rate(c.offered(), elapsed));
-            out.printf("acked     %s; refused by the gateway %s; reconnects %d%n", Numbers.count(c.acknowledged()),
-                    Numbers.count(c.rejected()), c.reconnects());
+            out.printf("sent      %s readings from %d meters in %s (%s)%n", Figures.count(c.offered()), meters,
+                    Figures.seconds(elapsed), Figures.rate(c.offered(), elapsed));
+            out.printf("acked     %s; refused by the gateway %s; reconnects %d%n", Figures.count(c.acknowledged()),
+                    Figures.count(c.rejected()), c.reconnects());
             out.printf("disorder  readings were sent up to %d s of data time after later ones: gridlet serve needs "
                     + "--max-lateness %d or more to put them in order%n", fleet.disorderSeconds(),
                     fleet.disorderSeconds());
-            if (skipped.get() > 0) out.printf("skipped   %s bad input lines%n", Numbers.count(skipped.get()));
+            if (skipped.get() > 0) out.printf("skipped   %s bad input lines%n", Figures.count(skipped.get()));
         }
         if (endOfData) {
             byte[] secret = ids.secret(operator);
             if (secret == null) throw new UserError(identities + " has no secret for the operator " + operator);
             ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-            try (ClientSession session = ClientSession.open(channel, policyText, LiveFiles.clientAdaptlets(operator, secret))) {
+            try (ClientSession session = ClientSession.open(channel, policyText, new ClientIdentity(operator, secret).adaptlets())) {
                 ClientCalls.blockingUnaryCall(session.channel(), LiveProtocol.END_OF_DATA, CallOptions.DEFAULT,
                         new byte[0]);
                 out.println("ended     the data: the service's job finishes and writes its result files");

@@ -1,6 +1,7 @@
 package io.gridlet.server.cli;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,7 @@ final class ProgressDisplay implements AutoCloseable {
     }
 
     /** Prints a line that stays (an event) to {@code to}, clearing the status line first on a terminal. */
-    synchronized void event(String line, java.io.PrintWriter to) {
+    synchronized void event(String line, PrintWriter to) {
         if (terminal && printed) {
             err.print("\r\033[K");
             err.flush();

@@ -2,23 +2,28 @@ package io.gridlet.server.cli;
 
 import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.builtin.Identities;
-import io.gridlet.server.live.LiveFiles;
-import io.gridlet.server.live.LiveProtocol;
+import io.gridlet.client.ClientIdentity;
+import io.gridlet.client.LivePolicies;
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.flink.sink.ResultParts;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 
 /** {@code gridlet results}: subscribes to a running service's results and prints them as they come. */
 @Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
@@ -42,7 +47,7 @@ final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "0", description = "Stop after this many lines (default: 0, never).")
     long count;
 
-    @Option(names = "--identity", defaultValue = LiveFiles.ANALYST,
+    @Option(names = "--identity", defaultValue = ClientIdentity.ANALYST,
             description = "Who subscribes (role analyst or operator) (default: ${DEFAULT-VALUE}).")
     String identity;
 
@@ -55,7 +60,7 @@ final class ResultsCommand implements Callable<Integer> {
     Path keys;
 
     @Option(names = "--policy", paramLabel = "FILE",
-            description = "The client's QoS policy (default: the bundled " + LiveFiles.CLIENT_POLICY + ").")
+            description = "The client's QoS policy (default: the bundled " + LivePolicies.CLIENT + ").")
     Path policy;
 
     @Override
@@ -63,25 +68,25 @@ final class ResultsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         LiveProtocol.Subscription filter;
-        java.util.function.BiFunction<String, String, String> open = (file, line) -> line;
+        BiFunction<String, String, String> open = (file, line) -> line;
         byte[] secret;
         String policyText;
         try {
             filter = new LiveProtocol.Subscription(query, house);
             if (keys != null) {
-                var opener = io.gridlet.flink.sink.ResultParts.opener(
-                        io.gridlet.enclave.KeyDirectory.load(keys).ring());
-                open = (file, line) -> io.gridlet.flink.sink.ResultParts.lineOf(opener.apply(file, line));
+                var opener = ResultParts.opener(
+                        KeyDirectory.load(keys).ring());
+                open = (file, line) -> ResultParts.lineOf(opener.apply(file, line));
             }
             secret = Identities.read(InputSource.readableFile(identities.toString())).secret(identity);
             if (secret == null) throw new UserError(identities + " has no secret for " + identity);
-            policyText = InputSource.policyOrBundled(policy, LiveFiles.CLIENT_POLICY);
-        } catch (UserError | IllegalArgumentException | java.io.IOException e) {
+            policyText = InputSource.policyOrBundled(policy, LivePolicies.CLIENT);
+        } catch (UserError | IllegalArgumentException | IOException e) {
             err.println("gridlet results: " + e.getMessage());
             return 2;
         }
         ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-        try (ClientSession session = ClientSession.open(channel, policyText, LiveFiles.clientAdaptlets(identity, secret))) {
+        try (ClientSession session = ClientSession.open(channel, policyText, new ClientIdentity(identity, secret).adaptlets())) {
             Iterator<byte[]> results = ClientCalls.blockingServerStreamingCall(session.channel(),
                     LiveProtocol.SUBSCRIBE, CallOptions.DEFAULT, filter.encode());
             long n = 0;

@@ -2,18 +2,20 @@ package io.gridlet.server.cli;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
-import io.gridlet.core.output.ResultFiles;
+import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.result.ResultFiles;
 import io.gridlet.flink.FlinkRun;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -159,7 +161,7 @@ final class RunCommand implements Callable<Integer> {
                 sealed ? keys : null, trustedMemoryMib);
     }
 
-    private io.gridlet.core.generate.GeneratorConfig config() {
+    private GeneratorConfig config() {
         try {
             return generator.toConfig();
         } catch (IllegalArgumentException e) {
@@ -180,8 +182,8 @@ final class RunCommand implements Callable<Integer> {
             summary = replay.run(source.stream(), files);
             written = files.linesWritten();
         }
-        Summaries.writeRejections(summary, out);
-        Summaries.print(stdout, summary, written, out);
+        RunReport.writeRejections(summary, out);
+        RunReport.print(stdout, summary, written, out);
         return 0;
     }
 
@@ -195,13 +197,13 @@ final class RunCommand implements Callable<Integer> {
 
     private static String status(Replay.Progress p, InputSource source, long started) {
         long elapsed = System.nanoTime() - started;
-        StringBuilder sb = new StringBuilder("read ").append(Numbers.count(p.lines())).append(" lines");
+        StringBuilder sb = new StringBuilder("read ").append(Figures.count(p.lines())).append(" lines");
         double done = source.fractionDone(p.lines());
-        if (done >= 0) sb.append(String.format(java.util.Locale.ROOT, " (%.0f%%)", done * 100));
-        sb.append(", data time ").append(Numbers.dataTime(p.dataTime()));
-        sb.append(", ").append(Numbers.rate(p.lines(), elapsed));
+        if (done >= 0) sb.append(String.format(Locale.ROOT, " (%.0f%%)", done * 100));
+        sb.append(", data time ").append(Figures.dataTime(p.dataTime()));
+        sb.append(", ").append(Figures.rate(p.lines(), elapsed));
         if (done > 0.01 && done < 1) {
-            sb.append(", ETA ").append(Numbers.seconds((long) (elapsed * (1 - done) / done)));
+            sb.append(", ETA ").append(Figures.seconds((long) (elapsed * (1 - done) / done)));
         }
         return sb.toString();
     }

@@ -1,7 +1,7 @@
 package io.gridlet.server.cli;
 
-import io.gridlet.enclave.KeyDirectory;
-import io.gridlet.enclave.KeyReleaseException;
+import io.gridlet.enclave.attestation.KeyReleaseException;
+import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.flink.GridletJob;
 import io.gridlet.flink.operators.Boundary;
 

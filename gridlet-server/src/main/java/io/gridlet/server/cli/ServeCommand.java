@@ -1,23 +1,25 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.client.LivePolicies;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.flink.FlinkRun;
-import io.gridlet.flink.log.IngestLog;
-import io.gridlet.flink.log.KafkaLog;
-import io.gridlet.flink.log.LocalLog;
+import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.log.IngestLog;
+import io.gridlet.log.kafka.KafkaLog;
+import io.gridlet.log.local.LocalLog;
 import io.gridlet.server.live.Gateway;
-import io.gridlet.server.live.LiveFiles;
+import io.gridlet.server.live.IdentitiesFile;
 import io.gridlet.server.live.LiveJob;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,8 +27,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** {@code gridlet serve}: the live service, ingest gateway + the job over the ingest log + result subscriptions. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
@@ -45,8 +51,8 @@ final class ServeCommand implements Callable<Integer> {
      * gRPC's Netty transport logs a client that goes away mid-stream (a subscriber that has what it wanted) as a
      * warning with a stack trace: normal for a server, kept off the console (held here: JUL holds loggers weakly).
      */
-    private static final java.util.logging.Logger NETTY_STREAMS =
-            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+    private static final Logger NETTY_STREAMS =
+            Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -73,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
     int meters;
 
     @Option(names = "--policy", paramLabel = "FILE",
-            description = "The server's QoS policy (default: the bundled " + LiveFiles.GATEWAY_POLICY + ").")
+            description = "The server's QoS policy (default: the bundled " + LivePolicies.GATEWAY + ").")
     Path policy;
 
     @Option(names = "--fsync", defaultValue = "always",
@@ -130,7 +136,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        NETTY_STREAMS.setLevel(java.util.logging.Level.SEVERE);
+        NETTY_STREAMS.setLevel(Level.SEVERE);
         if (port < 0 || port > 65_535) throw new UserError("--port must be 0..65535");
         if (parallelism < 1) throw new UserError("--parallelism must be >= 1");
         if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0");
@@ -142,7 +148,7 @@ final class ServeCommand implements Callable<Integer> {
         };
         Path idFile = identities != null ? identities : dir.resolve("identities");
         if (identities == null && !Files.exists(idFile)) {
-            LiveFiles.writeIdentities(idFile, meters);
+            IdentitiesFile.write(idFile, meters);
             err.println("gridlet serve: made " + idFile + " (" + meters + " meters, operator, analyst; fresh "
                     + "secrets; gridlet meter reads it)");
         }
@@ -150,7 +156,7 @@ final class ServeCommand implements Callable<Integer> {
         String policyText;
         try {
             ids = Identities.read(InputSource.readableFile(idFile.toString()));
-            policyText = InputSource.policyOrBundled(policy, LiveFiles.GATEWAY_POLICY);
+            policyText = InputSource.policyOrBundled(policy, LivePolicies.GATEWAY);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -158,7 +164,7 @@ final class ServeCommand implements Callable<Integer> {
         Boundary boundary = sealed ? SealedRuns.release(keys, "serve", trustedMemoryMib, dir.resolve("spill"), err)
                 : Boundary.PLAIN;
         IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
-                : new KafkaLog(kafka, topic, java.util.Map.of());
+                : new KafkaLog(kafka, topic, Map.of());
         Path results = dir.resolve("out");
         String hub = "serve-" + ProcessHandle.current().pid();
         MeterRegistry metrics = new SimpleMeterRegistry();
@@ -168,7 +174,7 @@ final class ServeCommand implements Callable<Integer> {
         LiveJob job;
         try {
             job = LiveJob.start(log, settings, results, hub, fresh);
-        } catch (io.gridlet.flink.RunDirectory.OtherRunException e) {
+        } catch (RunDirectory.OtherRunException e) {
             throw new UserError(e.getMessage() + "; use --fresh to discard it, or another --dir");
         }
         Gateway gateway;
@@ -188,7 +194,7 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
 
         CountDownLatch stopped = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean stopping = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             stopping.set(true);
             try {
@@ -217,9 +223,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().removeShutdownHook(hook);
         gateway.close();
-        Replay.Summary summary = Summaries.of(outcome);
-        Summaries.writeRejections(summary, results);
-        Summaries.print(out, summary, outcome.linesWritten(), results);
+        Replay.Summary summary = RunReport.of(outcome);
+        RunReport.writeRejections(summary, results);
+        RunReport.print(out, summary, outcome.linesWritten(), results);
         out.printf("disorder  readings reached the log up to %d s of data time after later ones (max lateness %d s%s)%n",
                 gateway.disorderSeconds(), maxLateness, gateway.disorderSeconds() > maxLateness
                         ? ": the later ones were rejected as late; raise --max-lateness or slow gridlet meter down"
@@ -231,9 +237,9 @@ final class ServeCommand implements Callable<Integer> {
         double accepted = metrics.counter("gridlet.ingest.readings", "outcome", "accepted").count();
         GateCounts c = job.run().progress();
         long elapsed = System.nanoTime() - started;
-        return "accepted " + Numbers.count((long) accepted) + " readings (" + Numbers.rate((long) accepted, elapsed)
+        return "accepted " + Figures.count((long) accepted) + " readings (" + Figures.rate((long) accepted, elapsed)
                 + ") from " + gateway.meters() + " meters, disorder " + gateway.disorderSeconds() + " s"
                 + (c == null || c.lines() == 0 ? ""
-                : "; job read " + Numbers.count(c.lines()) + ", data time " + Numbers.dataTime(c.dataTime()));
+                : "; job read " + Figures.count(c.lines()) + ", data time " + Figures.dataTime(c.dataTime()));
     }
 }

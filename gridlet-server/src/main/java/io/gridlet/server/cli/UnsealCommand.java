@@ -1,16 +1,16 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.core.engine.QueryConfig;
-import io.gridlet.core.output.ResultLines;
-import io.gridlet.enclave.KeyDirectory;
-import io.gridlet.enclave.SealException;
+import io.gridlet.core.result.ResultLines;
+import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.sink.ResultMerge;
 import io.gridlet.flink.sink.ResultParts;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -65,7 +65,7 @@ final class UnsealCommand implements Callable<Integer> {
             return 1;
         }
         stdout.println("opened    " + sealed + " -> " + target);
-        written.forEach((file, lines) -> stdout.printf("          %-18s %s lines%n", file, Numbers.count(lines)));
+        written.forEach((file, lines) -> stdout.printf("          %-18s %s lines%n", file, Figures.count(lines)));
         return 0;
     }
 }

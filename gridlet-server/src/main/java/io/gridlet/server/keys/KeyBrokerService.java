@@ -1,10 +1,11 @@
 package io.gridlet.server.keys;
 
-import io.gridlet.enclave.Attestation;
-import io.gridlet.enclave.KeyBroker;
-import io.gridlet.enclave.KeyReleaseException;
-import io.gridlet.enclave.TrustedRuntime;
-import io.gridlet.server.live.LiveProtocol;
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.enclave.attestation.Attestation;
+import io.gridlet.enclave.attestation.KeyBroker;
+import io.gridlet.enclave.attestation.KeyReleaseException;
+import io.gridlet.enclave.attestation.ReleasedKeys;
+import io.gridlet.enclave.attestation.TrustedRuntime;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -71,6 +72,6 @@ public final class KeyBrokerService {
         byte[] nonce = ClientCalls.blockingUnaryCall(channel, CHALLENGE, options, new byte[0]);
         byte[] released = ClientCalls.blockingUnaryCall(channel, RELEASE, options,
                 runtime.attest(nonce).encode());
-        return runtime.receiveAll(io.gridlet.enclave.ReleasedKeys.decode(released));
+        return runtime.receiveAll(ReleasedKeys.decode(released));
     }
 }

@@ -1,12 +1,14 @@
 package io.gridlet.server.live;
 
+import io.gridlet.client.LiveProtocol;
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.Ack;
+import io.gridlet.core.wire.Disorder;
 import io.gridlet.core.wire.ReadingBatch;
-import io.gridlet.enclave.SealedReading;
-import io.gridlet.flink.log.IngestLog;
-import io.gridlet.flink.log.LogRecord;
+import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.log.IngestLog;
+import io.gridlet.log.LogRecord;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The ingest side of the gateway: takes a meter's batches, drops the readings it already holds (by the meter's
@@ -37,7 +40,7 @@ final class IngestService {
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Runnable endOfData;
     private final Disorder disorder = new Disorder();
-    private final java.util.function.Consumer<List<Measurement>> appended;
+    private final Consumer<List<Measurement>> appended;
     private volatile Throwable failure;
 
     /** One meter's place: the last sequence number appended to the log, and the last one durable in it. */
@@ -53,7 +56,7 @@ final class IngestService {
     }
 
     IngestService(IngestLog.Writer log, MeterRegistry registry, Runnable endOfData,
-                  java.util.function.Consumer<List<Measurement>> appended) throws IOException {
+                  Consumer<List<Measurement>> appended) throws IOException {
         this.log = log;
         this.appended = appended;
         this.endOfData = endOfData;

@@ -3,9 +3,10 @@ package io.gridlet.server.live;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
-import io.gridlet.flink.log.IngestLog;
+import io.gridlet.flink.log.LogSources;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.log.IngestLog;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -53,7 +54,7 @@ public final class LiveJob implements AutoCloseable {
         restPort = FlinkRun.freeLoopbackPort();
         StreamExecutionEnvironment env = FlinkRun.embedded(s.parallelism(), Math.max(s.slots(), s.parallelism()),
                 restPort);
-        outcome = runner.submit(() -> run.run(env, log.source(), "gridlet live " + log.describe(),
+        outcome = runner.submit(() -> run.run(env, LogSources.of(log), "gridlet live " + log.describe(),
                 out.toAbsolutePath(), dir, resumedFrom, job -> {
                     try {
                         dir.recordJob(rest(), job.getJobID().toHexString());

@@ -1,14 +1,20 @@
 package io.gridlet.server.live;
 
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.ResultRecord;
 import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.flink.sink.ResultParts;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,16 +26,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ResultsService implements ResultHub.Listener, AutoCloseable {
     static final int MAX_BEHIND = 200_000;
-    private final io.gridlet.flink.operators.Boundary boundary;
-    private final java.util.concurrent.CopyOnWriteArrayList<Subscriber> subscribers =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Boundary boundary;
+    private final CopyOnWriteArrayList<Subscriber> subscribers =
+            new CopyOnWriteArrayList<>();
     private final ResultHub.Listening listening;
 
     /**
      * Listens to {@code hub} until closed. With a sealed {@code boundary}, each line goes out sealed for the data
      * owner (see ResultParts.opener).
      */
-    ResultsService(ResultHub hub, io.gridlet.flink.operators.Boundary boundary) {
+    ResultsService(ResultHub hub, Boundary boundary) {
         this.boundary = boundary;
         this.listening = hub.listen(this);
     }
@@ -46,8 +52,8 @@ final class ResultsService implements ResultHub.Listener, AutoCloseable {
     }
 
     private byte[] encode(ResultRecord r) {
-        String line = boundary.isSealed() ? java.util.Base64.getEncoder().encodeToString(boundary.sealResult(
-                io.gridlet.flink.sink.ResultParts.keyed(r).getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        String line = boundary.isSealed() ? Base64.getEncoder().encodeToString(boundary.sealResult(
+                ResultParts.keyed(r).getBytes(StandardCharsets.US_ASCII),
                 r.file())) : r.line();
         return new LiveProtocol.Result(r.file(), line).encode();
     }

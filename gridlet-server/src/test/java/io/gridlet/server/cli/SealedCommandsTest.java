@@ -1,7 +1,7 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.core.engine.QueryConfig;
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

@@ -1,6 +1,6 @@
 package io.gridlet.server.cli;
 
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultLines;
 import io.gridlet.flink.FlinkRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,10 +1,12 @@
 package io.gridlet.server.live;
 
+import io.gridlet.client.Meter;
+import io.gridlet.client.MeterFleet;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.elastic.JobRest;
-import io.gridlet.flink.log.LocalLog;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.log.local.LocalLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,10 @@ package io.gridlet.server.live;
 
 import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.client.ClientIdentity;
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.client.Meter;
+import io.gridlet.client.MeterFleet;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
@@ -9,8 +13,8 @@ import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.core.output.ResultFiles;
-import io.gridlet.core.output.ResultLines;
+import io.gridlet.core.result.ResultFiles;
+import io.gridlet.core.result.ResultLines;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -89,7 +93,7 @@ final class LiveFixture {
 
     Client client(int port, String id, byte[] secret) {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-        return new Client(channel, ClientSession.open(channel, clientPolicy, LiveFiles.clientAdaptlets(id, secret)));
+        return new Client(channel, ClientSession.open(channel, clientPolicy, new ClientIdentity(id, secret).adaptlets()));
     }
 
     void endOfData(int port) {

@@ -1,16 +1,19 @@
 package io.gridlet.server.live;
 
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.client.Meter;
+import io.gridlet.client.MeterFleet;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.enclave.KeyDirectory;
-import io.gridlet.enclave.TrustedKeys;
+import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.GridletJob;
-import io.gridlet.flink.log.LocalLog;
-import io.gridlet.flink.log.LogRecord;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.flink.sink.ResultMerge;
 import io.gridlet.flink.sink.ResultParts;
+import io.gridlet.log.LogRecord;
+import io.gridlet.log.local.LocalLog;
 import io.grpc.CallOptions;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -114,7 +117,7 @@ class LiveSealedTest {
             }
         }
         assertThat(out.resolve("q1-plug-60.csv")).doesNotExist();
-        ResultMerge.merge(out.resolve(FlinkRun.SEALED_RESULTS), out, io.gridlet.core.output.ResultLines.headers(
+        ResultMerge.merge(out.resolve(FlinkRun.SEALED_RESULTS), out, io.gridlet.core.result.ResultLines.headers(
                 LiveFixture.CONFIG), opener);
         data.assertFilesExpected(out);
 

@@ -1,12 +1,14 @@
 package io.gridlet.server.live;
 
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.client.MeterFleet;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.model.Property;
 import io.gridlet.core.wire.Ack;
 import io.gridlet.core.wire.ReadingBatch;
 import io.gridlet.flink.FlinkRun;
-import io.gridlet.flink.log.LocalLog;
 import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.log.local.LocalLog;
 import io.grpc.CallOptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

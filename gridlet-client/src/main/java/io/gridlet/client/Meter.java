@@ -1,0 +1,353 @@
+package io.gridlet.client;
+
+import io.gridlet.adaptlets.ClientSession;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.wire.Ack;
+import io.gridlet.core.wire.Disorder;
+import io.gridlet.core.wire.ReadingBatch;
+import io.gridlet.enclave.sealing.Sealer;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * One simulated meter: it numbers its readings, keeps them (its local storage) until the gateway acknowledges
+ * them, and sends them in batches (of {@code batchSize}, or what it has once the last batch is
+ * {@code lingerMs} old) over one {@code gridlet.Ingest/Send} stream in a negotiated session. When the
+ * stream breaks it reconnects with exponential backoff (0.1 s doubling to 5 s, with jitter), asks the gateway
+ * where to resume, and sends the rest again: nothing is lost and the gateway drops what it already has.
+ *
+ * <p>{@link #offer} blocks while {@code maxUnacknowledged} readings wait for their acknowledgement (the gateway's
+ * back-pressure reaches the data source). Not a daemon: {@link #finish} and {@link #close}.
+ */
+public final class Meter implements AutoCloseable {
+    static final long MIN_BACKOFF_MS = 100, MAX_BACKOFF_MS = 5_000;
+
+    /** How a meter connects and sends. */
+    public record Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs,
+                           Sealer sealer) {
+        public Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs) {
+            this(target, policy, batchSize, maxUnacknowledged, lingerMs, null);
+        }
+
+        /** The same, every reading sealed by the meter under the owner's key before it is sent. */
+        public Settings sealing(Sealer with) {
+            return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, with);
+        }
+
+        public Settings {
+            if (lingerMs < 1) throw new IllegalArgumentException("linger must be >= 1 ms");
+            if (batchSize < 1 || batchSize > ReadingBatch.MAX_READINGS) {
+                throw new IllegalArgumentException("batch size must be 1.." + ReadingBatch.MAX_READINGS);
+            }
+            if (maxUnacknowledged < batchSize) throw new IllegalArgumentException("room for one batch at least");
+        }
+    }
+
+    /** What happened to the meter's readings so far. */
+    public record Counts(long offered, long acknowledged, long rejected, long reconnects) {
+    }
+
+    private final String name;
+    private final byte[] secret;
+    private final Settings settings;
+    private final Consumer<String> events;
+    private final Disorder disorder;
+    private final Thread thread;
+
+    // guarded by `this`
+    private final ArrayDeque<Measurement> stored = new ArrayDeque<>(); // seqs acked+1 .. next-1
+    private long acked;           // every reading up to here is durable at the gateway (or refused)
+    private long next = 1;        // the sequence number of the next reading offered
+    private long sent;            // the last sequence number sent on the current stream
+    private boolean finished;
+    private boolean closed;
+    private long rejected, reconnects;
+    private boolean everConnected;
+    private String configuration = "";
+    private String lastProblem = "not connected yet";
+    private long lastSend = System.nanoTime();
+    private Stream stream;        // the current stream, null between connections
+    private ManagedChannel channel;
+
+    public Meter(String name, byte[] secret, Settings settings, Consumer<String> events) {
+        this(name, secret, settings, events, new Disorder());
+    }
+
+    /** As above, with the readings' disorder tracked in {@code disorder} (shared by a fleet). */
+    public Meter(String name, byte[] secret, Settings settings, Consumer<String> events, Disorder disorder) {
+        ReadingBatch.checkMeter(name);
+        this.disorder = disorder;
+        this.name = name;
+        this.secret = secret;
+        this.settings = settings;
+        this.events = events;
+        this.thread = new Thread(this::loop, "meter-" + name);
+        thread.start();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Stores one reading to send; blocks while the storage is full. */
+    public void offer(Measurement m) throws InterruptedException {
+        synchronized (this) {
+            while (next - 1 - acked >= settings.maxUnacknowledged() && !closed) wait();
+            if (closed) throw new IllegalStateException("meter " + name + " is closed");
+            stored.add(m);
+            next++;
+            if (next - 1 - sent >= settings.batchSize()) notifyAll(); // a batch is full: send it now
+
+        }
+    }
+
+    /** No more readings: the meter sends what it has and stops once all is acknowledged. */
+    public synchronized void finish() {
+        finished = true;
+        notifyAll();
+    }
+
+    /** Waits until every reading offered is acknowledged. */
+    public synchronized void awaitAcknowledged(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (acked < next - 1) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                throw new IllegalStateException("meter " + name + ": " + (next - 1 - acked)
+                        + " readings still unacknowledged");
+            }
+            wait(left);
+        }
+    }
+
+    /** The configuration its last session negotiated (the adaptlets and their parameters). */
+    public synchronized String configuration() {
+        return configuration;
+    }
+
+    /** Waits until the meter's first stream is open and it knows where to resume. */
+    public synchronized void awaitConnected(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!everConnected) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) throw new IllegalStateException("meter " + name + " could not connect: " + lastProblem);
+            wait(left);
+        }
+    }
+
+    public synchronized Counts counts() {
+        return new Counts(next - 1, acked, rejected, reconnects);
+    }
+
+    /**
+     * Cuts the connection at once, as if the meter lost power: the stream and the session are gone; the stored
+     * readings stay (the meter's storage survives), and it reconnects and resumes from what the gateway holds.
+     */
+    public void kill() {
+        ManagedChannel c;
+        synchronized (this) {
+            c = channel;
+        }
+        if (c != null) c.shutdownNow();
+    }
+
+    private void loop() {
+        long backoff = MIN_BACKOFF_MS;
+        while (true) {
+            synchronized (this) {
+                if (closed || (finished && acked == next - 1)) return;
+            }
+            ManagedChannel c = NettyChannelBuilder.forTarget(settings.target()).usePlaintext().build();
+            ClientSession session = null;
+            synchronized (this) {
+                channel = c;
+            }
+            try {
+                session = ClientSession.open(c, settings.policy(), new ClientIdentity(name, secret).adaptlets());
+                synchronized (this) {
+                    configuration = session.configuration().toString();
+                }
+                if (connection(session)) backoff = MIN_BACKOFF_MS; // it carried data: start the backoff over
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    lastProblem = describe(e);
+                }
+                events.accept("meter " + name + ": " + describe(e) + "; reconnecting in ~" + backoff + " ms");
+            } finally {
+                if (session != null) session.close();
+                c.shutdownNow();
+            }
+            synchronized (this) {
+                if (closed || (finished && acked == next - 1)) return;
+                reconnects++;
+                try {
+                    wait(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Status s = Status.fromThrowable(e);
+        return s.getCode() == Status.Code.UNKNOWN ? e.toString()
+                : s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
+    }
+
+    /** One stream: resume point, then batches while the transport takes them; returns whether acks came. */
+    private boolean connection(ClientSession session) {
+        Stream s = new Stream();
+        ClientCalls.asyncBidiStreamingCall(session.channel().newCall(LiveProtocol.SEND, CallOptions.DEFAULT), s);
+        boolean progressed = false;
+        synchronized (this) {
+            stream = s;
+            s.requests.onNext(new ReadingBatch(name, acked + 1, List.of()).encode()); // where do I resume?
+            try {
+                while (!s.over) {
+                    long unsent = next - 1 - sent;
+                    if (s.resumed && s.ready && unsent > 0 && (unsent >= settings.batchSize() || finished
+                            || System.nanoTime() - lastSend >= settings.lingerMs() * 1_000_000)) {
+                        sendBatch(s);
+                        continue;
+                    }
+                    if (finished && acked == next - 1) {
+                        s.requests.onCompleted();
+                        s.over = true;
+                        break;
+                    }
+                    wait(settings.lingerMs());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                s.requests.cancel("meter closed", null);
+            }
+            progressed = s.acks > 0;
+            stream = null;
+            if (s.error != null && !closed) {
+                events.accept("meter " + name + ": stream ended: " + describe(s.error));
+            }
+        }
+        return progressed;
+    }
+
+    private void sendBatch(Stream s) {
+        long first = sent + 1;
+        int skip = (int) (first - (acked + 1));
+        int n = (int) Math.min(settings.batchSize(), next - first);
+        List<Measurement> batch = new ArrayList<>(n);
+        int i = 0;
+        for (Measurement m : stored) {
+            if (i++ < skip) continue;
+            batch.add(m);
+            if (batch.size() == n) break;
+        }
+        s.requests.onNext(settings.sealer() == null ? new ReadingBatch(name, first, batch).encode()
+                : ReadingBatch.encodeSealed(name, first, seal(batch)));
+        disorder.pass(batch);
+        sent = first + n - 1;
+        lastSend = System.nanoTime();
+        s.ready = s.requests.isReady();
+    }
+
+    private List<byte[]> seal(List<Measurement> batch) {
+        List<byte[]> sealed = new ArrayList<>(batch.size());
+        for (Measurement m : batch) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                settings.sealer().seal(m).writeTo(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            sealed.add(bytes.toByteArray());
+        }
+        return sealed;
+    }
+
+    private final class Stream implements ClientResponseObserver<byte[], byte[]> {
+        ClientCallStreamObserver<byte[]> requests;
+        boolean resumed, ready, over;
+        long acks;
+        Throwable error;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<byte[]> requests) {
+            this.requests = requests;
+            requests.setOnReadyHandler(() -> {
+                synchronized (Meter.this) {
+                    ready = requests.isReady();
+                    Meter.this.notifyAll();
+                }
+            });
+        }
+
+        @Override
+        public void onNext(byte[] message) {
+            Ack ack = Ack.decode(message);
+            synchronized (Meter.this) {
+                acks++;
+                long upTo = Math.min(ack.lastSeq(), next - 1);
+                while (acked < upTo) {
+                    stored.poll();
+                    acked++;
+                }
+                if (!resumed) {
+                    resumed = true; // the gateway holds everything up to acked: send what comes after
+                    sent = acked;
+                    everConnected = true;
+                }
+                rejected += ack.rejected().size();
+                for (ReadingBatch.Rejected r : ack.rejected()) {
+                    if (rejected <= 10) events.accept("meter " + name + ": reading " + r.seq() + " refused: "
+                            + r.reason().label() + ": " + r.message());
+                }
+                Meter.this.notifyAll();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            synchronized (Meter.this) {
+                error = t;
+                over = true;
+                Meter.this.notifyAll();
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            synchronized (Meter.this) {
+                over = true;
+                Meter.this.notifyAll();
+            }
+        }
+    }
+
+    /** Stops at once; readings not yet acknowledged are not sent. */
+    @Override
+    public void close() throws InterruptedException {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        kill();
+        thread.interrupt();
+        thread.join(10_000);
+    }
+}

@@ -1,0 +1,161 @@
+package io.gridlet.enclave.keys;
+
+import io.gridlet.enclave.attestation.CodeMeasurement;
+import io.gridlet.enclave.attestation.KeyBroker;
+import io.gridlet.enclave.attestation.KeyReleaseException;
+import io.gridlet.enclave.attestation.SoftwareRuntime;
+import io.gridlet.enclave.attestation.TrustedRuntime;
+import io.gridlet.enclave.sealing.Sealer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The data owner's keys in one directory (owner-only files): {@code data.keys} (the key ring: lines
+ * {@code id base64-key}, the highest id current), {@code routing.key} (the pseudonyms' key), {@code allowlist}
+ * (hex code measurements the broker releases keys to), and the software runtime's attestation key pair
+ * ({@code runtime.key}, {@code runtime.pub}) the broker trusts.
+ *
+ * <p>{@link #release} plays both ends on one machine: the owner's broker and the software runtime, talking the
+ * real protocol (nonce, attestation, measurement checked against the allowlist, data keys and routing key sealed
+ * to the runtime's ephemeral key). Nothing here isolates the runtime from the machine's owner: see {@link SoftwareRuntime}.
+ */
+public final class KeyDirectory {
+    private static final String DATA = "data.keys", ROUTING = "routing.key", ALLOW = "allowlist",
+            RUNTIME_PRIVATE = "runtime.key", RUNTIME_PUBLIC = "runtime.pub", SIGNER = "local-software-runtime";
+
+    private final Path dir;
+    private final KeyRing ring;
+    private final byte[] routingKey;
+    private final Pseudonyms routing;
+
+    private KeyDirectory(Path dir, KeyRing ring, byte[] routingKey) {
+        this.dir = dir;
+        this.ring = ring;
+        this.routingKey = routingKey.clone();
+        this.routing = new Pseudonyms(routingKey);
+    }
+
+    /** Makes a new directory of keys, allowing the code measured from {@code operatorCode}; refuses to overwrite. */
+    public static KeyDirectory create(Path dir, List<Class<?>> operatorCode) throws IOException {
+        if (Files.exists(dir.resolve(DATA))) throw new IOException(dir + " already holds keys (" + DATA + ")");
+        Files.createDirectories(dir);
+        KeyRing ring = KeyRing.generate();
+        StringBuilder keys = new StringBuilder();
+        ring.material().forEach((id, key) -> keys.append(id).append(' ')
+                .append(Base64.getEncoder().encodeToString(key)).append('\n'));
+        write(dir.resolve(DATA), keys.toString());
+        byte[] routingKey = new byte[32];
+        new SecureRandom().nextBytes(routingKey);
+        write(dir.resolve(ROUTING), Base64.getEncoder().encodeToString(routingKey) + "\n");
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+            g.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair pair = g.generateKeyPair();
+            write(dir.resolve(RUNTIME_PRIVATE), Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()));
+            write(dir.resolve(RUNTIME_PUBLIC), Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no EC P-256 in this JDK", e);
+        }
+        write(dir.resolve(ALLOW), HexFormat.of().formatHex(CodeMeasurement.of(operatorCode)) + "\n");
+        return new KeyDirectory(dir, ring, routingKey);
+    }
+
+    public static KeyDirectory load(Path dir) throws IOException {
+        if (!Files.exists(dir.resolve(DATA))) {
+            throw new IOException(dir + " holds no keys (no " + DATA + "); make them with gridlet keys --init");
+        }
+        Map<Integer, byte[]> keys = new TreeMap<>();
+        for (String line : Files.readAllLines(dir.resolve(DATA))) {
+            if (line.isBlank()) continue;
+            String[] f = line.trim().split("\\s+");
+            if (f.length != 2) throw new IOException(dir.resolve(DATA) + ": expected 'id key', got '" + line + "'");
+            keys.put(Integer.parseInt(f[0]), Base64.getDecoder().decode(f[1]));
+        }
+        byte[] routingKey = Base64.getDecoder().decode(Files.readString(dir.resolve(ROUTING)).trim());
+        return new KeyDirectory(dir, KeyRing.of(keys), routingKey);
+    }
+
+    /** The owner's key ring (to seal readings with). */
+    public KeyRing ring() {
+        return ring;
+    }
+
+    public Pseudonyms routing() {
+        return routing;
+    }
+
+    /** What a producer seals readings with: the current data key, routed by the owner's pseudonyms. */
+    public Sealer sealer() {
+        return new Sealer(ring, routing);
+    }
+
+    /** Code measurements the broker releases keys to (hex). */
+    public Set<String> allowlist() throws IOException {
+        Set<String> allowed = new LinkedHashSet<>();
+        for (String line : Files.readAllLines(dir.resolve(ALLOW))) if (!line.isBlank()) allowed.add(line.trim());
+        return allowed;
+    }
+
+    /** Adds a measurement (hex) to the allowlist: the owner approves new operator code. */
+    public void allow(String measurementHex) throws IOException {
+        Set<String> allowed = allowlist();
+        allowed.add(HexFormat.of().formatHex(HexFormat.of().parseHex(measurementHex)));
+        write(dir.resolve(ALLOW), String.join("\n", allowed) + "\n");
+    }
+
+    /**
+     * Releases the data keys to a software runtime running {@code operatorCode}, through the broker, and
+     * registers them (with the routing key) in {@link TrustedKeys} under {@code name}.
+     *
+     * @throws KeyReleaseException when the broker refuses (the code's measurement is not on the allowlist)
+     */
+    public void release(String name, List<Class<?>> operatorCode) throws IOException, KeyReleaseException {
+        PrivateKey signing;
+        PublicKey verify;
+        try {
+            KeyFactory ec = KeyFactory.getInstance("EC");
+            signing = ec.generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(
+                    Files.readString(dir.resolve(RUNTIME_PRIVATE)).trim())));
+            verify = ec.generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(
+                    Files.readString(dir.resolve(RUNTIME_PUBLIC)).trim())));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the runtime key pair in " + dir + " does not load: " + e.getMessage(), e);
+        }
+        KeyBroker broker = new KeyBroker(ring, Map.of(SIGNER, new KeyBroker.Signer(SoftwareRuntime.KIND, verify)),
+                allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey);
+        SoftwareRuntime runtime = new SoftwareRuntime(operatorCode, SIGNER, signing, System::currentTimeMillis);
+        TrustedRuntime.Keys released = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
+        TrustedKeys.register(name, released.ring());
+        TrustedKeys.registerRouting(name, released.routing());
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.US_ASCII);
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+    }
+}

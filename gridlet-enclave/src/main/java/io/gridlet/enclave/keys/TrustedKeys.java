@@ -1,0 +1,50 @@
+package io.gridlet.enclave.keys;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The key rings released to this process, by name: the runtime registers what the key broker released to it;
+ * code that seals or opens inside the boundary (serializers restored from a checkpoint, say) looks them up by the
+ * name it was configured with. Names, never keys, are what configurations and checkpoints record.
+ */
+public final class TrustedKeys {
+    private static final ConcurrentHashMap<String, KeyRing> RINGS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Pseudonyms> ROUTING = new ConcurrentHashMap<>();
+
+    private TrustedKeys() {
+    }
+
+    public static void register(String name, KeyRing ring) {
+        RINGS.put(name, ring);
+    }
+
+    public static void unregister(String name) {
+        RINGS.remove(name);
+        ROUTING.remove(name);
+    }
+
+    /** The pseudonyms (routing key) released to this process under a name. */
+    public static void registerRouting(String name, Pseudonyms pseudonyms) {
+        ROUTING.put(name, pseudonyms);
+    }
+
+    /** @throws IllegalStateException naming the routing key when it was not released to this process */
+    public static Pseudonyms routing(String name) {
+        Pseudonyms p = ROUTING.get(name);
+        if (p == null) {
+            throw new IllegalStateException("no routing key named '" + name + "' was released to this process: the "
+                    + "trusted runtime must attest to the key broker first");
+        }
+        return p;
+    }
+
+    /** @throws IllegalStateException naming the ring when no runtime released it to this process */
+    public static KeyRing get(String name) {
+        KeyRing ring = RINGS.get(name);
+        if (ring == null) {
+            throw new IllegalStateException("no keys named '" + name + "' were released to this process: the trusted "
+                    + "runtime must attest to the key broker before sealed state can be read or written");
+        }
+        return ring;
+    }
+}

@@ -1,0 +1,112 @@
+package io.gridlet.enclave.attestation;
+
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q1.LoadForecast;
+import io.gridlet.core.q2.PlugMedians;
+import io.gridlet.enclave.keys.KeyRing;
+import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.Sealer;
+import io.gridlet.enclave.sealing.SealerTest;
+import org.junit.jupiter.api.Test;
+
+import java.security.KeyPair;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class KeyReleaseTest {
+    static final List<Class<?>> OPERATORS = List.of(LoadForecast.class, PlugMedians.class);
+
+    final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
+    final KeyPair signing = KeyTransport.newKeyPair();
+    final KeyRing keys = KeyRing.generate();
+    final String allowed = java.util.HexFormat.of().formatHex(CodeMeasurement.of(OPERATORS));
+
+    KeyBroker broker() {
+        return new KeyBroker(keys, Map.of("deploy-1", new KeyBroker.Signer(SoftwareRuntime.KIND,
+                signing.getPublic())), Set.of(allowed), clock::get, 60_000);
+    }
+
+    SoftwareRuntime runtime(List<Class<?>> code, KeyPair signer) {
+        return new SoftwareRuntime(code, "deploy-1", signer.getPrivate(), clock::get);
+    }
+
+    static KeyReleaseException.Reason refusal(KeyBroker broker, Attestation a) {
+        try {
+            broker.release(a);
+        } catch (KeyReleaseException e) {
+            return e.reason();
+        }
+        throw new AssertionError("released");
+    }
+
+    @Test
+    void anAllowedRuntimeGetsKeysThatOpenWhatTheOwnerSealed() throws Exception {
+        KeyBroker broker = broker();
+        SoftwareRuntime runtime = runtime(OPERATORS, signing);
+        assertThat(runtime.hardwareIsolation()).isFalse();
+        KeyRing received = runtime.receive(broker.release(runtime.attest(broker.challenge())));
+        Pseudonyms routing = new Pseudonyms(SealerTest.bytes(32, 11));
+        Measurement m = SealerTest.random(new Random(3));
+        SealedReading sealed = new Sealer(keys, routing).seal(m);
+        assertThat(new Sealer(received, routing).open(sealed)).isEqualTo(m);
+        assertThat(received.currentId()).isEqualTo(keys.currentId());
+    }
+
+    @Test
+    void otherCodeForgedEvidenceOldEvidenceAndReusedNoncesGetNoKeys() throws Exception {
+        KeyBroker broker = broker();
+        // other operator code: another measurement
+        SoftwareRuntime changed = runtime(List.of(LoadForecast.class), signing);
+        assertThat(refusal(broker, changed.attest(broker.challenge())))
+                .isEqualTo(KeyReleaseException.Reason.MEASUREMENT_NOT_ALLOWED);
+        // signed by a key the broker does not trust under that name
+        SoftwareRuntime forger = runtime(OPERATORS, KeyTransport.newKeyPair());
+        assertThat(refusal(broker, forger.attest(broker.challenge()))).isEqualTo(KeyReleaseException.Reason.BAD_SIGNATURE);
+        // evidence altered after signing: claims the allowed measurement
+        Attestation honest = changed.attest(broker.challenge());
+        Attestation altered = new Attestation(honest.kind(), CodeMeasurement.of(OPERATORS), honest.nonce(),
+                honest.issuedAtMillis(), honest.runtimeKey(), honest.signer(), honest.signature());
+        assertThat(refusal(broker, altered)).isEqualTo(KeyReleaseException.Reason.BAD_SIGNATURE);
+        // a nonce the broker never issued, and one used twice
+        SoftwareRuntime good = runtime(OPERATORS, signing);
+        assertThat(refusal(broker, good.attest(new byte[32]))).isEqualTo(KeyReleaseException.Reason.UNKNOWN_NONCE);
+        byte[] nonce = broker.challenge();
+        broker.release(good.attest(nonce));
+        assertThat(refusal(broker, good.attest(nonce))).isEqualTo(KeyReleaseException.Reason.UNKNOWN_NONCE);
+        // too old
+        byte[] late = broker.challenge();
+        Attestation a = good.attest(late);
+        clock.addAndGet(61_000);
+        assertThat(refusal(broker, a)).isEqualTo(KeyReleaseException.Reason.EXPIRED);
+        // a signer trusted for software runtimes cannot vouch for another kind
+        KeyBroker strict = new KeyBroker(keys, Map.of("deploy-1", new KeyBroker.Signer("sgx-gramine",
+                signing.getPublic())), Set.of(allowed), clock::get, 60_000);
+        assertThat(refusal(strict, good.attest(strict.challenge())))
+                .isEqualTo(KeyReleaseException.Reason.UNTRUSTED_SIGNER);
+    }
+
+    @Test
+    void keysReleasedToOneRuntimeDoNotOpenForAnother() throws Exception {
+        KeyBroker broker = broker();
+        SoftwareRuntime one = runtime(OPERATORS, signing);
+        SoftwareRuntime other = runtime(OPERATORS, signing);
+        ReleasedKeys forOne = broker.release(one.attest(broker.challenge()));
+        assertThatThrownBy(() -> other.receive(forOne)).hasMessageContaining("do not open with this runtime's key");
+        assertThat(one.receive(forOne).currentId()).isEqualTo(keys.currentId());
+    }
+
+    @Test
+    void theMeasurementIsTheCodesHash() {
+        assertThat(CodeMeasurement.of(OPERATORS)).isEqualTo(CodeMeasurement.of(List.of(PlugMedians.class,
+                LoadForecast.class)));
+        assertThat(CodeMeasurement.of(OPERATORS)).isNotEqualTo(CodeMeasurement.of(List.of(LoadForecast.class)));
+        assertThat(CodeMeasurement.of(OPERATORS)).hasSize(32);
+    }
+}

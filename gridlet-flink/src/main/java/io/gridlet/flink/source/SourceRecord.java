@@ -1,0 +1,34 @@
+package io.gridlet.flink.source;
+
+import io.gridlet.core.csv.RejectReason;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.enclave.sealing.SealedReading;
+
+/**
+ * One input record as the source reads it: a well-formed reading, a sealed reading (opened inside the trusted
+ * boundary, by the order gate), or the reason the line was rejected, with its line (record) number, so that the
+ * order gate can count and report every rejection in one place.
+ */
+public record SourceRecord(long line, Measurement reading, boolean rounded, RejectReason reason, String message,
+                     String text, SealedReading sealed) {
+
+    public static SourceRecord reading(long line, Measurement reading, boolean rounded) {
+        return new SourceRecord(line, reading, rounded, null, null, null, null);
+    }
+
+    public static SourceRecord rejected(long line, RejectReason reason, String message, String text) {
+        return new SourceRecord(line, null, false, reason, message, text, null);
+    }
+
+    public static SourceRecord sealed(long line, SealedReading sealed) {
+        return new SourceRecord(line, null, false, null, null, null, sealed);
+    }
+
+    public boolean isReading() {
+        return reading != null;
+    }
+
+    public boolean isSealed() {
+        return sealed != null;
+    }
+}

@@ -1,0 +1,37 @@
+package io.gridlet.log;
+
+import io.gridlet.log.kafka.KafkaLog;
+import io.gridlet.log.local.LocalLog;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The durable hand-off between the ingest gateway and the job: the gateway appends what it accepted and
+ * acknowledges a batch only once its entry is durable; the job reads the log from a position kept in its
+ * checkpoints (the job's sources over a log are in gridlet-flink). Two kinds: {@link LocalLog} (segment files on this machine, the embedded default) and
+ * {@link KafkaLog} (a Kafka topic, for a cluster).
+ */
+public interface IngestLog extends Serializable {
+    /** The largest entry either log takes, in bytes: a batch that encodes larger is refused alone. */
+    int MAX_ENTRY_BYTES = 1 << 20;
+
+    /** The gateway's side. Appends may come from many threads; entries keep the order of the appends. */
+    interface Writer extends AutoCloseable {
+        /** Appends an entry; the future completes once it is as durable as the log promises (or fails). */
+        CompletableFuture<Void> append(LogRecord record);
+
+        /** The last sequence number held for every meter in the log (read once, at start). */
+        Map<String, Long> lastSequences() throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    Writer openWriter() throws IOException;
+
+    /** For messages: where the log is. */
+    String describe();
+}

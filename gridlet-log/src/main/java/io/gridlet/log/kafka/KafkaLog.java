@@ -1,0 +1,163 @@
+package io.gridlet.log.kafka;
+
+import io.gridlet.log.IngestLog;
+import io.gridlet.log.LogRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The ingest log as a Kafka topic, for a Flink cluster: the gateway produces each entry keyed by its meter (a
+ * meter's entries stay in order in one partition) with {@code acks=all} and idempotence, and acknowledges a batch
+ * once Kafka has; the job reads the topic with Flink's Kafka connector (gridlet-flink), its offsets in the job's checkpoints
+ * (the topic is the replayable source; no consumer group offsets are relied on).
+ *
+ * <p>The end-of-data entry is written like any other but does not end the job: Kafka's source stops at offsets,
+ * not at content. A run over the topic as it is ({@link #bounded}) reads up to the offsets at its start and
+ * finishes; the continuous job runs until it is stopped.
+ */
+public final class KafkaLog implements IngestLog {
+    private static final long serialVersionUID = 1L;
+    private final String bootstrap;
+    private final String topic;
+    private final boolean bounded;
+    private final Map<String, String> extra;
+
+    /** The topic {@code topic} at {@code bootstrap} (host:port,...); {@code extra} client settings (security). */
+    public KafkaLog(String bootstrap, String topic, Map<String, String> extra) {
+        this(bootstrap, topic, extra, false);
+    }
+
+    private KafkaLog(String bootstrap, String topic, Map<String, String> extra, boolean bounded) {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+        this.extra = new HashMap<>(extra);
+        this.bounded = bounded;
+    }
+
+    /** The same topic, read by the job up to its end offsets when the job starts, then finished. */
+    public KafkaLog bounded() {
+        return new KafkaLog(bootstrap, topic, extra, true);
+    }
+
+    @Override
+    public String describe() {
+        return "Kafka topic " + topic + " at " + bootstrap + (bounded ? " (up to its end at the start)" : "");
+    }
+
+    private Properties clientProperties() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.putAll(extra);
+        return p;
+    }
+
+    @Override
+    public Writer openWriter() {
+        Properties p = clientProperties();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_ENTRY_BYTES + 1024));
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        return new Writer() {
+            @Override
+            public CompletableFuture<Void> append(LogRecord record) {
+                if (record.isEnd()) { // one end entry in every partition, so every reader meets one
+                    List<CompletableFuture<Void>> all = new ArrayList<>();
+                    for (PartitionInfo partition : producer.partitionsFor(topic)) {
+                        all.add(send(new ProducerRecord<>(topic, partition.partition(), null, record.encode())));
+                    }
+                    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+                }
+                return send(new ProducerRecord<>(topic, record.meter().getBytes(StandardCharsets.UTF_8),
+                        record.encode()));
+            }
+
+            private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> r) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                try {
+                    producer.send(r, (metadata, error) -> {
+                        if (error != null) done.completeExceptionally(error);
+                        else done.complete(null);
+                    });
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+                return done;
+            }
+
+            @Override
+            public Map<String, Long> lastSequences() throws IOException {
+                return KafkaLog.this.lastSequences();
+            }
+
+            @Override
+            public void close() {
+                producer.close(Duration.ofSeconds(30)); // sends what is buffered first
+            }
+        };
+    }
+
+    /** Reads the whole topic, up to its end offsets now (slow for a long topic: see README). */
+    public Map<String, Long> lastSequences() throws IOException {
+        Properties p = clientProperties();
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, Long> last = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    LogRecord entry = LogRecord.decode(r.value());
+                    if (!entry.isEnd()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
+                }
+            }
+        }
+        return last;
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Whether the job reads only up to the topic's end offsets at its start. */
+    public boolean isBounded() {
+        return bounded;
+    }
+
+    /** The extra client settings (security), for the job's consumer as for this producer. */
+    public Map<String, String> extra() {
+        return Map.copyOf(extra);
+    }
+}

@@ -1,0 +1,53 @@
+package io.gridlet.server.cli;
+
+import io.gridlet.core.csv.Rejection;
+import io.gridlet.core.engine.Replay;
+import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.operators.GateCounts;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The end-of-run report, the same for both engines, and the rejections file. */
+final class RunReport {
+    private RunReport() {
+    }
+
+    /** The summary of a Flink run, from its counts. */
+    static Replay.Summary of(FlinkRun.Outcome outcome) {
+        GateCounts c = outcome.counts();
+        return new Replay.Summary(c.lines(), -1, c.loads(), c.works(), c.rounded(), c.firstTime(), c.dataTime(),
+                c.rejections(), outcome.nanos());
+    }
+
+    static void writeRejections(Replay.Summary s, Path out) throws IOException {
+        try (Writer w = Files.newBufferedWriter(out.resolve("rejections.txt"), StandardCharsets.US_ASCII)) {
+            s.rejections().writeTo(w);
+        }
+    }
+
+    static void print(PrintWriter o, Replay.Summary s, Map<String, Long> written, Path out) {
+        o.printf("read      %s lines in %s (%s)%n", Figures.count(s.lines()), Figures.seconds(s.nanos()),
+                Figures.rate(s.lines(), s.nanos()));
+        o.printf("readings  %s load, %s work, %s rounded to 0.001%n", Figures.count(s.loads()),
+                Figures.count(s.works()), Figures.count(s.rounded()));
+        o.printf("data time %s .. %s%n", Figures.dataTime(s.dataTimeStart()), Figures.dataTime(s.dataTimeEnd()));
+        long rejected = s.rejections().total();
+        StringBuilder reasons = new StringBuilder();
+        s.rejections().counts().forEach((reason, count) -> reasons.append(reasons.length() == 0 ? "" : ", ")
+                .append(reason.label()).append(' ').append(Figures.count(count)));
+        o.printf("rejected  %s%s%n", Figures.count(rejected), rejected == 0 ? "" : " (" + reasons + ")");
+        for (Rejection r : s.rejections().examples()) o.println("          " + r);
+        if (rejected > s.rejections().examples().size()) {
+            o.println("          ... the rest are counted in " + out.resolve("rejections.txt"));
+        }
+        o.printf("wrote     %s%n", out.toAbsolutePath().normalize());
+        written.forEach((name, lines) -> o.printf("          %-18s %s lines%n", name, Figures.count(lines)));
+        o.flush();
+    }
+}
