@@ -28,8 +28,12 @@ public final class DebsShapedData {
 
     public static GeneratorConfig config(int plugs, double days) {
         if (plugs % 40 != 0) throw new IllegalArgumentException("plugs must be a multiple of 40");
-        return new GeneratorConfig(2014, 10, 4, plugs / 40, days, 1, GeneratorConfig.DEFAULT_START,
-                0.0, 0.0, 0, 0.0, 0.0);
+        return GeneratorConfig.builder().seed(2014)
+                .layout(10, 4, plugs / 40)
+                .span(days, 1)
+                .gaps(0.0, 0.0, 0)
+                .badLines(0.0, 0.0)
+                .build();
     }
 
     /** Writes the CSV to {@code file}; returns its number of lines. */

@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  * failed task restarts from the last checkpoint; a killed run resumes from it ({@code resumeFrom}).
  */
 public final class FlinkRun {
-    /** Max parallelism of the keyed operators: the number of key groups state is split into (see README). */
+    /** Max parallelism of the keyed operators: the number of key groups state is split into (see docs/flink-job.md). */
     public static final int MAX_PARALLELISM = 128;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
     /** Where a sealed run leaves its sealed result parts in the output directory. */

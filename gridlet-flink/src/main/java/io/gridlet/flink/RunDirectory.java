@@ -2,6 +2,7 @@ package io.gridlet.flink;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,6 +132,7 @@ public final class RunDirectory {
 
     /** Starts a new run: removes whatever was there and records the run's identity. */
     public void startFresh(String identity) throws IOException {
+        removeFinished();
         deleteTree(root);
         Files.createDirectories(root);
         Properties p = new Properties();
@@ -151,9 +153,33 @@ public final class RunDirectory {
         return Files.exists(endpoint()) ? Optional.of(load(endpoint())) : Optional.empty();
     }
 
-    /** The run finished: nothing is left to resume. */
-    public void finish() throws IOException {
-        deleteTree(root);
+    /**
+     * The run finished: nothing is left to resume. Flink may still be removing a checkpoint in there when the job
+     * has finished (its cleaner runs asynchronously), so the directory is first renamed away in one step (from
+     * then on no run can resume it) and then deleted as far as it can be; what is left (a file still being
+     * written) goes with the next run in this output directory. A successful run never fails here.
+     */
+    public void finish() {
+        Path done = root.resolveSibling(NAME + ".done-" + System.nanoTime());
+        try {
+            Files.move(root, done, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            done = root; // cannot rename: delete in place, as far as it goes
+        }
+        deleteQuietly(done);
+    }
+
+    /** Leftovers of finished runs that could not be deleted at the time (see {@link #finish}). */
+    private void removeFinished() throws IOException {
+        Path out = root.getParent();
+        if (!Files.isDirectory(out)) return;
+        try (Stream<Path> entries = Files.list(out)) {
+            for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(NAME + ".done-")).toList()) {
+                deleteQuietly(p);
+            }
+        }
     }
 
     private static Properties load(Path file) throws IOException {
@@ -177,6 +203,25 @@ public final class RunDirectory {
         if (!Files.exists(dir)) return;
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Deletes what it can of a tree that someone else may still be changing: a few tries, then leaves it. */
+    static void deleteQuietly(Path dir) {
+        for (int attempt = 0; attempt < 5 && Files.exists(dir); attempt++) {
+            try {
+                deleteTree(dir);
+                return;
+            } catch (IOException e) {
+                try {
+                    Thread.sleep(50L << attempt);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 }

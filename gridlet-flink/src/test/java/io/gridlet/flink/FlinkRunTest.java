@@ -22,8 +22,12 @@ class FlinkRunTest {
     @Test
     void embeddedRunWritesTheCoreFilesThroughTheFileSink() throws Exception {
         Path csv = dir.resolve("in.csv");
-        GeneratorConfig shape = new GeneratorConfig(5, 2, 2, 2, 3.0, 300, GeneratorConfig.DEFAULT_START,
-                0.02, 0.3, 40, 0.01, 0.02);
+        GeneratorConfig shape = GeneratorConfig.builder().seed(5)
+                .layout(2, 2, 2)
+                .span(3.0, 300)
+                .gaps(0.02, 0.3, 40)
+                .badLines(0.01, 0.02)
+                .build();
         try (InputStream in = new io.gridlet.core.generate.GeneratedInput(
                 new io.gridlet.core.generate.MeasurementGenerator(shape))) {
             Files.copy(in, csv);

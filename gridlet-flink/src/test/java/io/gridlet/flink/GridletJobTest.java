@@ -53,8 +53,12 @@ class GridletJobTest {
 
     private static GeneratorConfig shape(long seed) {
         // >= 3 days, 3 houses x 2 households x 2 plugs, gaps, outages, bad lines of every kind
-        return new GeneratorConfig(seed, 3, 2, 2, 3.0, 120, GeneratorConfig.DEFAULT_START,
-                0.02, 0.3, 40, 0.01, 0.02);
+        return GeneratorConfig.builder().seed(seed)
+                .layout(3, 2, 2)
+                .span(3.0, 120)
+                .gaps(0.02, 0.3, 40)
+                .badLines(0.01, 0.02)
+                .build();
     }
 
     @ParameterizedTest(name = "seed {0}, parallelism {1}")
@@ -77,8 +81,12 @@ class GridletJobTest {
 
     @org.junit.jupiter.api.Test
     void reordersReadingsWithinTheMaxLatenessLikeTheCore() throws Exception {
-        GeneratorConfig clean = new GeneratorConfig(11, 2, 2, 2, 1.1, 30, GeneratorConfig.DEFAULT_START,
-                0.02, 0.3, 40, 0.0, 0.02);
+        GeneratorConfig clean = GeneratorConfig.builder().seed(11)
+                .layout(2, 2, 2)
+                .span(1.1, 30)
+                .gaps(0.02, 0.3, 40)
+                .badLines(0.0, 0.02)
+                .build();
         Path sorted = write(clean, "sorted.csv");
         List<String> lines = Files.readAllLines(sorted);
         java.util.SplittableRandom random = new java.util.SplittableRandom(4);

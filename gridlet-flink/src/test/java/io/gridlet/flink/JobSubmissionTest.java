@@ -51,8 +51,12 @@ class JobSubmissionTest {
     @Test
     void theJobJarsMainRunsOnASeparateClusterAndWritesTheCoreFiles() throws Exception {
         Path csv = dir.resolve("in.csv");
-        try (InputStream in = new GeneratedInput(new MeasurementGenerator(new GeneratorConfig(8, 2, 2, 2, 1.2, 120,
-                GeneratorConfig.DEFAULT_START, 0.02, 0.3, 40, 0.01, 0.02)))) {
+        try (InputStream in = new GeneratedInput(new MeasurementGenerator(GeneratorConfig.builder().seed(8)
+                .layout(2, 2, 2)
+                .span(1.2, 120)
+                .gaps(0.02, 0.3, 40)
+                .badLines(0.01, 0.02)
+                .build()))) {
             Files.copy(in, csv);
         }
         Path core = dir.resolve("core");

@@ -56,8 +56,12 @@ class SealedInputTest {
         TrustedKeys.register(RING, ring);
         TrustedKeys.registerRouting(RING, routing);
 
-        GeneratorConfig shape = new GeneratorConfig(3, 3, 2, 2, 0.5, 10, GeneratorConfig.DEFAULT_START, 0.01, 0.1,
-                20, 0.0, 0.0);
+        GeneratorConfig shape = GeneratorConfig.builder().seed(3)
+                .layout(3, 2, 2)
+                .span(0.5, 10)
+                .gaps(0.01, 0.1, 20)
+                .badLines(0.0, 0.0)
+                .build();
         io.gridlet.flink.Generated generated = io.gridlet.flink.Generated.in(dir, shape);
         Path csv = generated.csv();
 

@@ -55,8 +55,12 @@ class SpillTest {
         TrustedKeys.register(RING, ring);
         TrustedKeys.registerRouting(RING, new Pseudonyms(new byte[32]));
         // 40 plugs every 10 s for 1.2 days: the 24 h window holds ~350 k loads, ~21 chunks of the log
-        GeneratorConfig shape = new GeneratorConfig(4, 5, 2, 4, 1.2, 10, GeneratorConfig.DEFAULT_START, 0.0, 0.0, 0,
-                0.0, 0.0);
+        GeneratorConfig shape = GeneratorConfig.builder().seed(4)
+                .layout(5, 2, 4)
+                .span(1.2, 10)
+                .gaps(0.0, 0.0, 0)
+                .badLines(0.0, 0.0)
+                .build();
         io.gridlet.flink.Generated generated = io.gridlet.flink.Generated.in(dir, shape);
         Path csv = generated.csv();
 

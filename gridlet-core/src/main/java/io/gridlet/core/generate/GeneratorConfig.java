@@ -36,7 +36,73 @@ public record GeneratorConfig(long seed, int houses, int households, int plugs, 
 
     /** A small, clean default: 3 days, 40 plugs, a reading every 5 s, a few gaps and no bad lines. */
     public static GeneratorConfig defaults() {
-        return new GeneratorConfig(42, 5, 2, 4, 3, 5, DEFAULT_START, 0.01, 0.05, 40, 0.0, 0.001);
+        return builder().build();
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a configuration by named parts; each starts at its {@link #defaults()} value. */
+    public static final class Builder {
+        private long seed = 42;
+        private int houses = 5, households = 2, plugs = 4;
+        private double days = 3;
+        private int intervalSeconds = 5;
+        private long start = DEFAULT_START;
+        private double dropRate = 0.01, outageRate = 0.05;
+        private int gapMinutes = 40;
+        private double malformedRate = 0.0, extraDecimalsRate = 0.001;
+
+        private Builder() {
+        }
+
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        /** {@code houses} houses of {@code households} households of {@code plugs} plugs each. */
+        public Builder layout(int houses, int households, int plugs) {
+            this.houses = houses;
+            this.households = households;
+            this.plugs = plugs;
+            return this;
+        }
+
+        /** {@code days} of data from {@code start}, a reading per plug every {@code intervalSeconds}. */
+        public Builder span(double days, int intervalSeconds, long start) {
+            this.days = days;
+            this.intervalSeconds = intervalSeconds;
+            this.start = start;
+            return this;
+        }
+
+        /** {@code days} of data from the default start, a reading per plug every {@code intervalSeconds}. */
+        public Builder span(double days, int intervalSeconds) {
+            return span(days, intervalSeconds, DEFAULT_START);
+        }
+
+        /** Readings that go missing: single drops, and outages of up to {@code gapMinutes}. */
+        public Builder gaps(double dropRate, double outageRate, int gapMinutes) {
+            this.dropRate = dropRate;
+            this.outageRate = outageRate;
+            this.gapMinutes = gapMinutes;
+            return this;
+        }
+
+        /** Lines that do not parse, and loads written with more than three decimals. */
+        public Builder badLines(double malformedRate, double extraDecimalsRate) {
+            this.malformedRate = malformedRate;
+            this.extraDecimalsRate = extraDecimalsRate;
+            return this;
+        }
+
+        public GeneratorConfig build() {
+            return new GeneratorConfig(seed, houses, households, plugs, days, intervalSeconds, start, dropRate,
+                    outageRate, gapMinutes, malformedRate, extraDecimalsRate);
+        }
     }
 
     public int plugCount() {

@@ -15,8 +15,12 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MeasurementGeneratorTest {
-    private static final GeneratorConfig SMALL = new GeneratorConfig(5, 2, 2, 3, 1.5, 60,
-            GeneratorConfig.DEFAULT_START, 0.02, 0.5, 40, 0.0, 0.01);
+    private static final GeneratorConfig SMALL = GeneratorConfig.builder().seed(5)
+            .layout(2, 2, 3)
+            .span(1.5, 60)
+            .gaps(0.02, 0.5, 40)
+            .badLines(0.0, 0.01)
+            .build();
 
     @Test
     void sameSeedSameLinesOtherSeedOtherLines() {

@@ -50,7 +50,11 @@ public final class Generated {
 
     /** A small DEBS-like shape: {@code houses} × 2 households × 2 plugs, {@code days} days, gaps and bad lines. */
     public static GeneratorConfig shape(long seed, int houses, double days, int interval) {
-        return new GeneratorConfig(seed, houses, 2, 2, days, interval, GeneratorConfig.DEFAULT_START,
-                0.02, 0.3, 40, 0.01, 0.02);
+        return GeneratorConfig.builder().seed(seed)
+                .layout(houses, 2, 2)
+                .span(days, interval)
+                .gaps(0.02, 0.3, 40)
+                .badLines(0.01, 0.02)
+                .build();
     }
 }

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The worked examples of shared/spec/examples, copied (gzipped) into the test resources so that a clone
+ * The worked examples of the query definition (docs/queries.md), copied (gzipped) into the test resources so that a clone
  * without shared/ still runs them.
  */
 public final class SpecExamples {

@@ -32,8 +32,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TrustedEngineTest {
     static final long LATENESS = 5;
     // 0.4 days of 24 plugs, late and malformed lines included (the producer drops what does not parse)
-    static final GeneratorConfig DATA = new GeneratorConfig(8, 3, 2, 4, 0.4, 5, GeneratorConfig.DEFAULT_START,
-            0.01, 0.05, 20, 0.002, 0.001);
+    static final GeneratorConfig DATA = GeneratorConfig.builder().seed(8)
+            .layout(3, 2, 4)
+            .span(0.4, 5)
+            .gaps(0.01, 0.05, 20)
+            .badLines(0.002, 0.001)
+            .build();
 
     static List<Measurement> readings() throws IOException {
         List<Measurement> out = new ArrayList<>();

@@ -27,10 +27,26 @@ import java.util.Locale;
 public final class ElasticityController {
 
     /** Bounds and tuning. Fractions are of one instance's time (busy) or of the machine (CPU). */
-    public record Settings(int minParallelism, int maxParallelism, int keyGroups, double targetBusy,
-                           double scaleOutBusy, double scaleInBusy, double backPressured, double saturatedCpu,
-                           Duration scaleOutAfter, Duration scaleInAfter, Duration cooldown, int maxRescalesPerHour) {
-        public Settings {
+    /** What the controller may do ({@link Range}), when it acts ({@link Thresholds}) and how often ({@link Timing}). */
+    public record Settings(Range range, Thresholds thresholds, Timing timing) {
+        /** Defaults for a job between {@code min} and {@code max} instances over {@code keyGroups} key groups. */
+        public static Settings defaults(int min, int max, int keyGroups) {
+            return new Settings(new Range(min, max, keyGroups), new Thresholds(0.6, 0.85, 0.25, 0.5, 0.95),
+                    new Timing(Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofSeconds(30), 6));
+        }
+
+        public Settings withThresholds(Thresholds with) {
+            return new Settings(range, with, timing);
+        }
+
+        public Settings withTiming(Timing with) {
+            return new Settings(range, thresholds, with);
+        }
+    }
+
+    /** The parallelism the controller keeps the job within, and the key groups it never exceeds. */
+    public record Range(int minParallelism, int maxParallelism, int keyGroups) {
+        public Range {
             if (minParallelism < 1 || maxParallelism < minParallelism) {
                 throw new IllegalArgumentException("need 1 <= min parallelism <= max parallelism, got "
                         + minParallelism + ".." + maxParallelism);
@@ -38,21 +54,27 @@ public final class ElasticityController {
             if (maxParallelism > keyGroups) {
                 throw new IllegalArgumentException("max parallelism " + maxParallelism + " > key groups " + keyGroups);
             }
+        }
+    }
+
+    /**
+     * Busy shares (0..1) the controller aims at and acts on: it sizes the job for {@code targetBusy}, scales out
+     * above {@code scaleOutBusy} (or when the source is back-pressured above {@code backPressured}), in below
+     * {@code scaleInBusy}; never out while the machine's CPU is above {@code saturatedCpu}.
+     */
+    public record Thresholds(double targetBusy, double scaleOutBusy, double scaleInBusy, double backPressured,
+                             double saturatedCpu) {
+        public Thresholds {
             if (!(scaleInBusy < targetBusy && targetBusy < scaleOutBusy && scaleOutBusy <= 1)) {
                 throw new IllegalArgumentException("need scale-in busy < target busy < scale-out busy <= 1");
             }
+        }
+    }
+
+    /** How long a signal must hold before the controller acts, the pause after a rescale, and a budget per hour. */
+    public record Timing(Duration scaleOutAfter, Duration scaleInAfter, Duration cooldown, int maxRescalesPerHour) {
+        public Timing {
             if (maxRescalesPerHour < 1) throw new IllegalArgumentException("max rescales per hour must be >= 1");
-        }
-
-        /** Defaults for a job between {@code min} and {@code max} instances over {@code keyGroups} key groups. */
-        public static Settings defaults(int min, int max, int keyGroups) {
-            return new Settings(min, max, keyGroups, 0.6, 0.85, 0.25, 0.5, 0.95,
-                    Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofSeconds(30), 6);
-        }
-
-        public Settings withTiming(Duration scaleOutAfter, Duration scaleInAfter, Duration cooldown) {
-            return new Settings(minParallelism, maxParallelism, keyGroups, targetBusy, scaleOutBusy, scaleInBusy,
-                    backPressured, saturatedCpu, scaleOutAfter, scaleInAfter, cooldown, maxRescalesPerHour);
         }
     }
 
@@ -111,14 +133,14 @@ public final class ElasticityController {
         while (!rescales.isEmpty() && rescales.peekFirst() <= now - Duration.ofHours(1).toMillis()) {
             rescales.removeFirst();
         }
-        boolean backPressured = s.backPressured() >= settings.backPressured();
-        boolean overloaded = s.busy() >= settings.scaleOutBusy() || backPressured || s.lagGrowing();
-        boolean idle = !overloaded && s.busy() <= settings.scaleInBusy();
+        boolean backPressured = s.backPressured() >= settings.thresholds().backPressured();
+        boolean overloaded = s.busy() >= settings.thresholds().scaleOutBusy() || backPressured || s.lagGrowing();
+        boolean idle = !overloaded && s.busy() <= settings.thresholds().scaleInBusy();
         overloadedSince = overloaded ? (overloadedSince < 0 ? now : overloadedSince) : -1;
         idleSince = idle ? (idleSince < 0 ? now : idleSince) : -1;
 
         // instances' worth of work being done, and what that needs at the target busy time
-        int needed = (int) Math.ceil(p * s.busy() / settings.targetBusy() - 1e-9);
+        int needed = (int) Math.ceil(p * s.busy() / settings.thresholds().targetBusy() - 1e-9);
         String load = String.format(Locale.ROOT, "busy %.0f%% at parallelism %d", 100 * s.busy(), p)
                 + (backPressured
                         ? String.format(Locale.ROOT, ", source back-pressured %.0f%%", 100 * s.backPressured()) : "")
@@ -127,37 +149,37 @@ public final class ElasticityController {
         if (overloaded) {
             // busy time under-reads demand while the source is held back: at least one more instance
             int target = choose(Math.max(needed, (backPressured || s.lagGrowing()) ? p + 1 : needed));
-            if (target <= p) return hold(p, load + "; already at the most (" + settings.maxParallelism() + ")");
-            if (s.cpu() >= settings.saturatedCpu()) {
+            if (target <= p) return hold(p, load + "; already at the most (" + settings.range().maxParallelism() + ")");
+            if (s.cpu() >= settings.thresholds().saturatedCpu()) {
                 return hold(p, load + String.format(Locale.ROOT, "; CPU %.0f%% used: more instances on this "
                         + "machine would not run faster", 100 * s.cpu()));
             }
             long sustained = now - overloadedSince;
-            if (sustained < settings.scaleOutAfter().toMillis()) {
+            if (sustained < settings.timing().scaleOutAfter().toMillis()) {
                 return hold(p, load + "; overloaded for " + seconds(sustained) + " of "
-                        + seconds(settings.scaleOutAfter().toMillis()) + " before scaling out");
+                        + seconds(settings.timing().scaleOutAfter().toMillis()) + " before scaling out");
             }
             return rescaleOrWait(p, target, load + " for " + seconds(sustained) + ": scale out to " + target, now);
         }
         if (idle) {
             int target = choose(Math.max(needed, 1));
-            if (target >= p) return hold(p, load + "; already at the least (" + settings.minParallelism() + ")");
+            if (target >= p) return hold(p, load + "; already at the least (" + settings.range().minParallelism() + ")");
             long sustained = now - idleSince;
-            if (sustained < settings.scaleInAfter().toMillis()) {
+            if (sustained < settings.timing().scaleInAfter().toMillis()) {
                 return hold(p, load + "; idle for " + seconds(sustained) + " of "
-                        + seconds(settings.scaleInAfter().toMillis()) + " before scaling in");
+                        + seconds(settings.timing().scaleInAfter().toMillis()) + " before scaling in");
             }
             return rescaleOrWait(p, target, load + " for " + seconds(sustained) + ": scale in to " + target, now);
         }
-        return hold(p, load + String.format(Locale.ROOT, "; within %.0f%%..%.0f%%", 100 * settings.scaleInBusy(),
-                100 * settings.scaleOutBusy()));
+        return hold(p, load + String.format(Locale.ROOT, "; within %.0f%%..%.0f%%", 100 * settings.thresholds().scaleInBusy(),
+                100 * settings.thresholds().scaleOutBusy()));
     }
 
     private Decision rescaleOrWait(int p, int target, String reason, long now) {
-        long cooldownLeft = lastRescale == Long.MIN_VALUE ? 0 : lastRescale + settings.cooldown().toMillis() - now;
+        long cooldownLeft = lastRescale == Long.MIN_VALUE ? 0 : lastRescale + settings.timing().cooldown().toMillis() - now;
         if (cooldownLeft > 0) return hold(p, reason + " after the cooldown (" + seconds(cooldownLeft) + " left)");
-        if (rescales.size() >= settings.maxRescalesPerHour()) {
-            return hold(p, reason + " when the budget of " + settings.maxRescalesPerHour()
+        if (rescales.size() >= settings.timing().maxRescalesPerHour()) {
+            return hold(p, reason + " when the budget of " + settings.timing().maxRescalesPerHour()
                     + " rescales an hour allows");
         }
         return new Decision(true, target, reason);
@@ -169,9 +191,9 @@ public final class ElasticityController {
      * the bound.
      */
     int choose(int needed) {
-        int want = Math.max(settings.minParallelism(), Math.min(needed, settings.maxParallelism()));
-        for (int q = want; q <= settings.maxParallelism(); q++) {
-            if (settings.keyGroups() % q == 0) return q;
+        int want = Math.max(settings.range().minParallelism(), Math.min(needed, settings.range().maxParallelism()));
+        for (int q = want; q <= settings.range().maxParallelism(); q++) {
+            if (settings.range().keyGroups() % q == 0) return q;
         }
         return want;
     }

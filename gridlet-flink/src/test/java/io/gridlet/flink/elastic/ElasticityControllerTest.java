@@ -76,7 +76,8 @@ class ElasticityControllerTest {
     @Test
     void waitsOutTheCooldownAndTheHourlyBudget() {
         Settings quick = Settings.defaults(1, 64, 128)
-                .withTiming(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(30));
+                .withTiming(new ElasticityController.Timing(Duration.ofSeconds(1), Duration.ofSeconds(1),
+                        Duration.ofSeconds(30), 6));
         ElasticityController c = new ElasticityController(quick);
         int p = 1;
         int done = 0;

@@ -27,8 +27,9 @@ class AutoscalerTest {
         FaultRuns data = FaultRuns.in(dir);
         Path out = dir.resolve("autoscaled");
         int port = FlinkRun.freeLoopbackPort();
-        ElasticityController.Settings eager = new ElasticityController.Settings(1, 2, FlinkRun.MAX_PARALLELISM,
-                1e-4, 2e-4, 0, 0.5, 1.01, Duration.ZERO, Duration.ofHours(1), Duration.ZERO, 10);
+        ElasticityController.Settings eager = ElasticityController.Settings.defaults(1, 2, FlinkRun.MAX_PARALLELISM)
+                .withThresholds(new ElasticityController.Thresholds(1e-4, 2e-4, 0, 0.5, 1.01))
+                .withTiming(new ElasticityController.Timing(Duration.ZERO, Duration.ofHours(1), Duration.ZERO, 10));
         try (FaultRuns.Background run = new FaultRuns.Background(FaultRuns.newRun(),
                 FlinkRun.embedded(1, 2, port), data.csv, out, Optional.empty())) {
             JobRest rest = new JobRest("127.0.0.1:" + port, run.job().getJobID().toHexString());

@@ -36,8 +36,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class FaultRuns {
     static final QueryConfig CONFIG = QueryConfig.DEFAULT;
     /** 4 houses x 2 households x 2 plugs, 3 days at 60 s: ~140 k lines, ~9 s at the replay rate. */
-    static final GeneratorConfig SHAPE = new GeneratorConfig(23, 4, 2, 2, 3.0, 60, GeneratorConfig.DEFAULT_START,
-            0.02, 0.3, 40, 0.002, 0.02);
+    static final GeneratorConfig SHAPE = GeneratorConfig.builder().seed(23)
+            .layout(4, 2, 2)
+            .span(3.0, 60)
+            .gaps(0.02, 0.3, 40)
+            .badLines(0.002, 0.02)
+            .build();
     static final long REPLAY_RATE = 15_000;
     static final Duration CHECKPOINTS = Duration.ofMillis(300);
 

@@ -70,8 +70,12 @@ class KafkaLogTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic("readings", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        GeneratorConfig shape = new GeneratorConfig(11, 3, 2, 2, 1_200 / 86_400.0, 1,
-                GeneratorConfig.DEFAULT_START, 0.01, 0.0, 0, 0.0, 0.0);
+        GeneratorConfig shape = GeneratorConfig.builder().seed(11)
+                .layout(3, 2, 2)
+                .span(1_200 / 86_400.0, 1)
+                .gaps(0.01, 0.0, 0)
+                .badLines(0.0, 0.0)
+                .build();
         io.gridlet.flink.Generated generated = io.gridlet.flink.Generated.in(dir, shape);
         Path csv = generated.csv();
 

@@ -118,7 +118,7 @@ public final class KafkaLog implements IngestLog {
         };
     }
 
-    /** Reads the whole topic, up to its end offsets now (slow for a long topic: see README). */
+    /** Reads the whole topic, up to its end offsets now (slow for a long topic: see docs/live-service.md). */
     public Map<String, Long> lastSequences() throws IOException {
         Properties p = clientProperties();
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -40,9 +40,28 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class FlinkEngine {
     /** What {@code gridlet run} was asked for, as far as the Flink engine is concerned. */
-    record Settings(QueryConfig queries, long maxLateness, int parallelism, String cluster, Path out, boolean quiet,
-                    Duration checkpointInterval, long replayRate, boolean fresh, boolean autoscale, int scaleMin,
-                    int scaleMax, Path sealedKeys, long trustedMemoryMib) {
+    record Settings(Job job, Scaling scaling, String cluster, Output output, Sealing sealing) {
+    }
+
+    /** What the job computes, and how it keeps time and state. */
+    record Job(QueryConfig queries, long maxLateness, Duration checkpointInterval, long replayRate) {
+    }
+
+    /** How many instances the query operators start with, and whether the controller may change that. */
+    record Scaling(int parallelism, boolean autoscale, int min, int max) {
+    }
+
+    /** Where the results go: a fresh start or a resume, and whether progress is shown. */
+    record Output(Path dir, boolean fresh, boolean quiet) {
+    }
+
+    /** A sealed run's key directory and trusted memory budget; {@link #NONE} for a plain run. */
+    record Sealing(Path keys, long trustedMemoryMib) {
+        static final Sealing NONE = new Sealing(null, 0);
+
+        boolean isSealed() {
+            return keys != null;
+        }
     }
 
     private final Settings s;
@@ -54,63 +73,63 @@ final class FlinkEngine {
     /** Runs over {@code file}, or over generated data (written to a file first: the job reads files). */
     int run(String file, GeneratorConfig generated, PrintWriter stdout, PrintWriter stderr) throws Exception {
         if ("-".equals(file)) throw new UserError("standard input needs --engine core (the Flink job reads files)");
-        FlinkRun run = new FlinkRun(s.queries(), s.maxLateness(), s.checkpointInterval()).replayRate(s.replayRate());
-        if (s.sealedKeys() != null) {
+        FlinkRun run = new FlinkRun(s.job().queries(), s.job().maxLateness(), s.job().checkpointInterval()).replayRate(s.job().replayRate());
+        if (s.sealing().isSealed()) {
             if (file == null) throw new UserError("--sealed reads a sealed file: make one with gridlet generate "
-                    + "--sealed --keys " + s.sealedKeys() + " -o FILE");
+                    + "--sealed --keys " + s.sealing().keys() + " -o FILE");
             if (s.cluster() != null) throw new UserError("--sealed runs embedded: the keys are released in-process");
-            run.boundary(SealedRuns.release(s.sealedKeys(), "run", s.trustedMemoryMib(),
-                    new RunDirectory(s.out()).root().resolve("spill"), stderr));
+            run.boundary(SealedRuns.release(s.sealing().keys(), "run", s.sealing().trustedMemoryMib(),
+                    new RunDirectory(s.output().dir()).root().resolve("spill"), stderr));
         }
-        RunDirectory dir = new RunDirectory(s.out());
+        RunDirectory dir = new RunDirectory(s.output().dir());
         Path input = file == null ? dir.root().resolve("input.csv") : InputSource.readableFile(file);
         String description = file == null ? InputSource.describe(generated) : file;
         String identity = file == null ? run.identity("generated " + generated) : run.identity(input);
         Optional<Path> resume;
         try {
-            resume = dir.prepare(identity, s.fresh());
+            resume = dir.prepare(identity, s.output().fresh());
         } catch (RunDirectory.OtherRunException e) {
             throw new UserError(e.getMessage() + "; use --fresh to discard it, or another --out");
         }
         if (file == null) generate(generated, input); // deterministic: the same bytes when resuming
 
         boolean embedded = s.cluster() == null;
-        int slots = Math.max(s.parallelism(), s.scaleMax());
+        int slots = Math.max(s.scaling().parallelism(), s.scaling().max());
         int restPort = embedded ? FlinkRun.freeLoopbackPort() : 0;
         String rest = embedded ? "127.0.0.1:" + restPort : s.cluster();
-        stderr.println("gridlet run: " + description + " -> " + s.out() + "/ (" + (embedded ? "embedded Flink"
-                : "Flink cluster " + s.cluster()) + ", parallelism " + s.parallelism() + ", checkpoints every "
-                + Figures.seconds(s.checkpointInterval().toNanos()) + ")");
-        resume.ifPresent(c -> stderr.println("gridlet run: resuming the unfinished run in " + s.out() + " from its "
+        stderr.println("gridlet run: " + description + " -> " + s.output().dir() + "/ (" + (embedded ? "embedded Flink"
+                : "Flink cluster " + s.cluster()) + ", parallelism " + s.scaling().parallelism() + ", checkpoints every "
+                + Figures.seconds(s.job().checkpointInterval().toNanos()) + ")");
+        resume.ifPresent(c -> stderr.println("gridlet run: resuming the unfinished run in " + s.output().dir() + " from its "
                 + "last checkpoint (" + c.getFileName() + "); --fresh starts over"));
-        StreamExecutionEnvironment env = embedded ? FlinkRun.embedded(s.parallelism(), slots, restPort)
-                : FlinkRun.remote(s.cluster(), s.parallelism(), ownJar());
+        StreamExecutionEnvironment env = embedded ? FlinkRun.embedded(s.scaling().parallelism(), slots, restPort)
+                : FlinkRun.remote(s.cluster(), s.scaling().parallelism(), ownJar());
 
         long started = System.nanoTime();
         AtomicReference<Autoscaler> autoscaler = new AtomicReference<>();
         FlinkRun.Outcome outcome;
-        try (ProgressDisplay progress = new ProgressDisplay(System.err, !s.quiet(),
+        try (ProgressDisplay progress = new ProgressDisplay(System.err, !s.output().quiet(),
                 () -> status(run, autoscaler.get(), started))) {
             Source<SourceRecord, ?, ?> source =
-                    s.sealedKeys() != null ? GridletJob.sealedSource(input.toAbsolutePath().toString())
+                    s.sealing().isSealed() ? GridletJob.sealedSource(input.toAbsolutePath().toString())
                             : GridletJob.csvSource(input.toAbsolutePath().toString());
-            outcome = run.run(env, source, "gridlet " + input.getFileName(), s.out().toAbsolutePath(), dir, resume,
+            outcome = run.run(env, source, "gridlet " + input.getFileName(), s.output().dir().toAbsolutePath(), dir, resume,
                     job -> onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler), results -> { });
         } finally {
             Autoscaler a = autoscaler.get();
             if (a != null) a.close();
         }
         Replay.Summary summary = RunReport.of(outcome);
-        RunReport.writeRejections(summary, s.out());
-        RunReport.print(stdout, summary, outcome.linesWritten(), s.sealedKeys() == null ? s.out()
-                : s.out().resolve(FlinkRun.SEALED_RESULTS));
-        if (s.sealedKeys() != null) {
+        RunReport.writeRejections(summary, s.output().dir());
+        RunReport.print(stdout, summary, outcome.linesWritten(), s.sealing().keys() == null ? s.output().dir()
+                : s.output().dir().resolve(FlinkRun.SEALED_RESULTS));
+        if (s.sealing().isSealed()) {
             stdout.println("sealed    the results above are sealed for the data owner: gridlet unseal --keys "
-                    + s.sealedKeys() + " " + s.out());
+                    + s.sealing().keys() + " " + s.output().dir());
         }
         Autoscaler a = autoscaler.get();
         if (a != null && !a.history().isEmpty()) {
-            stdout.println("parallelism over time: " + s.parallelism() + a.history().stream()
+            stdout.println("parallelism over time: " + s.scaling().parallelism() + a.history().stream()
                     .map(ch -> " -> " + ch.to() + " at " + time(ch.timeMillis())).reduce("", String::concat));
         }
         return 0;
@@ -126,13 +145,13 @@ final class FlinkEngine {
         }
         if (embedded) {
             stderr.println("gridlet run: Flink REST on http://" + rest + "; rescale with: gridlet scale --out "
-                    + s.out() + " --parallelism N");
+                    + s.output().dir() + " --parallelism N");
         }
         stderr.flush();
-        if (!s.autoscale()) return;
+        if (!s.scaling().autoscale()) return;
         ElasticityController controller = new ElasticityController(
-                ElasticityController.Settings.defaults(s.scaleMin(), s.scaleMax(), FlinkRun.MAX_PARALLELISM));
-        Autoscaler a = new Autoscaler(new JobRest(rest, jobId), s.parallelism(), controller, change -> progress.event(
+                ElasticityController.Settings.defaults(s.scaling().min(), s.scaling().max(), FlinkRun.MAX_PARALLELISM));
+        Autoscaler a = new Autoscaler(new JobRest(rest, jobId), s.scaling().parallelism(), controller, change -> progress.event(
                 "gridlet run: " + time(change.timeMillis()) + " parallelism " + change.from() + " -> " + change.to()
                         + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")", stderr));
         autoscaler.set(a.start(Duration.ofSeconds(2)));
@@ -160,7 +179,7 @@ final class FlinkEngine {
         MeasurementGenerator generator = new MeasurementGenerator(config);
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
         try (InputStream in = new GeneratedInput(generator);
-             ProgressDisplay progress = new ProgressDisplay(System.err, !s.quiet(), () -> String.format(
+             ProgressDisplay progress = new ProgressDisplay(System.err, !s.output().quiet(), () -> String.format(
                      Locale.ROOT, "generating: %s lines (%.0f%%)", Figures.count(generator.lines()),
                      100.0 * generator.lines() / config.maxLines()))) {
             Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);

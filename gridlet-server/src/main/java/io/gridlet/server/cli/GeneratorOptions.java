@@ -41,7 +41,11 @@ public final class GeneratorOptions {
     double malformedRate = D.malformedRate();
 
     GeneratorConfig toConfig() {
-        return new GeneratorConfig(seed, houses, households, plugs, days, interval, start, dropRate, outageRate,
-                gapMinutes, malformedRate, D.extraDecimalsRate());
+        return GeneratorConfig.builder().seed(seed)
+                .layout(houses, households, plugs)
+                .span(days, interval, start)
+                .gaps(dropRate, outageRate, gapMinutes)
+                .badLines(malformedRate, D.extraDecimalsRate())
+                .build();
     }
 }

@@ -1,8 +1,8 @@
 package io.gridlet.server.cli;
 
-import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.client.ClientIdentity;
+import io.gridlet.client.LiveClient;
 import io.gridlet.client.LivePolicies;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.client.Meter;
@@ -10,11 +10,7 @@ import io.gridlet.client.MeterFleet;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.enclave.keys.KeyDirectory;
-import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -175,15 +171,11 @@ final class MeterCommand implements Callable<Integer> {
         if (endOfData) {
             byte[] secret = ids.secret(operator);
             if (secret == null) throw new UserError(identities + " has no secret for the operator " + operator);
-            ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-            try (ClientSession session = ClientSession.open(channel, policyText, new ClientIdentity(operator, secret).adaptlets())) {
-                ClientCalls.blockingUnaryCall(session.channel(), LiveProtocol.END_OF_DATA, CallOptions.DEFAULT,
-                        new byte[0]);
+            try (LiveClient client = LiveClient.open(target, policyText, new ClientIdentity(operator, secret))) {
+                client.endOfData();
                 out.println("ended     the data: the service's job finishes and writes its result files");
             } catch (StatusRuntimeException e) {
                 throw new UserError("the gateway refused the end of data: " + e.getStatus());
-            } finally {
-                channel.shutdownNow();
             }
         }
         return 0;

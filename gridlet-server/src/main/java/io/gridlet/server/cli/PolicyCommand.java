@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 /** {@code gridlet policy}: check QoS policies, resolve a client/server pair, explain a conflict. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "QoS policies (the text language in gridlet-policy's PolicyParser, or WS-Policy 1.5 XML; see "
-                + "README): check one, resolve a client and a server policy into the configuration a session would "
+                + "docs/policies.md): check one, resolve a client and a server policy into the configuration a session would "
                 + "run, explain why a pair conflicts, convert between the two syntaxes.",
         subcommands = {PolicyCommand.Check.class, PolicyCommand.Resolve.class, PolicyCommand.Explain.class,
                 PolicyCommand.Convert.class},

@@ -1,17 +1,13 @@
 package io.gridlet.server.cli;
 
-import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.client.ClientIdentity;
+import io.gridlet.client.LiveClient;
 import io.gridlet.client.LivePolicies;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.flink.sink.ResultParts;
-import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -85,13 +81,11 @@ final class ResultsCommand implements Callable<Integer> {
             err.println("gridlet results: " + e.getMessage());
             return 2;
         }
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-        try (ClientSession session = ClientSession.open(channel, policyText, new ClientIdentity(identity, secret).adaptlets())) {
-            Iterator<byte[]> results = ClientCalls.blockingServerStreamingCall(session.channel(),
-                    LiveProtocol.SUBSCRIBE, CallOptions.DEFAULT, filter.encode());
+        try (LiveClient client = LiveClient.open(target, policyText, new ClientIdentity(identity, secret))) {
+            Iterator<LiveProtocol.Result> results = client.subscribe(filter);
             long n = 0;
             while ((count == 0 || n < count) && results.hasNext()) {
-                LiveProtocol.Result r = LiveProtocol.Result.decode(results.next());
+                LiveProtocol.Result r = results.next();
                 out.println(r.file() + " " + open.apply(r.file(), r.line()));
                 n++;
             }
@@ -101,8 +95,6 @@ final class ResultsCommand implements Callable<Integer> {
             err.println("gridlet results: " + e.getStatus().getCode() + (e.getStatus().getDescription() == null
                     ? "" : ": " + e.getStatus().getDescription()));
             return 1;
-        } finally {
-            channel.shutdownNow();
         }
     }
 }

@@ -156,9 +156,12 @@ final class RunCommand implements Callable<Integer> {
         if (p > max || p < scaleMin) throw new UserError("--parallelism must be within --scale-min..--scale-max");
         boolean scale = autoscale && (cluster == null
                 || spec.commandLine().getParseResult().hasMatchedOption("--autoscale"));
-        return new FlinkEngine.Settings(queries, maxLateness, p, cluster, out, quiet,
-                Duration.ofMillis(Math.round(checkpointSeconds * 1000)), replayRate, fresh, scale, scaleMin, max,
-                sealed ? keys : null, trustedMemoryMib);
+        return new FlinkEngine.Settings(
+                new FlinkEngine.Job(queries, maxLateness, Duration.ofMillis(Math.round(checkpointSeconds * 1000)),
+                        replayRate),
+                new FlinkEngine.Scaling(p, scale, scaleMin, max), cluster,
+                new FlinkEngine.Output(out, fresh, quiet),
+                sealed ? new FlinkEngine.Sealing(keys, trustedMemoryMib) : FlinkEngine.Sealing.NONE);
     }
 
     private GeneratorConfig config() {

@@ -31,7 +31,7 @@ final class SealedRuns {
                     + "new code: gridlet keys --dir " + keys + " --allow-current)");
         }
         err.println("gridlet " + command + ": keys released to the software runtime (no hardware isolation: see "
-                + "README)");
+                + "docs/privacy.md)");
         return Boundary.sealed(name, name).memoryBudget(trustedMemoryMib << 20, spillRoot);
     }
 }

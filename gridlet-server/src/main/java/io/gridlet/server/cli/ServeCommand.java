@@ -70,7 +70,7 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--identities", paramLabel = "FILE",
-            description = "Who may call (lines 'id roles max-priority secret'; see README). Default: DIR/identities, "
+            description = "Who may call (lines 'id roles max-priority secret'; see docs/live-service.md). Default: DIR/identities, "
                     + "made on first start with --meters meters, an operator and an analyst, fresh secrets.")
     Path identities;
 
@@ -90,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--kafka", paramLabel = "HOST:PORT",
             description = "Use this Kafka cluster's topic (--topic) as the ingest log instead of DIR/log. The job "
-                    + "then runs until stopped: the end of data does not end it (see README).")
+                    + "then runs until stopped: the end of data does not end it (see docs/live-service.md).")
     String kafka;
 
     @Option(names = "--topic", defaultValue = "gridlet-readings",

@@ -28,7 +28,7 @@ class GridletCommandTest {
         return cli.execute(args);
     }
 
-    /** The spec's tiny example (shared/spec/examples/tiny). */
+    /** The spec's tiny example (the test resources spec-examples/tiny). */
     private static final String TINY = """
             1,1377986410,10.000,1,1,1,1
             2,1377986410,20,1,2,1,1

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** gridlet policy check / resolve / explain on the README's example policies. */
+/** gridlet policy check / resolve / explain on the example policies (examples/policies, docs/policies.md). */
 class PolicyCommandTest {
     private static final Path EXAMPLES = Path.of("..", "examples", "policies");
     private final StringWriter out = new StringWriter();

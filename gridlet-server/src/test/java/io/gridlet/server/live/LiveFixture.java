@@ -51,8 +51,12 @@ final class LiveFixture {
 
     /** {@code houses} x 2 households x 2 plugs, a reading a second for {@code seconds}, no bad lines. */
     LiveFixture(Path dir, int houses, int seconds, int meters) throws IOException {
-        GeneratorConfig shape = new GeneratorConfig(7, houses, 2, 2, seconds / 86_400.0, 1,
-                GeneratorConfig.DEFAULT_START, 0.01, 0.0, 0, 0.0, 0.0);
+        GeneratorConfig shape = GeneratorConfig.builder().seed(7)
+                .layout(houses, 2, 2)
+                .span(seconds / 86_400.0, 1)
+                .gaps(0.01, 0.0, 0)
+                .badLines(0.0, 0.0)
+                .build();
         csv = dir.resolve("readings.csv");
         try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
             Files.copy(in, csv);
