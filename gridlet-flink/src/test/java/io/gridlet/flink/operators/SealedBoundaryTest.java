@@ -1,0 +1,267 @@
+package io.gridlet.flink.operators;
+
+import io.gridlet.core.csv.RejectReason;
+import io.gridlet.core.csv.Rejection;
+import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.model.Property;
+import io.gridlet.enclave.keys.KeyRing;
+import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.Sealer;
+import io.gridlet.flink.source.SourceRecord;
+import io.gridlet.flink.types.MeasurementTypeInfo;
+import io.gridlet.flink.types.SealingSerializer;
+import io.gridlet.flink.types.WindowChangeSerializer;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static io.gridlet.flink.operators.Harnesses.CONFIG;
+import static io.gridlet.flink.operators.Harnesses.bytes;
+import static io.gridlet.flink.operators.Harnesses.contains;
+import static io.gridlet.flink.operators.Harnesses.counts;
+import static io.gridlet.flink.operators.Harnesses.feed;
+import static io.gridlet.flink.operators.Harnesses.gate;
+import static io.gridlet.flink.operators.Harnesses.summary;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The trusted boundary through the operators: a sealed reading is opened only inside the order gate and goes on
+ * as its plaintext would; one that does not open (tampered, under a key the ring lacks, routed as another
+ * household's) is refused and counted, and never passed on; inside a sealed boundary the operators' snapshots hold
+ * no reading in the clear (where a plain boundary's do), restore only where the keys were released, and records
+ * leave for the next task sealed when the boundary seals records.
+ */
+class SealedBoundaryTest {
+    static final String KEYS = "sealed-boundary-test";
+    /** A load and a house recognizable in bytes (a load fits Q2's int milliwatts, a house 32 bits). */
+    static final long VALUE = 0x5A17_C0DEL, HOUSE = 0x5EA1_0F1DL;
+
+    @TempDir
+    Path dir;
+    /** A boundary per test: it keeps the keys it looked up, and each test releases a new ring. */
+    Boundary sealedBoundary;
+    KeyRing ring;
+    Pseudonyms routing;
+    Sealer sealer;
+
+    @BeforeEach
+    void releaseKeys() {
+        ring = KeyRing.generate();
+        routing = new Pseudonyms(new byte[32]);
+        TrustedKeys.register(KEYS, ring);
+        TrustedKeys.registerRouting(KEYS, routing);
+        sealer = new Sealer(ring, routing);
+        sealedBoundary = Boundary.sealed(KEYS, KEYS);
+    }
+
+    @AfterEach
+    void forgetKeys() {
+        TrustedKeys.unregister(KEYS);
+    }
+
+    @Test
+    void aSealedReadingIsOpenedInsideTheGateAndGoesOnAsItsPlaintextWould() throws Exception {
+        GeneratorConfig shape = new GeneratorConfig(3, 2, 2, 2, 0.1, 30, GeneratorConfig.DEFAULT_START, 0.02, 0.3,
+                0, 0.0, 0.0);
+        List<SourceRecord> plain = Harnesses.Generated.in(dir, shape).records();
+        List<SourceRecord> sealed = plain.stream().map(r -> SourceRecord.sealed(r.line(), sealer.seal(r.reading())))
+                .toList();
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> plainGate = gate(new OrderGateOperator(0),
+                null);
+             OneInputStreamOperatorTestHarness<SourceRecord, Measurement> sealedGate = gate(
+                     new OrderGateOperator(0, 0, sealedBoundary), null)) {
+            feed(plainGate, plain);
+            feed(sealedGate, sealed);
+            plainGate.processWatermark(Long.MAX_VALUE);
+            sealedGate.processWatermark(Long.MAX_VALUE);
+            assertThat(List.copyOf(sealedGate.getOutput())).isEqualTo(List.copyOf(plainGate.getOutput()))
+                    .hasSizeGreaterThan(plain.size() / 2);
+            assertThat(summary(counts(sealedGate))).isEqualTo(summary(counts(plainGate)));
+            assertThat(counts(sealedGate).rejections().total()).isZero();
+        }
+    }
+
+    @Test
+    void aSealedReadingThatDoesNotOpenIsRefusedCountedAndNeverPassedOn() throws Exception {
+        Measurement a = load(1, 100), b = load(2, 101), c = load(3, 102);
+        SealedReading sealedB = sealer.seal(b), sealedC = sealer.seal(c);
+        byte[] flipped = sealedB.ciphertext().clone();
+        flipped[5] ^= 1;
+        SealedReading tampered = new SealedReading(sealedB.keyId(), sealedB.house(), sealedB.household(),
+                sealedB.timestamp(), sealedB.nonce(), flipped);
+        SealedReading unknownKey = new SealedReading(99, sealedC.house(), sealedC.household(), sealedC.timestamp(),
+                sealedC.nonce(), sealedC.ciphertext());
+        // sealed under the right key by a producer routing with another routing key: opens, but misrouted
+        SealedReading misrouted = new Sealer(ring, new Pseudonyms(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32})).seal(c);
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
+                new OrderGateOperator(0, 0, sealedBoundary), null)) {
+            feed(gate, List.of(SourceRecord.sealed(1, sealer.seal(a)), SourceRecord.sealed(2, tampered),
+                    SourceRecord.sealed(3, sealedB), SourceRecord.sealed(4, unknownKey),
+                    SourceRecord.sealed(5, misrouted), SourceRecord.sealed(6, sealedC)));
+            assertThat(List.copyOf(gate.getOutput())).containsExactly(
+                    new Watermark(99), new StreamRecord<>(a, 100),
+                    new Watermark(100), new StreamRecord<>(b, 101),
+                    new Watermark(101), new StreamRecord<>(c, 102));
+            GateCounts counts = counts(gate);
+            assertThat(counts.lines()).isEqualTo(6);
+            assertThat(counts.loads()).isEqualTo(3);
+            assertThat(counts.rejections().counts()).containsExactly(Map.entry(RejectReason.UNOPENABLE, 3L));
+            List<Rejection> examples = counts.rejections().examples();
+            assertThat(examples).extracting(Rejection::lineNumber).containsExactly(2L, 4L, 5L);
+            assertThat(examples).extracting(Rejection::reason).containsOnly(RejectReason.UNOPENABLE);
+            assertThat(examples.get(0).message()).startsWith("sealed reading refused (TAMPERED)");
+            assertThat(examples.get(1).message()).startsWith("sealed reading refused (UNKNOWN_KEY)");
+            assertThat(examples.get(2).message()).startsWith("sealed reading refused (MISROUTED)");
+            // an example names the record, never its content
+            assertThat(examples).extracting(Rejection::text).containsExactly(
+                    "(line 2, content withheld in a sealed run)", "(line 4, content withheld in a sealed run)",
+                    "(line 5, content withheld in a sealed run)");
+        }
+    }
+
+    @Test
+    void aPlainGateOpensNoSealedReading() throws Exception {
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(new OrderGateOperator(0),
+                null)) {
+            feed(gate, List.of(SourceRecord.sealed(1, sealer.seal(load(1, 100)))));
+            gate.processWatermark(Long.MAX_VALUE);
+            assertThat(List.copyOf(gate.getOutput())).containsExactly(Watermark.MAX_WATERMARK);
+            assertThat(counts(gate).rejections().examples()).containsExactly(new Rejection(1,
+                    RejectReason.UNOPENABLE, "a sealed reading in a plain run: run it --sealed", "record 1"));
+        }
+    }
+
+    @Test
+    void theSealedGatesSnapshotHoldsNoReadingInTheClearWhereThePlainGatesDoes() throws Exception {
+        byte[] plain = bytes(gateHolding(Boundary.PLAIN));
+        byte[] sealed = bytes(gateHolding(sealedBoundary));
+        // the held readings, as Measurement.writeTo (the gate's snapshot) writes their fields
+        assertThat(contains(plain, longBytes(VALUE))).isTrue();
+        assertThat(contains(plain, longBytes(HOUSE))).isTrue();
+        assertThat(contains(sealed, longBytes(VALUE))).isFalse();
+        assertThat(contains(sealed, longBytes(HOUSE))).isFalse();
+    }
+
+    @Test
+    void aSealedGatesSnapshotRestoresOnlyWhereItsKeysWereReleased() throws Exception {
+        OperatorSubtaskState snapshot = gateHolding(sealedBoundary);
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> restored = gate(
+                new OrderGateOperator(HELD_LATENESS, 0, sealedBoundary), snapshot)) {
+            restored.processWatermark(Long.MAX_VALUE);
+            assertThat(List.copyOf(restored.getOutput())).containsExactly(
+                    new Watermark(999), new StreamRecord<>(held(1, 1000), 1000),
+                    new Watermark(1009), new StreamRecord<>(held(2, 1010), 1010),
+                    Watermark.MAX_WATERMARK);
+        }
+        TrustedKeys.unregister(KEYS);
+        // a task deployed where the keys were not released (its boundary fresh from the job graph, nothing looked up)
+        OneInputStreamOperatorTestHarness<SourceRecord, Measurement> keyless = new OneInputStreamOperatorTestHarness<>(
+                new OrderGateOperator(HELD_LATENESS, 0, Boundary.sealed(KEYS, KEYS)));
+        assertThatThrownBy(() -> keyless.initializeState(snapshot))
+                .hasStackTraceContaining("no keys named '" + KEYS + "' were released to this process");
+    }
+
+    @Test
+    void theSealedKeyedStatesHoldNoReadingInTheClearWhereThePlainOnesDo() throws Exception {
+        for (boolean q1 : new boolean[]{true, false}) {
+            byte[] plain = bytes(keyedHolding(q1, Boundary.PLAIN));
+            byte[] sealed = bytes(keyedHolding(q1, sealedBoundary));
+            String which = q1 ? "Q1" : "Q2";
+            // Q1 keeps the slice's sum (a long), Q2 the reading's value (an int) in its window log; both the ids
+            byte[] value = q1 ? longBytes(VALUE) : ByteBuffer.allocate(4).putInt((int) VALUE).array();
+            assertThat(contains(plain, value)).as(which).isTrue();
+            assertThat(contains(plain, longBytes(HOUSE))).as(which).isTrue();
+            assertThat(contains(sealed, value)).as(which).isFalse();
+            assertThat(contains(sealed, longBytes(HOUSE))).as(which).isFalse();
+        }
+    }
+
+    @Test
+    void recordsLeaveABoundaryThatSealsRecordsSealed() throws Exception {
+        Measurement m = held(1, 1000);
+        TypeSerializer<Measurement> sealedWire = sealedBoundary.sealingRecords().wire(MeasurementTypeInfo.INSTANCE)
+                .createSerializer(new ExecutionConfig().getSerializerConfig());
+        TypeSerializer<Measurement> plainWire = sealedBoundary.wire(MeasurementTypeInfo.INSTANCE)
+                .createSerializer(new ExecutionConfig().getSerializerConfig());
+        assertThat(sealedWire).isInstanceOf(SealingSerializer.class);
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
+                new OrderGateOperator(0, 0, sealedBoundary.sealingRecords()), null)) {
+            feed(gate, List.of(SourceRecord.sealed(1, sealer.seal(m))));
+            Measurement out = Harnesses.<Measurement>values(gate.getOutput()).get(0);
+            byte[] sealedBytes = write(sealedWire, out), plainBytes = write(plainWire, out);
+            assertThat(contains(plainBytes, longBytes(VALUE))).isTrue(); // left to the transport's encryption
+            assertThat(contains(sealedBytes, longBytes(VALUE))).isFalse();
+            assertThat(contains(sealedBytes, longBytes(HOUSE))).isFalse();
+            assertThat(sealedWire.deserialize(new DataInputDeserializer(sealedBytes))).isEqualTo(m);
+        }
+    }
+
+    // ---- readings held in state ---------------------------------------------------------------------------
+
+    static final long HELD_LATENESS = 60;
+
+    static Measurement held(long id, long ts) {
+        return new Measurement(id, ts, VALUE, Property.LOAD, 3, 1, HOUSE);
+    }
+
+    /** A gate's snapshot while it holds two readings (within its lateness of 60 s, nothing is released yet). */
+    OperatorSubtaskState gateHolding(Boundary boundary) throws Exception {
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
+                new OrderGateOperator(HELD_LATENESS, 0, boundary), null)) {
+            for (Measurement m : List.of(held(1, 1000), held(2, 1010))) {
+                gate.processElement(new StreamRecord<>(boundary.isSealed() ? SourceRecord.sealed(m.id(), sealer.seal(m))
+                        : SourceRecord.reading(m.id(), m, false)));
+            }
+            assertThat(gate.getOutput()).isEmpty();
+            return gate.snapshot(1, 1);
+        }
+    }
+
+    /** Q1's or Q2's keyed snapshot after one reading, at parallelism 1. */
+    OperatorSubtaskState keyedHolding(boolean q1, Boundary boundary) throws Exception {
+        KeyedStages<?> stages = q1
+                ? new KeyedStages<>(() -> new LoadForecastOperator(CONFIG.epoch(), CONFIG.sliceSeconds(), boundary),
+                new Partitioning.ByHouse(boundary), null)
+                : new KeyedStages<>(() -> new PlugMediansOperator(CONFIG.windowSeconds(), boundary),
+                new Partitioning.ByHousehold(boundary), WindowChangeSerializer.INSTANCE);
+        try (KeyedOneInputStreamOperatorTestHarness<Long, Measurement, ?> h = stages.instance(1, 0, null)) {
+            h.processWatermark(999);
+            h.processElement(new StreamRecord<>(held(1, 1000), 1000));
+            return h.snapshot(1, 1);
+        }
+    }
+
+    static Measurement load(long id, long ts) {
+        return new Measurement(id, ts, 1000 * id, Property.LOAD, 0, 0, 7);
+    }
+
+    static byte[] longBytes(long v) {
+        return ByteBuffer.allocate(8).putLong(v).array();
+    }
+
+    static byte[] write(TypeSerializer<Measurement> serializer, Measurement m) throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(m, out);
+        return out.getCopyOfBuffer();
+    }
+}
