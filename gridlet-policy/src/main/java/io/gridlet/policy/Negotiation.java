@@ -22,8 +22,9 @@ import java.util.function.Supplier;
  *   <li>the client {@link Client#verify verifies} the configuration against its own policy before using it and
  *       refuses one that violates it.</li>
  * </ol>
- * The server parses and compiles a client policy once per distinct text (cached by digest, bounded) and bounds
- * the text's size ({@link PolicyParser#MAX_CHARS}), the encoding's variables and the solving time.
+ * The server parses and compiles a client policy once per distinct text (cached by digest, bounded), within a
+ * {@link CompileBudget}: parsing, compiling and the first resolution of an offer share one deadline (the server's
+ * time limit), and a policy over any bound is refused with {@link Reason#LIMIT} and the bound in the message.
  */
 public final class Negotiation {
     private Negotiation() {
@@ -47,8 +48,17 @@ public final class Negotiation {
 
     /** No configuration: why (invalid policy, a limit, or the conflicting statements, one per line). */
     public record Refused(Reason reason, List<String> details) implements Answer {
+        /** A policy that cannot be used, by its kind: over a {@link CompileBudget} bound, or invalid. */
+        static Refused of(PolicyException e) {
+            return new Refused(e.kind() == PolicyException.Kind.LIMIT ? Reason.LIMIT : Reason.INVALID_POLICY,
+                    List.of(e.getMessage()));
+        }
     }
 
+    /**
+     * Why an offer is refused: the policy is wrong, it is over a bound (too large, too deep, too slow to compile or
+     * resolve; the server may also refuse so when it is busy), or the policies conflict.
+     */
     public enum Reason { INVALID_POLICY, LIMIT, CONFLICT }
 
     public static String digest(String policyText) {
@@ -71,6 +81,7 @@ public final class Negotiation {
             this.policy = policy;
             this.inputs = inputs;
             this.timeoutMs = timeoutMs;
+            Resolver.warmUp(); // so that the first offer's time limit is not spent loading the solver
             this.compiled = new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, Resolver> eldest) {
@@ -86,7 +97,12 @@ public final class Negotiation {
             }
         }
 
+        /**
+         * Answers an offer. A policy not yet compiled is parsed, compiled and resolved within one budget of the
+         * server's time limit; a known one is resolved within a fresh one.
+         */
         public Answer answer(Offer offer) {
+            CompileBudget budget = CompileBudget.start(timeoutMs);
             Resolver resolver;
             synchronized (compiled) {
                 resolver = compiled.get(offer.digest());
@@ -97,10 +113,10 @@ public final class Negotiation {
                     return new Refused(Reason.INVALID_POLICY, List.of("the digest does not match the policy text"));
                 }
                 try {
-                    resolver = Resolver.compile(PolicyParser.parse("client", offer.policyText()), policy, timeoutMs);
+                    resolver = Resolver.compile(PolicyParser.parse("client", offer.policyText(), budget), policy,
+                            budget);
                 } catch (PolicyException e) {
-                    boolean limit = e.getMessage().contains("more than");
-                    return new Refused(limit ? Reason.LIMIT : Reason.INVALID_POLICY, List.of(e.getMessage()));
+                    return Refused.of(e);
                 }
                 synchronized (compiled) {
                     compiled.put(offer.digest(), resolver);
@@ -108,12 +124,11 @@ public final class Negotiation {
             }
             Map<String, Double> now = inputs.get();
             try {
-                Resolver.Resolution r = resolver.resolve(now);
+                Resolver.Resolution r = resolver.resolve(now, budget);
                 if (r instanceof Resolver.Agreed a) return new Agreed(a.configuration(), a.inputs(), a.score());
                 return new Refused(Reason.CONFLICT, ((Resolver.Conflict) r).reasons());
             } catch (PolicyException e) {
-                boolean limit = e.getMessage().contains("longer than");
-                return new Refused(limit ? Reason.LIMIT : Reason.INVALID_POLICY, List.of(e.getMessage()));
+                return Refused.of(e);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.gridlet.policy;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,22 +34,37 @@ import java.util.Map;
  *
  * Features must be declared before they are used; a name that is neither a feature, a parameter nor a let
  * binding is a run-time input. Errors carry the line and column.
+ *
+ * <p>Reading is bounded by a {@link CompileBudget} (a peer's policy is hostile until read): the text's size,
+ * names, items and nesting are checked before the work, every nesting construct counts towards the depth before
+ * the parser recurses, and a let binding is shared, not copied, while each formula's size and depth with its
+ * bindings written out are counted as it is built, so a policy whose bindings would multiply is refused at once.
  */
 public final class PolicyParser {
-    /** Largest policy text accepted (a hostile peer must not make the server parse without bound). */
-    public static final int MAX_CHARS = 64 * 1024;
-    public static final int MAX_STATEMENTS = 1000;
-    public static final int MAX_DEPTH = 64;
+    /** Largest policy text accepted, in characters ({@link CompileBudget#MAX_CHARS}). */
+    public static final int MAX_CHARS = CompileBudget.MAX_CHARS;
+    /** Most items: features, statements and preferences ({@link CompileBudget#MAX_ITEMS}). */
+    public static final int MAX_STATEMENTS = CompileBudget.MAX_ITEMS;
+    /** Most levels of nesting ({@link CompileBudget#MAX_DEPTH}). */
+    public static final int MAX_DEPTH = CompileBudget.MAX_DEPTH;
 
     private final String source;
     private final String text;
+    private final CompileBudget budget;
     private final List<Token> tokens;
     private int next;
     private int depth;
+    private long nodes;
     private final Map<String, Feature> features = new LinkedHashMap<>();
     private Map<String, Object> scope = new HashMap<>(); // let bindings: Double, Expr, or InputName
+    /** Every formula built so far, by identity: a let binding is one object used many times. */
+    private final Map<Expr, Size> sizes = new IdentityHashMap<>();
 
     private record InputName(String name) {
+    }
+
+    /** A formula's node count and height with its let bindings written out. */
+    private record Size(long nodes, int height) {
     }
 
     private record Token(Kind kind, String text, Position at, int offset, int end) {
@@ -56,19 +72,28 @@ public final class PolicyParser {
 
     private enum Kind { NAME, NUMBER, SYMBOL, END }
 
-    private PolicyParser(String source, String text) {
+    private PolicyParser(String source, String text, CompileBudget budget) {
         this.source = source;
         this.text = text;
+        this.budget = budget;
         this.tokens = lex(text);
     }
 
-    /** Parses a policy; {@code source} names it in messages (a file name, "client"). */
+    /**
+     * Parses a policy from a trusted place (within every bound of {@link CompileBudget} but time); {@code source}
+     * names it in messages (a file name, "client").
+     */
     public static Policy parse(String source, String text) {
+        return parse(source, text, CompileBudget.untimed());
+    }
+
+    /** Parses a policy within a budget (an offer's parse and compile share one). */
+    public static Policy parse(String source, String text, CompileBudget budget) {
         if (text.length() > MAX_CHARS) {
-            throw new PolicyException(source, Position.NONE, "policy is " + text.length() + " characters, more than "
-                    + MAX_CHARS);
+            throw PolicyException.limit(source, Position.NONE, "policy too large: " + text.length()
+                    + " characters, more than " + MAX_CHARS);
         }
-        return new PolicyParser(source, text).policy();
+        return new PolicyParser(source, text, budget).policy();
     }
 
     // ---- lexer ----------------------------------------------------------------------------------------------
@@ -97,6 +122,10 @@ public final class PolicyParser {
                 while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || "_-.".indexOf(s.charAt(i)) >= 0)) {
                     if (s.charAt(i) == '.' && i + 1 < s.length() && s.charAt(i + 1) == '.') break;
                     i++;
+                }
+                if (i - start > CompileBudget.MAX_NAME) {
+                    throw PolicyException.limit(source, at, "name too long: more than " + CompileBudget.MAX_NAME
+                            + " characters");
                 }
                 out.add(new Token(Kind.NAME, s.substring(start, i), at, start, i));
             } else if (digit(ch) || (ch == '-' && i + 1 < s.length() && digit(s.charAt(i + 1)))) {
@@ -177,6 +206,57 @@ public final class PolicyParser {
         return new PolicyException(source, t.at, message);
     }
 
+    private PolicyException limit(Token t, String message) {
+        return PolicyException.limit(source, t.at, message);
+    }
+
+    /** Opens one level of nesting, refused beyond {@link #MAX_DEPTH} before the parser recurses; see leave(). */
+    private void enter(Token t) {
+        if (++depth > MAX_DEPTH) {
+            throw limit(t, "policy too deep: nested deeper than " + MAX_DEPTH + " levels");
+        }
+    }
+
+    private void leave() {
+        depth--;
+    }
+
+    /**
+     * Records a formula just built from measured parts: its size and height with let bindings written out,
+     * refused over the budget (a binding used twice counts twice, so doubling bindings are caught here, long
+     * before anything walks them).
+     */
+    private <E extends Expr> E built(E e, Token t) {
+        budget.charge(source, t.at);
+        long n = 1;
+        int height = 0;
+        for (Expr part : Semantics.children(e)) {
+            Size s = sizes.get(part);
+            n += s.nodes;
+            height = Math.max(height, s.height);
+        }
+        height++;
+        if (height > MAX_DEPTH) {
+            throw limit(t, "policy too deep: nested deeper than " + MAX_DEPTH
+                    + " levels with its let bindings written out");
+        }
+        if (nodes + n > CompileBudget.MAX_NODES) throw tooLarge(t);
+        sizes.put(e, new Size(n, height));
+        return e;
+    }
+
+    private PolicyException tooLarge(Token t) {
+        return limit(t, "policy too large: more than " + CompileBudget.MAX_NODES
+                + " formula nodes with its let bindings written out");
+    }
+
+    /** Counts a statement's or preference's formula towards the policy's size. */
+    private Expr counted(Expr e, Token first) {
+        nodes += sizes.get(e).nodes;
+        if (nodes > CompileBudget.MAX_NODES) throw tooLarge(first);
+        return e;
+    }
+
     private Policy policy() {
         expect("policy");
         String name = expectName("the policy's name").text;
@@ -186,7 +266,8 @@ public final class PolicyParser {
         while (!at("}")) {
             if (peek().kind == Kind.END) throw error(peek(), "expected '}' to close policy " + name);
             if (statements.size() + preferences.size() + features.size() >= MAX_STATEMENTS) {
-                throw error(peek(), "more than " + MAX_STATEMENTS + " items");
+                throw limit(peek(), "policy too large: more than " + MAX_STATEMENTS
+                        + " items (features, statements, preferences)");
             }
             Token first = peek();
             if (accept("feature")) {
@@ -194,7 +275,7 @@ public final class PolicyParser {
             } else if (accept("prefer")) {
                 preferences.add(preference(first));
             } else {
-                Expr e = statement();
+                Expr e = counted(statement(), first);
                 Token end = expect(";");
                 statements.add(new Statement(e, first.at, text.substring(first.offset, end.end)));
             }
@@ -234,13 +315,21 @@ public final class PolicyParser {
             if (accept("bool")) return new Domain.Bool();
             if (accept("{")) {
                 List<String> values = new ArrayList<>();
-                do values.add(expectName("an enumeration value").text); while (accept(","));
+                do {
+                    if (values.size() == Domain.MAX_SIZE) {
+                        throw limit(t, "enumeration has more than " + Domain.MAX_SIZE + " values");
+                    }
+                    values.add(expectName("an enumeration value").text);
+                } while (accept(","));
                 expect("}");
                 return new Domain.Enum(values);
             }
             int min = expectInt("the range's lower end");
             expect("..");
             int max = expectInt("the range's upper end");
+            if ((long) max - min + 1 > Domain.MAX_SIZE) {
+                throw limit(t, "range " + min + ".." + max + " has more than " + Domain.MAX_SIZE + " values");
+            }
             return new Domain.Ints(min, max);
         } catch (IllegalArgumentException e) {
             throw error(t, e.getMessage());
@@ -259,7 +348,7 @@ public final class PolicyParser {
             Token end = expect(";");
             return Preference.toward(weight, fp[0], fp[1], low, first.at, text.substring(first.offset, end.end));
         }
-        Expr when = expr();
+        Expr when = counted(expr(), first);
         Token end = expect(";");
         return Preference.when(weight, when, first.at, text.substring(first.offset, end.end));
     }
@@ -294,16 +383,17 @@ public final class PolicyParser {
         }
     }
 
+    /** One level of nesting: a statement, a parenthesis, a group's part, an if's part, a let binding. */
     private Expr expr() {
-        if (++depth > MAX_DEPTH) throw error(peek(), "nested deeper than " + MAX_DEPTH);
+        Token first = peek();
+        enter(first);
         try {
-            Token first = peek();
             Expr left = or();
-            if (accept("requires")) return new Expr.Requires(left, or(), first.at);
-            if (accept("conflicts")) return new Expr.Conflicts(left, or(), first.at);
+            if (accept("requires")) return built(new Expr.Requires(left, or(), first.at), first);
+            if (accept("conflicts")) return built(new Expr.Conflicts(left, or(), first.at), first);
             return left;
         } finally {
-            depth--;
+            leave();
         }
     }
 
@@ -311,27 +401,28 @@ public final class PolicyParser {
         Token first = peek();
         List<Expr> parts = new ArrayList<>(List.of(and()));
         while (accept("or")) parts.add(and());
-        return parts.size() == 1 ? parts.get(0) : new Expr.Any(parts, first.at);
+        return parts.size() == 1 ? parts.get(0) : built(new Expr.Any(parts, first.at), first);
     }
 
     private Expr and() {
         Token first = peek();
         List<Expr> parts = new ArrayList<>(List.of(unary()));
         while (accept("and")) parts.add(unary());
-        return parts.size() == 1 ? parts.get(0) : new Expr.All(parts, first.at);
+        return parts.size() == 1 ? parts.get(0) : built(new Expr.All(parts, first.at), first);
     }
 
+    /** 'not' and 'optional' are a level of nesting each. */
     private Expr unary() {
         Token first = peek();
-        if (accept("not")) {
-            if (++depth > MAX_DEPTH) throw error(first, "nested deeper than " + MAX_DEPTH);
-            try {
-                return new Expr.Not(unary(), first.at);
-            } finally {
-                depth--;
-            }
+        boolean not = accept("not");
+        if (!not && !accept("optional")) return primary();
+        enter(first);
+        try {
+            Expr operand = unary();
+            return built(not ? new Expr.Not(operand, first.at) : new Expr.Optional(operand, first.at), first);
+        } finally {
+            leave();
         }
-        return primary();
     }
 
     private Expr primary() {
@@ -341,18 +432,17 @@ public final class PolicyParser {
             expect(")");
             return e;
         }
-        if (accept("true")) return new Expr.Const(true, t.at);
-        if (accept("false")) return new Expr.Const(false, t.at);
-        if (accept("all")) return new Expr.All(group(), t.at);
-        if (accept("exactly-one")) return new Expr.ExactlyOne(group(), t.at);
-        if (accept("one-or-more")) return new Expr.OneOrMore(group(), t.at);
-        if (accept("optional")) return new Expr.Optional(unary(), t.at);
+        if (accept("true")) return built(new Expr.Const(true, t.at), t);
+        if (accept("false")) return built(new Expr.Const(false, t.at), t);
+        if (accept("all")) return built(new Expr.All(group(), t.at), t);
+        if (accept("exactly-one")) return built(new Expr.ExactlyOne(group(), t.at), t);
+        if (accept("one-or-more")) return built(new Expr.OneOrMore(group(), t.at), t);
         if (accept("if")) {
             Expr condition = expr();
             expect("then");
             Expr then = expr();
             Expr otherwise = accept("else") ? expr() : null;
-            return new Expr.If(condition, then, otherwise, t.at);
+            return built(new Expr.If(condition, then, otherwise, t.at), t);
         }
         Token name = expectName("a feature, a parameter comparison or an input comparison");
         return atom(name);
@@ -392,7 +482,7 @@ public final class PolicyParser {
             if (op() != null) {
                 throw error(name, "feature " + name.text + " has no value; compare one of its parameters");
             }
-            return new Expr.On(name.text, name.at);
+            return built(new Expr.On(name.text, name.at), name);
         }
         String[] fp = bound == null ? split(name) : null;
         if (fp != null) return comparison(name, fp[0], fp[1]);
@@ -403,7 +493,7 @@ public final class PolicyParser {
                     + name.text + ";')" : " (declared: " + String.join(", ", features.keySet()) + ")"));
         }
         next++;
-        return new Expr.Input(input, op, number(), name.at);
+        return built(new Expr.Input(input, op, number(), name.at), name);
     }
 
     private Op op() {
@@ -436,20 +526,20 @@ public final class PolicyParser {
             int hi = intValue();
             expect("]");
             if (hi < lo) throw error(name, "empty range [" + lo + ", " + hi + "]");
-            return new Expr.Cmp(feature, param, Op.GE, lo, hi, name.at);
+            return built(new Expr.Cmp(feature, param, Op.GE, lo, hi, name.at), name);
         }
         Op op = op();
         if (op == null) throw error(peek(), "expected a comparison or 'in [a, b]' after " + name.text);
         next++;
-        if (d instanceof Domain.Ints) return new Expr.Cmp(feature, param, op, intValue(), null, name.at);
+        if (d instanceof Domain.Ints) return built(new Expr.Cmp(feature, param, op, intValue(), null, name.at), name);
         if (op != Op.EQ && op != Op.NE) throw error(name, name.text + " can only be compared with == or !=");
         Token v = expectName("a value of " + d);
         if (d instanceof Domain.Bool) {
             if (!v.text.equals("true") && !v.text.equals("false")) throw error(v, "expected true or false");
-            return new Expr.Cmp(feature, param, op, Boolean.parseBoolean(v.text), null, name.at);
+            return built(new Expr.Cmp(feature, param, op, Boolean.parseBoolean(v.text), null, name.at), name);
         }
         if (!((Domain.Enum) d).values().contains(v.text)) throw error(v, v.text + " is not one of " + d);
-        return new Expr.Cmp(feature, param, op, v.text, null, name.at);
+        return built(new Expr.Cmp(feature, param, op, v.text, null, name.at), name);
     }
 
     private int intValue() {

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
@@ -32,7 +33,8 @@ import javax.xml.parsers.SAXParserFactory;
  * line: not/or, one-or-more, requires, conflicts, if, run-time inputs, preferences.
  *
  * <p>Reading is SAX with DTDs, external entities and XInclude off (a policy from a peer must not make the server
- * fetch or expand anything); errors carry line and column.
+ * fetch or expand anything), within a {@link CompileBudget} like the text language (size, names, items, nesting,
+ * nodes, time); errors carry line and column.
  */
 public final class WsPolicyXml {
     public static final String WSP = "http://www.w3.org/ns/ws-policy";
@@ -86,31 +88,28 @@ public final class WsPolicyXml {
         }
         if (e instanceof Expr.ExactlyOne one) {
             List<List<Expr>> out = new ArrayList<>();
-            for (Expr part : one.parts()) out.addAll(alternatives(part, at, p));
-            if (out.size() > MAX_ALTERNATIVES) throw tooMany(at, p);
+            for (Expr part : one.parts()) {
+                out.addAll(alternatives(part, at, p));
+                if (out.size() > MAX_ALTERNATIVES) throw tooMany(at, p);
+            }
             return out;
         }
         throw new PolicyException(p.source(), at, "cannot be expressed in WS-Policy: " + PolicyText.expr(e));
     }
 
+    /** Each alternative of a with each of b, their assertions united; alternatives with the same assertions once. */
     private static List<List<Expr>> product(List<List<Expr>> a, List<List<Expr>> b, Position at, Policy p) {
         if ((long) a.size() * b.size() > MAX_ALTERNATIVES) throw tooMany(at, p);
-        List<List<Expr>> out = new ArrayList<>();
+        Map<Set<String>, List<Expr>> out = new LinkedHashMap<>(); // by the assertions' text: linear, not quadratic
         for (List<Expr> x : a) {
             for (List<Expr> y : b) {
-                List<Expr> both = new ArrayList<>(x);
-                for (Expr e : y) {
-                    if (both.stream().noneMatch(d -> PolicyText.expr(d).equals(PolicyText.expr(e)))) both.add(e);
-                }
-                if (out.stream().noneMatch(o -> sameAssertions(o, both))) out.add(both);
+                Map<String, Expr> both = new LinkedHashMap<>();
+                for (Expr e : x) both.putIfAbsent(PolicyText.expr(e), e);
+                for (Expr e : y) both.putIfAbsent(PolicyText.expr(e), e);
+                out.putIfAbsent(new HashSet<>(both.keySet()), new ArrayList<>(both.values()));
             }
         }
-        return out;
-    }
-
-    private static boolean sameAssertions(List<Expr> a, List<Expr> b) {
-        return new HashSet<>(a.stream().map(PolicyText::expr).toList())
-                .equals(new HashSet<>(b.stream().map(PolicyText::expr).toList()));
+        return new ArrayList<>(out.values());
     }
 
     private static PolicyException tooMany(Position at, Policy p) {
@@ -189,12 +188,18 @@ public final class WsPolicyXml {
 
     // ---- import -------------------------------------------------------------------------------------------
 
+    /** Reads a policy from a trusted place (within every bound of {@link CompileBudget} but time). */
     public static Policy read(String source, String xml) {
-        if (xml.length() > PolicyParser.MAX_CHARS) {
-            throw new PolicyException(source, Position.NONE, "policy is " + xml.length() + " characters, more than "
-                    + PolicyParser.MAX_CHARS);
+        return read(source, xml, CompileBudget.untimed());
+    }
+
+    /** Reads a policy within a budget (an offer's parse and compile share one). */
+    public static Policy read(String source, String xml, CompileBudget budget) {
+        if (xml.length() > CompileBudget.MAX_CHARS) {
+            throw PolicyException.limit(source, Position.NONE, "policy too large: " + xml.length()
+                    + " characters, more than " + CompileBudget.MAX_CHARS);
         }
-        Handler h = new Handler(source);
+        Handler h = new Handler(source, budget);
         try {
             SAXParserFactory f = SAXParserFactory.newInstance();
             f.setNamespaceAware(true);
@@ -205,6 +210,8 @@ public final class WsPolicyXml {
             f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
             f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
             f.newSAXParser().parse(new InputSource(new StringReader(xml)), h);
+        } catch (OverLimit e) {
+            throw PolicyException.limit(source, new Position(e.getLineNumber(), e.getColumnNumber()), e.getMessage());
         } catch (SAXParseException e) {
             throw new PolicyException(source, new Position(e.getLineNumber(), e.getColumnNumber()), e.getMessage());
         } catch (SAXException e) {
@@ -215,9 +222,18 @@ public final class WsPolicyXml {
         return h.policy;
     }
 
+    /** A bound of the budget exceeded while reading. */
+    private static final class OverLimit extends SAXParseException {
+        OverLimit(String message, Locator locator) {
+            super(message, locator);
+        }
+    }
+
     /** Builds the model as the elements close; a frame per open group collects its parts. */
     private static final class Handler extends DefaultHandler {
         private final String source;
+        private final CompileBudget budget;
+        private int elements;
         private Locator locator;
         private Policy policy;
         private String name;
@@ -229,8 +245,9 @@ public final class WsPolicyXml {
                              boolean optional) {
         }
 
-        Handler(String source) {
+        Handler(String source, CompileBudget budget) {
             this.source = source;
+            this.budget = budget;
         }
 
         @Override
@@ -246,15 +263,52 @@ public final class WsPolicyXml {
             return new SAXParseException(message, locator);
         }
 
+        /**
+         * The budget, charged per element: nesting (an element is a level, so a formula read is no deeper than
+         * the text language allows), elements (each at most one formula node), time.
+         */
+        private void charge() throws SAXException {
+            if (open.size() >= CompileBudget.MAX_DEPTH) {
+                throw new OverLimit("policy too deep: nested deeper than " + CompileBudget.MAX_DEPTH + " levels",
+                        locator);
+            }
+            if (++elements > CompileBudget.MAX_NODES) {
+                throw new OverLimit("policy too large: more than " + CompileBudget.MAX_NODES + " elements", locator);
+            }
+            if (budget.expired()) {
+                throw new OverLimit("compiling the policies took more than " + budget.timeLimit(), locator);
+            }
+        }
+
+        /** An attribute naming something, at most {@link CompileBudget#MAX_NAME} characters. */
+        private String name(Attributes a, String attribute) throws SAXException {
+            String v = a.getValue(attribute);
+            if (v != null) checkName(v);
+            return v;
+        }
+
+        private void checkName(String name) throws SAXException {
+            if (name.length() > CompileBudget.MAX_NAME) {
+                throw new OverLimit("name too long: more than " + CompileBudget.MAX_NAME + " characters", locator);
+            }
+        }
+
+        private void checkItems() throws SAXException {
+            if (features.size() + statements.size() >= CompileBudget.MAX_ITEMS) {
+                throw new OverLimit("policy too large: more than " + CompileBudget.MAX_ITEMS
+                        + " items (features, statements)", locator);
+            }
+        }
+
         @Override
         public void startElement(String uri, String local, String qName, Attributes a) throws SAXException {
-            if (open.size() > PolicyParser.MAX_DEPTH) throw error("nested deeper than " + PolicyParser.MAX_DEPTH);
+            charge();
             Position at = here();
             String kind = (WSP.equals(uri) ? "wsp:" : GQ.equals(uri) ? "gq:" : "?:") + local;
             Frame parent = open.peek();
             switch (kind) {
                 case "wsp:Policy" -> {
-                    if (parent == null) name = a.getValue("Name") == null ? "policy" : a.getValue("Name");
+                    if (parent == null) name = a.getValue("Name") == null ? "policy" : name(a, "Name");
                 }
                 case "wsp:All", "wsp:ExactlyOne", "gq:Vocabulary" -> { }
                 case "gq:Feature" -> {
@@ -263,7 +317,7 @@ public final class WsPolicyXml {
                     }
                 }
                 case "gq:Use" -> {
-                    if (a.getValue("Feature") == null) throw error("gq:Use needs a Feature attribute");
+                    if (name(a, "Feature") == null) throw error("gq:Use needs a Feature attribute");
                     if (!features.containsKey(a.getValue("Feature"))) {
                         throw error("feature " + a.getValue("Feature") + " is not in the gq:Vocabulary");
                     }
@@ -277,22 +331,34 @@ public final class WsPolicyXml {
                 default -> throw error("unknown element " + qName + " (this reader knows wsp:Policy, wsp:All, "
                         + "wsp:ExactlyOne, gq:Vocabulary, gq:Feature, gq:Use, gq:Param)");
             }
-            String feature = a.getValue("Feature") != null ? a.getValue("Feature") : a.getValue("Name");
+            String feature = a.getValue("Feature") != null ? a.getValue("Feature") : name(a, "Name");
+            if (kind.equals("gq:Feature")) checkItems();
             open.push(new Frame(kind, at, new ArrayList<>(), new LinkedHashMap<>(), feature,
                     "true".equals(a.getValue(WSP, "Optional"))));
         }
 
         private void param(Frame parent, Attributes a) throws SAXException {
-            String param = a.getValue("Name");
+            String param = name(a, "Name");
             if (param == null) throw error("gq:Param needs a Name attribute");
             if (parent.kind.equals("gq:Feature")) {
                 try {
                     Domain d;
                     if ("bool".equals(a.getValue("Type"))) d = new Domain.Bool();
                     else if (a.getValue("Values") != null) {
-                        d = new Domain.Enum(List.of(a.getValue("Values").trim().split("\\s+")));
+                        List<String> values = List.of(a.getValue("Values").trim().split("\\s+"));
+                        if (values.size() > Domain.MAX_SIZE) {
+                            throw new OverLimit("enumeration has more than " + Domain.MAX_SIZE + " values", locator);
+                        }
+                        for (String v : values) checkName(v);
+                        d = new Domain.Enum(values);
+                    } else {
+                        int min = integer(a, "Min"), max = integer(a, "Max");
+                        if ((long) max - min + 1 > Domain.MAX_SIZE) {
+                            throw new OverLimit("range " + min + ".." + max + " has more than " + Domain.MAX_SIZE
+                                    + " values", locator);
+                        }
+                        d = new Domain.Ints(min, max);
                     }
-                    else d = new Domain.Ints(integer(a, "Min"), integer(a, "Max"));
                     parent.params.put(param, d);
                 } catch (IllegalArgumentException e) {
                     throw error(e.getMessage());
@@ -335,7 +401,7 @@ public final class WsPolicyXml {
         }
 
         @Override
-        public void endElement(String uri, String local, String qName) {
+        public void endElement(String uri, String local, String qName) throws SAXException {
             Frame f = open.pop();
             Frame parent = open.peek();
             Expr e = switch (f.kind) {
@@ -357,8 +423,12 @@ public final class WsPolicyXml {
             if (parent == null) {
                 policy = new Policy(name, source, features, statements, List.of());
             } else if (e != null) {
-                if (open.size() == 1) statements.add(new Statement(e, f.at, PolicyText.expr(e)));
-                else parent.parts.add(e);
+                if (open.size() == 1) {
+                    checkItems();
+                    statements.add(new Statement(e, f.at, PolicyText.expr(e)));
+                } else {
+                    parent.parts.add(e);
+                }
             }
         }
     }

@@ -3,11 +3,13 @@ package io.gridlet.policy;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.gridlet.policy.sat.Resolver;
 
 /**
  * Both policy parsers fuzzed with Jazzer (coverage-guided, for a few seconds in every build: JAZZER_FUZZ=1 is set
- * for this module's tests). Any input must either parse or fail with a {@link PolicyException}: anything else
- * thrown (a NullPointerException, a StackOverflowError ...) is a finding. A policy that parses must survive
+ * for this module's tests). Any input must either parse or fail with a {@link PolicyException}, and a policy that
+ * parses must compile (its SAT encoding) or fail so too: anything else thrown (a NullPointerException, a
+ * StackOverflowError, an OutOfMemoryError ...) is a finding. A policy that parses must survive
  * write -> parse -> write unchanged.
  */
 class ParserFuzzTest {
@@ -26,9 +28,22 @@ class ParserFuzzTest {
             p = xml ? WsPolicyXml.read("fuzz", input) : PolicyParser.parse("fuzz", input);
         } catch (PolicyException e) {
             return;
+        } catch (Throwable t) {
+            throw onlyPolicyExceptions(t);
+        }
+        try {
+            Resolver.compile(p, p);
+        } catch (PolicyException e) {
+            // over a bound of the encoding: refused as it should be
+        } catch (Throwable t) {
+            throw onlyPolicyExceptions(t);
         }
         String text = PolicyText.write(p);
         String again = PolicyText.write(PolicyParser.parse("written", text));
         if (!again.equals(text)) throw new AssertionError("write/parse is not a fixed point:\n" + text + "\n" + again);
+    }
+
+    private static AssertionError onlyPolicyExceptions(Throwable t) {
+        return new AssertionError("only a PolicyException may escape, got " + t, t);
     }
 }

@@ -1,5 +1,6 @@
 package io.gridlet.policy.sat;
 
+import io.gridlet.policy.CompileBudget;
 import io.gridlet.policy.Configuration;
 import io.gridlet.policy.Domain;
 import io.gridlet.policy.Expr;
@@ -14,6 +15,7 @@ import io.gridlet.policy.Statement;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +27,11 @@ import java.util.Map;
  * and "prefer low" is a sum of literals; one per distinct comparison of a run-time input, fixed per session by
  * assumption. A feature outside the joint vocabulary is constant false. Each top-level statement is one unit
  * clause on its formula's literal, in its own group (for explanations).
+ *
+ * <p>Bounded by a {@link CompileBudget}: variables, clauses, nesting and time are charged as they are made, and a
+ * formula used more than once (a let binding) is encoded once, its literal kept by identity.
  */
 final class Encoding {
-    /** Most variables an encoding may have: bounds the work a hostile policy can cause. */
-    static final int MAX_VARS = 200_000;
-
     final Map<String, Feature> vocabulary = new LinkedHashMap<>();
     final Map<String, Integer> featureVar = new HashMap<>();
     /** Per feature, per parameter: {@code ge[i]} = variable of "index >= i" for i in 1..size-1 (index 0 unused). */
@@ -44,11 +46,19 @@ final class Encoding {
     long objectiveOffset;
     final int top;
     private int vars;
+    private final CompileBudget budget;
+    /** The literal of each formula encoded so far, by identity: a shared formula gets one. */
+    private final Map<Expr, Integer> encoded = new IdentityHashMap<>();
+    private int depth;
+    /** Where the encoding is, for messages: the policy's source and the statement's position. */
+    private String source;
+    private Position at = Position.NONE;
 
     record Rooted(String side, Statement statement, int literal) {
     }
 
-    Encoding(Policy client, Policy server) {
+    Encoding(Policy client, Policy server, CompileBudget budget) {
+        this.budget = budget;
         for (Feature f : client.features().values()) {
             Feature other = server.features().get(f.name());
             if (other == null) continue;
@@ -59,7 +69,7 @@ final class Encoding {
             vocabulary.put(f.name(), f);
         }
         top = newVar();
-        hard.add(new int[] {top});
+        clause(top);
         for (Feature f : vocabulary.values()) {
             featureVar.put(f.name(), newVar());
             Map<String, int[]> params = new HashMap<>();
@@ -68,16 +78,23 @@ final class Encoding {
                 int[] ge = new int[size];
                 for (int i = 1; i < size; i++) {
                     ge[i] = newVar();
-                    if (i > 1) hard.add(new int[] {-ge[i], ge[i - 1]}); // >= i implies >= i - 1
+                    if (i > 1) clause(-ge[i], ge[i - 1]); // >= i implies >= i - 1
                 }
                 params.put(p.getKey(), ge);
             }
             paramVars.put(f.name(), params);
         }
-        for (Statement s : client.statements()) roots.add(new Rooted(client.name(), s, literal(s.expr())));
-        for (Statement s : server.statements()) roots.add(new Rooted(server.name(), s, literal(s.expr())));
-        for (Preference p : client.preferences()) prefer(p);
-        for (Preference p : server.preferences()) prefer(p);
+        for (Policy side : List.of(client, server)) {
+            source = side.source();
+            for (Statement s : side.statements()) {
+                at = s.at();
+                roots.add(new Rooted(side.name(), s, literal(s.expr())));
+            }
+            for (Preference p : side.preferences()) {
+                at = p.at();
+                prefer(p);
+            }
+        }
     }
 
     int vars() {
@@ -85,10 +102,20 @@ final class Encoding {
     }
 
     private int newVar() {
-        if (++vars > MAX_VARS) {
-            throw new PolicyException(null, Position.NONE, "the policies need more than " + MAX_VARS + " variables");
+        if (++vars > CompileBudget.MAX_VARIABLES) {
+            throw PolicyException.limit(source, at, "policies too large: their encoding needs more than "
+                    + CompileBudget.MAX_VARIABLES + " variables");
         }
         return vars;
+    }
+
+    private void clause(int... literals) {
+        budget.charge(source, at);
+        if (hard.size() >= CompileBudget.MAX_CLAUSES) {
+            throw PolicyException.limit(source, at, "policies too large: their encoding needs more than "
+                    + CompileBudget.MAX_CLAUSES + " clauses");
+        }
+        hard.add(literals);
     }
 
     private void prefer(Preference p) {
@@ -111,8 +138,25 @@ final class Encoding {
         }
     }
 
-    /** The literal equivalent to {@code e}. */
+    /** The literal equivalent to {@code e}, made once per formula object. */
     int literal(Expr e) {
+        Integer known = encoded.get(e);
+        if (known != null) return known;
+        if (++depth > CompileBudget.MAX_DEPTH) { // a parsed policy is within this; a policy built in code may not be
+            throw PolicyException.limit(source, at, "policy too deep: nested deeper than " + CompileBudget.MAX_DEPTH
+                    + " levels");
+        }
+        budget.charge(source, at);
+        try {
+            int literal = encode(e);
+            encoded.put(e, literal);
+            return literal;
+        } finally {
+            depth--;
+        }
+    }
+
+    private int encode(Expr e) {
         if (e instanceof Expr.Const k) return k.value() ? top : -top;
         if (e instanceof Expr.On on) {
             Integer v = featureVar.get(on.feature());
@@ -210,10 +254,10 @@ final class Encoding {
         int[] back = new int[parts.length + 1];
         back[0] = out;
         for (int i = 0; i < parts.length; i++) {
-            hard.add(new int[] {-out, parts[i]});
+            clause(-out, parts[i]);
             back[i + 1] = -parts[i];
         }
-        hard.add(back);
+        clause(back);
         return out;
     }
 
@@ -224,10 +268,10 @@ final class Encoding {
         int[] forth = new int[parts.length + 1];
         forth[0] = -out;
         for (int i = 0; i < parts.length; i++) {
-            hard.add(new int[] {out, -parts[i]});
+            clause(out, -parts[i]);
             forth[i + 1] = parts[i];
         }
-        hard.add(forth);
+        clause(forth);
         return out;
     }
 

@@ -1,8 +1,10 @@
 package io.gridlet.policy.sat;
 
+import io.gridlet.policy.CompileBudget;
 import io.gridlet.policy.Configuration;
 import io.gridlet.policy.Policy;
 import io.gridlet.policy.PolicyException;
+import io.gridlet.policy.PolicyParser;
 import io.gridlet.policy.Position;
 import io.gridlet.policy.Semantics;
 import io.gridlet.policy.Statement;
@@ -11,8 +13,11 @@ import org.sat4j.core.VecInt;
 import org.sat4j.pb.IPBSolver;
 import org.sat4j.pb.SolverFactory;
 import org.sat4j.specs.ContradictionException;
+import org.sat4j.specs.IConstr;
 import org.sat4j.specs.ISolver;
+import org.sat4j.specs.ISolverService;
 import org.sat4j.specs.IVecInt;
+import org.sat4j.specs.SearchListenerAdapter;
 import org.sat4j.specs.TimeoutException;
 import org.sat4j.tools.xplain.HighLevelXplain;
 
@@ -34,10 +39,13 @@ import java.util.function.IntPredicate;
  * by Sat4j's pseudo-Boolean optimiser, and the answer kept per pattern of comparisons. An unsatisfiable pair is
  * explained by a minimal set of statements ({@link HighLevelXplain}, one group per statement) in the policies'
  * own words.
+ *
+ * <p>Compiling runs within a {@link CompileBudget} (variables, clauses, time), and so does each resolution: the
+ * solver is stopped at the budget's deadline. An offer's compile and first resolution can share one budget.
  */
 public final class Resolver {
-    /** Default bound on one session's solving. */
-    public static final long DEFAULT_TIMEOUT_MS = 200;
+    /** Default bound on compiling a pair, and on one session's solving ({@link CompileBudget#DEFAULT_TIMEOUT_MS}). */
+    public static final long DEFAULT_TIMEOUT_MS = CompileBudget.DEFAULT_TIMEOUT_MS;
     /** Conflicts one solver call may take before it gives up (a session makes a few calls). */
     static final int MAX_CONFLICTS = 100_000;
 
@@ -49,6 +57,7 @@ public final class Resolver {
     private final List<Component> components;
     /** Input patterns whose resolution is kept. */
     static final int MAX_PATTERNS = 1024;
+    private static volatile boolean warm;
 
     /** What resolving a session gave: a configuration and its score, or the conflict. */
     public sealed interface Resolution permits Agreed, Conflict {
@@ -77,12 +86,12 @@ public final class Resolver {
         }
     }
 
-    private Resolver(Policy client, Policy server, long timeoutMs) {
+    private Resolver(Policy client, Policy server, CompileBudget budget) {
         this.client = client;
         this.server = server;
-        this.timeoutMs = timeoutMs;
-        this.encoding = new Encoding(client, server);
-        this.components = split();
+        this.timeoutMs = budget.timeoutMs();
+        this.encoding = new Encoding(client, server, budget);
+        this.components = split(budget);
         this.solved = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Resolution> eldest) {
@@ -95,8 +104,35 @@ public final class Resolver {
         return compile(client, server, DEFAULT_TIMEOUT_MS);
     }
 
+    /** Compiles within {@code timeoutMs}, which also bounds each session's solving. */
     public static Resolver compile(Policy client, Policy server, long timeoutMs) {
-        return new Resolver(client, server, timeoutMs);
+        warmUp();
+        return compile(client, server, CompileBudget.start(timeoutMs));
+    }
+
+    /**
+     * Compiles within the budget; its time limit also bounds each later session's solving. A caller starting the
+     * budget itself should have called {@link #warmUp()}.
+     */
+    public static Resolver compile(Policy client, Policy server, CompileBudget budget) {
+        return new Resolver(client, server, budget);
+    }
+
+    /**
+     * Resolves two tiny pairs (one agreeing with a preference, one conflicting), once per JVM: the first use of the
+     * solver and the explainer loads their classes, which takes longer than a session's time limit and must not
+     * be charged to the first peer's policy. Servers call it at start; {@link #compile(Policy, Policy, long)}
+     * calls it before its time starts.
+     */
+    public static void warmUp() {
+        if (warm) return;
+        CompileBudget ample = CompileBudget.start(60_000);
+        for (String text : new String[] {"policy warm { feature a(x: 0..3); a; prefer high a.x; }",
+                "policy warm { feature a; a; not a; }"}) {
+            Policy p = PolicyParser.parse("warm-up", text, ample);
+            new Resolver(p, p, ample).resolve(Map.of(), ample);
+        }
+        warm = true;
     }
 
     public Policy client() {
@@ -124,6 +160,16 @@ public final class Resolver {
      * lookup.
      */
     public Resolution resolve(Map<String, Double> inputs) {
+        return resolve(inputs, sessionBudget());
+    }
+
+    /** One session's budget: the compile's time limit, or none if it had none. */
+    private CompileBudget sessionBudget() {
+        return timeoutMs < 0 ? CompileBudget.untimed() : CompileBudget.start(timeoutMs);
+    }
+
+    /** {@link #resolve(Map)} by the budget's deadline (what is left of an offer's, after its compile). */
+    public Resolution resolve(Map<String, Double> inputs, CompileBudget budget) {
         int[] assumed = encoding.assumptions(inputs);
         String pattern = Arrays.toString(assumed);
         Resolution r;
@@ -131,7 +177,7 @@ public final class Resolver {
             r = solved.get(pattern);
         }
         if (r == null) {
-            r = solve(assumed);
+            r = solve(assumed, budget);
             synchronized (solved) {
                 solved.put(pattern, r);
             }
@@ -141,7 +187,7 @@ public final class Resolver {
 
     /** Resolves one session without the per-pattern memory: what a new pattern of inputs costs. */
     public Resolution solve(Map<String, Double> inputs) {
-        Resolution r = solve(encoding.assumptions(inputs));
+        Resolution r = solve(encoding.assumptions(inputs), sessionBudget());
         return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
     }
 
@@ -150,15 +196,14 @@ public final class Resolver {
      * its preferences optimised by linear search, as Sat4j's PseudoOptDecorator does: each model's sum plus one
      * becomes a pseudo-Boolean lower bound until none is satisfiable.
      */
-    private Resolution solve(int[] assumed) {
+    private Resolution solve(int[] assumed, CompileBudget budget) {
         IVecInt assumptions = new VecInt(assumed);
-        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
         boolean[] m = new boolean[encoding.vars() + 1];
         m[encoding.top] = true;
         for (int a : assumed) m[Math.abs(a)] = a > 0;
         for (Component c : components) {
-            int[] model = c.optimise(assumptions, deadline);
-            if (model == null) return explain(assumed);
+            int[] model = c.optimise(assumptions, budget);
+            if (model == null) return explain(assumed, budget);
             for (int lit : model) if (lit > 0 && c.owns(lit)) m[lit] = true;
         }
         return new Agreed(encoding.decode(m), score(m), Map.of());
@@ -169,7 +214,7 @@ public final class Resolver {
      * the input comparisons) not counting as links. Each part is optimised on its own solver: the sum of
      * separate optima is the optimum, and a solver never has to reason about the whole sum at once.
      */
-    private List<Component> split() {
+    private List<Component> split(CompileBudget budget) {
         int n = encoding.vars();
         int[] parent = new int[n + 1];
         for (int i = 0; i <= n; i++) parent[i] = i;
@@ -177,6 +222,7 @@ public final class Resolver {
         List<int[]> clauses = new ArrayList<>(encoding.hard);
         for (Encoding.Rooted r : encoding.roots) clauses.add(new int[] {r.literal()});
         for (int[] clause : clauses) {
+            budget.charge(null, Position.NONE);
             int first = -1;
             for (int lit : clause) {
                 int v = Math.abs(lit);
@@ -226,10 +272,12 @@ public final class Resolver {
         }
 
         /** A best model of this part under the assumptions, or null if it has none. */
-        int[] optimise(IVecInt assumptions, long deadline) {
+        int[] optimise(IVecInt assumptions, CompileBudget budget) {
             IPBSolver solver = SolverFactory.newDefault();
             solver.newVar(encoding.vars());
             solver.setTimeoutOnConflicts(MAX_CONFLICTS);
+            solver.setSearchListener(stopAt(budget));
+            if (budget.expired()) throw timeout(budget);
             try {
                 solver.addClause(new VecInt(new int[] {encoding.top}));
                 for (int[] clause : clauses) solver.addClause(new VecInt(clause));
@@ -247,7 +295,7 @@ public final class Resolver {
                     weights.push(BigInteger.valueOf(t[0]));
                 }
                 while (!objective.isEmpty()) {
-                    if (System.nanoTime() > deadline) throw timeout();
+                    if (budget.expired()) throw timeout(budget);
                     long sum = 0;
                     boolean[] m = toArray(model);
                     for (int[] t : objective) if (t[1] > 0 == m[Math.abs(t[1])]) sum += t[0];
@@ -261,14 +309,30 @@ public final class Resolver {
                 }
                 return model;
             } catch (TimeoutException e) {
-                throw timeout();
+                throw timeout(budget);
             }
         }
     }
 
-    private PolicyException timeout() {
-        return new PolicyException(null, Position.NONE, "resolving took longer than " + timeoutMs + " ms or "
+    private static PolicyException timeout(CompileBudget budget) {
+        return PolicyException.limit(null, Position.NONE, "resolving took more than " + budget.timeLimit() + " or "
                 + MAX_CONFLICTS + " conflicts");
+    }
+
+    /**
+     * Stops a solver when the budget's time is up, checked every 64 conflicts (Sat4j's own timeout either counts
+     * conflicts or runs a timer thread on wall-clock time, not both): the solver is abandoned, so leaving its search
+     * by an exception is safe.
+     */
+    private static SearchListenerAdapter<ISolverService> stopAt(CompileBudget budget) {
+        return new SearchListenerAdapter<>() {
+            private int conflicts;
+
+            @Override
+            public void conflictFound(IConstr conflict, int level, int trail) {
+                if (++conflicts % 64 == 0 && budget.expired()) throw timeout(budget);
+            }
+        };
     }
 
     private boolean[] toArray(int[] model) {
@@ -284,9 +348,10 @@ public final class Resolver {
     }
 
     /** The conflict, as a minimal set of statements (the run-time inputs held fixed). */
-    private Conflict explain(int[] assumed) {
+    private Conflict explain(int[] assumed, CompileBudget budget) {
         HighLevelXplain<ISolver> xplain = new HighLevelXplain<>(org.sat4j.minisat.SolverFactory.newDefault());
         xplain.newVar(encoding.vars());
+        xplain.setSearchListener(stopAt(budget));
         try {
             for (int[] clause : encoding.hard) xplain.addNonControlableClause(new VecInt(clause));
             for (int a : assumed) xplain.addNonControlableClause(new VecInt(new int[] {a}));
@@ -318,7 +383,8 @@ public final class Resolver {
         } catch (ContradictionException e) {
             return new Conflict(List.of(), List.of("the policies contradict each other outright"));
         } catch (TimeoutException e) {
-            throw new PolicyException(null, Position.NONE, "explaining the conflict took too long");
+            throw PolicyException.limit(null, Position.NONE, "explaining the conflict took longer than "
+                    + MAX_CONFLICTS + " conflicts");
         }
     }
 }

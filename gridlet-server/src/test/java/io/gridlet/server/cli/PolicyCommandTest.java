@@ -7,8 +7,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** gridlet policy check / resolve / explain on the example policies (examples/policies, docs/policies.md). */
 class PolicyCommandTest {
@@ -63,6 +65,21 @@ class PolicyCommandTest {
         assertThat(err.toString()).contains("run-time input 'cpuUsage' is not given");
         assertThat(gridlet("policy", "check", "nope.policy")).isEqualTo(2);
         Files.delete(bad);
+    }
+
+    @Test
+    void aPolicyWhoseLetBindingsMultiplyIsRefusedWithTheLimit() throws Exception {
+        // let a0 = (f), a1 = (a0 and a0), ... a40 = (a39 and a39): under 1 KB of text, 2^41 nodes written out
+        StringBuilder bomb = new StringBuilder("policy bomb {\n  feature f;\n  let a0 = (f)");
+        for (int i = 1; i <= 40; i++) bomb.append(", a").append(i).append(" = (a").append(i - 1).append(" and a")
+                .append(i - 1).append(')');
+        Path file = Files.writeString(Files.createTempFile("bomb", ".policy"), bomb.append(" in optional a40;\n}\n"));
+        int[] exit = new int[1];
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> exit[0] = gridlet("policy", "check", file.toString()));
+        assertThat(exit[0]).isEqualTo(2);
+        assertThat(err.toString()).contains(file + ":3:")
+                .contains(": policy too large: more than 50000 formula nodes with its let bindings written out");
+        Files.delete(file);
     }
 
     @Test
