@@ -1,7 +1,6 @@
 package io.gridlet.adaptlets;
 
 import com.sun.management.OperatingSystemMXBean;
-import io.gridlet.policy.Negotiation;
 import io.gridlet.policy.Policy;
 import io.gridlet.policy.PolicyParser;
 import io.gridlet.policy.sat.Resolver;
@@ -13,7 +12,6 @@ import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -33,9 +31,10 @@ import java.util.function.DoubleSupplier;
 
 /**
  * A gRPC server (Netty) whose services run the adaptlets its sessions negotiate: the session service
- * ({@code gridlet.Session/Open}), the application's services woven with {@link WovenServer}, the
- * {@link ServingExecutor} as the call executor, and a loop that samples the policy's run-time inputs
- * ({@code cpuUsage()}: the machine's CPU load 0..1; {@code queueLength()}: calls waiting for a worker;
+ * ({@code gridlet.Session/Open}, puzzle-gated when the server is loaded: {@link SessionService}), the application's
+ * services woven with {@link WovenServer}, calls admitted (within the {@link AdmissionLimits}) and ranked by
+ * {@link Admission} before they are queued for the {@link ServingExecutor}, and a loop that samples the policy's
+ * run-time inputs ({@code cpuUsage()}: the machine's CPU load 0..1; {@code queueLength()}: calls waiting for a worker;
  * {@code callRate()}: calls per second arriving since the last sample, refused and challenged ones included, which
  * stays high while a flood is held off by a puzzle, unlike the queue; plus any added) and re-resolves the sessions
  * when they change. Listens on 127.0.0.1 unless told otherwise.
@@ -44,6 +43,7 @@ public final class AdaptletServer implements AutoCloseable {
     private final Server server;
     private final ServerSessions sessions;
     private final ServingExecutor serving;
+    private final Admission admission;
     private final DecisionCounts outcomes;
     private final Weaver weaver;
     private final ScheduledExecutorService refresher;
@@ -63,10 +63,12 @@ public final class AdaptletServer implements AutoCloseable {
         }
         this.outcomes = new DecisionCounts(b.registry);
         List<ServingExecutor.ServingRank> ranks = new ArrayList<>();
+        OpenGuard guard = null;
         for (Adaptlet a : b.adaptlets) {
             if (a instanceof ServingExecutor.ServingRank r) ranks.add(r);
+            if (a instanceof OpenGuard g && guard == null) guard = g;
         }
-        this.serving = new ServingExecutor(b.workers, ranks);
+        this.serving = new ServingExecutor(b.workers, outcomes);
         this.inputSources = new LinkedHashMap<>();
         OperatingSystemMXBean os =
                 (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -74,29 +76,21 @@ public final class AdaptletServer implements AutoCloseable {
         inputSources.put("queueLength", serving::queueLength);
         inputSources.put("callRate", this::callRate);
         inputSources.putAll(b.inputs);
-        sampleInputs();
-        Negotiation.Server negotiation = new Negotiation.Server(policy, () -> inputs, 1024,
+        CompiledPolicies policies = new CompiledPolicies(policy, () -> inputs, b.limits.compiledPolicies(),
                 Resolver.DEFAULT_TIMEOUT_MS);
-        this.sessions = new ServerSessions(negotiation, b.maxSessions, b.sessionIdle.toNanos(), System::nanoTime,
-                b.newPoliciesPerSecond);
+        this.sessions = new ServerSessions(policies, b.limits, System::nanoTime, outcomes);
+        this.admission = new Admission(serving, sessions, ranks, outcomes, System::nanoTime);
+        sampleInputs(); // the call rate counts the arrivals admission sees
 
-        ServerServiceDefinition sessionService = ServerServiceDefinition.builder(SessionProtocol.SERVICE)
-                .addMethod(SessionProtocol.OPEN, ServerCalls.asyncUnaryCall((offer, response) -> {
-                    SessionProtocol.Reply reply = sessions.open(offer);
-                    outcomes.count(WovenServer.SESSION, reply.sessionId() != null ? "opened"
-                            : "open-" + reply.answer().getClass().getSimpleName().toLowerCase());
-                    response.onNext(reply);
-                    response.onCompleted();
-                }))
-                .build();
         ServerBuilder<?> builder = (b.transport != null ? b.transport
                 : NettyServerBuilder.forAddress(b.address, b.credentials))
-                .executor(serving)
-                .callExecutor(serving)
-                .addService(sessionService);
+                .directExecutor() // only to look the method up and admit the call; calls run on the serving executor
+                .callExecutor(admission)
+                .addService(new SessionService(sessions, guard, admission::loaded, outcomes).definition());
         WovenServer woven = new WovenServer(sessions, weaver, outcomes);
         for (ServerServiceDefinition service : b.services) builder.addService(ServerInterceptors.intercept(service, woven));
         for (ServerServiceDefinition service : b.open) builder.addService(service);
+        builder.intercept(admission); // added last, so it runs first: a refused call goes no further
         try {
             this.server = builder.build().start();
         } catch (IOException | RuntimeException e) {
@@ -132,6 +126,10 @@ public final class AdaptletServer implements AutoCloseable {
         return serving;
     }
 
+    public AdmissionLimits limits() {
+        return sessions.limits();
+    }
+
     public Weaver weaver() {
         return weaver;
     }
@@ -144,6 +142,7 @@ public final class AdaptletServer implements AutoCloseable {
     /** Samples the inputs and re-resolves the sessions now; returns how many changed configuration. */
     public int refresh() {
         sampleInputs();
+        admission.prune();
         int changed = sessions.refresh();
         if (changed > 0) outcomes.count(WovenServer.SESSION, "reconfigured");
         return changed;
@@ -152,7 +151,7 @@ public final class AdaptletServer implements AutoCloseable {
     /** Calls per second that arrived since the last sample, refused and challenged ones included. */
     private synchronized double callRate() {
         long now = System.nanoTime();
-        long arrivals = serving.arrivals();
+        long arrivals = admission.arrivals();
         double rate = now == lastSampleNanos ? 0 : (arrivals - lastArrivals) * 1e9 / (now - lastSampleNanos);
         lastArrivals = arrivals;
         lastSampleNanos = now;
@@ -193,9 +192,7 @@ public final class AdaptletServer implements AutoCloseable {
         private MeterRegistry registry = new SimpleMeterRegistry();
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private Duration refreshEvery = Duration.ofSeconds(1);
-        private int maxSessions = 100_000;
-        private Duration sessionIdle = Duration.ofMinutes(10);
-        private double newPoliciesPerSecond = 50;
+        private AdmissionLimits limits = AdmissionLimits.DEFAULTS;
 
         private Builder(String policyText) {
             this.policyText = policyText;
@@ -266,18 +263,21 @@ public final class AdaptletServer implements AutoCloseable {
             return this;
         }
 
-        public Builder sessions(int max, Duration idle) {
-            this.maxSessions = max;
-            this.sessionIdle = idle;
+        /** What peers may make the server hold or do (default {@link AdmissionLimits#DEFAULTS}). */
+        public Builder limits(AdmissionLimits limits) {
+            this.limits = limits;
             return this;
         }
 
-        /**
-         * How many client policies the server has not seen may be compiled per second (default 50, bursts of
-         * twice that): bounds what a flood of distinct policies costs; known policies are never limited.
-         */
+        /** The limits' {@link AdmissionLimits#sessions()} and {@link AdmissionLimits#sessionIdle()}. */
+        public Builder sessions(int max, Duration idle) {
+            this.limits = limits.withSessions(max, idle);
+            return this;
+        }
+
+        /** The limits' {@link AdmissionLimits#newPoliciesPerSecond()}. */
         public Builder newPoliciesPerSecond(double rate) {
-            this.newPoliciesPerSecond = rate;
+            this.limits = limits.withNewPoliciesPerSecond(rate);
             return this;
         }
 

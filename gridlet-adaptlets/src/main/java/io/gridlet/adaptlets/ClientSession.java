@@ -9,10 +9,14 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 
 import java.util.Collection;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * whose calls carry the session and run the configuration's client advice. Challenges from the server are answered
  * and the call retried without the application seeing it; when the server says the session is unknown or its
  * configuration changed, the session is renegotiated (the digest only, the text if the server asks) and the call
- * retried.
+ * retried. A loaded server may challenge the Open itself (a client puzzle, see {@link OpenGuard}): the adaptlet of
+ * that name answers, up to {@link #MAX_OPEN_PUZZLE_BITS}, and the Open is retried.
  *
  * <p>Requests are kept for retries: the one request of a unary or server-streaming call, and the first
  * {@link #MAX_REPLAYED_MESSAGES} messages of a client-streaming or bidirectional call. A challenge that comes after
@@ -35,6 +40,8 @@ public final class ClientSession implements AutoCloseable {
     public static final int MAX_REPLAYED_MESSAGES = 64;
     /** Attempts per call: the first, plus answers to challenges and renegotiations. */
     public static final int MAX_ATTEMPTS = 4;
+    /** The hardest puzzle this client solves to open a session (2^20 hashes: about a second on a small device). */
+    public static final int MAX_OPEN_PUZZLE_BITS = 20;
 
     private final Channel base;
     private final Negotiation.Client negotiation;
@@ -79,9 +86,11 @@ public final class ClientSession implements AutoCloseable {
     /**
      * Opens a session on this channel.
      *
-     * @throws io.gridlet.policy.PolicyException if the server refused (invalid policy, a limit, a conflict with
-     *         the explanation) or answered a configuration this policy does not allow
-     * @throws io.grpc.StatusRuntimeException if the call failed
+     * @throws io.gridlet.policy.PolicyException if the server refused (invalid policy, a policy over a bound, a
+     *         conflict with the explanation) or answered a configuration this policy does not allow
+     * @throws StatusRuntimeException if the call failed: RESOURCE_EXHAUSTED when the server is over one of its
+     *         limits (the description says which and when to retry), or challenged the Open and no adaptlet here
+     *         answers
      */
     public static ClientSession open(Channel channel, String policyText, Collection<? extends Adaptlet> adaptlets) {
         return open(channel, policyText, adaptlets, 10_000);
@@ -144,9 +153,35 @@ public final class ClientSession implements AutoCloseable {
         return new State(reply.sessionId(), c, SessionProtocol.digest(c), weaver.clientChain(c), new SessionData());
     }
 
+    /** One Open, answering the server's challenges (a puzzle on a loaded server) with the adaptlet it names. */
     private SessionProtocol.Reply call(Negotiation.Offer offer) {
-        return ClientCalls.blockingUnaryCall(base, SessionProtocol.OPEN,
-                CallOptions.DEFAULT.withDeadlineAfter(openTimeoutMs, TimeUnit.MILLISECONDS), offer);
+        Channel channel = base;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ClientCalls.blockingUnaryCall(channel, SessionProtocol.OPEN,
+                        CallOptions.DEFAULT.withDeadlineAfter(openTimeoutMs, TimeUnit.MILLISECONDS), offer);
+            } catch (StatusRuntimeException e) {
+                Metadata trailers = e.getTrailers();
+                String challenger = trailers == null ? null : trailers.get(Headers.CHALLENGE);
+                if (challenger == null || attempt >= MAX_ATTEMPTS) throw e;
+                Metadata answer = answerOpen(challenger, trailers);
+                if (answer == null) {
+                    throw e.getStatus().augmentDescription("no adaptlet here answers " + challenger
+                            + "'s challenge to open a session").asRuntimeException(trailers);
+                }
+                channel = ClientInterceptors.intercept(base, MetadataUtils.newAttachHeadersInterceptor(answer));
+            }
+        }
+    }
+
+    /** The headers answering a challenge on Open, or null if no adaptlet here guards Open under that name. */
+    private Metadata answerOpen(String challenger, Metadata trailers) {
+        if (!(weaver.adaptlet(challenger) instanceof OpenGuard guard)) return null;
+        ClientAdvice advice = guard.client(guard.openParameters(MAX_OPEN_PUZZLE_BITS));
+        State opening = new State("", new Configuration(Map.of()), "", null, new SessionData()); // no session yet
+        ClientScope scope = new ClientScope(SessionProtocol.OPEN, CallOptions.DEFAULT, opening);
+        scope.nextAttempt(trailers);
+        return advice.answer(scope) ? scope.headers() : null;
     }
 
     @Override

@@ -6,10 +6,12 @@ import io.gridlet.policy.Negotiation;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,69 +19,64 @@ import java.util.function.LongSupplier;
  * to with the server's current run-time inputs. {@link #refresh()} re-resolves every session (once per distinct
  * client policy) after the inputs change; a session whose configuration changed makes its next call fail with a
  * request to renegotiate, which the client half does transparently. Sessions idle longer than the idle limit are
- * dropped; at most {@code maxSessions} exist at once.
+ * dropped.
+ *
+ * <p>Quotas ({@link AdmissionLimits}), checked before a policy is compiled: sessions in all, per peer address, and
+ * per identity (a session belongs to the first identity that authenticates in it; past the quota the identity's
+ * least recently used session is closed), and policies not seen before compiled per second. The compiled policies
+ * of open sessions stay cached ({@link CompiledPolicies}).
  */
 public final class ServerSessions {
-    private final Negotiation.Server negotiation;
-    private final int maxSessions;
+    /** When to retry after the session table or a peer's share of it was full: sessions end by going idle. */
+    private static final long SESSION_RETRY_MS = 30_000;
+    /** A full table is swept for idle sessions at most this often: otherwise each refused Open would scan it. */
+    private static final long SWEEP_EVERY_NANOS = 1_000_000_000L;
+
+    private final CompiledPolicies policies;
+    private final AdmissionLimits limits;
     private final long idleNanos;
     private final LongSupplier nanoClock;
+    private final DecisionCounts outcomes;
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
+    private final Tally perPeer = new Tally();
+    private final ConcurrentHashMap<String, Set<Session>> byIdentity = new ConcurrentHashMap<>();
     private final TokenBucket newPolicies;
+    private final AtomicLong lastSweep;
 
-    /** A token bucket: {@code rate} tokens a second, at most {@code burst} saved up. */
-    static final class TokenBucket {
-        private final double rate;
-        private final double burst;
-        private final LongSupplier nanoClock;
-        private double tokens;
-        private long last;
-
-        TokenBucket(double rate, double burst, LongSupplier nanoClock) {
-            this.rate = rate;
-            this.burst = Math.max(1, burst);
-            this.nanoClock = nanoClock;
-            this.tokens = this.burst;
-            this.last = nanoClock.getAsLong();
-        }
-
-        synchronized boolean tryTake() {
-            long now = nanoClock.getAsLong();
-            tokens = Math.min(burst, tokens + (now - last) / 1e9 * rate);
-            last = now;
-            if (tokens < 1) return false;
-            tokens -= 1;
-            return true;
-        }
-    }
-
-    public ServerSessions(Negotiation.Server negotiation, int maxSessions, long idleNanos, LongSupplier nanoClock) {
-        this(negotiation, maxSessions, idleNanos, nanoClock, 50);
-    }
-
-    /** @param newPoliciesPerSecond how many policies not seen before may be compiled per second (burst: twice) */
-    public ServerSessions(Negotiation.Server negotiation, int maxSessions, long idleNanos, LongSupplier nanoClock,
-                          double newPoliciesPerSecond) {
-        this.newPolicies = new TokenBucket(newPoliciesPerSecond, 2 * newPoliciesPerSecond, nanoClock);
-        this.negotiation = negotiation;
-        this.maxSessions = maxSessions;
-        this.idleNanos = idleNanos;
+    ServerSessions(CompiledPolicies policies, AdmissionLimits limits, LongSupplier nanoClock, DecisionCounts outcomes) {
+        this.policies = policies;
+        this.limits = limits;
+        this.idleNanos = limits.sessionIdle().toNanos();
         this.nanoClock = nanoClock;
+        this.outcomes = outcomes;
+        this.newPolicies = new TokenBucket(limits.newPoliciesPerSecond(), 2 * limits.newPoliciesPerSecond(),
+                nanoClock);
+        this.lastSweep = new AtomicLong(nanoClock.getAsLong() - SWEEP_EVERY_NANOS);
     }
 
     /** One session on the server: its id, the client policy's digest, what it runs now, its data. */
     public static final class Session {
         private final String id;
         private final String policyDigest;
+        private final String peer;
+        private final String openedDigest;
         private final SessionData data = new SessionData();
+        private final AtomicReference<String> identity = new AtomicReference<>();
+        final AtomicInteger inFlight = new AtomicInteger();
         private volatile Resolved resolved;
         private volatile long lastUsed;
 
         Session(String id, String policyDigest, Resolved resolved, long now) {
+            this(id, policyDigest, "", resolved, now);
+        }
+
+        Session(String id, String policyDigest, String peer, Resolved resolved, long now) {
             this.id = id;
             this.policyDigest = policyDigest;
+            this.peer = peer;
             this.resolved = resolved;
+            this.openedDigest = resolved == null ? null : resolved.digest();
             this.lastUsed = now;
         }
 
@@ -95,6 +92,29 @@ public final class ServerSessions {
         public Resolved resolved() {
             return resolved;
         }
+
+        /** The identity that authenticated in this session, or null while none has. */
+        public String identity() {
+            return identity.get();
+        }
+
+        /** The address the session was opened from (by {@link Admission#peerOf}). */
+        public String peer() {
+            return peer;
+        }
+
+        /**
+         * Whether its configuration changed since it was opened: its client, told so on its next call, opens
+         * another session and never comes back to this one.
+         */
+        boolean reconfigured() {
+            return openedDigest != null && !openedDigest.equals(resolved.digest());
+        }
+
+        /** Makes the session {@code who}'s if it is no one's; says whether it is {@code who}'s now. */
+        boolean claim(String who) {
+            return identity.compareAndSet(null, who) || who.equals(identity.get());
+        }
     }
 
     /** A configuration and its digest as calls carry it. */
@@ -104,29 +124,57 @@ public final class ServerSessions {
         }
     }
 
+    public AdmissionLimits limits() {
+        return limits;
+    }
+
+    CompiledPolicies policies() {
+        return policies;
+    }
+
     /**
-     * Answers an offer; when the policies agree, opens a session for it. Compiling a policy the server has not seen
-     * is the expensive part of an offer, so new policies are admitted at a bounded rate (a flood of distinct
-     * policies is refused with LIMIT while offers of known policies go on being answered).
+     * Answers an offer from {@code peer}; when the policies agree, opens a session for it. The quotas are checked
+     * before the policy is compiled, the expensive part of an offer: the session table, the peer's share of it,
+     * the rate of new policies (a flood of distinct policies is refused while offers of known policies go on being
+     * answered) and the room for compiled policies.
+     *
+     * @throws OverLimit when one of those is reached
      */
-    public SessionProtocol.Reply open(Negotiation.Offer offer) {
-        if (offer.policyText() != null && !negotiation.knows(offer.digest()) && !newPolicies.tryTake()) {
-            return new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.LIMIT, List.of(
-                    "too many new policies to compile right now; try again later")), null);
-        }
-        Negotiation.Answer answer = negotiation.answer(offer);
-        if (!(answer instanceof Negotiation.Agreed agreed)) return new SessionProtocol.Reply(answer, null);
+    public SessionProtocol.Reply open(Negotiation.Offer offer, String peer) {
         long now = nanoClock.getAsLong();
-        if (sessions.size() >= maxSessions) expireIdle(now);
-        if (sessions.size() >= maxSessions) {
-            return new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.LIMIT,
-                    List.of("the server has " + maxSessions + " sessions open; try later")), null);
+        if (sessions.size() >= limits.sessions()) sweepIdle(now);
+        if (sessions.size() >= limits.sessions()) {
+            throw new OverLimit(AdmissionLimits.Limit.SESSIONS, "the server has " + limits.sessions()
+                    + " sessions open", SESSION_RETRY_MS);
         }
-        byte[] idBytes = new byte[16];
-        random.nextBytes(idBytes);
-        String id = HexFormat.of().formatHex(idBytes);
-        sessions.put(id, new Session(id, offer.digest(), Resolved.of(agreed.configuration()), now));
-        return new SessionProtocol.Reply(answer, id);
+        if (!perPeer.tryAcquire(peer, limits.sessionsPerPeer())) {
+            throw new OverLimit(AdmissionLimits.Limit.SESSIONS_PER_PEER, peer + " has "
+                    + limits.sessionsPerPeer() + " sessions open", SESSION_RETRY_MS);
+        }
+        boolean opened = false;
+        try {
+            if (offer.policyText() != null && !policies.knows(offer.digest())) {
+                if (!policies.hasRoom()) {
+                    throw new OverLimit(AdmissionLimits.Limit.COMPILED_POLICIES, "open sessions run "
+                            + policies.capacity() + " distinct client policies", SESSION_RETRY_MS);
+                }
+                if (!newPolicies.tryTake()) {
+                    throw new OverLimit(AdmissionLimits.Limit.NEW_POLICIES, "more than "
+                            + limits.newPoliciesPerSecond() + " new policies a second to compile",
+                            newPolicies.millisUntilToken());
+                }
+            }
+            Negotiation.Answer answer = policies.answer(offer, true);
+            if (!(answer instanceof Negotiation.Agreed agreed)) return new SessionProtocol.Reply(answer, null);
+            byte[] idBytes = new byte[16];
+            random.nextBytes(idBytes);
+            String id = HexFormat.of().formatHex(idBytes);
+            sessions.put(id, new Session(id, offer.digest(), peer, Resolved.of(agreed.configuration()), now));
+            opened = true;
+            return new SessionProtocol.Reply(answer, id);
+        } finally {
+            if (!opened) perPeer.release(peer);
+        }
     }
 
     /** The session with this id, marked as used now; null if unknown or expired. */
@@ -135,15 +183,72 @@ public final class ServerSessions {
         if (s == null) return null;
         long now = nanoClock.getAsLong();
         if (now - s.lastUsed > idleNanos) {
-            sessions.remove(id, s);
+            remove(s);
             return null;
         }
         s.lastUsed = now;
         return s;
     }
 
+    /** The session with this id as it stands (to admit a call before its checks ran); null if unknown. */
+    Session peek(String id) {
+        return id == null ? null : sessions.get(id);
+    }
+
+    /** A stand-in session for an Open from {@code peer}, which has none yet: what its checks are bound to. */
+    Session forOpen(String peer) {
+        return new Session("open:" + peer, "", peer, null, nanoClock.getAsLong());
+    }
+
+    /**
+     * The session belongs to {@code identity} from now on, unless it is another's (then false: refuse the call).
+     * Past the identity's quota of sessions, its least recently used other session is closed.
+     */
+    boolean bind(Session s, String identity) {
+        if (s.identity() != null || sessions.get(s.id) != s) return s.claim(identity);
+        if (!s.claim(identity)) return false;
+        Set<Session> owned = byIdentity.compute(identity, (k, set) -> {
+            Set<Session> to = set != null ? set : ConcurrentHashMap.newKeySet();
+            to.add(s);
+            return to;
+        });
+        if (sessions.get(s.id) != s) forget(s, identity); // removed meanwhile
+        while (owned.size() > limits.sessionsPerIdentity()) {
+            Session oldest = null;
+            for (Session o : owned) {
+                if (o != s && (oldest == null || o.lastUsed < oldest.lastUsed)) oldest = o;
+            }
+            if (oldest == null) break;
+            remove(oldest);
+            forget(oldest, identity);
+            outcomes.refused(AdmissionLimits.Limit.SESSIONS_PER_IDENTITY);
+        }
+        return true;
+    }
+
+    /** Ends a session now (its next call is told to open another). */
+    void remove(Session s) {
+        if (!sessions.remove(s.id, s)) return;
+        perPeer.release(s.peer);
+        String identity = s.identity();
+        if (identity != null) forget(s, identity);
+        policies.unpin(s.policyDigest);
+    }
+
+    private void forget(Session s, String identity) {
+        byIdentity.computeIfPresent(identity, (k, set) -> {
+            set.remove(s);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
     public int size() {
         return sessions.size();
+    }
+
+    /** Sessions open from this peer now. */
+    int fromPeer(String peer) {
+        return perPeer.get(peer);
     }
 
     /**
@@ -156,28 +261,31 @@ public final class ServerSessions {
         long now = nanoClock.getAsLong();
         Map<String, Negotiation.Answer> byPolicy = new HashMap<>();
         int changed = 0;
-        for (Iterator<Session> it = sessions.values().iterator(); it.hasNext(); ) {
-            Session s = it.next();
+        for (Session s : sessions.values()) {
             if (now - s.lastUsed > idleNanos) {
-                it.remove();
+                remove(s);
                 continue;
             }
             Negotiation.Answer a = byPolicy.computeIfAbsent(s.policyDigest,
-                    d -> negotiation.answer(new Negotiation.Offer(d, null)));
+                    d -> policies.answer(new Negotiation.Offer(d, null), false));
             if (a instanceof Negotiation.Agreed agreed) {
                 if (!agreed.configuration().equals(s.resolved.configuration())) {
                     s.resolved = Resolved.of(agreed.configuration());
                     changed++;
                 }
             } else {
-                it.remove();
+                remove(s);
                 changed++;
             }
         }
         return changed;
     }
 
-    private void expireIdle(long now) {
-        sessions.values().removeIf(s -> now - s.lastUsed > idleNanos);
+    private void sweepIdle(long now) {
+        long last = lastSweep.get();
+        if (now - last < SWEEP_EVERY_NANOS || !lastSweep.compareAndSet(last, now)) return;
+        for (Session s : sessions.values()) {
+            if (now - s.lastUsed > idleNanos) remove(s);
+        }
     }
 }

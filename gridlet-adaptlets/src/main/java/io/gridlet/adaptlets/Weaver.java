@@ -48,6 +48,11 @@ public final class Weaver {
         return byName.keySet();
     }
 
+    /** The adaptlet of this name on this side, or null. */
+    public Adaptlet adaptlet(String name) {
+        return byName.get(name);
+    }
+
     /** The client advice a configuration selects, in run order. */
     public Chain<ClientAdvice> clientChain(Configuration configuration) {
         return clientChains.computeIfAbsent(configuration, c -> chain(c, Adaptlet::client));

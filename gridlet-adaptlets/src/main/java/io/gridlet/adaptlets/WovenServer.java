@@ -16,8 +16,8 @@ import java.util.List;
  * The server side of the weaving, one interceptor for all woven services. For each call it finds the session,
  * checks that the client runs the session's current configuration and the same adaptlets on this method (a
  * mismatch is refused with FAILED_PRECONDITION, never downgraded), then runs the server advice in order: the first
- * refusal or challenge ends the call (counted per adaptlet and outcome). Advice also sees each request message and
- * adds trailers when the application closes the call.
+ * refusal or challenge ends the call (counted per adaptlet and outcome; a refusal for being over a limit also by
+ * the limit). Advice also sees each request message and adds trailers when the application closes the call.
  */
 final class WovenServer implements ServerInterceptor {
     static final String SESSION = "session";
@@ -47,6 +47,8 @@ final class WovenServer implements ServerInterceptor {
         }
         ServerSessions.Resolved resolved = session.resolved();
         if (!resolved.digest().equals(headers.get(Headers.CONFIG))) {
+            // its client opens another session now and never comes back to this one: it would only hold quotas
+            if (session.reconfigured()) sessions.remove(session);
             return refuse(call, SESSION, "stale-configuration", Status.FAILED_PRECONDITION.withDescription(
                     "the session's configuration is now " + resolved.configuration() + "; renegotiate"), true);
         }
@@ -61,16 +63,15 @@ final class WovenServer implements ServerInterceptor {
         outcomes.count(SESSION, "accepted");
         if (applied.isEmpty()) return next.startCall(call, headers);
 
-        ServerScope scope = new ServerScope(call.getMethodDescriptor(), headers, call.getAttributes(), session);
+        ServerScope scope = new ServerScope(call.getMethodDescriptor(), headers, call.getAttributes(), session,
+                sessions);
         List<String> names = applied.names();
         List<ServerAdvice> advice = applied.advice();
         for (int i = 0; i < advice.size(); i++) {
             Verdict v = advice.get(i).onCall(scope);
             outcomes.count(names.get(i), v.outcome());
             if (v.kind() != Verdict.Kind.PROCEED) {
-                Metadata trailers = scope.trailers();
-                if (v.kind() == Verdict.Kind.CHALLENGE) trailers.put(Headers.CHALLENGE, names.get(i));
-                call.close(v.status(), trailers);
+                end(call, v, names.get(i), scope.trailers(), outcomes);
                 return new ServerCall.Listener<>() {
                 };
             }
@@ -81,6 +82,19 @@ final class WovenServer implements ServerInterceptor {
                 ? next.startCall(advised, headers)
                 : Contexts.interceptCall(context, advised, headers, next);
         return advised.listen(app);
+    }
+
+    /**
+     * Ends a call that {@code adaptlet}'s advice refused or challenged, with the advice's trailers (and, for a
+     * challenge, who challenged; for a limit, which and when to retry, also counted).
+     */
+    static void end(ServerCall<?, ?> call, Verdict v, String adaptlet, Metadata trailers, DecisionCounts outcomes) {
+        if (v.kind() == Verdict.Kind.CHALLENGE) trailers.put(Headers.CHALLENGE, adaptlet);
+        if (v.overLimit() != null) {
+            outcomes.refused(v.overLimit().limit());
+            trailers.merge(v.overLimit().trailers());
+        }
+        call.close(v.status(), trailers);
     }
 
     private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, String adaptlet, String outcome,
@@ -136,7 +150,12 @@ final class WovenServer implements ServerInterceptor {
                         if (v.kind() != Verdict.Kind.PROCEED) {
                             outcomes.count(names.get(i), v.outcome());
                             closed = true;
-                            Advised.super.close(v.status(), scope.trailers());
+                            Metadata trailers = scope.trailers();
+                            if (v.overLimit() != null) {
+                                outcomes.refused(v.overLimit().limit());
+                                trailers.merge(v.overLimit().trailers());
+                            }
+                            Advised.super.close(v.status(), trailers);
                             return;
                         }
                     }

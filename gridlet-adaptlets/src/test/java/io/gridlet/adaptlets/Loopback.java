@@ -1,8 +1,11 @@
 package io.gridlet.adaptlets;
 
+import io.grpc.Attributes;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +22,19 @@ public final class Loopback implements AutoCloseable {
 
     public ManagedChannel channel() {
         ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        channels.add(c);
+        return c;
+    }
+
+    /** A channel whose connections come from another loopback address ({@code 127.0.0.2}): another peer. */
+    public ManagedChannel channelFrom(String localAddress) {
+        ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+                .localSocketPicker(new NettyChannelBuilder.LocalSocketPicker() {
+                    @Override
+                    public InetSocketAddress createSocketAddress(SocketAddress remote, Attributes attrs) {
+                        return new InetSocketAddress(localAddress, 0);
+                    }
+                }).build();
         channels.add(c);
         return c;
     }

@@ -95,7 +95,7 @@ public class AdaptletOverheadBenchmark {
             ServerBuilder<?> b = inProcess ? InProcessServerBuilder.forName(name)
                     : NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
             if (adaptlets.equals("grpc+serving")) { // plain gRPC on the adaptlet server's executor
-                serving = new ServingExecutor(2, List.of());
+                serving = new ServingExecutor(2);
                 b.executor(serving);
             }
             plain = b.addService(EchoService.definition(s -> s)).build().start();

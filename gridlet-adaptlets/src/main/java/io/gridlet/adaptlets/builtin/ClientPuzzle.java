@@ -1,11 +1,15 @@
 package io.gridlet.adaptlets.builtin;
 
 import io.gridlet.adaptlets.Adaptlet;
+import io.gridlet.adaptlets.AdmissionLimits;
 import io.gridlet.adaptlets.ClientAdvice;
 import io.gridlet.adaptlets.ClientScope;
 import io.gridlet.adaptlets.DataSlot;
+import io.gridlet.adaptlets.OpenGuard;
+import io.gridlet.adaptlets.OverLimit;
 import io.gridlet.adaptlets.ServerAdvice;
 import io.gridlet.adaptlets.ServerScope;
+import io.gridlet.adaptlets.ServerSessions;
 import io.gridlet.adaptlets.ServingExecutor;
 import io.gridlet.adaptlets.Verdict;
 import io.grpc.Metadata;
@@ -36,10 +40,15 @@ import javax.crypto.spec.SecretKeySpec;
  * replayed solution is refused (UNAUTHENTICATED). Every accepted call's trailers carry the next challenge, which the
  * client solves before its next call: one round trip per call, not two.
  *
+ * <p>Spent salts count against the session's owner ({@link ServerScope#owner()}: the identity that authenticated
+ * in it, or the session), up to {@link AdmissionLimits#replayEntriesPerIdentity()}: past it that owner is refused
+ * (RESOURCE_EXHAUSTED, saying when its oldest expire), not everyone.
+ *
  * <p>As a {@link ServingExecutor.ServingRank} the puzzle ranks a call by the work its solution shows, so a
- * saturated server serves solved calls before unsolved ones, the hardest puzzles first.
+ * saturated server serves solved calls before unsolved ones, the hardest puzzles first. As an {@link OpenGuard}
+ * it guards {@code gridlet.Session/Open} on a loaded server, its challenges then bound to the caller's address.
  */
-public final class ClientPuzzle implements Adaptlet, ServingExecutor.ServingRank {
+public final class ClientPuzzle implements OpenGuard, ServingExecutor.ServingRank {
     public static final String NAME = "puzzle";
     /** Trailers: a challenge (when refusing) or the next challenge (when accepting). */
     public static final DataSlot<byte[]> CHALLENGE = DataSlot.call("puzzle");
@@ -90,6 +99,11 @@ public final class ClientPuzzle implements Adaptlet, ServingExecutor.ServingRank
     @Override
     public Set<String> before() {
         return HmacAuth.AUTHENTICATION;
+    }
+
+    @Override
+    public Map<String, Object> openParameters(int difficulty) {
+        return Map.of("difficulty", difficulty);
     }
 
     @Override
@@ -153,12 +167,18 @@ public final class ClientPuzzle implements Adaptlet, ServingExecutor.ServingRank
                 }
                 if (workOf(solution) < shown) return refuse("unsolved", "the nonce does not solve the puzzle");
                 ByteBuffer salt = ByteBuffer.wrap(solution, 10, 16);
-                switch (spent.use(salt.getLong(), salt.getLong(), expiry, now)) {
+                String owner = call.owner();
+                switch (spent.use(owner, call.limits().replayEntriesPerIdentity(), salt.getLong(), salt.getLong(),
+                        expiry, now)) {
                     case REPLAY:
                         return refuse("replayed", "the puzzle was solved and spent before");
                     case FULL:
-                        return Verdict.reject(Status.UNAVAILABLE.withDescription("too many puzzles in flight"),
-                                "replay-cache-full");
+                        return Verdict.overLimit(new OverLimit(AdmissionLimits.Limit.REPLAY_ENTRIES,
+                                "the server remembers " + spent.size() + " spent puzzles", ttlMillis / 4));
+                    case OWNER_FULL:
+                        return Verdict.overLimit(new OverLimit(AdmissionLimits.Limit.REPLAY_ENTRIES_PER_IDENTITY,
+                                owner + " has " + spent.size(owner) + " spent puzzles remembered",
+                                spent.millisUntilRoom(owner, now)));
                     default:
                         return Verdict.PROCEED;
                 }
@@ -237,16 +257,16 @@ public final class ClientPuzzle implements Adaptlet, ServingExecutor.ServingRank
     }
 
     /**
-     * The work a call's solution shows (one hash), if it has not expired; 0 otherwise. The MAC is not checked here:
-     * it would not stop the only cheap forgery, replaying one solved puzzle (that is caught when the call runs),
-     * and work cannot be shown without doing it. A forged or replayed solution buys an early refusal.
+     * The work a call's solution shows (one hash), if this server issued it to this session (one HMAC) and it has
+     * not expired; 0 otherwise. Work cannot be shown without doing it; replaying a solved puzzle of the session
+     * is caught when the call runs, so it buys at most an early refusal.
      */
     @Override
-    public int rank(String session, Metadata headers) {
+    public int rank(ServerSessions.Session session, Metadata headers) {
         if (secret == null) return 0;
         byte[] solution = SOLUTION.in(headers);
         if (solution == null || solution.length != SOLUTION_BYTES || solution[0] != VERSION) return 0;
-        if (expiryOf(solution) <= clockMillis.getAsLong()) return 0;
+        if (expiryOf(solution) <= clockMillis.getAsLong() || !macMatches(solution, session.id())) return 0;
         return Math.min(difficultyOf(solution), workOf(solution));
     }
 

@@ -1,9 +1,11 @@
 package io.gridlet.adaptlets.builtin;
 
 import io.gridlet.adaptlets.Adaptlet;
+import io.gridlet.adaptlets.AdmissionLimits;
 import io.gridlet.adaptlets.ClientAdvice;
 import io.gridlet.adaptlets.ClientScope;
 import io.gridlet.adaptlets.DataSlot;
+import io.gridlet.adaptlets.OverLimit;
 import io.gridlet.adaptlets.ServerAdvice;
 import io.gridlet.adaptlets.ServerScope;
 import io.gridlet.adaptlets.Verdict;
@@ -25,7 +27,13 @@ import javax.crypto.spec.SecretKeySpec;
  * timestamp, a 16-byte random nonce and HMAC-SHA256 over those, the method and the session id. The server refuses
  * (UNAUTHENTICATED) an unknown id, a timestamp more than the allowed skew away from its clock, a wrong signature,
  * and a nonce the same meter used before within the skew window (so a captured call cannot be replayed, not even in
- * another session). On success the caller's {@link Identity} is bound for later adaptlets and the application.
+ * another session). On success the caller's {@link Identity} is bound for later adaptlets and the application, and
+ * the session becomes the caller's (a call in a session another identity authenticated in is refused,
+ * PERMISSION_DENIED).
+ *
+ * <p>The nonces are remembered per identity, up to the server's {@link AdmissionLimits#replayEntriesPerIdentity()}
+ * live at once: an identity signing faster than that is refused (RESOURCE_EXHAUSTED, saying when its oldest nonces
+ * expire) while the others go on; only if the whole cache (a million) is full is everyone refused.
  *
  * <p>What is signed is the call, not its messages: message integrity and confidentiality come from the transport
  * (TLS) and from sealing the readings; a signature does not stop someone on the path from changing a plaintext
@@ -132,13 +140,22 @@ public final class HmacAuth implements Adaptlet {
             ByteBuffer n = ByteBuffer.wrap(signed, body - NONCE, NONCE);
             // the caller is folded into the value: a nonce is one meter's, 128 random bits make collisions moot
             long high = n.getLong() ^ (caller.hashCode() * 0x9E3779B97F4A7C15L);
-            switch (nonces.use(high, n.getLong(), ts + skewMillis, now)) {
+            switch (nonces.use(caller, call.limits().replayEntriesPerIdentity(), high, n.getLong(),
+                    ts + skewMillis, now)) {
                 case REPLAY:
                     return refuse("replayed-nonce", "the nonce was used before (a replayed call)");
                 case FULL:
-                    return Verdict.reject(Status.UNAVAILABLE.withDescription("too many signed calls in flight"),
-                            "replay-cache-full");
+                    return Verdict.overLimit(new OverLimit(AdmissionLimits.Limit.REPLAY_ENTRIES,
+                            "the server remembers " + nonces.size() + " nonces of signed calls", skewMillis / 2));
+                case OWNER_FULL:
+                    return Verdict.overLimit(new OverLimit(AdmissionLimits.Limit.REPLAY_ENTRIES_PER_IDENTITY,
+                            caller + " has " + nonces.size(caller) + " nonces of signed calls remembered",
+                            nonces.millisUntilRoom(caller, now)));
                 default:
+                    if (!call.authenticated(caller)) {
+                        return Verdict.reject(Status.PERMISSION_DENIED.withDescription(caller
+                                + " signed a call in another identity's session"), "other-identity");
+                    }
                     call.bind(Identity.CURRENT, identities.identity(caller));
                     return Verdict.PROCEED;
             }

@@ -21,7 +21,8 @@ import java.util.Map;
  * name is the identity's id). The handshake does the cryptography (the server is built with TLS credentials that
  * require and verify client certificates against the meters' CA); the server half maps the verified certificate
  * to an {@link Identity} and refuses (UNAUTHENTICATED) a call on a connection without one or with an unknown
- * name. The client half has nothing to do per call: its certificate is in the channel's credentials.
+ * name; the session becomes the caller's (a call in another identity's session: PERMISSION_DENIED). The client
+ * half has nothing to do per call: its certificate is in the channel's credentials.
  */
 public final class MutualTlsAuth implements Adaptlet {
     public static final String NAME = "auth.mtls";
@@ -68,6 +69,10 @@ public final class MutualTlsAuth implements Adaptlet {
             String name = commonName((X509Certificate) chain[0]);
             Identity who = name == null ? null : identities.identity(name);
             if (who == null) return refuse("unknown-identity", "no identity for certificate " + name);
+            if (!call.authenticated(who.id())) {
+                return Verdict.reject(Status.PERMISSION_DENIED.withDescription(who.id()
+                        + " called in another identity's session"), "other-identity");
+            }
             call.bind(Identity.CURRENT, who);
             return Verdict.PROCEED;
         };

@@ -5,6 +5,7 @@ import io.gridlet.adaptlets.ClientAdvice;
 import io.gridlet.adaptlets.ClientScope;
 import io.gridlet.adaptlets.DataSlot;
 import io.gridlet.adaptlets.ServerAdvice;
+import io.gridlet.adaptlets.ServerSessions;
 import io.gridlet.adaptlets.ServingExecutor;
 import io.gridlet.adaptlets.Verdict;
 import io.grpc.CallOptions;
@@ -23,6 +24,11 @@ import java.util.Set;
  * option {@link #CALL_LEVEL}. The server refuses (PERMISSION_DENIED) a class above the session's level or above
  * the caller's ceiling ({@link Identity#maxPriority()}, when an authentication adaptlet ran before), and binds the
  * class for the application as {@link #CURRENT}.
+ *
+ * <p>The serving order trusts only what was verified: once an authenticated call of the session passed these
+ * checks, the session keeps its ceiling (the lower of its level and the identity's), and later calls of the
+ * session are ranked by the class they ask for up to that ceiling. A session no identity authenticated in, and a
+ * call without a session, rank lowest whatever class their headers claim.
  */
 public final class Priority implements Adaptlet, ServingExecutor.ServingRank {
     public static final String NAME = "priority";
@@ -36,6 +42,8 @@ public final class Priority implements Adaptlet, ServingExecutor.ServingRank {
     /** Rank per class in the serving order: a class outranks any puzzle work (at most 64 bits). */
     public static final int RANK_PER_LEVEL = 100;
     public static final int MAX_LEVEL = 15;
+    /** The highest class the session's calls were verified to be allowed (an authenticated caller's). */
+    private static final DataSlot<Integer> VERIFIED = DataSlot.session("priority-verified");
 
     private final boolean server;
 
@@ -93,14 +101,18 @@ public final class Priority implements Adaptlet, ServingExecutor.ServingRank {
                 return Verdict.reject(Status.PERMISSION_DENIED.withDescription("priority class " + claimed
                         + " is above " + who.id() + "'s ceiling " + who.maxPriority()), "above-caller");
             }
+            if (who != null) call.session().put(VERIFIED, Math.min(level, who.maxPriority()));
             call.bind(CURRENT, claimed);
             return Verdict.PROCEED;
         };
     }
 
+    /** The class the call asks for, up to the session's verified ceiling (none yet: the lowest). */
     @Override
-    public int rank(String sessionId, Metadata headers) {
+    public int rank(ServerSessions.Session session, Metadata headers) {
+        Integer ceiling = session.data().get(VERIFIED);
         Integer asked = LEVEL.in(headers);
-        return asked == null || asked < 0 ? 0 : Math.min(MAX_LEVEL, asked) * RANK_PER_LEVEL;
+        if (ceiling == null || asked == null || asked < 0) return 0;
+        return Math.min(MAX_LEVEL, Math.min(ceiling, asked)) * RANK_PER_LEVEL;
     }
 }

@@ -1,15 +1,21 @@
 package io.gridlet.adaptlets.builtin;
 
 import io.gridlet.adaptlets.AdaptletServer;
+import io.gridlet.adaptlets.AdmissionLimits;
+import io.gridlet.adaptlets.ClientScope;
 import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.DecisionCounts;
 import io.gridlet.adaptlets.Loopback;
+import io.gridlet.adaptlets.OverLimit;
 import io.gridlet.adaptlets.Recorder;
 import io.gridlet.adaptlets.TestService;
+import io.gridlet.adaptlets.TestSessions;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
+
+import java.util.Map;
 
 import static io.gridlet.adaptlets.TestService.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,6 +64,48 @@ class AuthTest {
             assertThat(TestService.send(meter.channel(), "meter-1:43")).isEqualTo("ok meter-1:43 from meter-1");
             assertThat(net.server.outcomes().get("auth.hmac", "accepted")).isEqualTo(2);
             assertThat(net.server.outcomes().get("authz", "accepted")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anIdentityOverItsShareOfTheReplayCacheIsRefusedWhileAnotherIsServed() throws Exception {
+        try (Loopback net = new Loopback(server().limits(AdmissionLimits.DEFAULTS.withReplayEntriesPerIdentity(5)))) {
+            ClientSession m1 = net.session(CLIENT, HmacAuth.client("meter-1", M1), Authorization.client());
+            ClientSession m2 = net.session(CLIENT, HmacAuth.client("meter-2", "meter-2-secret-0123456789".getBytes()),
+                    Authorization.client());
+            for (int i = 0; i < 5; i++) assertThat(TestService.send(m1.channel(), "meter-1:" + i)).startsWith("ok");
+            assertThatThrownBy(() -> TestService.send(m1.channel(), "meter-1:5"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertStatus(e, Status.Code.RESOURCE_EXHAUSTED, "over the limit replay-entries-per-identity: "
+                                + "meter-1 has 5 nonces of signed calls remembered; retry after");
+                        assertThat(e.getTrailers().get(OverLimit.LIMIT)).isEqualTo("replay-entries-per-identity");
+                    });
+            assertThat(TestService.send(m2.channel(), "meter-2:1")).startsWith("ok");
+            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.REPLAY_ENTRIES_PER_IDENTITY))
+                    .isEqualTo(1);
+            assertThat(net.server.outcomes().get("auth.hmac", "over-limit")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aSessionIsTheFirstIdentitysThatAuthenticatesInIt() throws Exception {
+        byte[] m2Secret = "meter-2-secret-0123456789".getBytes();
+        try (Loopback net = new Loopback(server())) {
+            Recorder rec = new Recorder();
+            ClientSession m1 = net.session(rec.wrap(net.channel()), CLIENT, HmacAuth.client("meter-1", M1),
+                    Authorization.client());
+            assertThat(TestService.send(m1.channel(), "meter-1:1")).startsWith("ok");
+            // meter-2 signs, with its own secret, a call in meter-1's session (whose id it learnt)
+            ClientScope forging = TestSessions.clientScope(TestService.SEND, m1.id());
+            HmacAuth.client("meter-2", m2Secret).client(Map.of()).beforeCall(forging);
+            Metadata headers = new Metadata();
+            headers.merge(rec.last());
+            HmacAuth.SIGNED.into(headers, forging.outgoing(HmacAuth.SIGNED));
+            assertThatThrownBy(() -> Recorder.rawSend(net.channel(), headers, "meter-2:1"))
+                    .satisfies(e -> assertStatus(e, Status.Code.PERMISSION_DENIED,
+                            "meter-2 signed a call in another identity's session"));
+            assertThat(net.server.outcomes().get("auth.hmac", "other-identity")).isEqualTo(1);
+            assertThat(TestService.send(m1.channel(), "meter-1:2")).startsWith("ok");
         }
     }
 

@@ -1,14 +1,19 @@
 package io.gridlet.adaptlets.builtin;
 
 import io.gridlet.adaptlets.AdaptletServer;
+import io.gridlet.adaptlets.AdmissionLimits;
 import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.Loopback;
+import io.gridlet.adaptlets.OverLimit;
 import io.gridlet.adaptlets.TestService;
 import io.gridlet.policy.PolicyException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.gridlet.adaptlets.TestService.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -122,12 +127,14 @@ class NegotiationOnGrpcTest {
                 String distinct = METER.replace("policy meter {", "policy meter" + i + " {");
                 try {
                     meter(net, distinct);
-                } catch (PolicyException e) {
-                    assertThat(e).hasMessageContaining("LIMIT").hasMessageContaining("too many new policies");
+                } catch (StatusRuntimeException e) {
+                    assertStatus(e, Status.Code.RESOURCE_EXHAUSTED, "over the limit new-policies");
+                    assertThat(e.getTrailers().get(OverLimit.RETRY_PUSHBACK_MS)).isNotNull();
                     refused++;
                 }
             }
             assertThat(refused).isGreaterThanOrEqualTo(15); // a burst of 1 (spent above), then one every 2 s
+            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.NEW_POLICIES)).isEqualTo(refused);
             assertThat(meter(net, METER).configuration()).hasToString("auth.hmac, priority(level=1)");
         }
     }

@@ -4,8 +4,13 @@ import io.gridlet.adaptlets.AdaptletServer;
 import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.Loopback;
 import io.gridlet.adaptlets.Recorder;
+import io.gridlet.adaptlets.ServerAdvice;
+import io.gridlet.adaptlets.ServerScope;
+import io.gridlet.adaptlets.ServerSessions;
 import io.gridlet.adaptlets.ServingExecutor;
 import io.gridlet.adaptlets.TestService;
+import io.gridlet.adaptlets.TestSessions;
+import io.gridlet.adaptlets.Verdict;
 import io.grpc.CallOptions;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -14,6 +19,8 @@ import io.grpc.stub.ClientCalls;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -70,10 +77,28 @@ class PriorityTest {
     }
 
     @Test
-    void aSaturatedServerServesHigherRanksFirstAndEqualRanksInArrivalOrder() throws Exception {
-        Metadata.Key<String> rankKey = Metadata.Key.of("rank", Metadata.ASCII_STRING_MARSHALLER);
-        try (ServingExecutor serving = new ServingExecutor(1, List.<ServingExecutor.ServingRank>of(Priority.server(),
-                (session, h) -> h.containsKey(rankKey) ? Integer.parseInt(h.get(rankKey)) : 0))) {
+    void theServingRankIsTheAskedClassUpToWhatAnAuthenticatedCallOfTheSessionWasAllowed() {
+        Priority priority = Priority.server();
+        ServerAdvice advice = priority.server(Map.of("level", 3));
+        ServerSessions.Session session = TestSessions.session("session-1");
+        assertThat(priority.rank(session, asking(3))).as("nothing verified yet").isZero();
+
+        // an anonymous call may run at the session's class, but that verifies nothing about the caller
+        assertThat(advice.onCall(TestSessions.scope(TestService.SEND, asking(3), session)).kind())
+                .isEqualTo(Verdict.Kind.PROCEED);
+        assertThat(priority.rank(session, asking(3))).isZero();
+
+        ServerScope signed = TestSessions.scope(TestService.SEND, asking(2), session);
+        signed.bind(Identity.CURRENT, new Identity("meter-1", Set.of("meter"), 2));
+        assertThat(advice.onCall(signed).kind()).isEqualTo(Verdict.Kind.PROCEED);
+        assertThat(priority.rank(session, asking(3))).as("capped by meter-1's ceiling").isEqualTo(200);
+        assertThat(priority.rank(session, asking(1))).isEqualTo(100);
+        assertThat(priority.rank(session, new Metadata())).isZero();
+    }
+
+    @Test
+    void aSaturatedExecutorServesHigherRanksFirstAndEqualRanksInArrivalOrder() throws Exception {
+        try (ServingExecutor serving = new ServingExecutor(1)) {
             CountDownLatch busy = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             serving.execute(() -> {
@@ -87,14 +112,12 @@ class PriorityTest {
             assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
             List<String> served = new CopyOnWriteArrayList<>();
             CountDownLatch done = new CountDownLatch(6);
-            String[][] calls = {{"low-a", "0", null}, {"work-12", "0", "12"}, {"class-1", "1", null},
-                    {"low-b", "0", null}, {"class-1-work-20", "1", "20"}, {"work-30", "0", "30"}};
-            for (String[] c : calls) {
-                Metadata h = new Metadata();
-                Priority.LEVEL.into(h, Integer.parseInt(c[1]));
-                if (c[2] != null) h.put(rankKey, c[2]);
-                serving.getExecutor(null, h).execute(() -> {
-                    served.add(c[0]);
+            // a class is worth Priority.RANK_PER_LEVEL, more than any puzzle work
+            Object[][] calls = {{"low-a", 0}, {"work-12", 12}, {"class-1", 100}, {"low-b", 0},
+                    {"class-1-work-20", 120}, {"work-30", 30}};
+            for (Object[] c : calls) {
+                serving.execute((Integer) c[1], () -> {
+                    served.add((String) c[0]);
                     done.countDown();
                 });
             }
@@ -103,5 +126,11 @@ class PriorityTest {
             assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
             assertThat(served).containsExactly("class-1-work-20", "class-1", "work-30", "work-12", "low-a", "low-b");
         }
+    }
+
+    static Metadata asking(int level) {
+        Metadata h = new Metadata();
+        Priority.LEVEL.into(h, level);
+        return h;
     }
 }

@@ -5,7 +5,9 @@ import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.DecisionCounts;
 import io.gridlet.adaptlets.Loopback;
 import io.gridlet.adaptlets.Recorder;
+import io.gridlet.adaptlets.ServerSessions;
 import io.gridlet.adaptlets.TestService;
+import io.gridlet.adaptlets.TestSessions;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -123,13 +125,15 @@ class PuzzleTest {
     }
 
     @Test
-    void theServingRankIsTheWorkASolutionShowsUpToItsDifficulty() {
+    void theServingRankIsTheWorkASolutionIssuedToTheSessionShowsUpToItsDifficulty() {
         AtomicLong clock = new AtomicLong(1_000_000);
         ClientPuzzle server = ClientPuzzle.server(SECRET, clock::get, 30_000);
+        ServerSessions.Session session = TestSessions.session("session-1");
         byte[] solution = ClientPuzzle.solve(server.issue("session-1", 6));
         Metadata h = new Metadata();
         h.put(SOLUTION, solution);
-        assertThat(server.rank("session-1", h)).isEqualTo(6);
+        assertThat(server.rank(session, h)).isEqualTo(6);
+        assertThat(server.rank(TestSessions.session("session-2"), h)).as("issued to another session").isZero();
         byte[] unsolved = solution.clone();
         for (long nonce = 1; ; nonce++) {
             ByteBuffer.wrap(unsolved, ClientPuzzle.CHALLENGE_BYTES, 8).putLong(nonce);
@@ -137,10 +141,10 @@ class PuzzleTest {
         }
         Metadata lazy = new Metadata();
         lazy.put(SOLUTION, unsolved);
-        assertThat(server.rank("session-1", lazy)).isEqualTo(ClientPuzzle.workOf(unsolved)).isLessThan(6);
-        assertThat(server.rank("session-1", new Metadata())).isZero();
+        assertThat(server.rank(session, lazy)).isEqualTo(ClientPuzzle.workOf(unsolved)).isLessThan(6);
+        assertThat(server.rank(session, new Metadata())).isZero();
         clock.addAndGet(31_000);
-        assertThat(server.rank("session-1", h)).as("expired").isZero();
+        assertThat(server.rank(session, h)).as("expired").isZero();
     }
 
     static byte[] tamper(byte[] b, int at) {

@@ -56,4 +56,22 @@ class ReplayCacheTest {
         assertThat(cache.use(9, 9, 9_000, 4_000)).as("after they expire there is room").isEqualTo(ReplayCache.Use.FIRST);
         assertThat(cache.size()).isEqualTo(1);
     }
+
+    @Test
+    void anOwnerOverItsShareIsRefusedUntilItsOwnValuesExpireWhileOthersGoOn() {
+        ReplayCache cache = new ReplayCache(100, 1000);
+        for (long i = 1; i <= 3; i++) {
+            assertThat(cache.use("meter-1", 3, i, i, 1_500 + i * 1000, 1_000)).isEqualTo(ReplayCache.Use.FIRST);
+        }
+        assertThat(cache.use("meter-1", 3, 9, 9, 2_500, 1_000)).isEqualTo(ReplayCache.Use.OWNER_FULL);
+        assertThat(cache.use("meter-1", 3, 2, 2, 2_500, 1_000)).as("a replay is still a replay")
+                .isEqualTo(ReplayCache.Use.REPLAY);
+        assertThat(cache.use("meter-2", 3, 9, 9, 2_500, 1_000)).isEqualTo(ReplayCache.Use.FIRST);
+        assertThat(cache.size("meter-1")).isEqualTo(3);
+        // meter-1's first value lives in the slot 2000..2999, emptied from 3000 on
+        assertThat(cache.millisUntilRoom("meter-1", 1_000)).isEqualTo(2_000);
+        assertThat(cache.use("meter-1", 3, 10, 10, 4_500, 3_000)).isEqualTo(ReplayCache.Use.FIRST);
+        assertThat(cache.size("meter-1")).isEqualTo(3);
+        assertThat(cache.size("meter-2")).isZero();
+    }
 }

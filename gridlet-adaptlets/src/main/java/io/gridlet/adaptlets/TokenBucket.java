@@ -1,0 +1,49 @@
+package io.gridlet.adaptlets;
+
+import java.util.function.LongSupplier;
+
+/** A token bucket: {@code rate} tokens a second, at most {@code burst} saved up. Thread-safe. */
+final class TokenBucket {
+    private final double rate;
+    private final double burst;
+    private final LongSupplier nanoClock;
+    private double tokens;
+    private long last;
+
+    TokenBucket(double rate, double burst, LongSupplier nanoClock) {
+        this.rate = rate;
+        this.burst = Math.max(1, burst);
+        this.nanoClock = nanoClock;
+        this.tokens = this.burst;
+        this.last = nanoClock.getAsLong();
+    }
+
+    synchronized boolean tryTake() {
+        refill();
+        if (tokens < 1) return false;
+        tokens -= 1;
+        return true;
+    }
+
+    /** How long until a token is there (0 if one is). */
+    synchronized long millisUntilToken() {
+        refill();
+        return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / rate * 1000);
+    }
+
+    /** Whether the bucket has refilled completely: its owner has been quiet, and forgetting it loses nothing. */
+    synchronized boolean isFull() {
+        refill();
+        return tokens >= burst;
+    }
+
+    double rate() {
+        return rate;
+    }
+
+    private void refill() {
+        long now = nanoClock.getAsLong();
+        tokens = Math.min(burst, tokens + (now - last) / 1e9 * rate);
+        last = now;
+    }
+}

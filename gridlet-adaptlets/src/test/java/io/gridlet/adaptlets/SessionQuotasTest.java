@@ -1,0 +1,217 @@
+package io.gridlet.adaptlets;
+
+import io.gridlet.adaptlets.builtin.ClientPuzzle;
+import io.gridlet.adaptlets.builtin.HmacAuth;
+import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.adaptlets.builtin.Priority;
+import io.gridlet.policy.Negotiation;
+import io.gridlet.policy.PolicyException;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static io.gridlet.adaptlets.TestService.assertStatus;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The session table and the compiled policies under a flood of Opens: quotas per peer and per identity, the
+ * policies of live sessions kept, and Open puzzle-gated when the server is loaded.
+ */
+class SessionQuotasTest {
+    static final String SERVER = """
+            policy gateway {
+              feature priority(level: 0..3);
+              priority requires priority.level <= 2;
+            }
+            """;
+    static final String METER = """
+            policy meter {
+              feature priority(level: 0..3);
+              priority;
+              prefer high priority.level;
+            }
+            """;
+    static final byte[] SECRET = "meter-1-secret-0123456789".getBytes();
+    static final byte[] PUZZLE_KEY = "0123456789abcdef0123456789abcdef".getBytes();
+
+    /** The meter's policy under another name: the same to resolve, another to compile. */
+    static String distinct(int i) {
+        return METER.replace("policy meter {", "policy meter" + i + " {");
+    }
+
+    /** A policy that compiles but conflicts with the server's: it opens no session. */
+    static String greedy(int i) {
+        return """
+                policy greedy%d {
+                  feature priority(level: 0..3);
+                  priority and priority.level >= 3;
+                }
+                """.formatted(i);
+    }
+
+    static ClientSession open(Loopback net, Channel channel, String policy) {
+        return net.session(channel, policy, Priority.client());
+    }
+
+    @Test
+    void aFloodOfOpensFromOnePeerIsRefusedOverItsRateWhileAnotherPeerStillOpens() throws Exception {
+        try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server())
+                .limits(AdmissionLimits.DEFAULTS.withOpensPerPeerPerSecond(0.5)))) {
+            Channel flooder = net.channel();
+            int refused = 0;
+            for (int i = 0; i < 10; i++) {
+                try {
+                    open(net, flooder, distinct(i));
+                } catch (StatusRuntimeException e) {
+                    assertStatus(e, Status.Code.RESOURCE_EXHAUSTED,
+                            "over the limit opens-per-peer: 127.0.0.1 opens sessions faster than 0.5 a second");
+                    assertThat(Long.parseLong(e.getTrailers().get(OverLimit.RETRY_PUSHBACK_MS)))
+                            .isBetween(1L, 2000L);
+                    refused++;
+                }
+            }
+            assertThat(refused).isGreaterThanOrEqualTo(8); // a burst of 1, then one every 2 s
+            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.OPENS_PER_PEER)).isEqualTo(refused);
+
+            ClientSession neighbour = open(net, net.channelFrom("127.0.0.2"), distinct(99));
+            assertThat(TestService.send(neighbour.channel(), "m2:1")).startsWith("ok");
+        }
+    }
+
+    @Test
+    void aPeerOverItsShareOfTheSessionTableIsRefusedWhileAnotherPeerStillOpens() throws Exception {
+        try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server())
+                .limits(AdmissionLimits.DEFAULTS.withSessionsPerPeer(3)))) {
+            Channel flooder = net.channel();
+            for (int i = 0; i < 3; i++) open(net, flooder, distinct(i));
+            for (int i = 3; i < 6; i++) {
+                int n = i;
+                assertThatThrownBy(() -> open(net, flooder, distinct(n)))
+                        .satisfies(e -> assertStatus(e, Status.Code.RESOURCE_EXHAUSTED,
+                                "over the limit sessions-per-peer: 127.0.0.1 has 3 sessions open; retry after"));
+            }
+            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.SESSIONS_PER_PEER)).isEqualTo(3);
+            assertThat(net.server.sessions().fromPeer("127.0.0.1")).isEqualTo(3);
+
+            ClientSession neighbour = open(net, net.channelFrom("127.0.0.2"), METER);
+            assertThat(TestService.send(neighbour.channel(), "m2:1")).startsWith("ok");
+            assertThat(net.server.sessions().size()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void theMetersPolicyStaysCompiledThroughAFloodOfDistinctPolicies() throws Exception {
+        try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server())
+                .refreshEvery(Duration.ofHours(1)) // the test refreshes when it means to
+                .limits(AdmissionLimits.DEFAULTS.withCompiledPolicies(4).withNewPoliciesPerSecond(1000)
+                        .withOpensPerPeerPerSecond(1000)))) {
+            ClientSession meter = open(net, net.channel(), METER);
+            String id = meter.id();
+            String digest = Negotiation.digest(METER);
+            Channel flooder = net.channelFrom("127.0.0.2");
+            // policies that compile but open no session churn through the unpinned part of the cache
+            for (int i = 0; i < 20; i++) {
+                int n = i;
+                assertThatThrownBy(() -> open(net, flooder, greedy(n))).isInstanceOf(PolicyException.class)
+                        .hasMessageContaining("CONFLICT");
+            }
+            // policies that open sessions pin their entries, until only pinned ones are left
+            int opened = 0;
+            int refused = 0;
+            for (int i = 0; i < 6; i++) {
+                try {
+                    open(net, flooder, distinct(i));
+                    opened++;
+                } catch (StatusRuntimeException e) {
+                    assertStatus(e, Status.Code.RESOURCE_EXHAUSTED,
+                            "over the limit compiled-policies: open sessions run 4 distinct client policies");
+                    refused++;
+                }
+            }
+            assertThat(opened).isEqualTo(3);
+            assertThat(refused).isEqualTo(3);
+            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.COMPILED_POLICIES)).isEqualTo(3);
+            CompiledPolicies policies = net.server.sessions().policies();
+            assertThat(policies.knows(digest)).isTrue();
+            assertThat(policies.pinned()).isEqualTo(4);
+            assertThat(policies.size()).isEqualTo(4);
+
+            net.server.refresh(); // re-resolves every session's policy: the meter's is still compiled
+            assertThat(TestService.send(meter.channel(), "m1:1")).startsWith("ok");
+            assertThat(meter.id()).isEqualTo(id);
+            assertThat(net.server.outcomes().get(WovenServer.SESSION, "unknown")).isZero();
+            assertThat(open(net, net.channel(), METER).configuration()).hasToString("priority(level=2)");
+        }
+    }
+
+    @Test
+    void anIdentityPastItsSessionQuotaLosesItsLeastRecentlyUsedSessionWhichItsClientReopens() throws Exception {
+        String signed = METER.replace("priority;", "priority; feature auth.hmac; auth.hmac;");
+        String server = SERVER.replace("priority requires", "feature auth.hmac; auth.hmac; priority requires");
+        try (Loopback net = new Loopback(AdaptletServer.builder(server)
+                .adaptlet(Priority.server(), HmacAuth.server(new Identities().add("meter-1", SECRET, 2, "meter")))
+                .limits(AdmissionLimits.DEFAULTS.withSessionsPerIdentity(2)))) {
+            ClientSession[] s = new ClientSession[3];
+            for (int i = 0; i < 3; i++) {
+                s[i] = net.session(signed, Priority.client(), HmacAuth.client("meter-1", SECRET));
+                assertThat(TestService.send(s[i].channel(), "meter-1:" + i)).endsWith("from meter-1 at 2");
+            }
+            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.SESSIONS_PER_IDENTITY)).isEqualTo(1);
+            assertThat(net.server.sessions().size()).isEqualTo(2);
+
+            String closed = s[0].id();
+            assertThat(TestService.send(s[0].channel(), "meter-1:3")).endsWith("from meter-1 at 2");
+            assertThat(s[0].id()).isNotEqualTo(closed);
+            assertThat(net.server.outcomes().get(WovenServer.SESSION, "unknown")).isEqualTo(1);
+            assertThat(net.server.sessions().size()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void openOnALoadedServerNeedsAPuzzleThatClientSessionSolvesTransparently() throws Exception {
+        try (Loopback net = new Loopback(AdaptletServer.builder(SERVER)
+                .adaptlet(Priority.server(), ClientPuzzle.server(PUZZLE_KEY))
+                .limits(AdmissionLimits.DEFAULTS.withSessions(4, Duration.ofMinutes(10)).withOpenPuzzleBits(8)))) {
+            DecisionCounts outcomes = net.server.outcomes();
+            open(net, net.channel(), METER);
+            open(net, net.channel(), METER);
+            assertThat(outcomes.get(WovenServer.SESSION, "open-puzzle-challenged")).as("not loaded yet").isZero();
+
+            // two of four sessions open: loaded
+            assertThatThrownBy(() -> open(net, net.channel(), METER))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertStatus(e, Status.Code.RESOURCE_EXHAUSTED, "solve the puzzle (difficulty 8 bits)");
+                        assertThat(e).hasMessageContaining("no adaptlet here answers puzzle's challenge");
+                    });
+            assertThat(outcomes.get(WovenServer.SESSION, "open-puzzle-challenged")).isEqualTo(1);
+
+            Recorder rec = new Recorder();
+            ClientSession solver = net.session(rec.wrap(net.channel()), METER, Priority.client(),
+                    ClientPuzzle.client());
+            assertThat(TestService.send(solver.channel(), "m3:1")).startsWith("ok");
+            assertThat(outcomes.get(WovenServer.SESSION, "open-puzzle-challenged")).isEqualTo(2);
+            assertThat(outcomes.get(WovenServer.SESSION, "open-puzzle-accepted")).isEqualTo(1);
+
+            // the solution was spent: replaying it opens nothing
+            Metadata solved = rec.sent.get(1);
+            assertThat(solved.containsKey(Metadata.Key.of("gridlet-puzzle-solution-bin",
+                    Metadata.BINARY_BYTE_MARSHALLER))).isTrue();
+            Channel replaying = ClientInterceptors.intercept(net.channel(),
+                    MetadataUtils.newAttachHeadersInterceptor(solved));
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(replaying, SessionProtocol.OPEN,
+                    CallOptions.DEFAULT, new Negotiation.Offer(Negotiation.digest(METER), null)))
+                    .satisfies(e -> assertStatus(e, Status.Code.UNAUTHENTICATED, "spent before"));
+            assertThat(outcomes.get(WovenServer.SESSION, "open-puzzle-replayed")).isEqualTo(1);
+            assertThat(net.server.sessions().size()).isEqualTo(3);
+        }
+    }
+}
