@@ -3,6 +3,7 @@ package io.gridlet.flink.log;
 import io.gridlet.flink.source.SourceRecord;
 import io.gridlet.log.LogRecord;
 import io.gridlet.log.local.LocalLog;
+import io.gridlet.log.local.LogCorruptedException;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.Source;
@@ -32,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * The job's side of a {@link LocalLog}: one split (the log), read by one reader from the position in its
  * checkpoint; the readings of each entry are emitted in one go, so a checkpoint always falls between entries.
  * Unbounded: the reader waits for the writer, polling every {@value #POLL_MILLIS} ms when it has caught up, and
- * finishes at the log's end-of-data entry.
+ * finishes at the log's end-of-data entry. Where the log is corrupt it fails the job with the log's
+ * {@link LogCorruptedException} (the file and offset named), instead of waiting there for an entry that never comes.
  */
 final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split, LocalLogSource.Split> {
     private static final long serialVersionUID = 1L;
@@ -152,9 +154,16 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         public InputStatus pollNext(ReaderOutput<SourceRecord> output) throws Exception {
             if (ended) return InputStatus.END_OF_INPUT;
             if (log == null) return InputStatus.NOTHING_AVAILABLE;
-            byte[] entry = log.next();
+            long at = log.position();
+            byte[] entry = log.next(); // a LogCorruptedException fails the job
             if (entry == null) return InputStatus.NOTHING_AVAILABLE;
-            LogRecord record = LogRecord.decode(entry);
+            LogRecord record;
+            try {
+                record = LogRecord.decode(entry);
+            } catch (IOException e) {
+                throw new IOException("the ingest log " + dir + ": the entry at log position " + at
+                        + " does not decode (" + e.getMessage() + "); 'gridlet log check " + dir + "' shows it", e);
+            }
             if (record.isEnd()) {
                 ended = true;
                 return InputStatus.END_OF_INPUT;

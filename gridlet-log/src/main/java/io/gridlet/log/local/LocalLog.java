@@ -3,12 +3,9 @@ package io.gridlet.log.local;
 import io.gridlet.log.IngestLog;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -20,11 +17,15 @@ import java.util.zip.CRC32C;
  * segments; a segment is closed (and forced to disk) when it passes {@code segmentBytes} and the next one starts
  * at the offset where it ends.
  *
- * <p>One writer at a time (the gateway); it recovers on open by cutting a torn last entry (a crash mid-write).
- * Readers (the job) take only whole entries whose checksum holds, so they never see a torn one, and move to the
- * next segment once it exists. {@link Fsync#ALWAYS}: a batch is acknowledged once its entry is forced to disk
- * (one force covers every entry appended meanwhile: group commit); {@link Fsync#NEVER}: once it is written to
- * the operating system (it survives the gateway's crash, not the machine's).
+ * <p>One writer at a time (the gateway); it recovers on open by cutting a torn tail (an entry a crash cut short,
+ * nothing whole after it, in the last segment) and refuses to open a log that is corrupt anywhere else
+ * ({@link LogCorruptedException}; {@link LogCheck} has the rules and the repair). Readers (the job) take only
+ * whole entries whose checksum holds, so they never see a torn one, move to the next segment once it exists, and
+ * stop with the same exception at corruption instead of waiting there.
+ *
+ * <p>{@link Fsync#ALWAYS}: a batch is acknowledged once its entry is forced to disk (one force covers every entry
+ * appended meanwhile: group commit); {@link Fsync#NEVER}: once it is written to the operating system (it survives
+ * the gateway's crash, not the machine's).
  */
 public final class LocalLog implements IngestLog {
     private static final long serialVersionUID = 1L;
@@ -98,15 +99,16 @@ public final class LocalLog implements IngestLog {
 
     /**
      * Reads whole entries from a position on; {@link #next} returns null when no whole entry is there yet (the
-     * writer is behind, or writing one now). Not thread-safe.
+     * writer is behind, or writing one now, or a crash left a torn last entry the writer cuts when it opens) and
+     * throws {@link LogCorruptedException} where the log is corrupt (see {@link LogCheck} for the rules), rather
+     * than wait there forever. Not thread-safe.
      */
     public static final class Reader implements AutoCloseable {
         private final Path dir;
-        private FileChannel channel;
-        private long base;
+        private SegmentFile segment;
         private long position;
-        private final ByteBuffer buffer = ByteBuffer.allocate(4 << 20);
-        private long bufferStart; // file offset of buffer[0]
+        // where the last search for a whole entry after a bad one found none, and the segment's size then
+        private long searchedAt = -1, searchedSize = -1;
 
         public Reader(Path dir, long position) throws IOException {
             this.dir = dir;
@@ -115,16 +117,7 @@ public final class LocalLog implements IngestLog {
             long at = -1;
             for (long b : bases) if (b <= position) at = b;
             if (at < 0 && position != 0) throw new IOException("no segment of " + dir + " holds position " + position);
-            if (at >= 0) open(at);
-            buffer.limit(0);
-        }
-
-        private void open(long segmentBase) throws IOException {
-            if (channel != null) channel.close();
-            channel = FileChannel.open(segment(dir, segmentBase), StandardOpenOption.READ);
-            base = segmentBase;
-            bufferStart = position - base;
-            buffer.clear().limit(0);
+            if (at >= 0) segment = SegmentFile.open(dir, at);
         }
 
         /** The position after the last entry returned. */
@@ -134,53 +127,58 @@ public final class LocalLog implements IngestLog {
 
         /** The next whole entry, or null if there is none yet. */
         public byte[] next() throws IOException {
-            if (channel == null) {
-                if (!Files.exists(segment(dir, position))) return null;
-                open(position);
+            while (true) {
+                if (segment == null) {
+                    if (!Files.exists(segment(dir, position))) return null;
+                    segment = SegmentFile.open(dir, position);
+                }
+                long at = position - segment.base;
+                SegmentFile.Frame frame = segment.frame(at, false);
+                if (!frame.isWhole()) frame = segment.frame(at, true); // what the window held may be old
+                if (frame.isWhole()) {
+                    position += frame.size();
+                    return frame.entry();
+                }
+                if (frame.status() == SegmentFile.Status.END) {
+                    if (position == segment.base || !Files.exists(segment(dir, position))) {
+                        return null; // the writer is behind
+                    }
+                    segment.close(); // this segment ended where the next one starts
+                    segment = SegmentFile.open(dir, position);
+                    continue;
+                }
+                boolean last = isLastSegment();
+                if (last && frame.status() == SegmentFile.Status.INCOMPLETE) return null; // being written, or torn
+                // read once more before judging (a later segment exists only once this one was closed: now final)
+                frame = segment.frame(at, true);
+                if (frame.isWhole() || frame.status() == SegmentFile.Status.END) continue;
+                long next = wholeEntryAfter(at);
+                if (last && next < 0) return null; // a torn tail: the writer cuts it when it opens
+                throw new LogCorruptedException(segment.file, at, position, LogCheck.problem(frame, next, last));
             }
-            byte[] entry = read();
-            if (entry == null && Files.exists(segment(dir, position)) && position != base) {
-                open(position); // this segment ended where the next one starts
-                entry = read();
-            }
-            return entry;
         }
 
-        private byte[] read() throws IOException {
-            long at = position - base;
-            if (!available(at, HEADER)) return null;
-            int offset = (int) (at - bufferStart);
-            int length = buffer.getInt(offset);
-            int crc = buffer.getInt(offset + 4);
-            if (length <= 0 || length > MAX_ENTRY) return null; // a torn header: the writer will cut it
-            if (!available(at, HEADER + length)) return null;
-            offset = (int) (at - bufferStart);
-            byte[] entry = new byte[length];
-            buffer.get(offset + HEADER, entry);
-            if (crc(entry, 0, length) != crc) return null;
-            position += HEADER + length;
-            return entry;
+        /**
+         * Where the first whole entry after the bad one at {@code at} is, or -1 (searched again only once the
+         * segment has grown).
+         */
+        private long wholeEntryAfter(long at) throws IOException {
+            long size = segment.size();
+            if (at == searchedAt && size == searchedSize) return -1;
+            long next = segment.nextWhole(at + 1, size);
+            searchedAt = next < 0 ? at : -1;
+            searchedSize = size;
+            return next;
         }
 
-        /** Whether {@code bytes} from file offset {@code at} are in the buffer, reading from the file if not. */
-        private boolean available(long at, int bytes) throws IOException {
-            if (at >= bufferStart && at + bytes <= bufferStart + buffer.limit()) return true;
-            // refill from `at`
-            buffer.clear();
-            bufferStart = at;
-            long filePos = at;
-            while (buffer.hasRemaining()) {
-                int n = channel.read(buffer, filePos);
-                if (n <= 0) break;
-                filePos += n;
-            }
-            buffer.flip();
-            return buffer.limit() >= bytes;
+        private boolean isLastSegment() throws IOException {
+            for (long b : segments(dir)) if (b > segment.base) return false;
+            return true;
         }
 
         @Override
         public void close() throws IOException {
-            if (channel != null) channel.close();
+            if (segment != null) segment.close();
         }
     }
 }

@@ -27,6 +27,7 @@ final class LocalLogWriter implements IngestLog.Writer {
     private long position;
     private final ByteBuffer header = ByteBuffer.allocate(LocalLog.HEADER);
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final Map<String, Long> lastSequences = new HashMap<>(); // from the log on open, and appended since
     private final Thread flusher;
     private volatile boolean closed;
     private IOException failed;
@@ -34,11 +35,18 @@ final class LocalLogWriter implements IngestLog.Writer {
     private record Pending(long end, CompletableFuture<Void> done) {
     }
 
+    /**
+     * Opens the log, reading it whole first ({@link LogCheck}): a torn tail is cut (a crash mid-write); corruption
+     * anywhere is a {@link LogCorruptedException}, and the log is left as it is for the operator.
+     */
     LocalLogWriter(Path dir, LocalLog.Fsync fsync, long segmentBytes) throws IOException {
         this.dir = dir;
         this.fsync = fsync;
         this.segmentBytes = segmentBytes;
         Files.createDirectories(dir);
+        LogCheck.Report log = LogCheck.check(dir);
+        if (log.isCorrupt()) throw log.damage().exception();
+        lastSequences.putAll(log.lastSequences());
         List<Long> bases = LocalLog.segments(dir);
         if (bases.isEmpty()) {
             startSegment(0);
@@ -46,28 +54,17 @@ final class LocalLogWriter implements IngestLog.Writer {
             base = bases.get(bases.size() - 1);
             channel = FileChannel.open(LocalLog.segment(dir, base), StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            position = base + recover(channel);
+            long end = log.end() - base;
+            if (end < channel.size()) { // the torn tail
+                channel.truncate(end);
+                channel.force(true);
+            }
+            channel.position(end);
+            position = log.end();
         }
         flusher = new Thread(this::flushLoop, "ingest-log-flusher");
         flusher.setDaemon(true);
         if (fsync == LocalLog.Fsync.ALWAYS) flusher.start();
-    }
-
-    /** Cuts a torn last entry off (a crash mid-write); returns the segment's length after. */
-    private long recover(FileChannel channel) throws IOException {
-        long valid;
-        try (LocalLog.Reader reader = new LocalLog.Reader(dir, base)) {
-            while (reader.next() != null) {
-                // whole entries, checksums holding
-            }
-            valid = reader.position() - base;
-        }
-        if (valid < channel.size()) {
-            channel.truncate(valid);
-            channel.force(true);
-        }
-        channel.position(valid);
-        return valid;
     }
 
     private void startSegment(long newBase) throws IOException {
@@ -75,10 +72,10 @@ final class LocalLogWriter implements IngestLog.Writer {
         position = newBase;
         channel = FileChannel.open(LocalLog.segment(dir, newBase), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE, StandardOpenOption.READ);
-        forceDirectory();
+        forceDirectory(dir);
     }
 
-    private void forceDirectory() throws IOException {
+    static void forceDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {
@@ -104,7 +101,10 @@ final class LocalLogWriter implements IngestLog.Writer {
                 long n = 0, want = LocalLog.HEADER + entry.length;
                 while (n < want) n += channel.write(both);
                 position += want;
+                if (!record.isEnd()) lastSequences.merge(record.meter(), record.lastSeq(), Math::max);
             } catch (IOException e) {
+                // a write cut short leaves part of a frame: nothing may follow it (reopened, it is a torn tail)
+                if (failed == null && !closed) failed = e;
                 done.completeExceptionally(e);
                 return done;
             }
@@ -160,21 +160,8 @@ final class LocalLogWriter implements IngestLog.Writer {
     }
 
     @Override
-    public Map<String, Long> lastSequences() throws IOException {
-        Map<String, Long> last = new HashMap<>();
-        try (LocalLog.Reader reader = new LocalLog.Reader(dir, firstBase())) {
-            byte[] entry;
-            while ((entry = reader.next()) != null) {
-                LogRecord r = LogRecord.decode(entry);
-                if (!r.isEnd()) last.merge(r.meter(), r.lastSeq(), Math::max);
-            }
-        }
-        return last;
-    }
-
-    private long firstBase() throws IOException {
-        List<Long> bases = LocalLog.segments(dir);
-        return bases.isEmpty() ? 0 : bases.get(0);
+    public synchronized Map<String, Long> lastSequences() {
+        return new HashMap<>(lastSequences);
     }
 
     @Override

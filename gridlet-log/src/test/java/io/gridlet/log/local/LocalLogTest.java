@@ -104,20 +104,6 @@ class LocalLogTest {
     }
 
     @Test
-    void aFlippedBitStopsTheReaderAtThatEntry() throws Exception {
-        LocalLog log = new LocalLog(dir, LocalLog.Fsync.NEVER);
-        try (IngestLog.Writer w = log.openWriter()) {
-            for (int s = 1; s <= 3; s++) w.append(record("m", s, 10)).get();
-        }
-        Path segment = LocalLog.segment(dir, 0);
-        byte[] bytes = Files.readAllBytes(segment);
-        int secondEntry = (int) (bytes.length / 3) + 20;
-        bytes[secondEntry] ^= 0x10;
-        Files.write(segment, bytes);
-        assertThat(readAll(log)).extracting(LogRecord::lastSeq).containsExactly(1L);
-    }
-
-    @Test
     void aReaderFollowsTheWriterAndSeesTheEnd() throws Exception {
         LocalLog log = new LocalLog(dir, LocalLog.Fsync.ALWAYS, LocalLog.MAX_ENTRY);
         try (IngestLog.Writer w = log.openWriter(); LocalLog.Reader r = log.reader(0)) {
