@@ -3,7 +3,6 @@ package io.gridlet.client;
 import io.gridlet.adaptlets.ClientSession;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 
 import java.util.Iterator;
@@ -21,11 +20,16 @@ public final class LiveClient implements AutoCloseable {
         this.session = session;
     }
 
-    /** Opens a session at {@code target} (host:port) offering {@code policy}, as {@code identity}. */
+    /** Opens a session at {@code target} (host:port) offering {@code policy}, as {@code identity}, in plaintext. */
     public static LiveClient open(String target, String policy, ClientIdentity identity) {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        return open(target, Transport.plaintext(), policy, identity);
+    }
+
+    /** Opens a session at {@code target} (host:port) over {@code transport}, offering {@code policy}. */
+    public static LiveClient open(String target, Transport transport, String policy, ClientIdentity identity) {
+        ManagedChannel channel = transport.channel(target);
         try {
-            return new LiveClient(channel, ClientSession.open(channel, policy, identity.adaptlets()));
+            return new LiveClient(channel, ClientSession.open(channel, policy, identity.adaptlets(transport)));
         } catch (RuntimeException e) {
             channel.shutdownNow();
             throw e;

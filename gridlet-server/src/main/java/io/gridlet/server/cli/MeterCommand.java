@@ -4,7 +4,6 @@ import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.client.ClientIdentity;
 import io.gridlet.client.LiveClient;
 import io.gridlet.client.LivePolicies;
-import io.gridlet.client.LiveProtocol;
 import io.gridlet.client.Meter;
 import io.gridlet.client.MeterFleet;
 import io.gridlet.core.csv.MeasurementReader;
@@ -19,10 +18,8 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +43,9 @@ final class MeterCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "127.0.0.1:7070",
             description = "The gateway, host:port (default: ${DEFAULT-VALUE}).")
     String target;
+
+    @CommandLine.Mixin
+    ClientTlsOptions tls = new ClientTlsOptions();
 
     @Option(names = "--meters", defaultValue = "10", description = "Meters in the fleet (default: ${DEFAULT-VALUE}).")
     int meters;
@@ -119,7 +119,8 @@ final class MeterCommand implements Callable<Integer> {
         try {
             ids = Identities.read(InputSource.readableFile(identities.toString()));
             policyText = InputSource.policyOrBundled(policy, LivePolicies.CLIENT);
-            settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs);
+            settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs)
+                    .withTransport(tls.transport(policyText));
             if (sealed) {
                 settings = settings.sealing(KeyDirectory.load(keys).sealer());
             }
@@ -171,7 +172,8 @@ final class MeterCommand implements Callable<Integer> {
         if (endOfData) {
             byte[] secret = ids.secret(operator);
             if (secret == null) throw new UserError(identities + " has no secret for the operator " + operator);
-            try (LiveClient client = LiveClient.open(target, policyText, new ClientIdentity(operator, secret))) {
+            try (LiveClient client = LiveClient.open(target, settings.transport(), policyText,
+                    new ClientIdentity(operator, secret))) {
                 client.endOfData();
                 out.println("ended     the data: the service's job finishes and writes its result files");
             } catch (StatusRuntimeException e) {

@@ -5,6 +5,7 @@ import io.gridlet.client.ClientIdentity;
 import io.gridlet.client.LiveClient;
 import io.gridlet.client.LivePolicies;
 import io.gridlet.client.LiveProtocol;
+import io.gridlet.client.Transport;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.flink.sink.ResultParts;
 import io.grpc.StatusRuntimeException;
@@ -14,10 +15,8 @@ import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 
@@ -33,6 +32,9 @@ final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--target", defaultValue = "127.0.0.1:7070",
             description = "The service, host:port (default: ${DEFAULT-VALUE}).")
     String target;
+
+    @CommandLine.Mixin
+    ClientTlsOptions tls = new ClientTlsOptions();
 
     @Option(names = "--query", defaultValue = "", description = "q1 or q2 (default: both).")
     String query;
@@ -67,6 +69,7 @@ final class ResultsCommand implements Callable<Integer> {
         BiFunction<String, String, String> open = (file, line) -> line;
         byte[] secret;
         String policyText;
+        Transport transport;
         try {
             filter = new LiveProtocol.Subscription(query, house);
             if (keys != null) {
@@ -77,11 +80,13 @@ final class ResultsCommand implements Callable<Integer> {
             secret = Identities.read(InputSource.readableFile(identities.toString())).secret(identity);
             if (secret == null) throw new UserError(identities + " has no secret for " + identity);
             policyText = InputSource.policyOrBundled(policy, LivePolicies.CLIENT);
+            transport = tls.transport(policyText);
         } catch (UserError | IllegalArgumentException | IOException e) {
             err.println("gridlet results: " + e.getMessage());
             return 2;
         }
-        try (LiveClient client = LiveClient.open(target, policyText, new ClientIdentity(identity, secret))) {
+        try (LiveClient client = LiveClient.open(target, transport, policyText,
+                new ClientIdentity(identity, secret))) {
             Iterator<LiveProtocol.Result> results = client.subscribe(filter);
             long n = 0;
             while ((count == 0 || n < count) && results.hasNext()) {
