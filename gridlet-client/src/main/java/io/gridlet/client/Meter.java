@@ -9,7 +9,6 @@ import io.gridlet.enclave.sealing.Sealer;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
@@ -37,19 +36,30 @@ import java.util.function.Consumer;
 public final class Meter implements AutoCloseable {
     static final long MIN_BACKOFF_MS = 100, MAX_BACKOFF_MS = 5_000;
 
-    /** How a meter connects and sends. */
+    /** How a meter connects and sends; over {@link Transport#plaintext()} unless {@link #withTransport} says. */
     public record Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs,
-                           Sealer sealer) {
+                           Sealer sealer, Transport transport) {
         public Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs) {
             this(target, policy, batchSize, maxUnacknowledged, lingerMs, null);
         }
 
+        public Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs,
+                        Sealer sealer) {
+            this(target, policy, batchSize, maxUnacknowledged, lingerMs, sealer, Transport.plaintext());
+        }
+
         /** The same, every reading sealed by the meter under the owner's key before it is sent. */
         public Settings sealing(Sealer with) {
-            return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, with);
+            return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, with, transport);
+        }
+
+        /** The same, connecting over {@code with} (TLS, say). */
+        public Settings withTransport(Transport with) {
+            return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, sealer, with);
         }
 
         public Settings {
+            if (transport == null) throw new IllegalArgumentException("a transport (Transport.plaintext(), say)");
             if (lingerMs < 1) throw new IllegalArgumentException("linger must be >= 1 ms");
             if (batchSize < 1 || batchSize > ReadingBatch.MAX_READINGS) {
                 throw new IllegalArgumentException("batch size must be 1.." + ReadingBatch.MAX_READINGS);
@@ -172,13 +182,14 @@ public final class Meter implements AutoCloseable {
             synchronized (this) {
                 if (closed || (finished && acked == next - 1)) return;
             }
-            ManagedChannel c = NettyChannelBuilder.forTarget(settings.target()).usePlaintext().build();
+            ManagedChannel c = settings.transport().channel(settings.target());
             ClientSession session = null;
             synchronized (this) {
                 channel = c;
             }
             try {
-                session = ClientSession.open(c, settings.policy(), new ClientIdentity(name, secret).adaptlets());
+                session = ClientSession.open(c, settings.policy(),
+                        new ClientIdentity(name, secret).adaptlets(settings.transport()));
                 synchronized (this) {
                     configuration = session.configuration().toString();
                 }
@@ -247,37 +258,48 @@ public final class Meter implements AutoCloseable {
         return progressed;
     }
 
+    /**
+     * Sends the next batch: up to {@code batchSize} readings, and at most {@link ReadingBatch#MAX_MESSAGE_BYTES} on
+     * the wire (sealed readings are larger: a large {@code --batch} of them is cut by bytes, never refused).
+     */
     private void sendBatch(Stream s) {
         long first = sent + 1;
         int skip = (int) (first - (acked + 1));
         int n = (int) Math.min(settings.batchSize(), next - first);
         List<Measurement> batch = new ArrayList<>(n);
+        List<byte[]> sealed = settings.sealer() == null ? null : new ArrayList<>(n);
+        long bytes = ReadingBatch.HEADER_BYTES_MAX;
         int i = 0;
         for (Measurement m : stored) {
             if (i++ < skip) continue;
+            if (sealed != null) {
+                byte[] r = seal(m);
+                if (!batch.isEmpty() && bytes + 2 + r.length > ReadingBatch.MAX_MESSAGE_BYTES) break;
+                bytes += 2 + r.length;
+                sealed.add(r);
+            } else {
+                if (!batch.isEmpty() && bytes + Measurement.BINARY_LENGTH > ReadingBatch.MAX_MESSAGE_BYTES) break;
+                bytes += Measurement.BINARY_LENGTH;
+            }
             batch.add(m);
             if (batch.size() == n) break;
         }
-        s.requests.onNext(settings.sealer() == null ? new ReadingBatch(name, first, batch).encode()
-                : ReadingBatch.encodeSealed(name, first, seal(batch)));
+        s.requests.onNext(sealed == null ? new ReadingBatch(name, first, batch).encode()
+                : ReadingBatch.encodeSealed(name, first, sealed));
         disorder.pass(batch);
-        sent = first + n - 1;
+        sent = first + batch.size() - 1;
         lastSend = System.nanoTime();
         s.ready = s.requests.isReady();
     }
 
-    private List<byte[]> seal(List<Measurement> batch) {
-        List<byte[]> sealed = new ArrayList<>(batch.size());
-        for (Measurement m : batch) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                settings.sealer().seal(m).writeTo(out);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            sealed.add(bytes.toByteArray());
+    private byte[] seal(Measurement m) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            settings.sealer().seal(m).writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return sealed;
+        return bytes.toByteArray();
     }
 
     private final class Stream implements ClientResponseObserver<byte[], byte[]> {
@@ -311,6 +333,10 @@ public final class Meter implements AutoCloseable {
                     resumed = true; // the gateway holds everything up to acked: send what comes after
                     sent = acked;
                     everConnected = true;
+                }
+                if (ack.skipped() > 0) {
+                    events.accept("meter " + name + ": the gateway counted " + ack.skipped()
+                            + " sequence numbers skipped in the batch up to " + ack.lastSeq());
                 }
                 rejected += ack.rejected().size();
                 for (ReadingBatch.Rejected r : ack.rejected()) {

@@ -1,17 +1,21 @@
 package io.gridlet.client;
 
 import io.gridlet.adaptlets.builtin.Identities;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.Disorder;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * A fleet of {@link Meter}s fed from one time-ordered stream of readings (a file or the generator): house
- * {@code h} belongs to meter {@code meter-(h mod n)}, so each meter sends whole houses and the readings of
+ * A fleet of {@link Meter}s fed from one time-ordered stream of readings (a file or the generator): each house
+ * is sent by the meter whose identity owns it ({@code houses=} in the identities file; without one, house {@code h}
+ * belongs to meter {@code meter-(h mod n)}), so each meter sends whole houses and the readings of
  * different meters interleave as they would live. Paced by data time ({@code speedup}) and/or to {@code rate}
  * readings per second overall; without either, as fast as the gateway acknowledges.
  */
@@ -21,6 +25,9 @@ public final class MeterFleet implements AutoCloseable {
     private final long rate;
     private final double speedup;
     private final Disorder disorder = new Disorder();
+    private static final int MAX_HOUSES_REMEMBERED = 1 << 20;
+    private final List<HouseSet> owned = new ArrayList<>(); // per meter, null: its identity states no houses
+    private final Map<Long, Integer> meterOfHouse = new HashMap<>();
     private volatile long produced;
 
     /** The meters' names: {@code meter-0 .. meter-(n-1)}. */
@@ -52,6 +59,8 @@ public final class MeterFleet implements AutoCloseable {
                 throw new IllegalArgumentException("no secret for " + meterName(i) + " in the identities");
             }
             meters.add(new Meter(meterName(i), secret, settings, events, disorder));
+            String houses = identities.attribute(meterName(i), "houses");
+            owned.add(houses == null ? null : HouseSet.parse(houses));
         }
     }
 
@@ -84,13 +93,32 @@ public final class MeterFleet implements AutoCloseable {
                 long ahead = start + (long) ((m.timestamp() - firstTime) * 1e9 / speedup) - System.nanoTime();
                 if (ahead > 1_000_000) Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
             }
-            meters.get((int) Long.remainderUnsigned(m.houseId(), meters.size())).offer(m);
+            meters.get(meterOf(m.houseId())).offer(m);
             produced = ++n;
             if (rate > 0 && (n & 63) == 0) {
                 long ahead = start + (long) (n * 1e9 / rate) - System.nanoTime();
                 if (ahead > 0) Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
             }
         }
+    }
+
+    /**
+     * The meter that sends house {@code house}: the first of the fleet whose identity owns it ({@code houses=} in
+     * the identities file), or {@code house mod n} if none does (the gateway then refuses its readings as
+     * not-owned, and the meter reports that).
+     */
+    private int meterOf(long house) {
+        Integer known = meterOfHouse.get(house);
+        if (known != null) return known;
+        int chosen = (int) Long.remainderUnsigned(house, meters.size());
+        for (int i = 0; i < owned.size(); i++) {
+            if (owned.get(i) != null && owned.get(i).contains(house)) {
+                chosen = i;
+                break;
+            }
+        }
+        if (meterOfHouse.size() < MAX_HOUSES_REMEMBERED) meterOfHouse.put(house, chosen);
+        return chosen;
     }
 
     /** Tells every meter there is no more, and waits until all is acknowledged. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,21 +15,29 @@ import java.util.concurrent.ConcurrentHashMap;
  * The identities the server knows: per id its roles, its priority ceiling, and (for {@code auth.hmac}) its shared
  * secret. A file has one identity per line, {@code id roles max-priority secret}: roles comma-separated, the secret
  * in base64 (at least 16 bytes) or {@code -} for an identity that only authenticates with a certificate
- * ({@code auth.mtls}, where the id is the certificate's common name). {@code #} starts a comment.
+ * ({@code auth.mtls}, where the id is the certificate's common name). After these, optional {@code key=value}
+ * attributes the application reads ({@code houses=0%5}: the houses a meter may report for). {@code #} starts a
+ * comment.
  */
 public final class Identities {
-    private record Entry(Identity identity, byte[] secret) {
+    private record Entry(Identity identity, byte[] secret, Map<String, String> attributes) {
     }
 
     private final Map<String, Entry> byId = new ConcurrentHashMap<>();
 
     public Identities add(String id, byte[] secret, int maxPriority, String... roles) {
+        return add(id, secret, maxPriority, Map.of(), roles);
+    }
+
+    /** An identity with attributes for the application (e.g. {@code houses}). */
+    public Identities add(String id, byte[] secret, int maxPriority, Map<String, String> attributes,
+                          String... roles) {
         if (id.isEmpty() || id.length() > 255) throw new IllegalArgumentException("an id of 1 to 255 characters");
         if (secret != null && secret.length < 16) {
             throw new IllegalArgumentException("the secret of " + id + " is shorter than 16 bytes");
         }
         byId.put(id, new Entry(new Identity(id, Set.of(roles), maxPriority),
-                secret == null ? null : secret.clone()));
+                secret == null ? null : secret.clone(), Map.copyOf(attributes)));
         return this;
     }
 
@@ -43,6 +52,17 @@ public final class Identities {
         return e == null ? null : e.secret();
     }
 
+    /** The attribute {@code key} of {@code id}, or null if the identity or the attribute is not there. */
+    public String attribute(String id, String key) {
+        Entry e = byId.get(id);
+        return e == null ? null : e.attributes().get(key);
+    }
+
+    /** The ids known. */
+    public Set<String> ids() {
+        return Set.copyOf(byId.keySet());
+    }
+
     public static Identities read(Path file) throws IOException {
         Identities ids = new Identities();
         int n = 0;
@@ -53,13 +73,21 @@ public final class Identities {
             if (hash >= 0) l = l.substring(0, hash).strip();
             if (l.isEmpty()) continue;
             String[] f = l.split("\\s+");
-            if (f.length != 4) {
-                throw new IllegalArgumentException(file + ":" + n + ": expected 'id roles max-priority secret', got '"
-                        + line.strip() + "'");
+            if (f.length < 4) {
+                throw new IllegalArgumentException(file + ":" + n + ": expected 'id roles max-priority secret "
+                        + "[key=value ...]', got '" + line.strip() + "'");
             }
             try {
+                Map<String, String> attributes = new HashMap<>();
+                for (int i = 4; i < f.length; i++) {
+                    int eq = f[i].indexOf('=');
+                    if (eq <= 0) throw new IllegalArgumentException("'" + f[i] + "' is not key=value");
+                    if (attributes.put(f[i].substring(0, eq), f[i].substring(eq + 1)) != null) {
+                        throw new IllegalArgumentException("two values for " + f[i].substring(0, eq));
+                    }
+                }
                 byte[] secret = f[3].equals("-") ? null : Base64.getDecoder().decode(f[3]);
-                ids.add(f[0], secret, Integer.parseInt(f[2]), Arrays.stream(f[1].split(","))
+                ids.add(f[0], secret, Integer.parseInt(f[2]), attributes, Arrays.stream(f[1].split(","))
                         .filter(r -> !r.isEmpty()).toArray(String[]::new));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + ":" + n + ": " + e.getMessage());

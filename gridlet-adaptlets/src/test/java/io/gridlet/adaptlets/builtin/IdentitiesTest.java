@@ -37,12 +37,29 @@ class IdentitiesTest {
     void badLinesAreRefusedWithTheirPlace() throws Exception {
         Path fields = Files.writeString(dir.resolve("fields"), "meter-1 meter 1\n");
         assertThatThrownBy(() -> Identities.read(fields)).hasMessageContaining("fields:1: expected 'id roles "
-                + "max-priority secret'");
+                + "max-priority secret [key=value ...]'");
         Path shortSecret = Files.writeString(dir.resolve("short"), "# x\nmeter-1 meter 1 "
                 + Base64.getEncoder().encodeToString(new byte[8]) + "\n");
         assertThatThrownBy(() -> Identities.read(shortSecret)).hasMessageContaining("short:2: the secret of meter-1 "
                 + "is shorter than 16 bytes");
         Path ceiling = Files.writeString(dir.resolve("ceiling"), "meter-1 meter high -\n");
         assertThatThrownBy(() -> Identities.read(ceiling)).hasMessageContaining("ceiling:1:");
+        Path attribute = Files.writeString(dir.resolve("attribute"), "meter-1 meter 1 - houses\n");
+        assertThatThrownBy(() -> Identities.read(attribute)).hasMessageContaining("attribute:1: 'houses' is not "
+                + "key=value");
+        Path twice = Files.writeString(dir.resolve("twice"), "meter-1 meter 1 - houses=1 houses=2\n");
+        assertThatThrownBy(() -> Identities.read(twice)).hasMessageContaining("twice:1: two values for houses");
+    }
+
+    @Test
+    void attributesAfterTheSecretAreTheApplications() throws Exception {
+        Path file = Files.writeString(dir.resolve("ids"), "meter-1 meter 2 - houses=0%5,7 site=north # comment\n"
+                + "ops operator 3 -\n");
+        Identities ids = Identities.read(file);
+        assertThat(ids.attribute("meter-1", "houses")).isEqualTo("0%5,7");
+        assertThat(ids.attribute("meter-1", "site")).isEqualTo("north");
+        assertThat(ids.attribute("ops", "houses")).isNull();
+        assertThat(ids.attribute("nobody", "houses")).isNull();
+        assertThat(ids.ids()).containsExactlyInAnyOrder("meter-1", "ops");
     }
 }

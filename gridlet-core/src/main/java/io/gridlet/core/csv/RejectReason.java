@@ -1,6 +1,6 @@
 package io.gridlet.core.csv;
 
-/** Why an input line was rejected; {@link #label()} is the name used in reports and {@code rejections.txt}. */
+/** Why an input line (or a live reading) was rejected; {@link #label()} is the name used in reports and {@code rejections.txt}. */
 public enum RejectReason {
     FIELD_COUNT("field-count"),
     BAD_NUMBER("bad-number"),
@@ -10,7 +10,14 @@ public enum RejectReason {
     /** A line longer than {@link MeasurementReader#MAX_LINE_BYTES}; no valid reading is that long. */
     LINE_TOO_LONG("line-too-long"),
     /** A sealed reading that does not open inside the trusted boundary: tampered, unknown key, misrouted. */
-    UNOPENABLE("unopenable");
+    UNOPENABLE("unopenable"),
+    /**
+     * Live input only: a reading dated after the service's own clock (plus the allowed skew: a meter cannot measure
+     * the future), or too far ahead of the service's data time.
+     */
+    TOO_FAR_AHEAD("too-far-ahead"),
+    /** Live input only: a reading of a house its meter may not report for (the identities file's houses=). */
+    NOT_OWNED("not-owned");
 
     private final String label;
 

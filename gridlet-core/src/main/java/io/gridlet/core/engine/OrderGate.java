@@ -21,6 +21,11 @@ import java.util.function.Consumer;
  * timestamp seen so far minus {@code L}; accepted readings are held until no later arrival can precede them,
  * then released in timestamp order (arrival order among equal timestamps). With {@code L = 0} (the spec's
  * default) a reading older than the latest one is late, and the others pass straight through.
+ *
+ * <p>With an external clock (the live service: {@link #advanceClock}, data time as the gateway's watermark over
+ * meters, see {@code DataClock}), readings no longer move the clock: a reading is late if it is older than the
+ * clock minus {@code L}, and readings are held until the clock minus {@code L} has passed them. The first call to
+ * {@link #advanceClock} switches the gate to that mode for good.
  */
 public final class OrderGate {
     private final long maxLateness;
@@ -32,7 +37,8 @@ public final class OrderGate {
     private long newestHeldTs = Long.MIN_VALUE;
     private ArrayList<Measurement> newestHeld;
     private int heldCount;
-    private long maxSeen = Long.MIN_VALUE;
+    private long maxSeen = Long.MIN_VALUE; // the clock: the newest timestamp, or the external clock
+    private boolean externalClock;
     private long arrivals;
 
     public OrderGate(long maxLatenessSeconds, RejectionSink rejections) {
@@ -51,13 +57,28 @@ public final class OrderGate {
                     m.id() + "," + ts);
             return;
         }
-        if (ts > maxSeen) maxSeen = ts;
-        if (maxLateness == 0 && heldCount == 0) {
+        if (!externalClock && ts > maxSeen) maxSeen = ts;
+        if (maxLateness == 0 && heldCount == 0 && !externalClock) {
             downstream.accept(m);
             return;
         }
         hold(m);
         arrivals++;
+        releaseSafe(downstream);
+    }
+
+    /**
+     * The external clock reads {@code dataTime} (it never goes back: an older value is ignored); releases what has
+     * become safe to {@code downstream}.
+     */
+    public void advanceClock(long dataTime, Consumer<Measurement> downstream) {
+        externalClock = true;
+        if (dataTime > maxSeen) maxSeen = dataTime;
+        releaseSafe(downstream);
+    }
+
+    private void releaseSafe(Consumer<Measurement> downstream) {
+        if (maxSeen == Long.MIN_VALUE) return;
         long safeBefore = maxSeen - maxLateness;
         while (heldCount > 0 && held.firstKey() < safeBefore) release(downstream);
     }
@@ -96,6 +117,7 @@ public final class OrderGate {
      */
     public void snapshot(DataOutput out) throws IOException {
         out.writeLong(maxSeen);
+        out.writeBoolean(externalClock);
         out.writeLong(arrivals);
         out.writeInt(heldCount);
         long arrival = 0;
@@ -112,6 +134,7 @@ public final class OrderGate {
             throws IOException {
         OrderGate gate = new OrderGate(maxLatenessSeconds, rejections);
         gate.maxSeen = in.readLong();
+        gate.externalClock = in.readBoolean();
         gate.arrivals = in.readLong();
         int n = in.readInt();
         Held[] all = new Held[n];

@@ -30,6 +30,13 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
     public static final int MAX_SEALED_BYTES = 1024;
     public static final int MAX_READINGS = 10_000;
     public static final int MAX_METER_BYTES = 128;
+    /** The largest header: version, the longest meter name, firstSeq, count. */
+    public static final int HEADER_BYTES_MAX = 1 + 2 + MAX_METER_BYTES + 8 + 4;
+    /**
+     * What a meter puts in one message at most: well under gRPC's default 4 MiB, so a batch of the largest sealed
+     * readings is cut by bytes before it is too large to send.
+     */
+    public static final int MAX_MESSAGE_BYTES = 1 << 20;
     private static final long MAX_U32 = 0xFFFF_FFFFL;
 
     public ReadingBatch {

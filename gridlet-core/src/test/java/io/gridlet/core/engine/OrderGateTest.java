@@ -6,6 +6,10 @@ import io.gridlet.core.model.Measurement;
 import io.gridlet.core.model.Property;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -69,6 +73,40 @@ class OrderGateTest {
         gate.flush(m -> released.add(m.id()));
         assertThat(released).containsExactly(3L, 1L, 2L, 5L, 6L);
         assertThat(rejections.count(RejectReason.LATE)).isEqualTo(1);
+    }
+
+    @Test
+    void withAnExternalClockReadingsWaitForTheClockAndDoNotMoveIt() {
+        OrderGate gate = new OrderGate(0, rejections);
+        gate.advanceClock(100, m -> released.add(m.id()));
+        offer(gate, 1, 105); // ahead of the clock: held, even with no lateness
+        offer(gate, 2, 101);
+        offer(gate, 3, 100); // at the clock: not late
+        assertThat(released).isEmpty();
+        gate.advanceClock(102, m -> released.add(m.id()));
+        assertThat(released).containsExactly(3L, 2L); // what is before the clock, in timestamp order
+        offer(gate, 4, 101); // older than the clock: late, although newer ones came before it was read
+        assertThat(rejections.count(RejectReason.LATE)).isEqualTo(1);
+        gate.advanceClock(90, m -> released.add(m.id())); // the clock never goes back
+        offer(gate, 5, 102);
+        gate.flush(m -> released.add(m.id()));
+        assertThat(released).containsExactly(3L, 2L, 5L, 1L);
+    }
+
+    @Test
+    void aRestoredGateKeepsItsExternalClock() throws Exception {
+        OrderGate gate = new OrderGate(2, rejections);
+        gate.advanceClock(50, m -> released.add(m.id()));
+        offer(gate, 1, 60);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        gate.snapshot(new DataOutputStream(bytes));
+        OrderGate restored = OrderGate.restore(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), 2,
+                rejections);
+        restored.offer(at(2, 70), 2, m -> released.add(m.id())); // would move a newest-timestamp clock to 70
+        restored.offer(at(3, 49), 3, m -> released.add(m.id())); // within the lateness of the external clock
+        assertThat(released).isEmpty();
+        restored.advanceClock(65, m -> released.add(m.id()));
+        assertThat(released).containsExactly(3L, 1L);
     }
 
     @Test

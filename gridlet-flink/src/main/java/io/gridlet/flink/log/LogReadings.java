@@ -18,10 +18,17 @@ final class LogReadings {
     }
 
     /**
-     * Emits the entry's readings, numbered by {@code line}: plain readings, or sealed ones still sealed (a sealed
-     * reading that is not one is refused here, counted by the gate).
+     * Emits the service's data time the entry carries, if it carries one (the data time its readings were checked
+     * against: none of them is older than it minus the lateness); then the entry's readings, numbered by
+     * {@code line}: plain readings, or sealed ones still sealed (a sealed reading that is not one is refused here,
+     * counted by the gate).
      */
     static void emit(LogRecord entry, LongSupplier line, Consumer<SourceRecord> out) {
+        if (entry.hasDataTime()) out.accept(SourceRecord.clock(entry.dataTime()));
+        readings(entry, line, out);
+    }
+
+    private static void readings(LogRecord entry, LongSupplier line, Consumer<SourceRecord> out) {
         if (!entry.isSealed()) {
             for (Measurement m : entry.readings()) out.accept(SourceRecord.reading(line.getAsLong(), m, false));
             return;

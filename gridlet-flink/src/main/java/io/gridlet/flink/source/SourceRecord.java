@@ -7,21 +7,28 @@ import io.gridlet.enclave.sealing.SealedReading;
 /**
  * One input record as the source reads it: a well-formed reading, a sealed reading (opened inside the trusted
  * boundary, by the order gate), or the reason the line was rejected, with its line (record) number, so that the
- * order gate can count and report every rejection in one place.
+ * order gate can count and report every rejection in one place; or, from the live service's log, the service's
+ * data time ({@link #clock}), which then drives the order gate instead of the newest timestamp.
  */
 public record SourceRecord(long line, Measurement reading, boolean rounded, RejectReason reason, String message,
-                     String text, SealedReading sealed) {
+                           String text, SealedReading sealed, long clock) {
+    private static final long NO_CLOCK = Long.MIN_VALUE;
 
     public static SourceRecord reading(long line, Measurement reading, boolean rounded) {
-        return new SourceRecord(line, reading, rounded, null, null, null, null);
+        return new SourceRecord(line, reading, rounded, null, null, null, null, NO_CLOCK);
     }
 
     public static SourceRecord rejected(long line, RejectReason reason, String message, String text) {
-        return new SourceRecord(line, null, false, reason, message, text, null);
+        return new SourceRecord(line, null, false, reason, message, text, null, NO_CLOCK);
     }
 
     public static SourceRecord sealed(long line, SealedReading sealed) {
-        return new SourceRecord(line, null, false, null, null, null, sealed);
+        return new SourceRecord(line, null, false, null, null, null, sealed, NO_CLOCK);
+    }
+
+    /** The live service's data time reads {@code dataTime} (before the readings of the entry that carried it). */
+    public static SourceRecord clock(long dataTime) {
+        return new SourceRecord(-1, null, false, null, null, null, null, dataTime);
     }
 
     public boolean isReading() {
@@ -30,5 +37,9 @@ public record SourceRecord(long line, Measurement reading, boolean rounded, Reje
 
     public boolean isSealed() {
         return sealed != null;
+    }
+
+    public boolean isClock() {
+        return clock != NO_CLOCK;
     }
 }

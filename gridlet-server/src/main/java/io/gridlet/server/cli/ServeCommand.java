@@ -2,8 +2,10 @@ package io.gridlet.server.cli;
 
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.client.LivePolicies;
+import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
+import io.gridlet.core.wire.DataClock;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.operators.Boundary;
@@ -12,9 +14,11 @@ import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.IngestLog;
 import io.gridlet.log.kafka.KafkaLog;
 import io.gridlet.log.local.LocalLog;
+import io.gridlet.log.local.LogCorruptedException;
 import io.gridlet.server.live.Gateway;
 import io.gridlet.server.live.IdentitiesFile;
 import io.gridlet.server.live.LiveJob;
+import io.gridlet.server.live.ServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import picocli.CommandLine.Command;
@@ -63,15 +67,20 @@ final class ServeCommand implements Callable<Integer> {
     Path dir;
 
     @Option(names = "--bind", defaultValue = "127.0.0.1",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+            description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface). Beyond "
+                    + "loopback this needs --tls-cert, or --insecure.")
     String bind;
 
     @Option(names = "--port", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @CommandLine.Mixin
+    ServerTlsOptions tls = new ServerTlsOptions();
+
     @Option(names = "--identities", paramLabel = "FILE",
-            description = "Who may call (lines 'id roles max-priority secret'; see docs/live-service.md). Default: DIR/identities, "
-                    + "made on first start with --meters meters, an operator and an analyst, fresh secrets.")
+            description = "Who may call (lines 'id roles max-priority secret [houses=SET]'; see "
+                    + "docs/live-service.md). Default: DIR/identities, made on first start with --meters meters "
+                    + "(meter-i of N owning houses i%N), an operator and an analyst, fresh secrets.")
     Path identities;
 
     @Option(names = "--meters", defaultValue = "100",
@@ -98,9 +107,25 @@ final class ServeCommand implements Callable<Integer> {
     String topic;
 
     @Option(names = "--max-lateness", defaultValue = "120",
-            description = "Seconds of data time a reading may arrive after later ones and still be put in order "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Seconds of data time a reading may be older than the service's data time and still be "
+                    + "put in order; data time is the watermark over the meters that send, so a meter that sends "
+                    + "in order is never late (default: ${DEFAULT-VALUE}).")
     long maxLateness;
+
+    @Option(names = "--max-ahead", paramLabel = "SECONDS", defaultValue = "3600",
+            description = "Refuse readings more than this far ahead of data time (too-far-ahead); also how far "
+                    + "behind the others a meter may be and still hold data time back (default: ${DEFAULT-VALUE}).")
+    long maxAhead;
+
+    @Option(names = "--clock-skew", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Refuse readings dated after this machine's clock plus this (too-far-ahead): a meter "
+                    + "cannot measure the future (default: ${DEFAULT-VALUE}).")
+    long clockSkew;
+
+    @Option(names = "--idle-after", paramLabel = "SECONDS", defaultValue = "30",
+            description = "A meter that sent nothing for this long (wall time) no longer holds data time back "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long idleAfter;
 
     @Option(names = {"-p", "--parallelism"}, defaultValue = "1",
             description = "Parallel instances of the query operators (default: ${DEFAULT-VALUE}; rescale while "
@@ -138,8 +163,12 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         NETTY_STREAMS.setLevel(Level.SEVERE);
         if (port < 0 || port > 65_535) throw new UserError("--port must be 0..65535");
+        ServerTls serverTls = tls.load(bind); // before anything is made or listens
         if (parallelism < 1) throw new UserError("--parallelism must be >= 1");
         if (maxLateness < 0) throw new UserError("--max-lateness must be >= 0");
+        if (maxAhead < 1) throw new UserError("--max-ahead must be >= 1");
+        if (clockSkew < 0) throw new UserError("--clock-skew must be >= 0");
+        if (idleAfter < 0) throw new UserError("--idle-after must be >= 0");
         if (checkpointSeconds < 0.05) throw new UserError("--checkpoint-interval must be >= 0.05 s");
         LocalLog.Fsync sync = switch (fsync) {
             case "always" -> LocalLog.Fsync.ALWAYS;
@@ -180,13 +209,18 @@ final class ServeCommand implements Callable<Integer> {
         Gateway gateway;
         try {
             gateway = Gateway.start(log, ResultHub.named(hub), new Gateway.Settings(policyText, ids,
-                    new InetSocketAddress(bind, port), metrics, () -> !job.isDone()).boundary(boundary));
+                    new InetSocketAddress(bind, port), metrics, () -> !job.isDone()).boundary(boundary).tls(serverTls)
+                    .clock(new DataClock.Limits(maxLateness, maxAhead, clockSkew, Duration.ofSeconds(idleAfter))));
+        } catch (LogCorruptedException e) {
+            job.close();
+            throw new UserError(e.getMessage()); // the log stays as it is, for gridlet log check / repair
         } catch (IOException e) {
             job.close();
             throw new UserError("cannot listen on " + bind + ":" + port + ": " + e.getMessage());
         }
         err.println("gridlet serve: listening on " + bind + ":" + gateway.port() + " (" + log.describe()
                 + ", results in " + results + ", Flink REST on http://" + job.rest() + ")");
+        ServerTlsOptions.announce(err, serverTls, bind);
         job.resumedFrom().ifPresent(c -> err.println("gridlet serve: the job resumed from its checkpoint "
                 + c.getFileName() + "; --fresh starts the job over (the log is kept)"));
         err.println("gridlet serve: " + gateway.meters() + " meters known from the log; stop with Ctrl-C "
@@ -226,11 +260,25 @@ final class ServeCommand implements Callable<Integer> {
         Replay.Summary summary = RunReport.of(outcome);
         RunReport.writeRejections(summary, results);
         RunReport.print(out, summary, outcome.linesWritten(), results);
-        out.printf("disorder  readings reached the log up to %d s of data time after later ones (max lateness %d s%s)%n",
-                gateway.disorderSeconds(), maxLateness, gateway.disorderSeconds() > maxLateness
-                        ? ": the later ones were rejected as late; raise --max-lateness or slow gridlet meter down"
-                        : "");
+        printRefusals(out, metrics);
+        out.printf("disorder  readings reached the log up to %d s of data time after later ones of other meters "
+                + "(data time is the watermark over meters: that costs no reading)%n", gateway.disorderSeconds());
         return 0;
+    }
+
+    /** What the gateway refused (the job's own refusals are in the summary above). */
+    private static void printRefusals(PrintWriter out, MeterRegistry metrics) {
+        long total = 0;
+        StringBuilder reasons = new StringBuilder();
+        for (RejectReason r : RejectReason.values()) {
+            long n = (long) metrics.counter("gridlet.ingest.readings", "outcome", "rejected-" + r.label()).count();
+            if (n == 0) continue;
+            total += n;
+            reasons.append(reasons.length() == 0 ? "" : ", ").append(r.label()).append(' ').append(Figures.count(n));
+        }
+        long skipped = (long) metrics.counter("gridlet.ingest.sequence.skipped").count();
+        out.printf("gateway   refused %s readings%s%s%n", Figures.count(total), total == 0 ? "" : " (" + reasons + ")",
+                skipped == 0 ? "" : "; " + Figures.count(skipped) + " sequence numbers skipped by meters");
     }
 
     private static String status(LiveJob job, Gateway gateway, MeterRegistry metrics, long started) {

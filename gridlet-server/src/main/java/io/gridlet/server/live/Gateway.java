@@ -8,12 +8,15 @@ import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
 import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.client.LiveProtocol;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.core.wire.DataClock;
 import io.gridlet.core.wire.Disorder;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.IngestLog;
 import io.gridlet.log.LogRecord;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,17 +26,21 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * {@code gridlet serve}'s network side: the ingest and results services behind the negotiated adaptlets (the
  * built-ins: puzzle, auth.hmac, auth.mtls, authz, priority, as the server policy asks), and the standard gRPC
- * health service without a session. Meters ({@code meter} role) may send their own readings only; the end of
+ * health service without a session; in plaintext or over TLS ({@link ServerTls}; {@code auth.mtls} needs its
+ * client CA). Meters ({@code meter} role) may send their own readings only; the end of
  * the data takes the {@code operator} role; results take {@code analyst} or {@code operator}.
  *
  * <p>Health: SERVING while the log takes entries and the job runs; NOT_SERVING otherwise.
@@ -52,13 +59,15 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * What the gateway is made of; {@code appended} sees the readings of every entry as it is appended (for
-     * measurements; called on the ingest threads, must be quick).
+     * measurements; called on the ingest threads, must be quick); {@code tls} null: plaintext.
      */
     public record Settings(String policy, Identities identities, InetSocketAddress address, MeterRegistry registry,
-                           BooleanSupplier jobRunning, Consumer<List<Measurement>> appended, Boundary boundary) {
+                           BooleanSupplier jobRunning, Consumer<List<Measurement>> appended, Boundary boundary,
+                           ServerTls tls, DataClock.Limits clock) {
         public Settings(String policy, Identities identities, InetSocketAddress address, MeterRegistry registry,
                         BooleanSupplier jobRunning) {
-            this(policy, identities, address, registry, jobRunning, readings -> { }, Boundary.PLAIN);
+            this(policy, identities, address, registry, jobRunning, readings -> { }, Boundary.PLAIN, null,
+                    DataClock.Limits.DEFAULTS);
         }
 
         public static Settings of(String policy, Identities identities, int port) {
@@ -67,12 +76,23 @@ public final class Gateway implements AutoCloseable {
         }
 
         public Settings appended(Consumer<List<Measurement>> listener) {
-            return new Settings(policy, identities, address, registry, jobRunning, listener, boundary);
+            return new Settings(policy, identities, address, registry, jobRunning, listener, boundary, tls, clock);
         }
 
         /** Results go to subscribers sealed for the data owner inside this boundary (as they leave the job). */
         public Settings boundary(Boundary sealedResults) {
-            return new Settings(policy, identities, address, registry, jobRunning, appended, sealedResults);
+            return new Settings(policy, identities, address, registry, jobRunning, appended, sealedResults, tls,
+                    clock);
+        }
+
+        /** The same, serving over TLS (null: plaintext). */
+        public Settings tls(ServerTls with) {
+            return new Settings(policy, identities, address, registry, jobRunning, appended, boundary, with, clock);
+        }
+
+        /** The service's data time: max lateness (the job's too), how far ahead, clock skew, idleness. */
+        public Settings clock(DataClock.Limits limits) {
+            return new Settings(policy, identities, address, registry, jobRunning, appended, boundary, tls, limits);
         }
     }
 
@@ -80,11 +100,13 @@ public final class Gateway implements AutoCloseable {
         this.log = ingestLog.openWriter();
         this.results = new ResultsService(hub, s.boundary());
         try {
-            this.ingest = new IngestService(log, s.registry(), this::endOfData, s.appended());
+            this.ingest = new IngestService(log, s.registry(), this::endOfData, s.appended(),
+                    housesOf(s.identities()), s.clock());
             byte[] puzzleKey = new byte[32];
             new SecureRandom().nextBytes(puzzleKey);
             server = AdaptletServer.builder(s.policy())
                     .address(s.address())
+                    .credentials(s.tls() == null ? InsecureServerCredentials.create() : s.tls().credentials())
                     .registry(s.registry())
                     .adaptlet(ClientPuzzle.server(puzzleKey), HmacAuth.server(s.identities()),
                             MutualTlsAuth.server(s.identities()), Priority.server(), Authorization.server(
@@ -107,6 +129,24 @@ public final class Gateway implements AutoCloseable {
             health.setStatus("", status);
             health.setStatus(LiveProtocol.INGEST, status);
         }, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The houses each identity may report for, from its {@code houses=} attribute (every house without one);
+     * read once, so a bad attribute fails the start, not a batch.
+     */
+    static Function<String, HouseSet> housesOf(Identities identities) {
+        Map<String, HouseSet> owned = new HashMap<>();
+        for (String id : identities.ids()) {
+            String text = identities.attribute(id, "houses");
+            if (text == null) continue;
+            try {
+                owned.put(id, HouseSet.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the houses of " + id + ": " + e.getMessage());
+            }
+        }
+        return id -> owned.getOrDefault(id, HouseSet.ALL);
     }
 
     /** Opens the log (recovering where every meter stands) and starts serving. */
@@ -133,6 +173,11 @@ public final class Gateway implements AutoCloseable {
      */
     public long disorderSeconds() {
         return ingest.disorderSeconds();
+    }
+
+    /** The service's data time (the watermark over meters; see {@link DataClock}), or {@link DataClock#NONE}. */
+    public long dataTime() {
+        return ingest.dataTime();
     }
 
     /** Appends the end-of-data entry and waits until it is durable: the job finishes after it. */

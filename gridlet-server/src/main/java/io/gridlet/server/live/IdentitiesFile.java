@@ -22,10 +22,15 @@ public final class IdentitiesFile {
      */
     public static void write(Path file, int meters) throws IOException {
         SecureRandom random = new SecureRandom();
-        StringBuilder text = new StringBuilder("# id roles max-priority secret (base64); made by gridlet serve\n");
-        for (int i = 0; i < meters; i++) line(text, MeterFleet.meterName(i), "meter", 2, random);
-        line(text, ClientIdentity.OPERATOR, "operator", 3, random);
-        line(text, ClientIdentity.ANALYST, "analyst", 2, random);
+        StringBuilder text = new StringBuilder(
+                "# id roles max-priority secret (base64) [houses=...]; made by gridlet serve\n");
+        // a fleet gives house h to meter h mod n (MeterFleet): each meter may report for its own houses only
+        for (int i = 0; i < meters; i++) {
+            line(text, MeterFleet.meterName(i), "meter", 2, random).append(" houses=").append(i).append('%')
+                    .append(meters).append('\n');
+        }
+        line(text, ClientIdentity.OPERATOR, "operator", 3, random).append('\n');
+        line(text, ClientIdentity.ANALYST, "analyst", 2, random).append('\n');
         if (file.getParent() != null) Files.createDirectories(file.getParent());
         Files.writeString(file, text);
         try {
@@ -36,10 +41,11 @@ public final class IdentitiesFile {
         Identities.read(file); // what we wrote reads back
     }
 
-    private static void line(StringBuilder text, String id, String role, int priority, SecureRandom random) {
+    private static StringBuilder line(StringBuilder text, String id, String role, int priority, SecureRandom random) {
         byte[] secret = new byte[32];
         random.nextBytes(secret);
         text.append(id).append(' ').append(role).append(' ').append(priority).append(' ')
-                .append(Base64.getEncoder().encodeToString(secret)).append('\n');
+                .append(Base64.getEncoder().encodeToString(secret));
+        return text;
     }
 }

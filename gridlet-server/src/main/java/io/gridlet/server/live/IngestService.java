@@ -2,8 +2,10 @@ package io.gridlet.server.live;
 
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.core.csv.RejectReason;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.Ack;
+import io.gridlet.core.wire.DataClock;
 import io.gridlet.core.wire.Disorder;
 import io.gridlet.core.wire.ReadingBatch;
 import io.gridlet.enclave.sealing.SealedReading;
@@ -24,29 +26,46 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The ingest side of the gateway: takes a meter's batches, drops the readings it already holds (by the meter's
- * sequence numbers), refuses the invalid ones (counted, named in the acknowledgement), appends the rest to the log,
- * and acknowledges the batch once that entry is durable. A meter that reconnects asks where to resume (an empty
- * batch) and resends; nothing is counted twice.
+ * sequence numbers), refuses the invalid ones one by one (malformed, not the meter's house, too far ahead of the
+ * service's data time, late: counted, named in the acknowledgement), appends the rest to the log, and acknowledges
+ * the batch once that entry is durable. A meter that reconnects asks where to resume (an empty batch) and resends;
+ * nothing is counted twice.
  *
- * <p>Where each meter stands is recovered from the log on start: the log is the only truth.
+ * <p>Data time is the {@link DataClock}'s watermark over meters; every log entry carries the data time its readings
+ * were checked against, so the job's order gate runs on the same clock as the refusals here: a reading taken here
+ * is never late there. The checks and the append of a batch happen under one lock,
+ * so the log holds entries in data time order.
+ *
+ * <p>A batch fails alone: one larger than the log's entry limit is split into several entries; an append that
+ * fails ends only that meter's stream (it resumes from what is durable). Where each meter stands is recovered from
+ * the log on start: the log is the only truth.
  */
 final class IngestService {
+    /** How often data time is recomputed (it scans the meters). */
+    private static final long ADVANCE_EVERY_NANOS = 20_000_000L;
+
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
-    private final Counter accepted, duplicates, malformed, batches;
+    private final Counter accepted, duplicates, malformed, batches, skipped, splits, failedAppends;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Runnable endOfData;
     private final Disorder disorder = new Disorder();
     private final Consumer<List<Measurement>> appended;
-    private volatile Throwable failure;
+    private final Function<String, HouseSet> houses;
+    private final DataClock clock;
+    private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
+    private volatile Throwable lastFailure;
 
     /** One meter's place: the last sequence number appended to the log, and the last one durable in it. */
     private static final class MeterState {
         long appended;
         volatile long durable;
+        /** An append failed: refuse its batches until it asks where to resume. */
+        boolean broken;
         CompletableFuture<Void> lastAppend = CompletableFuture.completedFuture(null);
 
         MeterState(long last) {
@@ -55,19 +74,29 @@ final class IngestService {
         }
     }
 
+    /**
+     * @param houses the houses each meter may report for ({@link HouseSet#ALL} for a meter the identities give no
+     *               houses)
+     */
     IngestService(IngestLog.Writer log, MeterRegistry registry, Runnable endOfData,
-                  Consumer<List<Measurement>> appended) throws IOException {
+                  Consumer<List<Measurement>> appended, Function<String, HouseSet> houses, DataClock.Limits limits)
+            throws IOException {
         this.log = log;
         this.appended = appended;
         this.endOfData = endOfData;
+        this.houses = houses;
+        this.clock = new DataClock(limits);
         log.lastSequences().forEach((meter, last) -> meters.put(meter, new MeterState(last)));
         accepted = registry.counter("gridlet.ingest.readings", "outcome", "accepted");
         duplicates = registry.counter("gridlet.ingest.readings", "outcome", "duplicate");
         for (RejectReason r : RejectReason.values()) {
             rejected.put(r, registry.counter("gridlet.ingest.readings", "outcome", "rejected-" + r.label()));
         }
+        skipped = registry.counter("gridlet.ingest.sequence.skipped");
         malformed = registry.counter("gridlet.ingest.batches", "outcome", "malformed");
         batches = registry.counter("gridlet.ingest.batches", "outcome", "accepted");
+        splits = registry.counter("gridlet.ingest.batches", "outcome", "split");
+        failedAppends = registry.counter("gridlet.ingest.batches", "outcome", "append-failed");
     }
 
     /** Meters known (from the log and since). */
@@ -80,9 +109,14 @@ final class IngestService {
         return disorder.worstSeconds();
     }
 
-    /** Why the log failed, or null while it works. */
+    /** The service's data time now ({@link DataClock#NONE} before any reading). */
+    synchronized long dataTime() {
+        return clock.dataTime();
+    }
+
+    /** Why the last append failed, if the log has not taken an entry since; null while it works. */
     Throwable failure() {
-        return failure;
+        return lastFailure;
     }
 
     ServerServiceDefinition definition() {
@@ -114,23 +148,29 @@ final class IngestService {
                     batch = ReadingBatch.decode(message);
                 } catch (IllegalArgumentException e) {
                     malformed.increment();
-                    done = true;
-                    acks.onError(Status.INVALID_ARGUMENT.withDescription("malformed batch: " + e.getMessage())
-                            .asRuntimeException());
+                    fail(Status.INVALID_ARGUMENT.withDescription("malformed batch: " + e.getMessage()));
                     return;
                 }
                 tail = accept(batch).whenComplete((ack, error) -> {
                     synchronized (acks) {
                         if (done) return;
                         if (error != null) {
-                            done = true;
-                            acks.onError(Status.UNAVAILABLE.withDescription("the ingest log failed: " + error)
-                                    .asRuntimeException());
+                            fail(Status.fromThrowable(error).getCode() == Status.Code.UNKNOWN
+                                    ? Status.UNAVAILABLE.withDescription("the ingest log failed: " + error)
+                                    : Status.fromThrowable(error));
                         } else {
                             acks.onNext(ack.encode());
                         }
                     }
                 });
+            }
+
+            private void fail(Status status) {
+                synchronized (acks) {
+                    if (done) return;
+                    done = true;
+                    acks.onError(status.asRuntimeException());
+                }
             }
 
             @Override
@@ -153,94 +193,189 @@ final class IngestService {
         };
     }
 
-    /** The log entry of a plain batch's readings after {@code held}; refusals into {@code refused}, counted. */
-    private LogRecord freshPlain(ReadingBatch.Decoded batch, long held, List<ReadingBatch.Rejected> refused) {
-        long[] seqs = batch.seqs();
-        List<Measurement> fresh = new ArrayList<>(batch.valid().size());
-        for (int i = 0; i < seqs.length; i++) {
-            if (seqs[i] > held) fresh.add(batch.valid().get(i));
-        }
-        for (ReadingBatch.Rejected r : batch.rejected()) {
-            if (r.seq() > held) {
-                refused.add(r);
-                rejected.get(r.reason()).increment();
+    /** Takes one batch; the future is its acknowledgement, once durable. */
+    CompletableFuture<Ack> accept(ReadingBatch.Decoded batch) {
+        batches.increment();
+        MeterState state = meters.computeIfAbsent(batch.meter(), m -> new MeterState(0));
+        if (batch.count() == 0) return resumePoint(batch.meter(), state);
+        long lastSeq = batch.lastSeq();
+        List<ReadingBatch.Rejected> refused = new ArrayList<>(batch.rejected().size());
+        long gap;
+        CompletableFuture<Void> append;
+        synchronized (this) {
+            if (state.broken) {
+                return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(
+                        "an earlier batch of this meter was not appended: ask where to resume first").asException());
             }
-        }
-        duplicates.increment(batch.count() - fresh.size() - refused.size());
-        accepted.increment(fresh.size());
-        // (appends of different meters may pass here in another order than the log's: close enough)
-        disorder.pass(fresh);
-        return new LogRecord(batch.meter(), batch.lastSeq(), fresh);
-    }
-
-    /**
-     * The log entry of a sealed batch's readings after {@code held}: opaque here (checked, opened and counted inside
-     * the job's boundary); only their clear timestamps are read, for the disorder.
-     */
-    private LogRecord freshSealed(ReadingBatch.Decoded batch, long held) {
-        long[] seqs = batch.seqs();
-        List<byte[]> fresh = new ArrayList<>(seqs.length);
-        long oldest = Long.MAX_VALUE, latest = Long.MIN_VALUE;
-        for (int i = 0; i < seqs.length; i++) {
-            if (seqs[i] <= held) continue;
-            byte[] r = batch.sealed().get(i);
-            fresh.add(r);
-            long ts = SealedReading.clearTimestamp(r);
-            if (ts >= 0) {
-                oldest = Math.min(oldest, ts);
-                latest = Math.max(latest, ts);
+            long held = state.appended;
+            if (lastSeq <= held) {
+                duplicates.increment(batch.count());
+                return state.lastAppend.thenApply(v -> new Ack(lastSeq, List.of()));
             }
+            gap = Math.max(0, batch.firstSeq() - held - 1);
+            skipped.increment(gap);
+            List<LogRecord> entries = entries(batch, held, refused);
+            List<CompletableFuture<Void>> parts = new ArrayList<>(entries.size() + 1);
+            parts.add(state.lastAppend); // durable in order: this batch counts only if the ones before did
+            for (LogRecord entry : entries) {
+                parts.add(log.append(entry));
+                if (!entry.isSealed()) appended.accept(entry.readings());
+            }
+            append = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+            state.appended = lastSeq;
+            state.lastAppend = append;
         }
-        if (oldest <= latest) disorder.pass(oldest, latest);
-        duplicates.increment(batch.count() - fresh.size());
-        accepted.increment(fresh.size());
-        return LogRecord.sealed(batch.meter(), batch.lastSeq(), fresh);
-    }
-
-    /** Once the entry is durable, the meter's resume point moves; if it fails, the log is broken for everyone. */
-    private void trackDurable(MeterState state, CompletableFuture<Void> append, long lastSeq) {
         append.whenComplete((v, e) -> {
-            if (e != null) {
-                if (failure == null) failure = e;
-            } else {
-                synchronized (state) {
+            synchronized (this) {
+                if (e != null) {
+                    failedAppends.increment();
+                    lastFailure = e;
+                    state.broken = true;
+                } else {
+                    lastFailure = null;
                     if (lastSeq > state.durable) state.durable = lastSeq;
                 }
             }
         });
+        return append.thenApply(v -> new Ack(lastSeq, gap, refused));
     }
 
-    /** Takes one batch; the future is its acknowledgement, once durable. */
-    CompletableFuture<Ack> accept(ReadingBatch.Decoded batch) {
-        Throwable broken = failure;
-        if (broken != null) return CompletableFuture.failedFuture(broken);
-        batches.increment();
-        MeterState state = meters.computeIfAbsent(batch.meter(), m -> new MeterState(0));
-        if (batch.count() == 0) {
-            // where to resume: what is durable, once what was appended before this question is durable too
-            CompletableFuture<Void> before;
-            synchronized (state) {
-                before = state.lastAppend;
-            }
-            return before.thenApply(v -> new Ack(state.durable, List.of()));
+    /** Where to resume: what is durable, once what was appended before this question is durable (or failed). */
+    private CompletableFuture<Ack> resumePoint(String meter, MeterState state) {
+        CompletableFuture<Void> before;
+        synchronized (this) {
+            before = state.lastAppend;
+            clock.saw(meter, DataClock.NONE, System.nanoTime()); // connected: may hold the start of data time
         }
-        List<ReadingBatch.Rejected> refused = new ArrayList<>(batch.rejected().size());
-        CompletableFuture<Void> append;
-        long lastSeq = batch.lastSeq();
-        synchronized (state) {
-            long held = state.appended;
-            if (lastSeq <= held) {
-                duplicates.increment(batch.count());
-                append = state.lastAppend;
+        return before.handle((v, e) -> {
+            synchronized (this) {
+                if (state.broken || e != null) { // resend everything after what is durable
+                    state.appended = state.durable;
+                    state.broken = false;
+                    state.lastAppend = CompletableFuture.completedFuture(null);
+                }
+                return new Ack(state.durable, List.of());
+            }
+        });
+    }
+
+    /**
+     * The log entries of a batch's readings after {@code held}, each at most the log's entry limit and carrying
+     * data time; refusals into {@code refused}, counted. Called under the lock.
+     */
+    private List<LogRecord> entries(ReadingBatch.Decoded batch, long held, List<ReadingBatch.Rejected> refused) {
+        long now = System.nanoTime();
+        long wallSeconds = System.currentTimeMillis() / 1000;
+        long[] seqs = batch.seqs();
+        HouseSet owned = houses.apply(batch.meter());
+        Pieces pieces = new Pieces(batch);
+        long latest = DataClock.NONE;
+        long oldest = Long.MAX_VALUE;
+        int dup = 0;
+        for (ReadingBatch.Rejected r : batch.rejected()) { // malformed one by one in the decoder
+            if (r.seq() > held) refuse(refused, r.seq(), r.reason(), r.message());
+            else dup++;
+        }
+        for (int i = 0; i < seqs.length; i++) {
+            long seq = seqs[i];
+            if (seq <= held) {
+                dup++;
+                continue;
+            }
+            long ts;
+            if (batch.isSealed()) {
+                ts = SealedReading.clearTimestamp(batch.sealed().get(i)); // (its house is a pseudonym here)
             } else {
-                LogRecord entry = batch.isSealed() ? freshSealed(batch, held) : freshPlain(batch, held, refused);
-                append = log.append(entry);
-                if (!entry.isSealed()) appended.accept(entry.readings());
-                state.appended = lastSeq;
-                state.lastAppend = append;
-                trackDurable(state, append, lastSeq);
+                Measurement m = batch.valid().get(i);
+                ts = m.timestamp();
+                if (!owned.contains(m.houseId())) {
+                    refuse(refused, seq, RejectReason.NOT_OWNED, "house " + m.houseId() + " is not among the houses "
+                            + batch.meter() + " may report for (" + owned + ")");
+                    continue;
+                }
             }
+            if (ts >= 0) { // (a sealed reading without a readable clear timestamp is refused inside the boundary)
+                RejectReason why = clock.check(ts, wallSeconds);
+                if (why != null) {
+                    refuse(refused, seq, why, clock.explain(why, ts, wallSeconds));
+                    continue;
+                }
+                latest = Math.max(latest, ts);
+                oldest = Math.min(oldest, ts);
+            }
+            pieces.add(i, seq);
         }
-        return append.thenApply(v -> new Ack(lastSeq, refused));
+        duplicates.increment(dup);
+        accepted.increment(pieces.readings);
+        if (oldest <= latest) disorder.pass(oldest, latest);
+        List<LogRecord> entries = pieces.finish(batch.lastSeq(), clock.dataTime());
+        clock.saw(batch.meter(), latest, now);
+        if (now - lastAdvance >= ADVANCE_EVERY_NANOS) {
+            clock.advance(now);
+            lastAdvance = now;
+        }
+        if (entries.size() > 1) splits.increment();
+        return entries;
+    }
+
+    private void refuse(List<ReadingBatch.Rejected> refused, long seq, RejectReason reason, String message) {
+        refused.add(new ReadingBatch.Rejected(seq, reason, message));
+        rejected.get(reason).increment();
+    }
+
+    /** A batch's accepted readings cut into log entries of at most {@link IngestLog#MAX_ENTRY_BYTES}. */
+    private static final class Pieces {
+        private final ReadingBatch.Decoded batch;
+        private final int headerBytes;
+        private final List<LogRecord> done = new ArrayList<>(1);
+        private List<Measurement> plain = new ArrayList<>();
+        private List<byte[]> sealed = new ArrayList<>();
+        private long bytes;
+        private long lastSeq;
+        private int inCurrent;
+        int readings;
+
+        Pieces(ReadingBatch.Decoded batch) {
+            this.batch = batch;
+            // an entry's header with a data time: kind, meter, lastSeq, data time, count
+            this.headerBytes = new LogRecord(batch.meter(), 1, List.of()).withDataTime(0).encodedSize();
+            this.bytes = headerBytes;
+        }
+
+        void add(int index, long seq) {
+            long size = batch.isSealed() ? 2 + batch.sealed().get(index).length : Measurement.BINARY_LENGTH;
+            if (bytes + size > IngestLog.MAX_ENTRY_BYTES && inCurrent > 0) cut();
+            if (batch.isSealed()) sealed.add(batch.sealed().get(index));
+            else plain.add(batch.valid().get(index));
+            bytes += size;
+            lastSeq = seq;
+            inCurrent++;
+            readings++;
+        }
+
+        private void cut() {
+            done.add(entry(lastSeq));
+            plain = new ArrayList<>();
+            sealed = new ArrayList<>();
+            bytes = headerBytes;
+            inCurrent = 0;
+        }
+
+        private LogRecord entry(long upTo) {
+            return batch.isSealed() ? LogRecord.sealed(batch.meter(), upTo, sealed)
+                    : new LogRecord(batch.meter(), upTo, plain);
+        }
+
+        /**
+         * The entries, the last covering the batch up to {@code batchLastSeq} (refused readings included), each
+         * carrying the data time its readings were checked against (before data time exists: 0, before every
+         * reading, so the job's gate waits on the service's clock from the first entry on).
+         */
+        List<LogRecord> finish(long batchLastSeq, long dataTime) {
+            done.add(entry(batchLastSeq));
+            List<LogRecord> timed = new ArrayList<>(done.size());
+            for (LogRecord e : done) timed.add(e.withDataTime(dataTime == DataClock.NONE ? 0 : dataTime));
+            return timed;
+        }
     }
 }

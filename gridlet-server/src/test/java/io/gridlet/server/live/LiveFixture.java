@@ -41,6 +41,8 @@ final class LiveFixture {
     static final QueryConfig CONFIG = QueryConfig.DEFAULT;
     static final byte[] OPERATOR_SECRET = "operator-secret-0123456789".getBytes(StandardCharsets.UTF_8);
     static final byte[] ANALYST_SECRET = "analyst-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+    static final String MALLORY = "mallory";
+    static final byte[] MALLORY_SECRET = "mallory-secret-0123456789".getBytes(StandardCharsets.UTF_8);
 
     final List<Measurement> readings = new ArrayList<>();
     final Path csv;
@@ -80,6 +82,19 @@ final class LiveFixture {
         Path policies = Path.of("..", "examples", "policies");
         gatewayPolicy = Files.readString(policies.resolve("ingest-gateway.policy"));
         clientPolicy = Files.readString(policies.resolve("ingest-meter.policy"));
+    }
+
+    /**
+     * Each of the {@code meters} meters may report for its own houses only ({@code houses=i%n}, as gridlet serve
+     * writes them), and {@code mallory}, a meter too, for house 900 only (no reading of the data set).
+     */
+    LiveFixture ownHouses(int meters) {
+        for (int i = 0; i < meters; i++) {
+            String id = MeterFleet.meterName(i);
+            identities.add(id, identities.secret(id), 2, Map.of("houses", i + "%" + meters), "meter");
+        }
+        identities.add(MALLORY, MALLORY_SECRET, 2, Map.of("houses", "900"), "meter");
+        return this;
     }
 
     Meter.Settings meterSettings(int port) {

@@ -2,19 +2,17 @@ package io.gridlet.server.live;
 
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.client.MeterFleet;
-import io.gridlet.core.model.Measurement;
-import io.gridlet.core.model.Property;
 import io.gridlet.core.wire.Ack;
-import io.gridlet.core.wire.ReadingBatch;
 import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.local.LocalLog;
 import io.grpc.CallOptions;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,8 +20,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,14 +28,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.gridlet.server.live.RawIngest.bad;
+import static io.gridlet.server.live.RawIngest.batch;
+import static io.gridlet.server.live.RawIngest.good;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The live service end to end on loopback: a fleet of meters streams a generated data set through the gateway
@@ -53,7 +48,7 @@ class LiveServiceTest {
 
     private static LiveJob.Settings jobSettings() {
         return new LiveJob.Settings(LiveFixture.CONFIG, 600, Duration.ofMillis(300), 1, 2,
-                io.gridlet.flink.operators.Boundary.PLAIN);
+                Boundary.PLAIN);
     }
 
     @Test
@@ -124,7 +119,7 @@ class LiveServiceTest {
                         metrics, () -> true));
              LiveFixture.Client meter = data.client(gateway.port(), "meter-0",
                      data.identities.secret("meter-0"))) {
-            RawStream stream = new RawStream(meter);
+            RawIngest stream = new RawIngest(meter);
             stream.send(batch("meter-0", 1, good(1), bad(1, 2_000, 7), good(3), bad(-5, 2_000, 1),
                     bad(5_000_000_000L, 2_000, 1), bad(10, -3, 1)));
             Ack first = stream.ack();
@@ -138,11 +133,11 @@ class LiveServiceTest {
             stream.send(batch("meter-0", 10, new byte[10])); // malformed (a torn reading): the stream ends, counted
             assertThat(stream.error()).extracting(Status::getCode).isEqualTo(Status.Code.INVALID_ARGUMENT);
 
-            RawStream other = new RawStream(meter); // a meter may not send another meter's readings
+            RawIngest other = new RawIngest(meter); // a meter may not send another meter's readings
             other.send(batch("meter-9", 1, good(1)));
             assertThat(other.error()).extracting(Status::getCode).isEqualTo(Status.Code.PERMISSION_DENIED);
 
-            RawStream resume = new RawStream(meter); // where to resume: after the last held
+            RawIngest resume = new RawIngest(meter); // where to resume: after the last held
             resume.send(batch("meter-0", 10));
             assertThat(resume.ack()).isEqualTo(new Ack(9, List.of()));
         }
@@ -153,83 +148,6 @@ class LiveServiceTest {
         assertThat(metrics.counter("gridlet.ingest.batches", "outcome", "malformed").count()).isEqualTo(1);
         try (var writer = log.openWriter()) {
             assertThat(writer.lastSequences()).containsExactly(Map.entry("meter-0", 9L));
-        }
-    }
-
-    /** A reading in the wire layout, valid unless the arguments say otherwise. */
-    private static byte[] bad(long timestamp, long milliValue, int property) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeLong(timestamp);
-            out.writeLong(timestamp);
-            out.writeLong(milliValue);
-            out.writeByte(property);
-            out.writeLong(0);
-            out.writeLong(0);
-            out.writeLong(0);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static byte[] good(long seq) {
-        return bad(1_377_986_401L + seq, 1_000 * seq, 1);
-    }
-
-    private static byte[] batch(String meter, long firstSeq, byte[]... readings) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(ReadingBatch.VERSION);
-            out.writeUTF(meter);
-            out.writeLong(firstSeq);
-            out.writeInt(readings.length);
-            for (byte[] r : readings) out.write(r);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** A raw ingest stream in a session: send bytes, take acks or the stream's end. */
-    private static final class RawStream implements StreamObserver<byte[]> {
-        private final BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
-        private final StreamObserver<byte[]> requests;
-
-        RawStream(LiveFixture.Client client) {
-            requests = ClientCalls.asyncBidiStreamingCall(client.session().channel().newCall(LiveProtocol.SEND,
-                    CallOptions.DEFAULT), this);
-        }
-
-        void send(byte[] message) {
-            requests.onNext(message);
-        }
-
-        Ack ack() throws InterruptedException {
-            Object a = answers.poll(10, TimeUnit.SECONDS);
-            assertThat(a).isInstanceOf(byte[].class);
-            return Ack.decode((byte[]) a);
-        }
-
-        Status error() throws InterruptedException {
-            Object a = answers.poll(10, TimeUnit.SECONDS);
-            assertThat(a).isInstanceOf(Throwable.class);
-            return Status.fromThrowable((Throwable) a);
-        }
-
-        @Override
-        public void onNext(byte[] value) {
-            answers.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            answers.add(t);
-        }
-
-        @Override
-        public void onCompleted() {
-            answers.add("completed");
         }
     }
 
@@ -267,7 +185,7 @@ class LiveServiceTest {
     }
 
     static HealthCheckResponse.ServingStatus health(int port) {
-        var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", port)
+        var channel = NettyChannelBuilder.forAddress("127.0.0.1", port)
                 .usePlaintext().build();
         try {
             return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)

@@ -1,0 +1,134 @@
+package io.gridlet.server.live;
+
+import io.gridlet.client.LiveProtocol;
+import io.gridlet.client.MeterFleet;
+import io.gridlet.core.wire.Ack;
+import io.gridlet.core.wire.DataClock;
+import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.operators.Boundary;
+import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.log.local.LocalLog;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static io.gridlet.server.live.RawIngest.batch;
+import static io.gridlet.server.live.RawIngest.reading;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The live service under attack: while a fleet of honest meters streams a generated data set, an authenticated
+ * but hostile meter ({@code mallory}, who may report for house 900 only) sends what a hostile peer can send. Each
+ * attack is refused with its reason or status and counted; the service stays SERVING; every honest reading is
+ * acknowledged; and the result files equal those of an offline run over the honest readings alone.
+ */
+class HostilePeersTest {
+    private static final long T0 = 1_377_986_401L;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void hostileReadingsAndBatchesFailAloneWhileHonestMetersLoseNothing() throws Exception {
+        LiveFixture data = new LiveFixture(dir, 3, 1_800, 3).ownHouses(3);
+        LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.ALWAYS);
+        String hub = "hostile-" + System.nanoTime();
+        MeterRegistry metrics = new SimpleMeterRegistry();
+        Path out = dir.resolve("out");
+        // no lateness at all: data time is the watermark over meters, so honest meters need none
+        DataClock.Limits clock = new DataClock.Limits(0, 3_600, 300, Duration.ofSeconds(30));
+        LiveJob.Settings job = new LiveJob.Settings(LiveFixture.CONFIG, 0, Duration.ofMillis(300), 1, 2,
+                Boundary.PLAIN);
+        try (LiveJob live = LiveJob.start(log, job, out, hub, true);
+             Gateway gateway = Gateway.start(log, ResultHub.named(hub), new Gateway.Settings(data.gatewayPolicy,
+                     data.identities, new InetSocketAddress("127.0.0.1", 0), metrics, () -> !live.isDone())
+                     .clock(clock))) {
+            int port = gateway.port();
+            live.job(Duration.ofSeconds(60));
+            List<String> events = new CopyOnWriteArrayList<>();
+            MeterFleet fleet = new MeterFleet(3, data.identities, data.meterSettings(port), 3_000, events::add);
+            CompletableFuture<Void> honest = CompletableFuture.runAsync(() -> {
+                try {
+                    fleet.feed(data.readings.iterator());
+                    fleet.finish(120_000);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (gateway.dataTime() == DataClock.NONE && System.nanoTime() < deadline) Thread.sleep(10);
+            assertThat(gateway.dataTime()).as("data time once honest readings came").isNotEqualTo(DataClock.NONE);
+
+            try (LiveFixture.Client mallory = data.client(port, LiveFixture.MALLORY, LiveFixture.MALLORY_SECRET)) {
+                RawIngest stream = new RawIngest(mallory);
+                long now = System.currentTimeMillis() / 1000;
+                // the clock: the last second of 32-bit time, tomorrow, far in the past; and another meter's house
+                stream.send(batch(LiveFixture.MALLORY, 1, reading(0xFFFF_FFFFL, 1_000, 1, 900),
+                        reading(now + 86_400, 1_000, 1, 900), reading(T0 - 100_000, 1_000, 1, 900),
+                        reading(T0 + 10, 1_000, 1, 0)));
+                Ack refused = stream.ack();
+                assertThat(refused.rejected()).extracting(r -> r.seq() + " " + r.reason().label()).containsExactly(
+                        "1 too-far-ahead", "2 too-far-ahead", "3 late", "4 not-owned");
+                assertThat(refused.rejected().get(1).message()).contains("after the service's clock");
+
+                // a jump in the sequence numbers is counted and reported, its reading judged as any
+                stream.send(batch(LiveFixture.MALLORY, 1_000, reading(0xFFFF_FFFFL, 1, 1, 900)));
+                Ack gap = stream.ack();
+                assertThat(gap.skipped()).isEqualTo(995);
+                assertThat(gap.rejected()).hasSize(1);
+
+                // a batch far larger than one log entry: split, taken, and ingest goes on for everyone
+                List<byte[]> opaque = new ArrayList<>();
+                for (int i = 0; i < 3_000; i++) opaque.add(new byte[1_000]); // not sealed readings: the job refuses
+                stream.send(RawIngest.sealedBatch(LiveFixture.MALLORY, 1_001, opaque));
+                assertThat(stream.ack().lastSeq()).isEqualTo(4_000);
+
+                // bytes that are no batch (a torn reading) end that stream alone
+                stream.send(batch(LiveFixture.MALLORY, 4_001, new byte[10]));
+                assertThat(stream.error().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+                // another meter's name
+                RawIngest impostor = new RawIngest(mallory);
+                impostor.send(batch("meter-0", 1, reading(T0, 1, 1, 0)));
+                assertThat(impostor.error().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+
+                assertThat(LiveServiceTest.health(port)).isEqualTo(ServingStatus.SERVING);
+            }
+
+            honest.get(180, TimeUnit.SECONDS);
+            assertThat(fleet.counts().acknowledged()).isEqualTo(data.readings.size());
+            assertThat(fleet.counts().rejected()).as("honest readings refused: %s", events).isZero();
+            fleet.close();
+            assertThat(LiveServiceTest.health(port)).isEqualTo(ServingStatus.SERVING);
+            data.endOfData(port);
+            FlinkRun.Outcome outcome = live.await(Duration.ofSeconds(120));
+            assertThat(outcome.counts().loads() + outcome.counts().works())
+                    .as("readings the job took (rejected: %s %s)", outcome.counts().rejections().counts(),
+                            outcome.counts().rejections().examples())
+                    .isEqualTo(data.readings.size());
+            data.assertFilesExpected(out);
+        }
+        assertThat(count(metrics, "gridlet.ingest.readings", "rejected-too-far-ahead")).isEqualTo(3);
+        assertThat(count(metrics, "gridlet.ingest.readings", "rejected-late")).isEqualTo(1);
+        assertThat(count(metrics, "gridlet.ingest.readings", "rejected-not-owned")).isEqualTo(1);
+        assertThat(count(metrics, "gridlet.ingest.batches", "malformed")).isEqualTo(1);
+        assertThat(count(metrics, "gridlet.ingest.batches", "split")).isEqualTo(1);
+        assertThat(metrics.counter("gridlet.ingest.sequence.skipped").count()).isEqualTo(995);
+    }
+
+    private static double count(MeterRegistry metrics, String name, String outcome) {
+        return metrics.counter(name, "outcome", outcome).count();
+    }
+}
