@@ -1,6 +1,7 @@
 package io.gridlet.server.live;
 
-import io.gridlet.client.LiveProtocol;
+import io.gridlet.adaptlets.AdmissionLimits;
+import io.gridlet.adaptlets.SessionProtocol;
 import io.gridlet.client.MeterFleet;
 import io.gridlet.core.wire.Ack;
 import io.gridlet.core.wire.DataClock;
@@ -8,14 +9,22 @@ import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.local.LocalLog;
+import io.gridlet.policy.Negotiation;
+import io.grpc.Attributes;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The live service under attack: while a fleet of honest meters streams a generated data set, an authenticated
- * but hostile meter ({@code mallory}, who may report for house 900 only) sends what a hostile peer can send. Each
+ * but hostile meter ({@code mallory}, who may report for house 900 only) sends what a hostile meter can send, and
+ * an unauthenticated peer at another address offers a compile bomb and floods the gateway with Opens. Each
  * attack is refused with its reason or status and counted; the service stays SERVING; every honest reading is
  * acknowledged; and the result files equal those of an offline run over the honest readings alone.
  */
@@ -107,6 +117,36 @@ class HostilePeersTest {
                 assertThat(LiveServiceTest.health(port)).isEqualTo(ServingStatus.SERVING);
             }
 
+            // from another address, before any authentication: a compile bomb, then a flood of distinct Opens
+            ManagedChannel elsewhere = channelFrom("127.0.0.2", port);
+            try {
+                StringBuilder bomb = new StringBuilder("policy bomb { feature f; let a0 = (f)");
+                for (int i = 1; i <= 40; i++) bomb.append(", a").append(i).append(" = (a").append(i - 1)
+                        .append(" and a").append(i - 1).append(')');
+                bomb.append(" in optional a40; }");
+                SessionProtocol.Reply reply = ClientCalls.blockingUnaryCall(elsewhere, SessionProtocol.OPEN,
+                        CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                        new Negotiation.Offer(Negotiation.digest(bomb.toString()), bomb.toString()));
+                assertThat(reply.answer()).isInstanceOfSatisfying(Negotiation.Refused.class,
+                        r -> assertThat(r.reason()).isEqualTo(Negotiation.Reason.LIMIT));
+                int refused = 0;
+                for (int i = 0; i < 200; i++) {
+                    String distinct = data.clientPolicy + "\n# offer " + i;
+                    try {
+                        ClientCalls.blockingUnaryCall(elsewhere, SessionProtocol.OPEN,
+                                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                                new Negotiation.Offer(Negotiation.digest(distinct), distinct));
+                    } catch (StatusRuntimeException e) {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                        refused++;
+                    }
+                }
+                assertThat(refused).as("Opens refused over the per-peer rate").isPositive();
+            } finally {
+                elsewhere.shutdownNow();
+            }
+            assertThat(gateway.server().outcomes().refusals(AdmissionLimits.Limit.OPENS_PER_PEER)).isPositive();
+
             honest.get(180, TimeUnit.SECONDS);
             assertThat(fleet.counts().acknowledged()).isEqualTo(data.readings.size());
             assertThat(fleet.counts().rejected()).as("honest readings refused: %s", events).isZero();
@@ -126,6 +166,17 @@ class HostilePeersTest {
         assertThat(count(metrics, "gridlet.ingest.batches", "malformed")).isEqualTo(1);
         assertThat(count(metrics, "gridlet.ingest.batches", "split")).isEqualTo(1);
         assertThat(metrics.counter("gridlet.ingest.sequence.skipped").count()).isEqualTo(995);
+    }
+
+    /** A channel to the gateway from another loopback address: another peer as far as quotas go. */
+    private static ManagedChannel channelFrom(String localAddress, int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .localSocketPicker(new NettyChannelBuilder.LocalSocketPicker() {
+                    @Override
+                    public InetSocketAddress createSocketAddress(SocketAddress remote, Attributes attrs) {
+                        return new InetSocketAddress(localAddress, 0);
+                    }
+                }).build();
     }
 
     private static double count(MeterRegistry metrics, String name, String outcome) {
