@@ -25,6 +25,7 @@ public final class MeterFleet implements AutoCloseable {
     private final long rate;
     private final double speedup;
     private final Disorder disorder = new Disorder();
+    private final Consumer<String> events;
     private static final int MAX_HOUSES_REMEMBERED = 1 << 20;
     private final List<HouseSet> owned = new ArrayList<>(); // per meter, null: its identity states no houses
     private final Map<Long, Integer> meterOfHouse = new HashMap<>();
@@ -53,6 +54,7 @@ public final class MeterFleet implements AutoCloseable {
         if (speedup < 0) throw new IllegalArgumentException("speedup must be >= 0");
         this.rate = rate;
         this.speedup = speedup;
+        this.events = events;
         for (int i = 0; i < n; i++) {
             byte[] secret = identities.secret(meterName(i));
             if (secret == null) {
@@ -110,11 +112,21 @@ public final class MeterFleet implements AutoCloseable {
     private int meterOf(long house) {
         Integer known = meterOfHouse.get(house);
         if (known != null) return known;
-        int chosen = (int) Long.remainderUnsigned(house, meters.size());
+        int chosen = -1;
+        boolean stated = false;
         for (int i = 0; i < owned.size(); i++) {
+            stated |= owned.get(i) != null;
             if (owned.get(i) != null && owned.get(i).contains(house)) {
                 chosen = i;
                 break;
+            }
+        }
+        if (chosen < 0) {
+            chosen = (int) Long.remainderUnsigned(house, meters.size());
+            if (stated && owned.get(chosen) != null) {
+                events.accept("house " + house + " belongs to no meter of this fleet of " + meters.size()
+                        + " (the identities file states each meter's houses): " + meterName(chosen)
+                        + " sends it, and the gateway will refuse it as not-owned");
             }
         }
         if (meterOfHouse.size() < MAX_HOUSES_REMEMBERED) meterOfHouse.put(house, chosen);

@@ -26,6 +26,12 @@ public interface IngestLog extends Serializable {
         /** The last sequence number held for every meter in the log (read once, at start). */
         Map<String, Long> lastSequences() throws IOException;
 
+        /**
+         * The newest data time an entry carries ({@link LogRecord#NO_DATA_TIME}: none): where the job's order gate
+         * stands, so a restarted gateway goes on from there.
+         */
+        long lastDataTime() throws IOException;
+
         @Override
         void close() throws IOException;
     }

@@ -85,7 +85,7 @@ public record LogRecord(String meter, long lastSeq, List<Measurement> readings, 
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes);
             int kind = in.get() & 0xff;
-            if (kind == END) return END_OF_DATA;
+            if (kind == END) return whole(in, END_OF_DATA);
             if (kind != READINGS && kind != SEALED && kind != TIMED_READINGS && kind != TIMED_SEALED) {
                 throw new IOException("unknown log entry kind " + kind);
             }
@@ -103,13 +103,19 @@ public record LogRecord(String meter, long lastSeq, List<Measurement> readings, 
                     in.get(r);
                     sealed.add(r);
                 }
-                return new LogRecord(meter, lastSeq, List.of(), sealed, dataTime);
+                return whole(in, new LogRecord(meter, lastSeq, List.of(), sealed, dataTime));
             }
             Measurement[] readings = new Measurement[n];
             for (int i = 0; i < n; i++) readings[i] = Measurement.readFrom(in);
-            return new LogRecord(meter, lastSeq, Arrays.asList(readings), null, dataTime);
+            return whole(in, new LogRecord(meter, lastSeq, Arrays.asList(readings), null, dataTime));
         } catch (RuntimeException e) {
             throw new IOException("a log entry that does not decode: " + e, e);
         }
+    }
+
+    /** The entry read, if it took every byte: bytes after it are not this format's. */
+    private static LogRecord whole(ByteBuffer in, LogRecord entry) throws IOException {
+        if (in.hasRemaining()) throw new IOException(in.remaining() + " bytes after a log entry");
+        return entry;
     }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,5 +53,17 @@ class LogRecordTest {
     void anEntryThatDoesNotDecodeIsAnIOException() {
         assertThatThrownBy(() -> LogRecord.decode(new byte[] {9})).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> LogRecord.decode(new byte[] {4, 0, 1, 'm'})).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void bytesAfterAnEntryAreNotPartOfIt() { // found by LogFuzzTest: they were ignored
+        assertThatThrownBy(() -> LogRecord.decode(new byte[] {2, 0, 0, 0, 1})).isInstanceOf(IOException.class)
+                .hasMessageContaining("4 bytes after a log entry");
+        for (LogRecord e : List.of(new LogRecord("m", 1, List.of(M)), LogRecord.sealed("m", 1, List.of(new byte[] {1})))) {
+            byte[] bytes = e.encode();
+            byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
+            assertThatThrownBy(() -> LogRecord.decode(longer)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("1 bytes after a log entry");
+        }
     }
 }

@@ -28,6 +28,8 @@ import java.util.function.Consumer;
  * {@link #advanceClock} switches the gate to that mode for good.
  */
 public final class OrderGate {
+    /** Marks the snapshot form with the external clock ("GAT2"); the first form started with the clock. */
+    private static final int SNAPSHOT_MAGIC = 0x47415432;
     private final long maxLateness;
     private final RejectionSink rejections;
     // held readings by timestamp, each timestamp's in arrival order: O(1) per reading (most go to the newest
@@ -116,6 +118,7 @@ public final class OrderGate {
      * release order, each with an arrival number, as the gate's first form wrote them.)
      */
     public void snapshot(DataOutput out) throws IOException {
+        out.writeInt(SNAPSHOT_MAGIC);
         out.writeLong(maxSeen);
         out.writeBoolean(externalClock);
         out.writeLong(arrivals);
@@ -133,8 +136,13 @@ public final class OrderGate {
     public static OrderGate restore(DataInput in, long maxLatenessSeconds, RejectionSink rejections)
             throws IOException {
         OrderGate gate = new OrderGate(maxLatenessSeconds, rejections);
-        gate.maxSeen = in.readLong();
-        gate.externalClock = in.readBoolean();
+        int first = in.readInt();
+        if (first == SNAPSHOT_MAGIC) {
+            gate.maxSeen = in.readLong();
+            gate.externalClock = in.readBoolean();
+        } else { // the first form: no version, the clock's long first (its high half never is the magic)
+            gate.maxSeen = ((long) first << 32) | (in.readInt() & 0xFFFF_FFFFL);
+        }
         gate.arrivals = in.readLong();
         int n = in.readInt();
         Held[] all = new Held[n];

@@ -3,6 +3,7 @@ package io.gridlet.core.wire;
 import io.gridlet.core.csv.RejectReason;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -13,12 +14,14 @@ import java.util.Map;
  * oldest "latest timestamp" among the meters that take part; a reading is late only if it is older than data time
  * minus the max lateness, so a slow meter that sends in order is never late, and one meter cannot move time
  * for the others. A meter takes part while it is <em>active</em> (it sent within {@code idleAfter} of wall time)
- * and <em>keeps up</em> (its latest reading is at most {@code maxAhead / 2} behind the newest of the active
- * meters): an idle meter does not hold data time back, nor does one that stays behind on purpose (it can delay
- * results by at most {@code maxAhead / 2}). Before data time exists, a meter that connected but has sent no
- * reading yet holds it back for {@code idleAfter} after it first connected (meters join at slightly different
- * moments: without this, the first readings of the later ones would be late); a meter that joins later joins a
- * running clock, and its readings must be within the lateness of data time. A reading dated after
+ * and <em>keeps up</em> (its latest reading is at most {@code maxAhead / 2} behind the median of the active
+ * meters' latest readings, the lower one for an even count): an idle meter does not hold data time back, nor does
+ * one that stays behind on purpose (a minority of meters can delay results by at most {@code maxAhead / 2}); and
+ * since the median is the reference, no minority of meters running ahead can make the others look behind.
+ * Before data time exists, a meter that connected but has sent no reading yet holds it back for {@code idleAfter}
+ * after it first connected (meters join at slightly different moments: without this, the first readings of the
+ * later ones would be late); so do the meters of a log the service recovers from ({@link #recover}); a meter that
+ * joins a running clock otherwise must send readings within the lateness of data time. A reading dated after
  * the wall clock plus {@code clockSkew} (a meter cannot measure
  * the future, even as the very first reading) or more than {@code maxAhead} after data time is refused as
  * {@link RejectReason#TOO_FAR_AHEAD}. Data time never goes back.
@@ -48,6 +51,7 @@ public final class DataClock {
         long latest = NONE;
         long lastSeenNanos;
         final long firstSeenNanos;
+        boolean recovered; // known from the log the service started on: holds data time until it sends again
 
         MeterTime(long now) {
             firstSeenNanos = now;
@@ -64,6 +68,21 @@ public final class DataClock {
 
     public Limits limits() {
         return limits;
+    }
+
+    /**
+     * Where a service that restarts on its log stands: data time as the log's newest entry carries it (the job's
+     * order gate runs on it), and the meters the log knows, each holding data time for {@code idleAfter} from
+     * {@code nowNanos} or until it sends (they reconnect at different moments, and those that reconnect later
+     * have older readings to resend).
+     */
+    public void recover(long recoveredDataTime, Iterable<String> knownMeters, long nowNanos) {
+        if (recoveredDataTime > dataTime) dataTime = recoveredDataTime;
+        for (String meter : knownMeters) {
+            MeterTime t = meters.computeIfAbsent(meter, m -> new MeterTime(nowNanos));
+            t.lastSeenNanos = nowNanos;
+            t.recovered = true;
+        }
     }
 
     /** Data time now ({@link #NONE} before any meter took part). */
@@ -104,12 +123,15 @@ public final class DataClock {
     public void saw(String meter, long latestTs, long nowNanos) {
         MeterTime t = meters.computeIfAbsent(meter, m -> new MeterTime(nowNanos));
         t.lastSeenNanos = nowNanos;
-        if (latestTs > t.latest) t.latest = latestTs;
+        if (latestTs > t.latest) {
+            t.latest = latestTs;
+            t.recovered = false;
+        }
     }
 
     /**
-     * How far behind the newest meter one may be and still hold data time back: half of {@code maxAhead}, so that
-     * data time is never so far behind that the newest meter's next readings are too far ahead of it.
+     * How far behind the median meter one may be and still hold data time back: half of {@code maxAhead}, so that
+     * data time is never so far behind that the meters' next readings are too far ahead of it.
      */
     private long keepUpSeconds() {
         return limits.maxAheadSeconds() / 2;
@@ -119,20 +141,24 @@ public final class DataClock {
     public long advance(long nowNanos) {
         long idleNanos = limits.idleAfter().toNanos();
         long newest = NONE;
-        if (dataTime == NONE) {
-            for (MeterTime t : meters.values()) {
-                if (t.latest == NONE && nowNanos - t.firstSeenNanos <= idleNanos) return dataTime; // still joining
-            }
-        }
         for (MeterTime t : meters.values()) {
-            if (t.latest != NONE && nowNanos - t.lastSeenNanos <= idleNanos) newest = Math.max(newest, t.latest);
+            boolean joining = t.latest == NONE && (dataTime == NONE || t.recovered);
+            if (joining && nowNanos - t.firstSeenNanos <= idleNanos) return dataTime; // still joining
         }
-        if (newest == NONE) return dataTime;
+        long[] active = new long[meters.size()];
+        int n = 0;
+        for (MeterTime t : meters.values()) {
+            if (t.latest != NONE && nowNanos - t.lastSeenNanos <= idleNanos) active[n++] = t.latest;
+        }
+        if (n == 0) return dataTime;
+        Arrays.sort(active, 0, n);
+        long median = active[(n - 1) / 2];
         long oldest = Long.MAX_VALUE;
-        for (MeterTime t : meters.values()) {
-            if (t.latest == NONE || nowNanos - t.lastSeenNanos > idleNanos) continue; // idle
-            if (t.latest < newest - keepUpSeconds()) continue; // does not keep up
-            oldest = Math.min(oldest, t.latest);
+        for (int i = 0; i < n; i++) {
+            if (active[i] >= median - keepUpSeconds()) { // (behind by more: does not keep up)
+                oldest = active[i];
+                break;
+            }
         }
         if (oldest > dataTime) dataTime = oldest;
         return dataTime;

@@ -110,6 +110,24 @@ class OrderGateTest {
     }
 
     @Test
+    void restoresTheFirstSnapshotFormWrittenBeforeTheExternalClock() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeLong(100); // the clock
+        out.writeLong(1); // arrivals
+        out.writeInt(1); // held
+        out.writeLong(0);
+        at(7, 98).writeTo(out);
+        OrderGate restored = OrderGate.restore(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), 5,
+                rejections);
+        assertThat(restored.heldCount()).isEqualTo(1);
+        restored.offer(at(8, 94), 8, m -> released.add(m.id())); // late against the restored clock 100
+        restored.offer(at(9, 104), 9, m -> released.add(m.id())); // moves the clock: a newest-timestamp gate
+        assertThat(released).containsExactly(7L);
+        assertThat(rejections.count(RejectReason.LATE)).isEqualTo(1);
+    }
+
+    @Test
     void refusesNegativeLateness() {
         assertThatThrownBy(() -> new OrderGate(-1, rejections)).hasMessageContaining(">= 0");
     }

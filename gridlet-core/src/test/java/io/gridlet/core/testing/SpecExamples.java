@@ -13,8 +13,8 @@ import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The worked examples of the query definition (docs/queries.md), copied (gzipped) into the test resources so that a clone
- * without shared/ still runs them.
+ * The worked examples of the query definition (docs/queries.md), with their expected outputs, in the test
+ * resources (gzipped where large).
  */
 public final class SpecExamples {
     public static final List<String> OUTPUT_FILES = List.of(

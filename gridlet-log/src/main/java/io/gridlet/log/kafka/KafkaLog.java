@@ -79,7 +79,15 @@ public final class KafkaLog implements IngestLog {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_ENTRY_BYTES + 1024));
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer());
+        int partitions = producer.partitionsFor(topic).size();
+        if (partitions != 1) {
+            producer.close(Duration.ZERO);
+            // the job reads partitions interleaved as they are fetched: its clock would run on the fastest one
+            throw new IllegalArgumentException("topic " + topic + " has " + partitions + " partitions; the ingest "
+                    + "log needs exactly one (the job's order gate reads one sequence of entries)");
+        }
         return new Writer() {
+            private Recovered recovered;
             @Override
             public CompletableFuture<Void> append(LogRecord record) {
                 if (record.isEnd()) { // one end entry in every partition, so every reader meets one
@@ -107,8 +115,19 @@ public final class KafkaLog implements IngestLog {
             }
 
             @Override
-            public Map<String, Long> lastSequences() throws IOException {
-                return KafkaLog.this.lastSequences();
+            public synchronized Map<String, Long> lastSequences() throws IOException {
+                return recovered().lastSequences();
+            }
+
+            @Override
+            public synchronized long lastDataTime() throws IOException {
+                return recovered().lastDataTime();
+            }
+
+            /** The topic as it was when the writer opened (read once: appends since are the writer's own). */
+            private Recovered recovered() throws IOException {
+                if (recovered == null) recovered = recover();
+                return recovered;
             }
 
             @Override
@@ -118,11 +137,21 @@ public final class KafkaLog implements IngestLog {
         };
     }
 
-    /** Reads the whole topic, up to its end offsets now (slow for a long topic: see docs/live-service.md). */
+    /** What a gateway recovers from the topic: each meter's last sequence number, the newest data time. */
+    public record Recovered(Map<String, Long> lastSequences, long lastDataTime) {
+    }
+
+    /** Each meter's last sequence number in the topic now. */
     public Map<String, Long> lastSequences() throws IOException {
+        return recover().lastSequences();
+    }
+
+    /** Reads the whole topic, up to its end offsets now (slow for a long topic: see docs/live-service.md). */
+    public Recovered recover() throws IOException {
         Properties p = clientProperties();
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, Long> last = new HashMap<>();
+        long dataTime = LogRecord.NO_DATA_TIME;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
@@ -137,10 +166,11 @@ public final class KafkaLog implements IngestLog {
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     LogRecord entry = LogRecord.decode(r.value());
                     if (!entry.isEnd()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
+                    dataTime = Math.max(dataTime, entry.dataTime());
                 }
             }
         }
-        return last;
+        return new Recovered(last, dataTime);
     }
 
     public String bootstrap() {

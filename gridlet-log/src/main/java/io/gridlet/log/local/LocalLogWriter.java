@@ -28,6 +28,7 @@ final class LocalLogWriter implements IngestLog.Writer {
     private final ByteBuffer header = ByteBuffer.allocate(LocalLog.HEADER);
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Map<String, Long> lastSequences = new HashMap<>(); // from the log on open, and appended since
+    private long lastDataTime;
     private final Thread flusher;
     private volatile boolean closed;
     private IOException failed;
@@ -47,6 +48,7 @@ final class LocalLogWriter implements IngestLog.Writer {
         LogCheck.Report log = LogCheck.check(dir);
         if (log.isCorrupt()) throw log.damage().exception();
         lastSequences.putAll(log.lastSequences());
+        lastDataTime = log.lastDataTime();
         List<Long> bases = LocalLog.segments(dir);
         if (bases.isEmpty()) {
             startSegment(0);
@@ -102,6 +104,7 @@ final class LocalLogWriter implements IngestLog.Writer {
                 while (n < want) n += channel.write(both);
                 position += want;
                 if (!record.isEnd()) lastSequences.merge(record.meter(), record.lastSeq(), Math::max);
+                lastDataTime = Math.max(lastDataTime, record.dataTime());
             } catch (IOException e) {
                 // a write cut short leaves part of a frame: nothing may follow it (reopened, it is a torn tail)
                 if (failed == null && !closed) failed = e;
@@ -162,6 +165,11 @@ final class LocalLogWriter implements IngestLog.Writer {
     @Override
     public synchronized Map<String, Long> lastSequences() {
         return new HashMap<>(lastSequences);
+    }
+
+    @Override
+    public synchronized long lastDataTime() {
+        return lastDataTime;
     }
 
     @Override

@@ -37,7 +37,7 @@ public final class LogCheck {
      * any.
      */
     public record Report(Path dir, int segments, long entries, long readings, Map<String, Long> lastSequences,
-                         long end, boolean endOfData, Damage damage) {
+                         long lastDataTime, long end, boolean endOfData, Damage damage) {
         /** Damaged where a crash cannot have left it: the writer refuses to open it. */
         public boolean isCorrupt() {
             return damage != null && !damage.tornTail();
@@ -137,8 +137,8 @@ public final class LogCheck {
     }
 
     private static Report report(Path dir, List<Long> bases, Tally kept, long end, Damage damage) {
-        return new Report(dir, bases.size(), kept.entries, kept.readings,
-                Collections.unmodifiableMap(kept.last), end, kept.endOfData, damage);
+        return new Report(dir, bases.size(), kept.entries, kept.readings, Collections.unmodifiableMap(kept.last),
+                kept.dataTime, end, kept.endOfData, damage);
     }
 
     /**
@@ -172,6 +172,7 @@ public final class LogCheck {
         long entries, readings;
         boolean endOfData;
         final Map<String, Long> last = new TreeMap<>();
+        long dataTime = LogRecord.NO_DATA_TIME;
 
         void add(LogRecord r) {
             entries++;
@@ -179,6 +180,7 @@ public final class LogCheck {
                 endOfData = true;
                 return;
             }
+            dataTime = Math.max(dataTime, r.dataTime());
             readings += r.isSealed() ? r.sealed().size() : r.readings().size();
             last.merge(r.meter(), r.lastSeq(), Math::max);
         }

@@ -83,8 +83,10 @@ final class ServeCommand implements Callable<Integer> {
                     + "(meter-i of N owning houses i%N), an operator and an analyst, fresh secrets.")
     Path identities;
 
-    @Option(names = "--meters", defaultValue = "100",
-            description = "Meters in an identities file made on first start (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--meters", defaultValue = "10",
+            description = "Meters in an identities file made on first start, meter-i of N owning houses i%N: the "
+                    + "same number as gridlet meter --meters sends each house from its owner (default: "
+                    + "${DEFAULT-VALUE}, as gridlet meter's).")
     int meters;
 
     @Option(names = "--policy", paramLabel = "FILE",
@@ -188,6 +190,12 @@ final class ServeCommand implements Callable<Integer> {
             policyText = InputSource.policyOrBundled(policy, LivePolicies.GATEWAY);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
+        }
+        long anyHouse = ids.ids().stream().filter(id -> ids.identity(id).hasRole("meter"))
+                .filter(id -> ids.attribute(id, "houses") == null).count();
+        if (anyHouse > 0) {
+            err.println("gridlet serve: " + anyHouse + " meters in " + idFile + " state no houses=: they may report "
+                    + "for any house");
         }
 
         Boundary boundary = sealed ? SealedRuns.release(keys, "serve", trustedMemoryMib, dir.resolve("spill"), err)

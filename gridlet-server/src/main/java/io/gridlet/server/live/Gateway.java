@@ -101,7 +101,7 @@ public final class Gateway implements AutoCloseable {
         this.results = new ResultsService(hub, s.boundary());
         try {
             this.ingest = new IngestService(log, s.registry(), this::endOfData, s.appended(),
-                    housesOf(s.identities()), s.clock());
+                    id -> s.identities().identity(id) != null, housesOf(s.identities()), s.clock());
             byte[] puzzleKey = new byte[32];
             new SecureRandom().nextBytes(puzzleKey);
             server = AdaptletServer.builder(s.policy())

@@ -1,5 +1,6 @@
 package io.gridlet.server.live;
 
+import io.gridlet.adaptlets.builtin.Identity;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.HouseSet;
@@ -14,6 +15,7 @@ import io.gridlet.log.LogRecord;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The ingest side of the gateway: takes a meter's batches, drops the readings it already holds (by the meter's
@@ -45,17 +48,22 @@ import java.util.function.Function;
  * the log on start: the log is the only truth.
  */
 final class IngestService {
+    /** Batches of one stream read ahead of their acknowledgements. */
+    private static final int BATCHES_IN_FLIGHT = 8;
+    /** The longest refusal message in an acknowledgement (a message names a house set, which may be long). */
+    private static final int MAX_MESSAGE_CHARS = 200;
     /** How often data time is recomputed (it scans the meters). */
     private static final long ADVANCE_EVERY_NANOS = 20_000_000L;
 
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
-    private final Counter accepted, duplicates, malformed, batches, skipped, splits, failedAppends;
+    private final Counter accepted, duplicates, malformed, foreign, batches, skipped, splits, failedAppends;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Runnable endOfData;
     private final Disorder disorder = new Disorder();
     private final Consumer<List<Measurement>> appended;
     private final Function<String, HouseSet> houses;
+    private final Predicate<String> isMeter;
     private final DataClock clock;
     private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
     private volatile Throwable lastFailure;
@@ -75,18 +83,25 @@ final class IngestService {
     }
 
     /**
+     * @param isMeter whether a name is one of the service's meters (its identities): readings in any other name,
+     *                or in another name than the caller's, are refused
      * @param houses the houses each meter may report for ({@link HouseSet#ALL} for a meter the identities give no
      *               houses)
      */
     IngestService(IngestLog.Writer log, MeterRegistry registry, Runnable endOfData,
-                  Consumer<List<Measurement>> appended, Function<String, HouseSet> houses, DataClock.Limits limits)
-            throws IOException {
+                  Consumer<List<Measurement>> appended, Predicate<String> isMeter, Function<String, HouseSet> houses,
+                  DataClock.Limits limits) throws IOException {
         this.log = log;
         this.appended = appended;
         this.endOfData = endOfData;
+        this.isMeter = isMeter;
         this.houses = houses;
         this.clock = new DataClock(limits);
         log.lastSequences().forEach((meter, last) -> meters.put(meter, new MeterState(last)));
+        // a restart goes on from where the job's clock stands, waiting a while for the meters it knew
+        long recovered = log.lastDataTime();
+        clock.recover(recovered == LogRecord.NO_DATA_TIME ? DataClock.NONE : recovered, meters.keySet(),
+                System.nanoTime());
         accepted = registry.counter("gridlet.ingest.readings", "outcome", "accepted");
         duplicates = registry.counter("gridlet.ingest.readings", "outcome", "duplicate");
         for (RejectReason r : RejectReason.values()) {
@@ -94,6 +109,7 @@ final class IngestService {
         }
         skipped = registry.counter("gridlet.ingest.sequence.skipped");
         malformed = registry.counter("gridlet.ingest.batches", "outcome", "malformed");
+        foreign = registry.counter("gridlet.ingest.batches", "outcome", "not-the-callers");
         batches = registry.counter("gridlet.ingest.batches", "outcome", "accepted");
         splits = registry.counter("gridlet.ingest.batches", "outcome", "split");
         failedAppends = registry.counter("gridlet.ingest.batches", "outcome", "append-failed");
@@ -135,14 +151,31 @@ final class IngestService {
                 .build();
     }
 
-    private StreamObserver<byte[]> stream(StreamObserver<byte[]> acks) {
+    private StreamObserver<byte[]> stream(StreamObserver<byte[]> responses) {
+        ServerCallStreamObserver<byte[]> acks = (ServerCallStreamObserver<byte[]>) responses;
+        // at most BATCHES_IN_FLIGHT batches of a stream are read ahead of their acknowledgements, and no more is
+        // read while the meter does not take its acknowledgements: a meter that never reads holds little here
+        acks.disableAutoRequest();
+        acks.request(BATCHES_IN_FLIGHT);
+        Identity caller = Identity.CURRENT.get();
         return new StreamObserver<>() {
-            private volatile boolean done;
+            private boolean done; // guarded by acks
+            private int owed; // batches answered while the meter did not take acknowledgements: read that many later
             private CompletableFuture<?> tail = CompletableFuture.completedFuture(null); // the last ack sent
+
+            {
+                acks.setOnReadyHandler(() -> {
+                    synchronized (acks) {
+                        if (owed > 0 && !done) {
+                            acks.request(owed);
+                            owed = 0;
+                        }
+                    }
+                });
+            }
 
             @Override
             public void onNext(byte[] message) {
-                if (done) return;
                 ReadingBatch.Decoded batch;
                 try {
                     batch = ReadingBatch.decode(message);
@@ -151,18 +184,34 @@ final class IngestService {
                     fail(Status.INVALID_ARGUMENT.withDescription("malformed batch: " + e.getMessage()));
                     return;
                 }
-                tail = accept(batch).whenComplete((ack, error) -> {
-                    synchronized (acks) {
-                        if (done) return;
-                        if (error != null) {
-                            fail(Status.fromThrowable(error).getCode() == Status.Code.UNKNOWN
-                                    ? Status.UNAVAILABLE.withDescription("the ingest log failed: " + error)
-                                    : Status.fromThrowable(error));
-                        } else {
-                            acks.onNext(ack.encode());
-                        }
+                if (caller != null && !caller.id().equals(batch.meter()) || !isMeter.test(batch.meter())) {
+                    foreign.increment(); // (without authz in the policy, the gateway still checks)
+                    fail(Status.PERMISSION_DENIED.withDescription(caller == null
+                            ? batch.meter() + " is not a meter of this service"
+                            : caller.id() + " may not send readings as " + batch.meter()));
+                    return;
+                }
+                tail = accept(batch).whenComplete((ack, error) -> answer(ack, error));
+            }
+
+            private void answer(Ack ack, Throwable error) {
+                synchronized (acks) {
+                    if (done) return;
+                    if (error != null) {
+                        fail(Status.fromThrowable(error).getCode() == Status.Code.UNKNOWN
+                                ? Status.UNAVAILABLE.withDescription("the ingest log failed: " + error)
+                                : Status.fromThrowable(error));
+                        return;
                     }
-                });
+                    try {
+                        acks.onNext(ack.encode());
+                    } catch (RuntimeException e) {
+                        fail(Status.INTERNAL.withDescription("acknowledgement not sent: " + e));
+                        return;
+                    }
+                    if (acks.isReady()) acks.request(1);
+                    else owed++;
+                }
             }
 
             private void fail(Status status) {
@@ -175,7 +224,9 @@ final class IngestService {
 
             @Override
             public void onError(Throwable t) {
-                done = true; // the meter went away; what it sent is in the log or will be resent
+                synchronized (acks) {
+                    done = true; // the meter went away; what it sent is in the log or will be resent
+                }
             }
 
             @Override
@@ -202,31 +253,36 @@ final class IngestService {
         List<ReadingBatch.Rejected> refused = new ArrayList<>(batch.rejected().size());
         long gap;
         CompletableFuture<Void> append;
+        // the service's lock orders the checks and the appends (the log in data time order); the meter's lock
+        // guards its place, which the completions update without the service's lock (a log whose append blocks,
+        // as Kafka's may when its buffer is full, completes other appends meanwhile: they must not wait for it)
         synchronized (this) {
-            if (state.broken) {
-                return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(
-                        "an earlier batch of this meter was not appended: ask where to resume first").asException());
+            synchronized (state) {
+                if (state.broken) {
+                    return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("an earlier batch of "
+                            + "this meter was not appended: ask where to resume first").asException());
+                }
+                long held = state.appended;
+                if (lastSeq <= held) {
+                    duplicates.increment(batch.count());
+                    return state.lastAppend.thenApply(v -> new Ack(lastSeq, List.of()));
+                }
+                gap = Math.max(0, batch.firstSeq() - held - 1);
+                skipped.increment(gap);
+                List<LogRecord> entries = entries(batch, held, refused);
+                List<CompletableFuture<Void>> parts = new ArrayList<>(entries.size() + 1);
+                parts.add(state.lastAppend); // durable in order: this batch counts only if the ones before did
+                for (LogRecord entry : entries) {
+                    parts.add(log.append(entry));
+                    if (!entry.isSealed()) appended.accept(entry.readings());
+                }
+                append = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+                state.appended = lastSeq;
+                state.lastAppend = append;
             }
-            long held = state.appended;
-            if (lastSeq <= held) {
-                duplicates.increment(batch.count());
-                return state.lastAppend.thenApply(v -> new Ack(lastSeq, List.of()));
-            }
-            gap = Math.max(0, batch.firstSeq() - held - 1);
-            skipped.increment(gap);
-            List<LogRecord> entries = entries(batch, held, refused);
-            List<CompletableFuture<Void>> parts = new ArrayList<>(entries.size() + 1);
-            parts.add(state.lastAppend); // durable in order: this batch counts only if the ones before did
-            for (LogRecord entry : entries) {
-                parts.add(log.append(entry));
-                if (!entry.isSealed()) appended.accept(entry.readings());
-            }
-            append = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
-            state.appended = lastSeq;
-            state.lastAppend = append;
         }
         append.whenComplete((v, e) -> {
-            synchronized (this) {
+            synchronized (state) {
                 if (e != null) {
                     failedAppends.increment();
                     lastFailure = e;
@@ -244,11 +300,13 @@ final class IngestService {
     private CompletableFuture<Ack> resumePoint(String meter, MeterState state) {
         CompletableFuture<Void> before;
         synchronized (this) {
-            before = state.lastAppend;
             clock.saw(meter, DataClock.NONE, System.nanoTime()); // connected: may hold the start of data time
         }
+        synchronized (state) {
+            before = state.lastAppend;
+        }
         return before.handle((v, e) -> {
-            synchronized (this) {
+            synchronized (state) {
                 if (state.broken || e != null) { // resend everything after what is durable
                     state.appended = state.durable;
                     state.broken = false;
@@ -319,7 +377,9 @@ final class IngestService {
     }
 
     private void refuse(List<ReadingBatch.Rejected> refused, long seq, RejectReason reason, String message) {
-        refused.add(new ReadingBatch.Rejected(seq, reason, message));
+        String shown = message.length() <= MAX_MESSAGE_CHARS ? message
+                : message.substring(0, MAX_MESSAGE_CHARS - 3) + "...";
+        refused.add(new ReadingBatch.Rejected(seq, reason, shown));
         rejected.get(reason).increment();
     }
 

@@ -25,6 +25,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -124,6 +125,25 @@ final class LiveFixture {
 
     /** Every output file equals the core's on the sorted data, line for line. */
     void assertFilesExpected(Path out) throws IOException {
+        assertFilesEqual(out, expected);
+    }
+
+    /**
+     * Every output file equals the core's on the data set followed by {@code laterLines} (CSV lines, in timestamp
+     * order, all after the data set's: readings another meter had taken).
+     */
+    void assertFilesExpected(Path out, List<String> laterLines) throws IOException {
+        Path both = csv.resolveSibling("readings-and-more.csv");
+        Files.copy(csv, both);
+        Files.write(both, laterLines, StandardOpenOption.APPEND);
+        Path expectedBoth = csv.resolveSibling("expected-with-more");
+        try (InputStream in = Files.newInputStream(both); ResultFiles files = new ResultFiles(expectedBoth, CONFIG)) {
+            new Replay(CONFIG, 0).run(in, files);
+        }
+        assertFilesEqual(out, expectedBoth);
+    }
+
+    private static void assertFilesEqual(Path out, Path expected) throws IOException {
         for (String file : ResultLines.headers(CONFIG).keySet()) {
             assertThat(Files.readAllLines(out.resolve(file))).as(file)
                     .isEqualTo(Files.readAllLines(expected.resolve(file)));
