@@ -127,7 +127,7 @@ public final class HmacAuth implements Adaptlet {
             if (secret == null) return refuse("unknown-identity", "unknown identity " + caller);
             long ts = ByteBuffer.wrap(signed, 1 + idLength, 8).getLong();
             long now = clockMillis.getAsLong();
-            if (Math.abs(now - ts) > skewMillis) {
+            if (ts < now - skewMillis || ts > now + skewMillis) { // (|now - ts| overflows for ts far enough off)
                 return refuse("stale-timestamp", "the signature's timestamp is " + (now - ts)
                         + " ms from the server's clock (allowed: " + skewMillis + ")");
             }

@@ -8,8 +8,10 @@ import io.gridlet.adaptlets.DecisionCounts;
 import io.gridlet.adaptlets.Loopback;
 import io.gridlet.adaptlets.OverLimit;
 import io.gridlet.adaptlets.Recorder;
+import io.gridlet.adaptlets.ServerAdvice;
 import io.gridlet.adaptlets.TestService;
 import io.gridlet.adaptlets.TestSessions;
+import io.gridlet.adaptlets.Verdict;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -146,6 +148,19 @@ class AuthTest {
             assertThat(o.get("auth.hmac", "replayed-nonce")).isEqualTo(1);
             assertThat(o.get("auth.hmac", "accepted")).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aTimestampAsFarFromTheClockAsALongGoesIsStaleToo() { // found writing SessionAndHeadersFuzzTest
+        long now = 1_700_000_000_000L; // |now - ts| overflowed to a negative number for ts = now + 2^63
+        ServerAdvice server = HmacAuth.server(identities(), () -> now, 30_000).server(Map.of());
+        ClientScope call = TestSessions.clientScope(TestService.SEND, "session-1");
+        HmacAuth.client("meter-1", M1, () -> now + Long.MIN_VALUE).client(Map.of()).beforeCall(call);
+        Metadata headers = new Metadata();
+        HmacAuth.SIGNED.into(headers, call.outgoing(HmacAuth.SIGNED));
+        Verdict v = server.onCall(TestSessions.scope(TestService.SEND, headers, TestSessions.session("session-1")));
+        assertThat(v.kind()).isEqualTo(Verdict.Kind.REJECT);
+        assertThat(v.outcome()).isEqualTo("stale-timestamp");
     }
 
     @Test

@@ -100,7 +100,8 @@ public final class KeyBroker {
         if (issued == null) {
             throw refuse(KeyReleaseException.Reason.UNKNOWN_NONCE, "the nonce was not issued here or was used");
         }
-        if (now - issued > maxAgeMillis || Math.abs(now - a.issuedAtMillis()) > maxAgeMillis) {
+        long at = a.issuedAtMillis(); // (|now - at| overflows for a date far enough off)
+        if (now - issued > maxAgeMillis || at < now - maxAgeMillis || at > now + maxAgeMillis) {
             throw refuse(KeyReleaseException.Reason.EXPIRED, "the attestation is older than " + maxAgeMillis + " ms");
         }
         if (!allowlist.contains(a.measurementHex())) {

@@ -70,6 +70,7 @@ final class KeyTransport {
         c.updateAAD(released.brokerKey());
         ByteBuffer plain = ByteBuffer.wrap(c.doFinal(released.sealedKeys()));
         Arrays.fill(wrapKey, (byte) 0);
+        if (plain.remaining() < 4) throw new GeneralSecurityException("malformed keys");
         int n = plain.getInt();
         if (n < 1 || n > 255 || plain.remaining() != n * 33) throw new GeneralSecurityException("malformed keys");
         Map<Integer, byte[]> keys = new TreeMap<>();

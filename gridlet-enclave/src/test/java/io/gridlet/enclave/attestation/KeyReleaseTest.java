@@ -103,6 +103,25 @@ class KeyReleaseTest {
     }
 
     @Test
+    void evidenceDatedAsFarFromTheBrokersClockAsALongGoesHasExpired() { // found writing EnclaveFuzzTest
+        KeyBroker broker = broker(); // |now - issuedAt| overflowed to a negative number for issuedAt = now + 2^63
+        SoftwareRuntime skewed = new SoftwareRuntime(OPERATORS, "deploy-1", signing.getPrivate(),
+                () -> clock.get() + Long.MIN_VALUE);
+        assertThat(refusal(broker, skewed.attest(broker.challenge()))).isEqualTo(KeyReleaseException.Reason.EXPIRED);
+    }
+
+    @Test
+    void keyMaterialShorterThanItsCountIsRefusedNotThrownAsUnderflow() { // found by EnclaveFuzzTest
+        SoftwareRuntime runtime = runtime(OPERATORS, signing);
+        HostileBroker broker = new HostileBroker(runtime.attest(new byte[32]).runtimeKey());
+        for (int n = 0; n < 4; n++) {
+            ReleasedKeys released = broker.release(new byte[12], new byte[n]); // opens: 0..3 bytes, no count
+            assertThatThrownBy(() -> runtime.receiveAll(released)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("do not open with this runtime's key");
+        }
+    }
+
+    @Test
     void theMeasurementIsTheCodesHash() {
         assertThat(CodeMeasurement.of(OPERATORS)).isEqualTo(CodeMeasurement.of(List.of(PlugMedians.class,
                 LoadForecast.class)));
