@@ -37,8 +37,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GlobalSharesOperatorTest {
     static final String KEYS = "global-shares-operator-test";
     /** 5 houses x 2 households x 2 plugs, 0.3 days at 30 s, gaps, outages, bad lines. */
-    static final GeneratorConfig SHAPE = new GeneratorConfig(41, 5, 2, 2, 0.3, 30, GeneratorConfig.DEFAULT_START,
-            0.02, 0.3, 40, 0.005, 0.02);
+    static final GeneratorConfig SHAPE = GeneratorConfig.builder().seed(41)
+            .layout(5, 2, 2)
+            .span(0.3, 30)
+            .gaps(0.02, 0.3, 40)
+            .badLines(0.005, 0.02)
+            .build();
 
     @TempDir
     static Path dir;

@@ -32,8 +32,12 @@ class LoadForecastOperatorTest {
      * 5 houses (so that each of two instances owns some, plain and sealed) x 1 household x 2 plugs, 1.1 days at
      * 60 s (so forecasts draw on a day of history), gaps, outages, bad lines.
      */
-    static final GeneratorConfig SHAPE = new GeneratorConfig(31, 5, 1, 2, 1.1, 60, GeneratorConfig.DEFAULT_START,
-            0.02, 0.3, 40, 0.005, 0.02);
+    static final GeneratorConfig SHAPE = GeneratorConfig.builder().seed(31)
+            .layout(5, 1, 2)
+            .span(1.1, 60)
+            .gaps(0.02, 0.3, 40)
+            .badLines(0.005, 0.02)
+            .build();
 
     @TempDir
     static Path dir;

@@ -178,8 +178,12 @@ class OrderGateOperatorTest {
 
     static final long SHUFFLE_LATENESS = 20;
     /** 2 houses x 2 households x 2 plugs, 0.3 days at 10 s, bad lines of every kind (late ones among them). */
-    static final GeneratorConfig SHAPE = new GeneratorConfig(5, 2, 2, 2, 0.3, 10, GeneratorConfig.DEFAULT_START,
-            0.02, 0.3, 20, 0.02, 0.05);
+    static final GeneratorConfig SHAPE = GeneratorConfig.builder().seed(5)
+            .layout(2, 2, 2)
+            .span(0.3, 10)
+            .gaps(0.02, 0.3, 20)
+            .badLines(0.02, 0.05)
+            .build();
     /** The generated records, neighbours up to 20 s apart swapped at random: out of order within the lateness. */
     private static List<SourceRecord> shuffled;
 

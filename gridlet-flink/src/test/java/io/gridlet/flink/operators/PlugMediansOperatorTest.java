@@ -41,8 +41,12 @@ class PlugMediansOperatorTest {
      * 5 houses (so that each of two instances owns some households, plain and sealed) x 2 households x 2 plugs,
      * 1.1 days at 60 s (the day window evicts), gaps, outages, bad lines.
      */
-    static final GeneratorConfig SHAPE = new GeneratorConfig(37, 5, 2, 2, 1.1, 60, GeneratorConfig.DEFAULT_START,
-            0.02, 0.3, 40, 0.005, 0.02);
+    static final GeneratorConfig SHAPE = GeneratorConfig.builder().seed(37)
+            .layout(5, 2, 2)
+            .span(1.1, 60)
+            .gaps(0.02, 0.3, 40)
+            .badLines(0.005, 0.02)
+            .build();
 
     @TempDir
     static Path dir;

@@ -80,8 +80,12 @@ class SealedBoundaryTest {
 
     @Test
     void aSealedReadingIsOpenedInsideTheGateAndGoesOnAsItsPlaintextWould() throws Exception {
-        GeneratorConfig shape = new GeneratorConfig(3, 2, 2, 2, 0.1, 30, GeneratorConfig.DEFAULT_START, 0.02, 0.3,
-                0, 0.0, 0.0);
+        GeneratorConfig shape = GeneratorConfig.builder().seed(3)
+                .layout(2, 2, 2)
+                .span(0.1, 30)
+                .gaps(0.02, 0.3, 0)
+                .badLines(0.0, 0.0)
+                .build();
         List<SourceRecord> plain = Harnesses.Generated.in(dir, shape).records();
         List<SourceRecord> sealed = plain.stream().map(r -> SourceRecord.sealed(r.line(), sealer.seal(r.reading())))
                 .toList();
