@@ -21,8 +21,10 @@ import java.util.Locale;
  *       session is closed (its client reopens transparently if it is still there); an identity never holds more.</li>
  *   <li>{@code opensPerPeerPerSecond} 20 ({@code gridlet.Session/Open} calls, bursts of twice that): what one
  *       address may ask the server to negotiate and compile.</li>
- *   <li>{@code newPoliciesPerSecond} 50 (bursts of twice that): client policies not seen before compiled per
- *       second by the whole server; known policies are never limited.</li>
+ *   <li>{@code newPoliciesPerSecond} 5 (bursts of twice that): client policies not seen before compiled per
+ *       second by the whole server; known policies are never limited. An offer may take up to 200 ms of CPU to
+ *       compile (CompileBudget), so this bounds new policies to a second of CPU a second at the most: half of a
+ *       2-core machine, whatever peers offer (a fleet shares one policy; new ones are rare).</li>
  *   <li>{@code compiledPolicies} 1024 distinct client policies kept compiled; those that open sessions run stay
  *       (pinned), the others are evicted least recently used first.</li>
  *   <li>{@code callsPerSession} 64 and {@code callsPerIdentity} 256 calls in flight (a meter holds one stream).</li>
@@ -39,7 +41,7 @@ public record AdmissionLimits(int queuedCalls, int sessions, Duration sessionIdl
                               int replayEntriesPerIdentity, int openPuzzleBits) {
 
     public static final AdmissionLimits DEFAULTS = new AdmissionLimits(4096, 100_000, Duration.ofMinutes(10), 1000,
-            8, 20, 50, 1024, 64, 256, 10_000, 16);
+            8, 20, 5, 1024, 64, 256, 10_000, 16);
 
     /** Each limit, by the tag its refusals are counted and answered under. */
     public enum Limit {
