@@ -84,7 +84,8 @@ public final class MeterFleet implements AutoCloseable {
      * late would start behind the others); returns when all are stored (not yet acknowledged).
      */
     public void feed(Iterator<Measurement> readings) throws InterruptedException {
-
+        // a meter that connects after the others have sent joins a running clock, with older readings than theirs
+        for (Meter m : meters) m.awaitConnected(CONNECT_TIMEOUT_MS);
         long start = System.nanoTime();
         long n = 0;
         long firstTime = -1;

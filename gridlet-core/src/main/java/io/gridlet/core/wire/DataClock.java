@@ -95,6 +95,11 @@ public final class DataClock {
      * may be taken.
      */
     public RejectReason check(long ts, long wallSeconds) {
+        return check(limits, dataTime, ts, wallSeconds);
+    }
+
+    /** {@link #check} against a data time read before (for checks outside the clock's lock). */
+    public static RejectReason check(Limits limits, long dataTime, long ts, long wallSeconds) {
         if (ts > wallSeconds + limits.clockSkewSeconds()) return RejectReason.TOO_FAR_AHEAD;
         if (dataTime == NONE) return null;
         if (ts > dataTime + limits.maxAheadSeconds()) return RejectReason.TOO_FAR_AHEAD;
@@ -104,6 +109,11 @@ public final class DataClock {
 
     /** A message for a refusal {@link #check} gave. */
     public String explain(RejectReason reason, long ts, long wallSeconds) {
+        return explain(limits, dataTime, reason, ts, wallSeconds);
+    }
+
+    /** {@link #explain} against a data time read before. */
+    public static String explain(Limits limits, long dataTime, RejectReason reason, long ts, long wallSeconds) {
         if (reason == RejectReason.LATE) {
             return "timestamp " + ts + " is older than data time " + dataTime + " minus the max lateness of "
                     + limits.maxLatenessSeconds() + " s";

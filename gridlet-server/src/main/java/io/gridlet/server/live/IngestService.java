@@ -66,6 +66,7 @@ final class IngestService {
     private final Predicate<String> isMeter;
     private final DataClock clock;
     private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
+    private volatile long publishedDataTime = DataClock.NONE; // the clock's data time, for checks outside the lock
     private volatile Throwable lastFailure;
 
     /** One meter's place: the last sequence number appended to the log, and the last one durable in it. */
@@ -102,6 +103,7 @@ final class IngestService {
         long recovered = log.lastDataTime();
         clock.recover(recovered == LogRecord.NO_DATA_TIME ? DataClock.NONE : recovered, meters.keySet(),
                 System.nanoTime());
+        publishedDataTime = clock.dataTime();
         accepted = registry.counter("gridlet.ingest.readings", "outcome", "accepted");
         duplicates = registry.counter("gridlet.ingest.readings", "outcome", "duplicate");
         for (RejectReason r : RejectReason.values()) {
@@ -126,8 +128,8 @@ final class IngestService {
     }
 
     /** The service's data time now ({@link DataClock#NONE} before any reading). */
-    synchronized long dataTime() {
-        return clock.dataTime();
+    long dataTime() {
+        return publishedDataTime;
     }
 
     /** Why the last append failed, if the log has not taken an entry since; null while it works. */
@@ -250,36 +252,41 @@ final class IngestService {
         MeterState state = meters.computeIfAbsent(batch.meter(), m -> new MeterState(0));
         if (batch.count() == 0) return resumePoint(batch.meter(), state);
         long lastSeq = batch.lastSeq();
-        List<ReadingBatch.Rejected> refused = new ArrayList<>(batch.rejected().size());
         long gap;
         CompletableFuture<Void> append;
-        // the service's lock orders the checks and the appends (the log in data time order); the meter's lock
-        // guards its place, which the completions update without the service's lock (a log whose append blocks,
-        // as Kafka's may when its buffer is full, completes other appends meanwhile: they must not wait for it)
-        synchronized (this) {
-            synchronized (state) {
-                if (state.broken) {
-                    return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("an earlier batch of "
-                            + "this meter was not appended: ask where to resume first").asException());
-                }
-                long held = state.appended;
-                if (lastSeq <= held) {
-                    duplicates.increment(batch.count());
-                    return state.lastAppend.thenApply(v -> new Ack(lastSeq, List.of()));
-                }
-                gap = Math.max(0, batch.firstSeq() - held - 1);
-                skipped.increment(gap);
-                List<LogRecord> entries = entries(batch, held, refused);
-                List<CompletableFuture<Void>> parts = new ArrayList<>(entries.size() + 1);
-                parts.add(state.lastAppend); // durable in order: this batch counts only if the ones before did
-                for (LogRecord entry : entries) {
+        List<ReadingBatch.Rejected> refused;
+        // the meter's lock guards its place (the completions update it without the service's lock: a log whose
+        // append blocks, as Kafka's may when its buffer is full, completes other appends meanwhile); the readings
+        // are checked under it alone, on the data time last published, so meters are checked in parallel; the
+        // service's lock then orders the appends (the log in data time order), checking again in the rare case
+        // that data time moved meanwhile
+        synchronized (state) {
+            if (state.broken) {
+                return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("an earlier batch of "
+                        + "this meter was not appended: ask where to resume first").asException());
+            }
+            long held = state.appended;
+            if (lastSeq <= held) {
+                duplicates.increment(batch.count());
+                return state.lastAppend.thenApply(v -> new Ack(lastSeq, List.of()));
+            }
+            gap = Math.max(0, batch.firstSeq() - held - 1);
+            Checked checked = check(batch, held, publishedDataTime);
+            List<CompletableFuture<Void>> parts = new ArrayList<>(checked.entries().size() + 1);
+            parts.add(state.lastAppend); // durable in order: this batch counts only if the ones before did
+            synchronized (this) {
+                long current = clock.dataTime();
+                if (current != checked.dataTime()) checked = check(batch, held, current);
+                for (LogRecord entry : commit(batch.meter(), checked)) {
                     parts.add(log.append(entry));
                     if (!entry.isSealed()) appended.accept(entry.readings());
                 }
-                append = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
-                state.appended = lastSeq;
-                state.lastAppend = append;
             }
+            skipped.increment(gap);
+            refused = checked.refused();
+            append = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+            state.appended = lastSeq;
+            state.lastAppend = append;
         }
         append.whenComplete((v, e) -> {
             synchronized (state) {
@@ -318,20 +325,25 @@ final class IngestService {
     }
 
     /**
-     * The log entries of a batch's readings after {@code held}, each at most the log's entry limit and carrying
-     * data time; refusals into {@code refused}, counted. Called under the lock.
+     * A batch's readings after {@code held} checked against {@code dataTime}: its log entries (each at most the
+     * log's entry limit, without data time yet) and its refusals. Pure: counts nothing, moves no clock.
      */
-    private List<LogRecord> entries(ReadingBatch.Decoded batch, long held, List<ReadingBatch.Rejected> refused) {
-        long now = System.nanoTime();
+    private record Checked(long dataTime, List<LogRecord> entries, List<ReadingBatch.Rejected> refused,
+                           int duplicates, int readings, long oldest, long latest) {
+    }
+
+    private Checked check(ReadingBatch.Decoded batch, long held, long dataTime) {
         long wallSeconds = System.currentTimeMillis() / 1000;
         long[] seqs = batch.seqs();
         HouseSet owned = houses.apply(batch.meter());
+        DataClock.Limits limits = clock.limits();
+        List<ReadingBatch.Rejected> refused = new ArrayList<>(batch.rejected().size());
         Pieces pieces = new Pieces(batch);
         long latest = DataClock.NONE;
         long oldest = Long.MAX_VALUE;
         int dup = 0;
         for (ReadingBatch.Rejected r : batch.rejected()) { // malformed one by one in the decoder
-            if (r.seq() > held) refuse(refused, r.seq(), r.reason(), r.message());
+            if (r.seq() > held) refused.add(r);
             else dup++;
         }
         for (int i = 0; i < seqs.length; i++) {
@@ -347,15 +359,15 @@ final class IngestService {
                 Measurement m = batch.valid().get(i);
                 ts = m.timestamp();
                 if (!owned.contains(m.houseId())) {
-                    refuse(refused, seq, RejectReason.NOT_OWNED, "house " + m.houseId() + " is not among the houses "
-                            + batch.meter() + " may report for (" + owned + ")");
+                    refused.add(refusal(seq, RejectReason.NOT_OWNED, "house " + m.houseId() + " is not among the "
+                            + "houses " + batch.meter() + " may report for (" + owned + ")"));
                     continue;
                 }
             }
             if (ts >= 0) { // (a sealed reading without a readable clear timestamp is refused inside the boundary)
-                RejectReason why = clock.check(ts, wallSeconds);
+                RejectReason why = DataClock.check(limits, dataTime, ts, wallSeconds);
                 if (why != null) {
-                    refuse(refused, seq, why, clock.explain(why, ts, wallSeconds));
+                    refused.add(refusal(seq, why, DataClock.explain(limits, dataTime, why, ts, wallSeconds)));
                     continue;
                 }
                 latest = Math.max(latest, ts);
@@ -363,24 +375,36 @@ final class IngestService {
             }
             pieces.add(i, seq);
         }
-        duplicates.increment(dup);
-        accepted.increment(pieces.readings);
-        if (oldest <= latest) disorder.pass(oldest, latest);
-        List<LogRecord> entries = pieces.finish(batch.lastSeq(), clock.dataTime());
-        clock.saw(batch.meter(), latest, now);
-        if (now - lastAdvance >= ADVANCE_EVERY_NANOS) {
-            clock.advance(now);
-            lastAdvance = now;
-        }
-        if (entries.size() > 1) splits.increment();
-        return entries;
+        return new Checked(dataTime, pieces.finish(batch.lastSeq()), refused, dup, pieces.readings, oldest, latest);
     }
 
-    private void refuse(List<ReadingBatch.Rejected> refused, long seq, RejectReason reason, String message) {
+    /**
+     * Counts a checked batch, moves the clock, and gives its entries the data time they were checked against
+     * (before data time exists: 0, before every reading, so the job's gate waits on the service's clock from the
+     * first entry on). Called under the service's lock.
+     */
+    private List<LogRecord> commit(String meter, Checked checked) {
+        duplicates.increment(checked.duplicates());
+        accepted.increment(checked.readings());
+        for (ReadingBatch.Rejected r : checked.refused()) rejected.get(r.reason()).increment();
+        if (checked.oldest() <= checked.latest()) disorder.pass(checked.oldest(), checked.latest());
+        if (checked.entries().size() > 1) splits.increment();
+        long time = checked.dataTime() == DataClock.NONE ? 0 : checked.dataTime();
+        List<LogRecord> timed = new ArrayList<>(checked.entries().size());
+        for (LogRecord e : checked.entries()) timed.add(e.withDataTime(time));
+        long now = System.nanoTime();
+        clock.saw(meter, checked.latest(), now);
+        if (now - lastAdvance >= ADVANCE_EVERY_NANOS) {
+            publishedDataTime = clock.advance(now);
+            lastAdvance = now;
+        }
+        return timed;
+    }
+
+    private static ReadingBatch.Rejected refusal(long seq, RejectReason reason, String message) {
         String shown = message.length() <= MAX_MESSAGE_CHARS ? message
                 : message.substring(0, MAX_MESSAGE_CHARS - 3) + "...";
-        refused.add(new ReadingBatch.Rejected(seq, reason, shown));
-        rejected.get(reason).increment();
+        return new ReadingBatch.Rejected(seq, reason, shown);
     }
 
     /** A batch's accepted readings cut into log entries of at most {@link IngestLog#MAX_ENTRY_BYTES}. */
@@ -426,16 +450,10 @@ final class IngestService {
                     : new LogRecord(batch.meter(), upTo, plain);
         }
 
-        /**
-         * The entries, the last covering the batch up to {@code batchLastSeq} (refused readings included), each
-         * carrying the data time its readings were checked against (before data time exists: 0, before every
-         * reading, so the job's gate waits on the service's clock from the first entry on).
-         */
-        List<LogRecord> finish(long batchLastSeq, long dataTime) {
+        /** The entries, the last covering the batch up to {@code batchLastSeq} (refused readings included). */
+        List<LogRecord> finish(long batchLastSeq) {
             done.add(entry(batchLastSeq));
-            List<LogRecord> timed = new ArrayList<>(done.size());
-            for (LogRecord e : done) timed.add(e.withDataTime(dataTime == DataClock.NONE ? 0 : dataTime));
-            return timed;
+            return done;
         }
     }
 }

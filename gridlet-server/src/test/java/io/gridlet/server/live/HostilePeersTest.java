@@ -164,7 +164,9 @@ class HostilePeersTest {
 
             honest.get(180, TimeUnit.SECONDS);
             assertThat(fleet.counts().acknowledged()).isEqualTo(data.readings.size());
-            assertThat(fleet.counts().rejected()).as("honest readings refused: %s", events).isZero();
+            assertThat(fleet.counts().rejected()).as("honest readings refused: %s %s", events,
+                    metrics.find("gridlet.ingest.readings").counters().stream()
+                            .map(c -> c.getId().getTag("outcome") + "=" + c.count()).toList()).isZero();
             fleet.close();
             assertThat(LiveServiceTest.health(port)).isEqualTo(ServingStatus.SERVING);
             data.endOfData(port);
