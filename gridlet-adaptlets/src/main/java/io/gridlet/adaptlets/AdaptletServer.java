@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,20 +36,27 @@ import java.util.function.DoubleSupplier;
  * services woven with {@link WovenServer}, calls admitted (within the {@link AdmissionLimits}) and ranked by
  * {@link Admission} before they are queued for the {@link ServingExecutor}, and a loop that samples the policy's
  * run-time inputs ({@code cpuUsage()}: the machine's CPU load 0..1; {@code queueLength()}: calls waiting for a worker;
- * {@code callRate()}: calls per second arriving since the last sample, refused and challenged ones included, which
- * stays high while a flood is held off by a puzzle, unlike the queue; plus any added) and re-resolves the sessions
+ * {@code callRate()}: calls per second arriving, refused and challenged ones included, which stays high while a
+ * flood is held off by a puzzle, unlike the queue: the highest rate of the samples of the last
+ * {@link #CALL_RATE_MEMORY}, so it rises at once and falls only when the flood has been gone that long, and an
+ * attacker pausing now and then cannot turn the puzzle off and on; plus any added) and re-resolves the sessions
  * when they change. Listens on 127.0.0.1 unless told otherwise.
  */
 public final class AdaptletServer implements AutoCloseable {
     private final Server server;
     private final ServerSessions sessions;
     private final ServingExecutor serving;
+    private final ServingExecutor negotiation;
     private final Admission admission;
     private final DecisionCounts outcomes;
     private final Weaver weaver;
     private final ScheduledExecutorService refresher;
     private final Map<String, DoubleSupplier> inputSources;
     private volatile Map<String, Double> inputs;
+    /** How long a call rate sampled counts in {@code callRate()}. */
+    public static final Duration CALL_RATE_MEMORY = Duration.ofSeconds(3);
+
+    private final ArrayDeque<RateSample> recentRates = new ArrayDeque<>(); // decreasing rates; guarded by this
     private long lastArrivals;
     private long lastSampleNanos = System.nanoTime();
 
@@ -68,7 +76,9 @@ public final class AdaptletServer implements AutoCloseable {
             if (a instanceof ServingExecutor.ServingRank r) ranks.add(r);
             if (a instanceof OpenGuard g && guard == null) guard = g;
         }
-        this.serving = new ServingExecutor(b.workers, outcomes);
+        this.serving = new ServingExecutor(b.workers, b.limits.unverifiedWorkers(b.workers), outcomes,
+                "gridlet-serve-", System::nanoTime);
+        this.negotiation = new ServingExecutor(1, 1, outcomes, "gridlet-negotiate-", System::nanoTime);
         this.inputSources = new LinkedHashMap<>();
         OperatingSystemMXBean os =
                 (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -79,7 +89,7 @@ public final class AdaptletServer implements AutoCloseable {
         CompiledPolicies policies = new CompiledPolicies(policy, () -> inputs, b.limits.compiledPolicies(),
                 Resolver.DEFAULT_TIMEOUT_MS);
         this.sessions = new ServerSessions(policies, b.limits, System::nanoTime, outcomes);
-        this.admission = new Admission(serving, sessions, ranks, outcomes, System::nanoTime);
+        this.admission = new Admission(serving, negotiation, sessions, ranks, outcomes, System::nanoTime);
         sampleInputs(); // the call rate counts the arrivals admission sees
 
         ServerBuilder<?> builder = (b.transport != null ? b.transport
@@ -92,9 +102,11 @@ public final class AdaptletServer implements AutoCloseable {
         for (ServerServiceDefinition service : b.open) builder.addService(service);
         builder.intercept(admission); // added last, so it runs first: a refused call goes no further
         try {
+            for (String known : b.clientPolicies) policies.keep(known);
             this.server = builder.build().start();
         } catch (IOException | RuntimeException e) {
-            serving.close(); // its worker threads would outlive a server that never started
+            serving.close(); // their worker threads would outlive a server that never started
+            negotiation.close();
             throw e;
         }
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -148,14 +160,25 @@ public final class AdaptletServer implements AutoCloseable {
         return changed;
     }
 
-    /** Calls per second that arrived since the last sample, refused and challenged ones included. */
+    /**
+     * Calls per second that arrived since the last sample, refused and challenged ones included; the highest such
+     * rate of the last {@link #CALL_RATE_MEMORY}.
+     */
     private synchronized double callRate() {
         long now = System.nanoTime();
         long arrivals = admission.arrivals();
         double rate = now == lastSampleNanos ? 0 : (arrivals - lastArrivals) * 1e9 / (now - lastSampleNanos);
         lastArrivals = arrivals;
         lastSampleNanos = now;
-        return rate;
+        while (!recentRates.isEmpty() && now - recentRates.peekFirst().at() > CALL_RATE_MEMORY.toNanos()) {
+            recentRates.pollFirst();
+        }
+        while (!recentRates.isEmpty() && recentRates.peekLast().rate() <= rate) recentRates.pollLast(); // never the max
+        recentRates.addLast(new RateSample(now, rate));
+        return recentRates.peekFirst().rate();
+    }
+
+    private record RateSample(long at, double rate) {
     }
 
     private void sampleInputs() {
@@ -178,6 +201,7 @@ public final class AdaptletServer implements AutoCloseable {
             server.awaitTermination(5, TimeUnit.SECONDS);
         }
         serving.close();
+        negotiation.close();
     }
 
     public static final class Builder {
@@ -186,6 +210,7 @@ public final class AdaptletServer implements AutoCloseable {
         private final List<ServerServiceDefinition> services = new ArrayList<>();
         private final List<ServerServiceDefinition> open = new ArrayList<>();
         private final Map<String, DoubleSupplier> inputs = new LinkedHashMap<>();
+        private final List<String> clientPolicies = new ArrayList<>();
         private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
         private ServerCredentials credentials = InsecureServerCredentials.create();
         private ServerBuilder<?> transport;
@@ -217,6 +242,17 @@ public final class AdaptletServer implements AutoCloseable {
          */
         public Builder openService(ServerServiceDefinition service) {
             open.add(service);
+            return this;
+        }
+
+        /**
+         * A client policy this server's clients are known to offer (a fleet's): compiled when the server starts
+         * and kept compiled, so its clients never wait for a compile, whatever other peers offer meanwhile.
+         *
+         * @throws IllegalArgumentException at start, if it cannot be read or compiled
+         */
+        public Builder clientPolicy(String policyText) {
+            clientPolicies.add(policyText);
             return this;
         }
 
@@ -271,13 +307,13 @@ public final class AdaptletServer implements AutoCloseable {
 
         /** The limits' {@link AdmissionLimits#sessions()} and {@link AdmissionLimits#sessionIdle()}. */
         public Builder sessions(int max, Duration idle) {
-            this.limits = limits.withSessions(max, idle);
+            this.limits = limits.toBuilder().sessions(max, idle).build();
             return this;
         }
 
         /** The limits' {@link AdmissionLimits#newPoliciesPerSecond()}. */
         public Builder newPoliciesPerSecond(double rate) {
-            this.limits = limits.withNewPoliciesPerSecond(rate);
+            this.limits = limits.toBuilder().newPoliciesPerSecond(rate).build();
             return this;
         }
 

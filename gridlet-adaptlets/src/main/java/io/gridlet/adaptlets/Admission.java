@@ -24,19 +24,25 @@ import java.util.function.LongSupplier;
 /**
  * Admits each call before any work is queued for it, and ranks it. gRPC asks for a call's executor once, as the
  * call arrives (on the transport's thread: the server's default executor is direct); the answer is either the
- * {@link ServingExecutor} at the call's rank, or, for a call over a limit, a refusal: the call then runs where it
- * is, only as far as this class's interceptor (the outermost), which closes it with RESOURCE_EXHAUSTED
- * ({@link OverLimit}). The limits checked here, all in constant time:
+ * {@link ServingExecutor} at the call's rank, the negotiation thread for {@code gridlet.Session/Open}, or, for a
+ * call over a limit, a refusal: the call then runs where it is, only as far as this class's interceptor (the
+ * outermost), which closes it with RESOURCE_EXHAUSTED ({@link OverLimit}). Opens have a thread of their own because
+ * answering one may compile a peer's policy (up to the compile budget's CPU time): on the serving workers, a few
+ * such Opens would hold every worker the application's calls need. The limits checked here, all in constant time:
  * <ul>
- *   <li>the serving queue: a new call finding {@link AdmissionLimits#queuedCalls()} calls waiting;</li>
+ *   <li>the serving queue: a new call finding {@link AdmissionLimits#queuedCalls()} calls waiting, or, if it is
+ *       unverified (rank 0), finding half that many unverified calls waiting;</li>
+ *   <li>the negotiation queue: an Open finding {@link AdmissionLimits#queuedOpens()} Opens waiting;</li>
  *   <li>{@code gridlet.Session/Open} per peer address and second (a token bucket per peer);</li>
  *   <li>calls in flight per session and per identity (the identity that authenticated in the session before;
  *       released when the call ends, by its context's cancellation, which gRPC does for every call).</li>
  * </ul>
  *
- * <p>The rank comes from the session the call names, as earlier, checked calls left it (the {@link
- * ServingExecutor.ServingRank}s: a verified priority class, the work a puzzle solution bound to the session
- * shows); a call without a known session gets the lowest rank, whatever its headers claim.
+ * <p>The rank comes from the session the call names, as earlier, checked calls left it: 1 once an identity
+ * authenticated in it, plus the {@link ServingExecutor.ServingRank}s (a verified priority class, the work a puzzle
+ * solution bound to the session shows); a call without a known session, or of a session nothing was verified in,
+ * gets the lowest rank (0), whatever its headers claim, and such calls hold only a share of the workers while
+ * verified callers are served ({@link AdmissionLimits#unverifiedWorkerShare()}).
  */
 final class Admission implements ServerCallExecutorSupplier, ServerInterceptor {
     /** When to retry after the queue or a quota of calls in flight was full: calls take milliseconds. */
@@ -49,6 +55,7 @@ final class Admission implements ServerCallExecutorSupplier, ServerInterceptor {
     private static final Executor HERE = Runnable::run;
 
     private final ServingExecutor serving;
+    private final ServingExecutor negotiation;
     private final ServerSessions sessions;
     private final List<ServingExecutor.ServingRank> ranks;
     private final AdmissionLimits limits;
@@ -59,9 +66,10 @@ final class Admission implements ServerCallExecutorSupplier, ServerInterceptor {
     private final ConcurrentHashMap<String, TokenBucket> opens = new ConcurrentHashMap<>();
     private final TokenBucket crowd;
 
-    Admission(ServingExecutor serving, ServerSessions sessions, List<? extends ServingExecutor.ServingRank> ranks,
-              DecisionCounts outcomes, LongSupplier nanoClock) {
+    Admission(ServingExecutor serving, ServingExecutor negotiation, ServerSessions sessions,
+              List<? extends ServingExecutor.ServingRank> ranks, DecisionCounts outcomes, LongSupplier nanoClock) {
         this.serving = serving;
+        this.negotiation = negotiation;
         this.sessions = sessions;
         this.ranks = List.copyOf(ranks);
         this.limits = sessions.limits();
@@ -76,11 +84,12 @@ final class Admission implements ServerCallExecutorSupplier, ServerInterceptor {
     }
 
     /**
-     * Whether the server is loaded: its sessions, the calls waiting for a worker, or the policies open sessions
-     * run are at half their limits or more. Open then needs a puzzle solved.
+     * Whether the server is loaded: its sessions, the calls or Opens waiting for a thread, or the policies open
+     * sessions run are at half their limits or more. Open then needs a puzzle solved.
      */
     boolean loaded() {
         return 2L * sessions.size() >= limits.sessions() || 2L * serving.queueLength() >= limits.queuedCalls()
+                || 2L * negotiation.queueLength() >= limits.queuedOpens()
                 || 2L * sessions.policies().pinned() >= limits.compiledPolicies();
     }
 
@@ -88,15 +97,20 @@ final class Admission implements ServerCallExecutorSupplier, ServerInterceptor {
     public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
         headers.discardAll(REFUSED); // only this class says a call is refused
         arrivals.increment();
+        if (isOpen(call)) return refusedOr(admitOpen(call), headers, negotiation);
         ServerSessions.Session session = sessions.peek(headers.get(Headers.SESSION));
-        OverLimit over = admit(call, session);
-        if (over != null) {
-            outcomes.refused(over.limit());
-            headers.put(REFUSED, over);
-            return HERE; // closing it is cheaper than queuing it
-        }
         int rank = rank(session, headers);
-        return task -> serving.execute(rank, task);
+        Executor queued = session == null
+                ? task -> serving.execute(rank, Integer.MAX_VALUE, task) // behind every session's calls
+                : task -> serving.execute(rank, session.inFlight.get(), task);
+        return refusedOr(admit(session, rank), headers, queued);
+    }
+
+    private Executor refusedOr(OverLimit over, Metadata headers, Executor admitted) {
+        if (over == null) return admitted;
+        outcomes.refused(over.limit());
+        headers.put(REFUSED, over);
+        return HERE; // closing it is cheaper than queuing it
     }
 
     @Override
@@ -109,26 +123,39 @@ final class Admission implements ServerCallExecutorSupplier, ServerInterceptor {
         };
     }
 
-    /** The serving rank of a call of this session (null: none): the sum of the adaptlets' ranks. */
+    /**
+     * The serving rank of a call of this session (null: none): 1 if an identity authenticated in the session, plus
+     * the adaptlets' ranks; 0 when nothing was verified.
+     */
     int rank(ServerSessions.Session session, Metadata headers) {
         if (session == null) return 0;
-        int r = 0;
+        int r = session.identity() != null ? 1 : 0;
         for (ServingExecutor.ServingRank s : ranks) r += s.rank(session, headers);
         return r;
     }
 
-    private OverLimit admit(ServerCall<?, ?> call, ServerSessions.Session session) {
+    private OverLimit admitOpen(ServerCall<?, ?> call) {
+        int opens = negotiation.queueLength();
+        if (opens >= limits.queuedOpens()) {
+            return new OverLimit(AdmissionLimits.Limit.QUEUED_OPENS, opens + " Opens wait to be negotiated",
+                    CALL_RETRY_MS);
+        }
+        String peer = peerOf(call.getAttributes());
+        TokenBucket bucket = openBucket(peer);
+        if (bucket.tryTake()) return null;
+        return new OverLimit(AdmissionLimits.Limit.OPENS_PER_PEER, peer + " opens sessions faster than "
+                + limits.opensPerPeerPerSecond() + " a second", bucket.millisUntilToken());
+    }
+
+    private OverLimit admit(ServerSessions.Session session, int rank) {
         int waiting = serving.queueLength();
         if (waiting >= limits.queuedCalls()) {
             return new OverLimit(AdmissionLimits.Limit.QUEUED_CALLS, waiting + " calls wait for a worker",
                     CALL_RETRY_MS);
         }
-        if (call.getMethodDescriptor().getFullMethodName().equals(SessionProtocol.OPEN.getFullMethodName())) {
-            String peer = peerOf(call.getAttributes());
-            TokenBucket bucket = openBucket(peer);
-            if (bucket.tryTake()) return null;
-            return new OverLimit(AdmissionLimits.Limit.OPENS_PER_PEER, peer + " opens sessions faster than "
-                    + limits.opensPerPeerPerSecond() + " a second", bucket.millisUntilToken());
+        if (rank == 0 && 2 * serving.lowestRankQueueLength() >= limits.queuedCalls()) {
+            return new OverLimit(AdmissionLimits.Limit.QUEUED_CALLS, "half the serving queue holds unverified "
+                    + "calls", CALL_RETRY_MS); // the other half is kept for verified callers
         }
         if (session == null) return null; // refused soon enough by the session check
         if (session.inFlight.incrementAndGet() > limits.callsPerSession()) {
@@ -148,6 +175,10 @@ final class Admission implements ServerCallExecutorSupplier, ServerInterceptor {
             session.inFlight.decrementAndGet();
         }, HERE);
         return null;
+    }
+
+    private static boolean isOpen(ServerCall<?, ?> call) {
+        return call.getMethodDescriptor().getFullMethodName().equals(SessionProtocol.OPEN.getFullMethodName());
     }
 
     private TokenBucket openBucket(String peer) {

@@ -2,6 +2,7 @@ package io.gridlet.adaptlets;
 
 import io.gridlet.policy.Negotiation;
 import io.gridlet.policy.Policy;
+import io.gridlet.policy.PolicyException;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -14,7 +15,9 @@ import java.util.function.Supplier;
  * offer, so this is a cache; but a policy that open sessions run is pinned while they do: were a flood of other
  * policies to evict it, the next refresh would end those sessions, and reopening them would compete with the flood
  * for compiles. Unpinned entries beyond the capacity are evicted least recently used first; pinned ones never, and
- * when every entry is pinned there is no room for a new policy ({@link #hasRoom()}).
+ * when every entry is pinned there is no room for a new policy ({@link #hasRoom()}). A policy whose resolution goes
+ * over the time limit is not kept (nor kept when a later resolution does, unless sessions run it): offering it
+ * again costs a compile, which the server's compile quotas count.
  */
 final class CompiledPolicies {
     private final Policy server;
@@ -75,12 +78,13 @@ final class CompiledPolicies {
         if (known != null) {
             Negotiation.Answer a = known.pair.answer(new Negotiation.Offer(offer.digest(), null));
             if (!pin || !(a instanceof Negotiation.Agreed)) unpin(offer.digest());
+            if (overLimit(a)) forget(offer.digest()); // costly to resolve: the next offer pays as a new one
             return a;
         }
         if (offer.policyText() == null) return new Negotiation.NeedPolicy(offer.digest());
         Negotiation.Server pair = new Negotiation.Server(server, inputs, 1, timeoutMs);
         Negotiation.Answer a = pair.answer(offer);
-        if (pair.knows(offer.digest())) { // compiled: it agrees or conflicts with the server's policy
+        if (pair.knows(offer.digest()) && !overLimit(a)) { // compiled: it agrees or conflicts with the server's
             synchronized (this) {
                 Entry e = entries.computeIfAbsent(offer.digest(), d -> new Entry(pair));
                 if (pin && a instanceof Negotiation.Agreed) hold(e);
@@ -88,6 +92,35 @@ final class CompiledPolicies {
             }
         }
         return a;
+    }
+
+    /**
+     * Compiles a client policy known to be offered (a fleet's, named by the operator: with every bound but time)
+     * and keeps it for as long as the server runs: pinned once more than any session pins it, so never evicted.
+     *
+     * @throws IllegalArgumentException if it cannot be compiled
+     */
+    void keep(String policyText) {
+        Negotiation.Server pair = new Negotiation.Server(server, inputs, 1, timeoutMs);
+        try {
+            pair.preload(policyText);
+        } catch (PolicyException e) {
+            throw new IllegalArgumentException("the known client policy cannot be compiled: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            Entry e = entries.computeIfAbsent(Negotiation.digest(policyText), d -> new Entry(pair));
+            hold(e);
+        }
+    }
+
+    private static boolean overLimit(Negotiation.Answer a) {
+        return a instanceof Negotiation.Refused r && r.reason() == Negotiation.Reason.LIMIT;
+    }
+
+    /** Drops an entry no session runs. */
+    private synchronized void forget(String digest) {
+        Entry e = entries.get(digest);
+        if (e != null && e.pins == 0) entries.remove(digest);
     }
 
     /** A session running this policy ended. */

@@ -1,8 +1,11 @@
 package io.gridlet.adaptlets;
 
+import io.gridlet.policy.CompileBudget;
 import io.gridlet.policy.Configuration;
 import io.gridlet.policy.Negotiation;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -23,8 +26,11 @@ import java.util.function.LongSupplier;
  *
  * <p>Quotas ({@link AdmissionLimits}), checked before a policy is compiled: sessions in all, per peer address, and
  * per identity (a session belongs to the first identity that authenticates in it; past the quota the identity's
- * least recently used session is closed), and policies not seen before compiled per second. The compiled policies
- * of open sessions stay cached ({@link CompiledPolicies}).
+ * least recently used session is closed), and policies not seen before: compiled per second, and the CPU time
+ * answering offers took (a share of one core, {@link AdmissionLimits#compileCpuShare()}: a new policy is compiled
+ * only while the share is not used up; every offer's CPU time, measured on the negotiating thread, is charged
+ * after, since resolving a known policy under a new pattern of inputs costs too). The compiled
+ * policies of open sessions stay cached ({@link CompiledPolicies}).
  */
 public final class ServerSessions {
     /** When to retry after the session table or a peer's share of it was full: sessions end by going idle. */
@@ -42,9 +48,28 @@ public final class ServerSessions {
     private final Tally perPeer = new Tally();
     private final ConcurrentHashMap<String, Set<Session>> byIdentity = new ConcurrentHashMap<>();
     private final TokenBucket newPolicies;
+    /** CPU nanoseconds compiles of new policies may still take (in debt after a costly one). */
+    private final TokenBucket compileCpu;
+    private final LongSupplier cpuClock;
     private final AtomicLong lastSweep;
 
     ServerSessions(CompiledPolicies policies, AdmissionLimits limits, LongSupplier nanoClock, DecisionCounts outcomes) {
+        this(policies, limits, nanoClock, threadCpuClock(), outcomes);
+    }
+
+    /** The calling thread's CPU time, or wall time where the JVM cannot measure that. */
+    private static LongSupplier threadCpuClock() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled()
+                ? threads::getCurrentThreadCpuTime : System::nanoTime;
+    }
+
+    /** @param cpuClock the calling thread's CPU time in nanoseconds */
+    ServerSessions(CompiledPolicies policies, AdmissionLimits limits, LongSupplier nanoClock, LongSupplier cpuClock,
+                   DecisionCounts outcomes) {
+        this.cpuClock = cpuClock;
+        this.compileCpu = new TokenBucket(limits.compileCpuShare() * 1e9,
+                2 * CompileBudget.DEFAULT_TIMEOUT_MS * 1e6, nanoClock);
         this.policies = policies;
         this.limits = limits;
         this.idleNanos = limits.sessionIdle().toNanos();
@@ -158,13 +183,23 @@ public final class ServerSessions {
                     throw new OverLimit(AdmissionLimits.Limit.COMPILED_POLICIES, "open sessions run "
                             + policies.capacity() + " distinct client policies", SESSION_RETRY_MS);
                 }
+                if (!compileCpu.hasToken()) {
+                    throw new OverLimit(AdmissionLimits.Limit.COMPILE_CPU, "answering offers has used more "
+                            + "than " + limits.compileCpuShare() + " of a core", compileCpu.millisUntilToken());
+                }
                 if (!newPolicies.tryTake()) {
                     throw new OverLimit(AdmissionLimits.Limit.NEW_POLICIES, "more than "
                             + limits.newPoliciesPerSecond() + " new policies a second to compile",
                             newPolicies.millisUntilToken());
                 }
             }
-            Negotiation.Answer answer = policies.answer(offer, true);
+            Negotiation.Answer answer;
+            long cpu = cpuClock.getAsLong();
+            try {
+                answer = policies.answer(offer, true);
+            } finally {
+                compileCpu.charge(cpuClock.getAsLong() - cpu); // a known policy's new input pattern costs too
+            }
             if (!(answer instanceof Negotiation.Agreed agreed)) return new SessionProtocol.Reply(answer, null);
             byte[] idBytes = new byte[16];
             random.nextBytes(idBytes);

@@ -2,7 +2,11 @@ package io.gridlet.adaptlets;
 
 import java.util.function.LongSupplier;
 
-/** A token bucket: {@code rate} tokens a second, at most {@code burst} saved up. Thread-safe. */
+/**
+ * A token bucket: {@code rate} tokens a second, at most {@code burst} saved up. Thread-safe. Work whose cost is
+ * known only once done is admitted while a token is there ({@link #hasToken()}) and {@link #charge}d after; the
+ * bucket may then be in debt, repaid at its rate.
+ */
 final class TokenBucket {
     private final double rate;
     private final double burst;
@@ -23,6 +27,17 @@ final class TokenBucket {
         if (tokens < 1) return false;
         tokens -= 1;
         return true;
+    }
+
+    synchronized boolean hasToken() {
+        refill();
+        return tokens >= 1;
+    }
+
+    /** Takes {@code amount} tokens, whether they are there or not. */
+    synchronized void charge(double amount) {
+        refill();
+        tokens -= amount;
     }
 
     /** How long until a token is there (0 if one is). */

@@ -204,14 +204,19 @@ class AdmissionTest {
             assertThat(verified.get(20, TimeUnit.SECONDS)).isEqualTo("noted meter");
             assertThat(noSession.get(20, TimeUnit.SECONDS)).isEqualTo("noted forged");
             assertThat(unverified.get(20, TimeUnit.SECONDS)).isEqualTo("noted anonymous");
-            assertThat(desk.started).containsExactly("meter", "forged", "anonymous");
+            // the verified meter first; of the lowest rank, a session's call before a call without a session
+            assertThat(desk.started).containsExactly("meter", "anonymous", "forged");
         }
     }
 
     @Test
     void aNewCallFindingTheServingQueueFullIsAnsweredResourceExhaustedNamingTheLimit() throws Exception {
         Desk desk = new Desk();
-        try (Loopback net = new Loopback(server(desk, 1).limits(AdmissionLimits.DEFAULTS.withQueuedCalls(2)))) {
+        try (Loopback net = new Loopback(server(desk, 1)
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().queuedCalls(4).build()))) {
+            ClientSession meter = meter(net);
+            assertThat(call(meter.channel(), WOVEN, "Note", "warm-up")).isEqualTo("noted warm-up"); // verified now
+            desk.noted.clear();
             Channel raw = net.channel();
             ListenableFuture<String> hold = start(raw, OPEN, "Hold", "the worker");
             assertThat(desk.holding.await(10, TimeUnit.SECONDS)).isTrue();
@@ -220,20 +225,29 @@ class AdmissionTest {
             ListenableFuture<String> second = start(raw, OPEN, "Note", "second");
             await("two calls wait", () -> net.server.serving().queueLength() == 2);
 
+            // unverified calls may fill half the queue; the rest is kept for verified callers
             assertThatThrownBy(() -> call(raw, OPEN, "Note", "third"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertStatus(e,
+                            Status.Code.RESOURCE_EXHAUSTED, "over the limit queued-calls: half the serving queue "
+                                    + "holds unverified calls; retry after"));
+            ListenableFuture<String> m1 = start(meter.channel(), WOVEN, "Note", "m1");
+            ListenableFuture<String> m2 = start(meter.channel(), WOVEN, "Note", "m2");
+            await("four calls wait", () -> net.server.serving().queueLength() == 4);
+            assertThatThrownBy(() -> call(meter.channel(), WOVEN, "Note", "m3"))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertStatus(e, Status.Code.RESOURCE_EXHAUSTED,
-                                "over the limit queued-calls: 2 calls wait for a worker; retry after");
+                                "over the limit queued-calls: 4 calls wait for a worker; retry after");
                         assertThat(e.getTrailers().get(OverLimit.LIMIT)).isEqualTo("queued-calls");
                         assertThat(e.getTrailers().get(OverLimit.RETRY_PUSHBACK_MS)).isEqualTo("1000");
                     });
-            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.QUEUED_CALLS)).isEqualTo(1);
+            assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.QUEUED_CALLS)).isEqualTo(2);
 
             desk.release.countDown();
             assertThat(hold.get(20, TimeUnit.SECONDS)).isEqualTo("held the worker");
-            assertThat(first.get(20, TimeUnit.SECONDS)).isEqualTo("noted first");
-            assertThat(second.get(20, TimeUnit.SECONDS)).isEqualTo("noted second");
-            assertThat(desk.noted).containsExactlyInAnyOrder("first", "second");
+            for (ListenableFuture<String> f : List.of(first, second, m1, m2)) {
+                assertThat(f.get(20, TimeUnit.SECONDS)).startsWith("noted ");
+            }
+            assertThat(desk.noted).containsExactlyInAnyOrder("first", "second", "m1", "m2");
         }
     }
 
@@ -257,7 +271,7 @@ class AdmissionTest {
     void callsInFlightAreBoundedPerSessionAndPerIdentity() throws Exception {
         Desk desk = new Desk();
         try (Loopback net = new Loopback(server(desk, 2)
-                .limits(AdmissionLimits.DEFAULTS.withCallsInFlight(1, 1)))) {
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().callsInFlight(1, 1).build()))) {
             ClientSession a = meter(net);
             ClientSession b = meter(net);
             ClientSession other = net.session(ANONYMOUS, Priority.client());
@@ -283,6 +297,63 @@ class AdmissionTest {
             assertThat(call(a.channel(), WOVEN, "Note", "a later")).isEqualTo("noted a later");
             assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.CALLS_PER_SESSION)).isEqualTo(1);
             assertThat(net.server.outcomes().refusals(AdmissionLimits.Limit.CALLS_PER_IDENTITY)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void opensAreNegotiatedOnTheirOwnThreadWhileEveryWorkerIsHeld() throws Exception {
+        Desk desk = new Desk();
+        try (Loopback net = new Loopback(server(desk, 1))) {
+            ListenableFuture<String> hold = start(net.channel(), OPEN, "Hold", "the worker");
+            assertThat(desk.holding.await(10, TimeUnit.SECONDS)).isTrue();
+            ClientSession opened = meter(net); // compiles the meter's policy: not on the held worker
+            assertThat(opened.configuration()).hasToString("auth.hmac, priority(level=2)");
+            assertThat(hold.isDone()).isFalse();
+            desk.release.countDown();
+            assertThat(hold.get(20, TimeUnit.SECONDS)).isEqualTo("held the worker");
+            assertThat(call(opened.channel(), WOVEN, "Note", "after")).isEqualTo("noted after");
+        }
+    }
+
+    @Test
+    void unverifiedCallsLeaveAWorkerFreeForVerifiedCallersWhileTheseAreAbout() throws Exception {
+        Desk desk = new Desk();
+        try (Loopback net = new Loopback(server(desk, 2))) {
+            ClientSession meter = meter(net);
+            ClientSession anonymous = net.session(ANONYMOUS, Priority.client());
+            assertThat(call(meter.channel(), WOVEN, "Note", "warm-up")).isEqualTo("noted warm-up"); // verified now
+            ListenableFuture<String> hold = start(anonymous.channel(), WOVEN, "Hold", "anonymous");
+            assertThat(desk.holding.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(call(meter.channel(), WOVEN, "Note", "meter")).isEqualTo("noted meter");
+
+            long queued = System.nanoTime();
+            ListenableFuture<String> second = start(anonymous.channel(), WOVEN, "Note", "anonymous");
+            Thread.sleep(200);
+            assertThat(second.isDone()).isFalse(); // a worker is free, but kept for the meter
+            assertThat(call(meter.channel(), WOVEN, "Note", "meter again")).isEqualTo("noted meter again");
+            // once the meter has been quiet for a second, the free worker serves anyone again
+            assertThat(second.get(20, TimeUnit.SECONDS)).isEqualTo("noted anonymous");
+            assertThat(System.nanoTime() - queued).isGreaterThan(ServingExecutor.VERIFIED_RECENTLY_NANOS);
+            assertThat(hold.isDone()).isFalse();
+            desk.release.countDown();
+            assertThat(hold.get(20, TimeUnit.SECONDS)).isEqualTo("held anonymous");
+        }
+    }
+
+    @Test
+    void theCallRateFallsOnlyOnceAFloodHasBeenGoneForTheRatesMemory() throws Exception {
+        Desk desk = new Desk();
+        try (Loopback net = new Loopback(server(desk, 2).refreshEvery(java.time.Duration.ofHours(1)))) {
+            for (int i = 0; i < 50; i++) call(net.channel(), OPEN, "Note", "n" + i);
+            net.server.refresh();
+            double flood = net.server.inputs().get("callRate");
+            assertThat(flood).isPositive();
+            Thread.sleep(100);
+            net.server.refresh(); // no call since the last sample
+            assertThat(net.server.inputs().get("callRate")).isEqualTo(flood);
+            Thread.sleep(AdaptletServer.CALL_RATE_MEMORY.toMillis() + 100);
+            net.server.refresh();
+            assertThat(net.server.inputs().get("callRate")).isZero();
         }
     }
 }

@@ -4,8 +4,10 @@ import io.gridlet.adaptlets.builtin.ClientPuzzle;
 import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.Priority;
+import io.gridlet.policy.CompileBudget;
 import io.gridlet.policy.Negotiation;
 import io.gridlet.policy.PolicyException;
+import io.gridlet.policy.PolicyParser;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -17,6 +19,8 @@ import io.grpc.stub.MetadataUtils;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.gridlet.adaptlets.TestService.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +69,7 @@ class SessionQuotasTest {
     @Test
     void aFloodOfOpensFromOnePeerIsRefusedOverItsRateWhileAnotherPeerStillOpens() throws Exception {
         try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server())
-                .limits(AdmissionLimits.DEFAULTS.withOpensPerPeerPerSecond(0.5)))) {
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().opensPerPeerPerSecond(0.5).build()))) {
             Channel flooder = net.channel();
             int refused = 0;
             for (int i = 0; i < 10; i++) {
@@ -90,7 +94,7 @@ class SessionQuotasTest {
     @Test
     void aPeerOverItsShareOfTheSessionTableIsRefusedWhileAnotherPeerStillOpens() throws Exception {
         try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server())
-                .limits(AdmissionLimits.DEFAULTS.withSessionsPerPeer(3)))) {
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().sessionsPerPeer(3).build()))) {
             Channel flooder = net.channel();
             for (int i = 0; i < 3; i++) open(net, flooder, distinct(i));
             for (int i = 3; i < 6; i++) {
@@ -112,8 +116,8 @@ class SessionQuotasTest {
     void theMetersPolicyStaysCompiledThroughAFloodOfDistinctPolicies() throws Exception {
         try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server())
                 .refreshEvery(Duration.ofHours(1)) // the test refreshes when it means to
-                .limits(AdmissionLimits.DEFAULTS.withCompiledPolicies(4).withNewPoliciesPerSecond(1000)
-                        .withOpensPerPeerPerSecond(1000)))) {
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().compiledPolicies(4).newPoliciesPerSecond(1000)
+                        .opensPerPeerPerSecond(1000).build()))) {
             ClientSession meter = open(net, net.channel(), METER);
             String id = meter.id();
             String digest = Negotiation.digest(METER);
@@ -154,12 +158,79 @@ class SessionQuotasTest {
     }
 
     @Test
+    void newPoliciesAreCompiledWithinTheirShareOfACoreAndKnownOnesAreAnsweredMeanwhile() {
+        AtomicLong now = new AtomicLong();
+        AtomicLong cpu = new AtomicLong();
+        long perCompile = 150_000_000L; // each compile below "takes" 150 ms of CPU
+        CompiledPolicies policies = new CompiledPolicies(PolicyParser.parse("server", SERVER), Map::of, 64,
+                CompileBudget.DEFAULT_TIMEOUT_MS);
+        AdmissionLimits limits = AdmissionLimits.DEFAULTS.toBuilder().newPoliciesPerSecond(1000)
+                .compileCpuShare(0.25).build();
+        ServerSessions sessions = new ServerSessions(policies, limits, now::get,
+                () -> cpu.getAndAdd(perCompile), new DecisionCounts()); // read before and after a compile
+        sessions.open(offer(METER), "p"); // 400 ms saved up (two compile budgets): 250 left
+        sessions.open(offer(distinct(1)), "p"); // 100 left
+        sessions.open(offer(distinct(2)), "p"); // started with some left: 50 in debt
+        assertThatThrownBy(() -> sessions.open(offer(distinct(3)), "p"))
+                .isInstanceOfSatisfying(OverLimit.class, e -> {
+                    assertThat(e.limit()).isEqualTo(AdmissionLimits.Limit.COMPILE_CPU);
+                    assertThat(e).hasMessageContaining("answering offers has used more than 0.25 of a core");
+                    assertThat(e.retryAfterMillis()).isEqualTo(201); // 50 ms of CPU at a quarter core a second
+                });
+        // a known policy is answered whatever the share (its resolution is charged: -200, then -350 ms)
+        assertThat(sessions.open(offer(METER), "p").sessionId()).isNotNull();
+        assertThat(sessions.open(new Negotiation.Offer(Negotiation.digest(METER), null), "p").sessionId())
+                .isNotNull();
+        assertThatThrownBy(() -> sessions.open(offer(distinct(3)), "p")).isInstanceOf(OverLimit.class);
+        now.addAndGet(1_500_000_000L); // a second and a half repays 375 ms
+        assertThat(sessions.open(offer(distinct(3)), "p").sessionId()).isNotNull();
+    }
+
+    @Test
+    void aPolicyOverTheTimeLimitIsNotKeptSoOfferingItAgainCostsACompile() {
+        CompiledPolicies policies = new CompiledPolicies(PolicyParser.parse("server", SERVER), Map::of, 64, 0);
+        Negotiation.Answer a = policies.answer(offer(METER), true);
+        assertThat(a).isInstanceOfSatisfying(Negotiation.Refused.class,
+                r -> assertThat(r.reason()).isEqualTo(Negotiation.Reason.LIMIT));
+        assertThat(policies.knows(Negotiation.digest(METER))).isFalse();
+        assertThat(policies.answer(new Negotiation.Offer(Negotiation.digest(METER), null), true))
+                .isInstanceOf(Negotiation.NeedPolicy.class);
+    }
+
+    static Negotiation.Offer offer(String policy) {
+        return new Negotiation.Offer(Negotiation.digest(policy), policy);
+    }
+
+    @Test
+    void aClientPolicyTheServerKnowsIsCompiledAtStartAndStaysThroughAFlood() throws Exception {
+        try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server())
+                .clientPolicy(METER)
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().compiledPolicies(2).newPoliciesPerSecond(1000)
+                        .opensPerPeerPerSecond(1000).build()))) {
+            CompiledPolicies policies = net.server.sessions().policies();
+            assertThat(policies.knows(Negotiation.digest(METER))).isTrue();
+            assertThat(policies.pinned()).isEqualTo(1);
+            for (int i = 0; i < 5; i++) {
+                int n = i;
+                assertThatThrownBy(() -> open(net, net.channel(), greedy(n))).isInstanceOf(PolicyException.class);
+            }
+            ClientSession meter = open(net, net.channel(), METER);
+            meter.close();
+            assertThat(policies.knows(Negotiation.digest(METER))).isTrue();
+        }
+        assertThatThrownBy(() -> AdaptletServer.builder(SERVER).adaptlet(Priority.server())
+                .clientPolicy("policy broken { feature x; y; }").start())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the known client policy cannot be compiled");
+    }
+
+    @Test
     void anIdentityPastItsSessionQuotaLosesItsLeastRecentlyUsedSessionWhichItsClientReopens() throws Exception {
         String signed = METER.replace("priority;", "priority; feature auth.hmac; auth.hmac;");
         String server = SERVER.replace("priority requires", "feature auth.hmac; auth.hmac; priority requires");
         try (Loopback net = new Loopback(AdaptletServer.builder(server)
                 .adaptlet(Priority.server(), HmacAuth.server(new Identities().add("meter-1", SECRET, 2, "meter")))
-                .limits(AdmissionLimits.DEFAULTS.withSessionsPerIdentity(2)))) {
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().sessionsPerIdentity(2).build()))) {
             ClientSession[] s = new ClientSession[3];
             for (int i = 0; i < 3; i++) {
                 s[i] = net.session(signed, Priority.client(), HmacAuth.client("meter-1", SECRET));
@@ -180,7 +251,8 @@ class SessionQuotasTest {
     void openOnALoadedServerNeedsAPuzzleThatClientSessionSolvesTransparently() throws Exception {
         try (Loopback net = new Loopback(AdaptletServer.builder(SERVER)
                 .adaptlet(Priority.server(), ClientPuzzle.server(PUZZLE_KEY))
-                .limits(AdmissionLimits.DEFAULTS.withSessions(4, Duration.ofMinutes(10)).withOpenPuzzleBits(8)))) {
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().sessions(4, Duration.ofMinutes(10)).openPuzzleBits(8)
+                        .build()))) {
             DecisionCounts outcomes = net.server.outcomes();
             open(net, net.channel(), METER);
             open(net, net.channel(), METER);

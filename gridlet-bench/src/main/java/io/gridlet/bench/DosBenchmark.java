@@ -65,7 +65,8 @@ import java.util.stream.Collectors;
  *       {@code --ingest-rate} readings/s, without and with an authenticated meter sending 3.9 MiB batches.</li>
  * </ul>
  * Only when named: {@code open-flood-signed}, {@code compile-bombs-signed}, the Open attacks against the signed
- * clients of {@code auth-baseline} (whose calls outrank Opens), compared with {@code auth-baseline}.
+ * clients of {@code auth-baseline}, compared with {@code auth-baseline} (Opens run on a thread of their own; the
+ * signed calls outrank anonymous ones).
  *
  * <p>Run: {@code ./bench dos [--phases all] [--seconds 10] [--service-ms 20] [--workers 2] [--legit 4]
  * [--attack-factor 10] [--difficulty 10] [--in-flight 2000] [--attackers process|thread] [--attacker-threads 1]
@@ -326,6 +327,7 @@ public final class DosBenchmark {
         AdaptletServer.Builder builder = AdaptletServer.builder(policy)
                 .workers(workers)
                 .refreshEvery(Duration.ofMillis(250))
+                .clientPolicy(signed ? DosAttack.SIGNED_PRIORITY_POLICY : DosAttack.PUZZLE_CLIENT_POLICY)
                 .adaptlet(ClientPuzzle.server(new SecureRandom().generateSeed(32)))
                 .service(EchoService.definition(s -> {
                     try {

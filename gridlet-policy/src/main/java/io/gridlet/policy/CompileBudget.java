@@ -38,6 +38,14 @@ public final class CompileBudget {
     public static final int MAX_VARIABLES = 200_000;
     /** Most clauses of the SAT encoding of a client and a server policy (made in about the default time). */
     public static final int MAX_CLAUSES = 250_000;
+    /**
+     * Most variables of the encoding of a pair whose client policy a peer sent ({@link #forPeer}): ample for the
+     * policies a client offers (a pair of 85 features with 8 parameters each is about 1,000 variables), and a
+     * compile this size takes a few megabytes, not the hundreds a pair at {@link #MAX_VARIABLES} may.
+     */
+    public static final int PEER_MAX_VARIABLES = 20_000;
+    /** Most clauses of the encoding of a pair whose client policy a peer sent ({@link #forPeer}). */
+    public static final int PEER_MAX_CLAUSES = 50_000;
     /** Default time for compiling and resolving (Resolver's default session time limit). */
     public static final long DEFAULT_TIMEOUT_MS = 200;
 
@@ -50,11 +58,15 @@ public final class CompileBudget {
     /** The time limit, or -1 for none. */
     private final long timeoutMs;
     private final long deadline;
+    private final int maxVariables;
+    private final int maxClauses;
     private int charges;
 
-    private CompileBudget(long timeoutMs) {
+    private CompileBudget(long timeoutMs, int maxVariables, int maxClauses) {
         this.timeoutMs = timeoutMs;
         this.deadline = timeoutMs < 0 ? 0 : now() + timeoutMs * 1_000_000;
+        this.maxVariables = maxVariables;
+        this.maxClauses = maxClauses;
     }
 
     private static long now() {
@@ -64,12 +76,32 @@ public final class CompileBudget {
     /** A budget whose time runs from now for {@code timeoutMs} (0 or more). */
     public static CompileBudget start(long timeoutMs) {
         if (timeoutMs < 0) throw new IllegalArgumentException("negative time limit " + timeoutMs);
-        return new CompileBudget(timeoutMs);
+        return new CompileBudget(timeoutMs, MAX_VARIABLES, MAX_CLAUSES);
+    }
+
+    /**
+     * A budget for compiling a policy a peer sent, with a server's own: time as {@link #start}, and an encoding of
+     * at most {@link #PEER_MAX_VARIABLES} variables and {@link #PEER_MAX_CLAUSES} clauses, so that the memory a
+     * peer's offer costs stays small too.
+     */
+    public static CompileBudget forPeer(long timeoutMs) {
+        if (timeoutMs < 0) throw new IllegalArgumentException("negative time limit " + timeoutMs);
+        return new CompileBudget(timeoutMs, PEER_MAX_VARIABLES, PEER_MAX_CLAUSES);
     }
 
     /** Every bound but time, for a policy from a trusted place. */
     public static CompileBudget untimed() {
-        return new CompileBudget(-1);
+        return new CompileBudget(-1, MAX_VARIABLES, MAX_CLAUSES);
+    }
+
+    /** Most variables the SAT encoding may have. */
+    public int maxVariables() {
+        return maxVariables;
+    }
+
+    /** Most clauses the SAT encoding may have. */
+    public int maxClauses() {
+        return maxClauses;
     }
 
     /** The time limit in milliseconds, or -1 for none. */

@@ -23,8 +23,9 @@ import java.util.function.Supplier;
  *       refuses one that violates it.</li>
  * </ol>
  * The server parses and compiles a client policy once per distinct text (cached by digest, bounded), within a
- * {@link CompileBudget}: parsing, compiling and the first resolution of an offer share one deadline (the server's
- * time limit), and a policy over any bound is refused with {@link Reason#LIMIT} and the bound in the message.
+ * {@link CompileBudget} for a peer's policy ({@link CompileBudget#forPeer}: its encoding bounded tighter than a
+ * trusted policy's): parsing, compiling and the first resolution of an offer share one deadline (the server's time
+ * limit), and a policy over any bound is refused with {@link Reason#LIMIT} and the bound in the message.
  */
 public final class Negotiation {
     private Negotiation() {
@@ -98,11 +99,25 @@ public final class Negotiation {
         }
 
         /**
+         * Compiles a client policy from a trusted place (the operator names the policy its own clients offer) with
+         * every bound but time ({@link CompileBudget#untimed()}), and keeps it: offers of it are then resolved only.
+         *
+         * @throws PolicyException when it cannot be read or compiled against the server's policy
+         */
+        public void preload(String policyText) {
+            CompileBudget budget = CompileBudget.untimed();
+            Resolver resolver = Resolver.compile(PolicyParser.parse("client", policyText, budget), policy, budget);
+            synchronized (compiled) {
+                compiled.put(digest(policyText), resolver);
+            }
+        }
+
+        /**
          * Answers an offer. A policy not yet compiled is parsed, compiled and resolved within one budget of the
          * server's time limit; a known one is resolved within a fresh one.
          */
         public Answer answer(Offer offer) {
-            CompileBudget budget = CompileBudget.start(timeoutMs);
+            CompileBudget budget = CompileBudget.forPeer(timeoutMs);
             Resolver resolver;
             synchronized (compiled) {
                 resolver = compiled.get(offer.digest());

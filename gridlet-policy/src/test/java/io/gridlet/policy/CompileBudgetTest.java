@@ -163,6 +163,21 @@ class CompileBudgetTest {
     }
 
     @Test
+    void aPeersPolicyHasTighterEncodingBoundsThanOneFromATrustedPlace() {
+        String wide = policy("exactly-one { " + "a; ".repeat(330) + "};"); // 330 * 329 / 2 clauses, about 54,000
+        Policy p = PolicyParser.parse("wide.policy", wide);
+        assertThat(Resolver.compile(p, p, CompileBudget.start(HANG_GUARD.toMillis())).variables()).isPositive();
+        assertThat(refusal(() -> Resolver.compile(p, p, CompileBudget.forPeer(HANG_GUARD.toMillis()))))
+                .hasMessage("wide.policy:3:1: policies too large: their encoding needs more than 50000 clauses");
+        Negotiation.Server server = new Negotiation.Server(p, Map::of, 10, HANG_GUARD.toMillis());
+        Negotiation.Answer answer = server.answer(new Negotiation.Offer(Negotiation.digest(wide), wide));
+        assertThat(answer).isInstanceOfSatisfying(Negotiation.Refused.class, r -> {
+            assertThat(r.reason()).isEqualTo(Negotiation.Reason.LIMIT);
+            assertThat(r.details()).singleElement().asString().contains("more than 50000 clauses");
+        });
+    }
+
+    @Test
     void tooManyItemsAndTooLongNamesAreRefused() {
         assertThat(refusal(() -> PolicyParser.parse("p.policy", policy("a;\n".repeat(1000)))))
                 .hasMessageEndingWith("policy too large: more than 1000 items (features, statements, preferences)");
@@ -194,8 +209,8 @@ class CompileBudgetTest {
         assertThat(examples).isNotEmpty();
         for (Path example : examples) {
             Policy p = PolicyParser.parse(example.toString(), Files.readString(example));
-            assertThat(Resolver.compile(p, p).variables()).as(example.toString())
-                    .isLessThan(CompileBudget.MAX_VARIABLES / 100);
+            assertThat(Resolver.compile(p, p, CompileBudget.forPeer(HANG_GUARD.toMillis())).variables())
+                    .as(example.toString()).isLessThan(CompileBudget.PEER_MAX_VARIABLES / 10);
         }
     }
 }

@@ -71,7 +71,8 @@ class AuthTest {
 
     @Test
     void anIdentityOverItsShareOfTheReplayCacheIsRefusedWhileAnotherIsServed() throws Exception {
-        try (Loopback net = new Loopback(server().limits(AdmissionLimits.DEFAULTS.withReplayEntriesPerIdentity(5)))) {
+        try (Loopback net = new Loopback(server()
+                .limits(AdmissionLimits.DEFAULTS.toBuilder().replayEntriesPerIdentity(5).build()))) {
             ClientSession m1 = net.session(CLIENT, HmacAuth.client("meter-1", M1), Authorization.client());
             ClientSession m2 = net.session(CLIENT, HmacAuth.client("meter-2", "meter-2-secret-0123456789".getBytes()),
                     Authorization.client());

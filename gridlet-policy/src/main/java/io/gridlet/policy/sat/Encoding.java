@@ -102,18 +102,18 @@ final class Encoding {
     }
 
     private int newVar() {
-        if (++vars > CompileBudget.MAX_VARIABLES) {
+        if (++vars > budget.maxVariables()) {
             throw PolicyException.limit(source, at, "policies too large: their encoding needs more than "
-                    + CompileBudget.MAX_VARIABLES + " variables");
+                    + budget.maxVariables() + " variables");
         }
         return vars;
     }
 
     private void clause(int... literals) {
         budget.charge(source, at);
-        if (hard.size() >= CompileBudget.MAX_CLAUSES) {
+        if (hard.size() >= budget.maxClauses()) {
             throw PolicyException.limit(source, at, "policies too large: their encoding needs more than "
-                    + CompileBudget.MAX_CLAUSES + " clauses");
+                    + budget.maxClauses() + " clauses");
         }
         hard.add(literals);
     }

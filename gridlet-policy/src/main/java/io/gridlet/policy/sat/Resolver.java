@@ -349,11 +349,16 @@ public final class Resolver {
 
     /** The conflict, as a minimal set of statements (the run-time inputs held fixed). */
     private Conflict explain(int[] assumed, CompileBudget budget) {
+        budget.checkTime(null, Position.NONE);
         HighLevelXplain<ISolver> xplain = new HighLevelXplain<>(org.sat4j.minisat.SolverFactory.newDefault());
         xplain.newVar(encoding.vars());
         xplain.setSearchListener(stopAt(budget));
         try {
-            for (int[] clause : encoding.hard) xplain.addNonControlableClause(new VecInt(clause));
+            for (int[] clause : encoding.hard) {
+                budget.charge(null, Position.NONE); // loading a large encoding again takes time of its own
+                xplain.addNonControlableClause(new VecInt(clause));
+            }
+            budget.checkTime(null, Position.NONE);
             for (int a : assumed) xplain.addNonControlableClause(new VecInt(new int[] {a}));
             for (int i = 0; i < encoding.roots.size(); i++) {
                 xplain.addClause(new VecInt(new int[] {encoding.roots.get(i).literal()}), i + 1);

@@ -7,6 +7,7 @@ import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
 import io.gridlet.adaptlets.builtin.Priority;
+import io.gridlet.client.LivePolicies;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
@@ -104,7 +105,11 @@ public final class Gateway implements AutoCloseable {
                     id -> s.identities().identity(id) != null, housesOf(s.identities()), s.clock());
             byte[] puzzleKey = new byte[32];
             new SecureRandom().nextBytes(puzzleKey);
-            server = AdaptletServer.builder(s.policy())
+            AdaptletServer.Builder builder = AdaptletServer.builder(s.policy());
+            if (s.policy().equals(LivePolicies.bundled(LivePolicies.GATEWAY))) {
+                builder.clientPolicy(LivePolicies.bundled(LivePolicies.CLIENT)); // the meters' and subscribers'
+            }
+            server = builder
                     .address(s.address())
                     .credentials(s.tls() == null ? InsecureServerCredentials.create() : s.tls().credentials())
                     .registry(s.registry())
