@@ -1,16 +1,30 @@
 package io.gridlet.bench;
 
+import io.gridlet.core.csv.MeasurementReader;
+import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.model.HouseSet;
+import io.gridlet.core.model.Measurement;
 import io.gridlet.core.result.ResultFiles;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
 import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.MeterSealer;
+import io.gridlet.enclave.sealing.ReadingSuite;
+import io.gridlet.enclave.sealing.SealedReadingFile;
 import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.GridletJob;
+import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.operators.Boundary;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +32,7 @@ import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -25,8 +40,9 @@ import java.util.stream.Stream;
  * parallelism 1 and 2, in one run: file in, spec files out. Flink's start-up and shutdown are measured apart, on
  * a one-line file, and reported separately; its throughput is readings over (wall time - that overhead).
  *
- * <p>With {@code --sealed}, also the job inside a sealed boundary (state sealed, routing by pseudonyms), and the
- * same with every record between tasks sealed on its own; input and output files as they are; each as a share of
+ * <p>With {@code --sealed}, also the job on sealed input (each reading sealed by a meter, opened in the order
+ * gate; state and results sealed), the job inside a sealed boundary on plain input (state sealed, routing by
+ * pseudonyms), and the same with every record between tasks sealed on its own; each as a share of
  * the plain job at the same parallelism.
  *
  * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1] [--sealed]}.
@@ -85,6 +101,21 @@ public final class EngineComparison {
                 byte[] routing = new byte[32];
                 new SecureRandom().nextBytes(routing);
                 TrustedKeys.registerRouting("bench", new Pseudonyms(routing));
+                ReadingKeys owner = ReadingKeys.generate();
+                TrustedKeys.registerReadings("bench", owner);
+                // sealed input: the same readings, each sealed by a meter to the boundary (not timed)
+                Path sealedInput = dir.resolve("readings.sealed");
+                long sealedReadings = sealInput(csv, sealedInput, owner);
+                Boundary inside = Boundary.sealed("bench", "bench");
+                time(sealedInput, dir.resolve("warm-sealed"), 1, inside, true);
+                for (int p : new int[] {1, 2}) {
+                    long overhead = time(tiny, dir.resolve("tiny-sealed-input" + p), p, inside);
+                    long wall = time(sealedInput, dir.resolve("flink-sealed-input" + p), p, inside, true);
+                    double rate = sealedReadings * 1e9 / Math.max(1, wall - overhead);
+                    System.out.printf(Locale.ROOT, "flink p=%d sealed input (meter seals, opened in the gate; "
+                                    + "state and results sealed) : %.2f M readings/s (wall %.1f s), %.0f %% of plain "
+                                    + "at p=%d%n", p, rate / 1e6, wall / 1e9, 100 * rate / plain[p], p);
+                }
                 for (Boundary boundary : List.of(Boundary.sealed("bench", "bench"),
                         Boundary.sealed("bench", "bench").sealingRecords())) {
                     String what = boundary.sealsRecords() ? "sealed + records" : "sealed";
@@ -105,10 +136,41 @@ public final class EngineComparison {
     }
 
     private static long time(Path input, Path out, int parallelism, Boundary boundary) throws Exception {
+        return time(input, out, parallelism, boundary, false);
+    }
+
+    private static long time(Path input, Path out, int parallelism, Boundary boundary, boolean sealedInput)
+            throws Exception {
         long start = System.nanoTime();
-        new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL).boundary(boundary)
-                .runFresh(FlinkRun.embedded(parallelism), input, out);
+        FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL).boundary(boundary);
+        if (sealedInput) {
+            RunDirectory work = new RunDirectory(out);
+            work.prepare(run.identity(input), true);
+            run.run(FlinkRun.embedded(parallelism), GridletJob.sealedSource(input.toString()), "sealed", out, work,
+                    Optional.empty(), job -> { }, results -> { });
+        } else {
+            run.runFresh(FlinkRun.embedded(parallelism), input, out);
+        }
         return System.nanoTime() - start;
+    }
+
+    /** The readings of a CSV file sealed by one meter (as gridlet seal writes them); returns how many. */
+    private static long sealInput(Path csv, Path sealed, ReadingKeys owner) throws IOException {
+        MeterIdentity meter = new MeterIdentity("bench-meter", HouseSet.ALL);
+        MeterSealer sealer = new MeterSealer(meter, owner.meters().keyPair(meter),
+                ReadingSuite.publicKey(owner.ingestPublic()), 1);
+        long n = 0;
+        try (MeasurementReader reader = new MeasurementReader(new BufferedInputStream(Files.newInputStream(csv),
+                1 << 16), new Rejections());
+             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(sealed),
+                     1 << 16))) {
+            SealedReadingFile.writeHeader(out);
+            for (Measurement m = reader.next(); m != null; m = reader.next()) {
+                sealer.seal(m).writeTo(out);
+                n++;
+            }
+        }
+        return n;
     }
 
     private EngineComparison() {

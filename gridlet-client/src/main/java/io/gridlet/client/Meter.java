@@ -5,7 +5,7 @@ import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.Ack;
 import io.gridlet.core.wire.Disorder;
 import io.gridlet.core.wire.ReadingBatch;
-import io.gridlet.enclave.sealing.Sealer;
+import io.gridlet.enclave.sealing.MeterSealer;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One simulated meter: it numbers its readings, keeps them (its local storage) until the gateway acknowledges
@@ -38,24 +39,22 @@ public final class Meter implements AutoCloseable {
 
     /** How a meter connects and sends; over {@link Transport#plaintext()} unless {@link #withTransport} says. */
     public record Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs,
-                           Sealer sealer, Transport transport) {
+                           Function<String, MeterSealer> sealers, Transport transport) {
         public Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs) {
-            this(target, policy, batchSize, maxUnacknowledged, lingerMs, null);
+            this(target, policy, batchSize, maxUnacknowledged, lingerMs, null, Transport.plaintext());
         }
 
-        public Settings(String target, String policy, int batchSize, int maxUnacknowledged, long lingerMs,
-                        Sealer sealer) {
-            this(target, policy, batchSize, maxUnacknowledged, lingerMs, sealer, Transport.plaintext());
-        }
-
-        /** The same, every reading sealed by the meter under the owner's key before it is sent. */
-        public Settings sealing(Sealer with) {
+        /**
+         * The same, every reading sealed to the trusted boundary before it is sent, by the sealer {@code sealers}
+         * gives for the meter's name (from that meter's keys: {@code gridlet keys meter}).
+         */
+        public Settings sealing(Function<String, MeterSealer> with) {
             return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, with, transport);
         }
 
         /** The same, connecting over {@code with} (TLS, say). */
         public Settings withTransport(Transport with) {
-            return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, sealer, with);
+            return new Settings(target, policy, batchSize, maxUnacknowledged, lingerMs, sealers, with);
         }
 
         public Settings {
@@ -75,6 +74,7 @@ public final class Meter implements AutoCloseable {
     private final String name;
     private final byte[] secret;
     private final Settings settings;
+    private final MeterSealer sealer; // null: plain readings
     private final Consumer<String> events;
     private final Disorder disorder;
     private final Thread thread;
@@ -105,6 +105,7 @@ public final class Meter implements AutoCloseable {
         this.name = name;
         this.secret = secret;
         this.settings = settings;
+        this.sealer = settings.sealers() == null ? null : settings.sealers().apply(name);
         this.events = events;
         this.thread = new Thread(this::loop, "meter-" + name);
         thread.start();
@@ -116,6 +117,10 @@ public final class Meter implements AutoCloseable {
 
     /** Stores one reading to send; blocks while the storage is full. */
     public void offer(Measurement m) throws InterruptedException {
+        if (sealer != null && !sealer.identity().houses().contains(m.houseId())) {
+            throw new IllegalArgumentException("house " + m.houseId() + " is not one of " + name + "'s houses in its "
+                    + "keys (" + sealer.identity().houses() + "): the boundary would refuse it");
+        }
         synchronized (this) {
             while (next - 1 - acked >= settings.maxUnacknowledged() && !closed) wait();
             if (closed) throw new IllegalStateException("meter " + name + " is closed");
@@ -267,7 +272,7 @@ public final class Meter implements AutoCloseable {
         int skip = (int) (first - (acked + 1));
         int n = (int) Math.min(settings.batchSize(), next - first);
         List<Measurement> batch = new ArrayList<>(n);
-        List<byte[]> sealed = settings.sealer() == null ? null : new ArrayList<>(n);
+        List<byte[]> sealed = sealer == null ? null : new ArrayList<>(n);
         long bytes = ReadingBatch.HEADER_BYTES_MAX;
         int i = 0;
         for (Measurement m : stored) {
@@ -295,7 +300,7 @@ public final class Meter implements AutoCloseable {
     private byte[] seal(Measurement m) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            settings.sealer().seal(m).writeTo(out);
+            sealer.seal(m).writeTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package io.gridlet.enclave;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.enclave.attestation.Attestation;
 import io.gridlet.enclave.attestation.HostileBroker;
@@ -12,11 +13,14 @@ import io.gridlet.enclave.attestation.ReleasedKeys;
 import io.gridlet.enclave.attestation.SoftwareRuntime;
 import io.gridlet.enclave.attestation.TrustedRuntime;
 import io.gridlet.enclave.keys.KeyRing;
-import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.MeterSealer;
+import io.gridlet.enclave.sealing.ReadingOpener;
+import io.gridlet.enclave.sealing.ReadingSuite;
 import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.enclave.sealing.SealedReading;
 import io.gridlet.enclave.sealing.SealedReadingFile;
-import io.gridlet.enclave.sealing.Sealer;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayInputStream;
@@ -62,8 +66,8 @@ import javax.crypto.spec.SecretKeySpec;
  *       what opens is the key material that was sealed.</li>
  *   <li>A sealed reading ({@link SealedReading#readFrom}, from a meter's batch through the log): an IOException or a
  *       {@link SealException} only; {@link SealedReading#clearTimestamp} never throws, and gives a reading's own
- *       timestamp; a reading re-encodes to the bytes it was read from; {@link Sealer#open}: a SealException only, and
- *       what opens has the clear fields of the reading inside. A file of sealed readings
+ *       timestamp; a reading re-encodes to the bytes it was read from; {@link ReadingOpener#open}: a SealException
+ *       only, and what opens was sealed by the meter it names, with its timestamp, for one of its houses. A file of sealed readings
  *       ({@link SealedReadingFile}): an IOException only.</li>
  * </ul>
  */
@@ -74,9 +78,20 @@ class EnclaveFuzzTest {
     static final KeyPair SIGNING = ecKeyPair("secp256r1");
     static final KeyRing RING = KeyRing.generate();
     static final byte[] ROUTING = bytes(32, 7);
-    static final Pseudonyms PSEUDONYMS = new Pseudonyms(ROUTING);
-    static final SoftwareRuntime RUNTIME = new SoftwareRuntime(List.of(Sealer.class), SIGNER, SIGNING.getPrivate(),
-            () -> NOW);
+    static final ReadingKeys READING_KEYS = ReadingKeys.generate();
+    static final MeterIdentity METER = new MeterIdentity("meter-1", HouseSet.parse("0-1"));
+    /** The meter's epochs 0..3, as it sets them up. */
+    static final ReadingSuite.Sending[] EPOCHS = new ReadingSuite.Sending[4];
+
+    static {
+        for (int e = 0; e < EPOCHS.length; e++) {
+            EPOCHS[e] = ReadingSuite.send(ReadingSuite.publicKey(READING_KEYS.ingestPublic()),
+                    READING_KEYS.meters().keyPair(METER), METER.text(), e);
+        }
+    }
+
+    static final SoftwareRuntime RUNTIME = new SoftwareRuntime(List.of(MeterSealer.class), SIGNER,
+            SIGNING.getPrivate(), () -> NOW);
     static final byte[] MEASUREMENT = RUNTIME.measurement();
     static final byte[] RUNTIME_KEY = RUNTIME.attest(new byte[32]).runtimeKey();
     /** A well-formed EC key on another curve: it parses, and key agreement with it fails. */
@@ -260,17 +275,17 @@ class EnclaveFuzzTest {
         check(clear == s.timestamp(), "clearTimestamp says " + clear + ", the reading " + s.timestamp());
         byte[] again = write(s::writeTo);
         check(Arrays.equals(again, Arrays.copyOf(bytes, read)), "a sealed reading does not re-encode to its bytes");
-        Measurement m;
+        ReadingOpener.Opened o;
         try {
-            m = new Sealer(RING, PSEUDONYMS).open(s);
+            o = READING_KEYS.opener().open(s);
         } catch (SealException e) {
             return;
         } catch (Throwable t) {
-            throw escaped("Sealer.open", "a SealException", t);
+            throw escaped("ReadingOpener.open", "a SealException", t);
         }
-        check(m.timestamp() == s.timestamp() && PSEUDONYMS.house(m.houseId()) == s.house()
-                && PSEUDONYMS.household(m.houseId(), m.householdId()) == s.household(),
-                "opened a reading whose clear fields are not its own: " + m + ", " + s);
+        check(o.reading().timestamp() == s.timestamp() && o.meter().equals(METER) && s.meter().equals(METER.text())
+                && METER.houses().contains(o.reading().houseId()) && o.epoch() == s.epoch() && o.seq() == s.seq(),
+                "opened a reading that is not the meter's own, or not as its clear fields say: " + o + ", " + s);
     }
 
     static void sealedFile(FuzzedDataProvider data) {
@@ -301,18 +316,19 @@ class EnclaveFuzzTest {
     }
 
     /**
-     * A sealed reading as a producer writes one: the clear fields, a nonce, and a ciphertext sealed under the ring's
-     * key (or not) over a reading laid out as {@link Measurement#writeTo} does (its fields its clear fields, or not),
-     * or over other bytes; maybe changed after.
+     * A sealed reading as a meter writes one: its identity (or other text), an epoch and sequence number, the
+     * epoch's encapsulated key (or other bytes), the timestamp, and a ciphertext sealed under the epoch's key (or
+     * not) over a reading laid out as {@link Measurement#writeTo} does (its timestamp the clear one, or not; of one
+     * of the meter's houses, or not), or over other bytes; maybe changed after.
      */
     private static byte[] sealedLayout(FuzzedDataProvider data) {
         long houseId = data.consumeLong(0, 3), householdId = data.consumeLong(0, 3);
-        boolean own = data.consumeBoolean();
-        long house = own ? PSEUDONYMS.house(houseId) : data.consumeLong();
-        long household = own ? PSEUDONYMS.household(houseId, householdId) : data.consumeLong();
+        byte[] id = (data.consumeBoolean() ? METER.text() : data.consumeString(data.consumeInt(0, 40)))
+                .getBytes(StandardCharsets.UTF_8);
+        int epoch = data.consumeInt(0, EPOCHS.length - 1);
+        long seq = data.consumeLong(0, 3);
         long timestamp = data.consumeLong(-1, 1L << 32);
-        int keyId = data.consumeBoolean() ? RING.currentId() : data.consumeInt(0, 255);
-        byte[] nonce = Arrays.copyOf(data.consumeBytes(12), 12);
+        byte[] enc = data.consumeBoolean() ? EPOCHS[epoch].enc() : Arrays.copyOf(data.consumeBytes(32), 32);
         byte[] plain = !data.consumeBoolean() ? data.consumeBytes(data.consumeInt(0, 64)) : write(out -> {
             out.writeLong(data.consumeLong());
             out.writeLong(data.consumeBoolean() ? timestamp : data.consumeLong());
@@ -322,18 +338,20 @@ class EnclaveFuzzTest {
             out.writeLong(householdId);
             out.writeLong(houseId);
         });
-        byte[] aad = ByteBuffer.allocate(2 + 3 * Long.BYTES).put(SealedReading.VERSION).put((byte) keyId)
-                .putLong(house).putLong(household).putLong(timestamp).array();
-        SecretKey key = RING.key(RING.currentId());
-        byte[] ciphertext = data.consumeBoolean() ? gcm(key.getEncoded(), nonce, aad, plain)
+        byte[] header = write(out -> {
+            out.writeByte(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : SealedReading.VERSION);
+            out.writeByte(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : id.length);
+            out.write(id);
+            out.writeLong(epoch);
+            out.write(enc);
+            out.writeLong(seq);
+            out.writeLong(timestamp);
+        });
+        byte[] ciphertext = data.consumeBoolean()
+                ? gcm(EPOCHS[epoch].key().getEncoded(), ReadingSuite.nonce(seq), header, plain)
                 : data.consumeBytes(data.consumeInt(0, 80));
         byte[] bytes = write(out -> {
-            out.writeByte(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : SealedReading.VERSION);
-            out.writeByte(keyId);
-            out.writeLong(house);
-            out.writeLong(household);
-            out.writeLong(timestamp);
-            out.write(nonce);
+            out.write(header);
             out.writeShort(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 0xffff) : ciphertext.length);
             out.write(ciphertext);
         });

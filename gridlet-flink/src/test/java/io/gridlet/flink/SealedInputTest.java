@@ -7,15 +7,19 @@ import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.result.ResultFiles;
 import io.gridlet.core.result.ResultLines;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
 import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.MeterSealer;
+import io.gridlet.enclave.sealing.ReadingSuite;
 import io.gridlet.enclave.sealing.SealedReading;
 import io.gridlet.enclave.sealing.SealedReadingFile;
-import io.gridlet.enclave.sealing.Sealer;
 import io.gridlet.flink.operators.Boundary;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,11 +69,17 @@ class SealedInputTest {
         io.gridlet.flink.Generated generated = io.gridlet.flink.Generated.in(dir, shape);
         Path csv = generated.csv();
 
-        Sealer sealer = new Sealer(ring, routing);
-        Sealer foreign = new Sealer(KeyRing.generate(), routing);
+        ReadingKeys owner = ReadingKeys.generate();
+        TrustedKeys.registerReadings(RING, owner);
+        MeterIdentity meter = new MeterIdentity("meter-1", HouseSet.ALL);
+        MeterSealer sealer = new MeterSealer(meter, owner.meters().keyPair(meter),
+                ReadingSuite.publicKey(owner.ingestPublic()), 1);
+        ReadingKeys otherOwner = ReadingKeys.generate();
+        MeterSealer foreign = new MeterSealer(meter, otherOwner.meters().keyPair(meter),
+                ReadingSuite.publicKey(otherOwner.ingestPublic()), 1);
         Path sealed = dir.resolve("in.sealed");
         Random random = new Random(8);
-        long readings = 0, refused = 0;
+        long readings = 0, refused = 0, replayed = 0;
         try (MeasurementReader reader = new MeasurementReader(Files.newInputStream(csv), (l, r, m, t) -> { });
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(sealed)))) {
             SealedReadingFile.writeHeader(out);
@@ -80,21 +90,21 @@ class SealedInputTest {
                 if (random.nextInt(500) == 0) { // a copy with one bit flipped: refused, the original counts
                     byte[] c = s.ciphertext().clone();
                     c[random.nextInt(c.length)] ^= 1 << random.nextInt(8);
-                    new SealedReading(s.keyId(), s.house(), s.household(), s.timestamp(), s.nonce(), c).writeTo(out);
+                    new SealedReading(s.meter(), s.epoch(), s.enc(), s.seq(), s.timestamp(), c).writeTo(out);
                     refused++;
                 }
-                if (random.nextInt(500) == 0) { // sealed under another deployment's key
+                if (random.nextInt(500) == 0) { // sealed to another deployment's boundary
                     foreign.seal(m).writeTo(out);
                     refused++;
                 }
-                if (random.nextInt(500) == 0) { // routed as another house's
-                    new SealedReading(s.keyId(), s.house() + 1, s.household(), s.timestamp(), s.nonce(),
-                            s.ciphertext()).writeTo(out);
-                    refused++;
+                if (random.nextInt(500) == 0) { // the same reading again: a replay, refused inside
+                    s.writeTo(out);
+                    replayed++;
                 }
             }
         }
         assertThat(refused).isGreaterThan(3);
+        assertThat(replayed).isGreaterThan(1);
         byte[] bytes = Files.readAllBytes(sealed);
         assertThat(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("1377986");
 
@@ -107,11 +117,12 @@ class SealedInputTest {
         SealedOutputs.assertSealedThenUnseal(out, RING);
         generated.assertSameFiles(out);
         assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(readings);
-        assertThat(outcome.counts().rejections().counts()).containsExactly(
-                java.util.Map.entry(RejectReason.UNOPENABLE, refused));
+        assertThat(outcome.counts().rejections().counts()).containsOnly(
+                java.util.Map.entry(RejectReason.UNOPENABLE, refused), java.util.Map.entry(RejectReason.REPLAYED,
+                        replayed));
         assertThat(outcome.counts().rejections().examples()).allSatisfy(e -> {
             assertThat(e.text()).contains("content withheld");
-            assertThat(e.message()).containsAnyOf("(TAMPERED)", "(UNKNOWN_KEY)", "(MISROUTED)");
+            if (e.reason() == RejectReason.UNOPENABLE) assertThat(e.message()).contains("(TAMPERED)");
         });
 
         // without the keys (a plain run) nothing opens, and nothing reaches the queries
@@ -122,6 +133,6 @@ class SealedInputTest {
         FlinkRun.Outcome none = plainRun.run(FlinkRun.embedded(1), GridletJob.sealedSource(sealed.toString()),
                 "plain", plain, plainWork, Optional.empty(), job -> { }, results -> { });
         assertThat(none.counts().loads() + none.counts().works()).isZero();
-        assertThat(none.counts().rejections().total()).isEqualTo(readings + refused);
+        assertThat(none.counts().rejections().total()).isEqualTo(readings + refused + replayed);
     }
 }

@@ -16,8 +16,13 @@ public enum RejectReason {
      * the future), or too far ahead of the service's data time.
      */
     TOO_FAR_AHEAD("too-far-ahead"),
-    /** Live input only: a reading of a house its meter may not report for (the identities file's houses=). */
-    NOT_OWNED("not-owned");
+    /**
+     * A reading of a house its meter may not report for: live plain readings by the identities file's houses=,
+     * sealed readings by the houses their meter's keys were made for.
+     */
+    NOT_OWNED("not-owned"),
+    /** A sealed reading its meter sent before (the same epoch and sequence number, or an older epoch). */
+    REPLAYED("replayed");
 
     private final String label;
 

@@ -74,6 +74,16 @@ public final class HouseSet {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof HouseSet h && text.equals(h.text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
+    }
+
+    @Override
     public String toString() {
         return text;
     }

@@ -1,6 +1,7 @@
 package io.gridlet.enclave.attestation;
 
 import io.gridlet.enclave.keys.KeyRing;
+import io.gridlet.enclave.keys.ReadingKeys;
 
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
@@ -25,10 +26,11 @@ import java.util.function.LongSupplier;
  * service behind mutual TLS): the attestation binds the keys to the runtime, not the runtime to the broker.
  */
 public final class KeyBroker {
-    /** The routing key travels with the data keys under this id (data keys are 1..255). */
+    /** The routing key travels with the data keys under this id (data keys are 1..249). */
     static final int ROUTING_KEY_ID = 0;
     private final KeyRing keys;
     private volatile byte[] routingKey;
+    private volatile ReadingKeys readingKeys;
     private final Map<String, PublicKey> signers;
     private final Map<String, String> signerKinds;
     private final Set<String> allowlist;
@@ -62,6 +64,15 @@ public final class KeyBroker {
     public KeyBroker releasingRouting(byte[] key) {
         if (key.length < 16) throw new IllegalArgumentException("a routing key of at least 16 bytes");
         this.routingKey = key.clone();
+        return this;
+    }
+
+    /**
+     * Releases the keys that open meters' sealed readings too (the ingest key pair and the meter master key), to
+     * the same runtimes.
+     */
+    public KeyBroker releasingReadings(ReadingKeys keys) {
+        this.readingKeys = keys;
         return this;
     }
 
@@ -111,6 +122,7 @@ public final class KeyBroker {
         try {
             Map<Integer, byte[]> material = new TreeMap<>(keys.material());
             if (routingKey != null) material.put(ROUTING_KEY_ID, routingKey);
+            if (readingKeys != null) material.putAll(readingKeys.material());
             return KeyTransport.seal(material, KeyTransport.publicKey(a.runtimeKey()));
         } catch (GeneralSecurityException e) {
             throw refuse(KeyReleaseException.Reason.MALFORMED, "the runtime key does not parse: " + e.getMessage());

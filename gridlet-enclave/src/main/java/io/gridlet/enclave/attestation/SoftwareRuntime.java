@@ -2,6 +2,7 @@ package io.gridlet.enclave.attestation;
 
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -77,7 +78,8 @@ public final class SoftwareRuntime implements TrustedRuntime {
             Map<Integer, byte[]> material = new TreeMap<>(
                     KeyTransport.open(released, transport.getPrivate()));
             byte[] routing = material.remove(KeyBroker.ROUTING_KEY_ID);
-            return new Keys(KeyRing.of(material), routing == null ? null : new Pseudonyms(routing));
+            ReadingKeys readings = ReadingKeys.takeFrom(material);
+            return new Keys(KeyRing.of(material), routing == null ? null : new Pseudonyms(routing), readings);
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("the released keys do not open with this runtime's key "
                     + "(released to another runtime, or altered)", e);

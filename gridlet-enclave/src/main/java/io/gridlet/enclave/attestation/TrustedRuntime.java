@@ -2,6 +2,7 @@ package io.gridlet.enclave.attestation;
 
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
 
 /**
  * Where the query operators run with the readings in the clear, as a key broker sees it. A runtime attests to the
@@ -29,8 +30,11 @@ public interface TrustedRuntime {
     /** Evidence for the broker, bound to its nonce. */
     Attestation attest(byte[] nonce);
 
-    /** What a broker released: the data keys, and the routing key if the broker holds one (else null). */
-    record Keys(KeyRing ring, Pseudonyms routing) {
+    /**
+     * What a broker released: the data keys, the routing key and the keys that open meters' readings if the broker
+     * holds them (else null).
+     */
+    record Keys(KeyRing ring, Pseudonyms routing, ReadingKeys readings) {
     }
 
     /** What a broker released to this runtime (encrypted to its key; only it can open them). */

@@ -5,13 +5,13 @@ import io.gridlet.enclave.attestation.KeyBroker;
 import io.gridlet.enclave.attestation.KeyReleaseException;
 import io.gridlet.enclave.attestation.SoftwareRuntime;
 import io.gridlet.enclave.attestation.TrustedRuntime;
-import io.gridlet.enclave.sealing.Sealer;
+import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.ReadingSuite;
+import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -32,28 +32,33 @@ import java.util.TreeMap;
 
 /**
  * The data owner's keys in one directory (owner-only files): {@code data.keys} (the key ring: lines
- * {@code id base64-key}, the highest id current), {@code routing.key} (the pseudonyms' key), {@code allowlist}
- * (hex code measurements the broker releases keys to), and the software runtime's attestation key pair
- * ({@code runtime.key}, {@code runtime.pub}) the broker trusts.
+ * {@code id base64-key}, the highest id current), {@code routing.key} (the pseudonyms' key), {@code readings.key}
+ * (what opens meters' sealed readings: the ingest key pair and the meter master key, {@link ReadingKeys}),
+ * {@code allowlist} (hex code measurements the broker releases keys to), and the software runtime's attestation key
+ * pair ({@code runtime.key}, {@code runtime.pub}) the broker trusts. Only the owner and the key broker read it;
+ * each role gets a file of its own ({@link #meterKeyFile}).
  *
  * <p>{@link #release} plays both ends on one machine: the owner's broker and the software runtime, talking the
  * real protocol (nonce, attestation, measurement checked against the allowlist, data keys and routing key sealed
  * to the runtime's ephemeral key). Nothing here isolates the runtime from the machine's owner: see {@link SoftwareRuntime}.
  */
 public final class KeyDirectory {
-    private static final String DATA = "data.keys", ROUTING = "routing.key", ALLOW = "allowlist",
-            RUNTIME_PRIVATE = "runtime.key", RUNTIME_PUBLIC = "runtime.pub", SIGNER = "local-software-runtime";
+    private static final String DATA = "data.keys", ROUTING = "routing.key", READINGS = "readings.key",
+            ALLOW = "allowlist", RUNTIME_PRIVATE = "runtime.key", RUNTIME_PUBLIC = "runtime.pub",
+            SIGNER = "local-software-runtime", READINGS_HEADER = "# gridlet reading keys (owner only)";
 
     private final Path dir;
     private final KeyRing ring;
     private final byte[] routingKey;
     private final Pseudonyms routing;
+    private final ReadingKeys readings;
 
-    private KeyDirectory(Path dir, KeyRing ring, byte[] routingKey) {
+    private KeyDirectory(Path dir, KeyRing ring, byte[] routingKey, ReadingKeys readings) {
         this.dir = dir;
         this.ring = ring;
         this.routingKey = routingKey.clone();
         this.routing = new Pseudonyms(routingKey);
+        this.readings = readings;
     }
 
     /** Makes a new directory of keys, allowing the code measured from {@code operatorCode}; refuses to overwrite. */
@@ -77,8 +82,13 @@ public final class KeyDirectory {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("no EC P-256 in this JDK", e);
         }
+        ReadingKeys readings = ReadingKeys.generate();
+        Base64.Encoder b64 = Base64.getEncoder();
+        write(dir.resolve(READINGS), READINGS_HEADER + "\ningest-private " + b64.encodeToString(readings.ingestPrivate())
+                + "\ningest-public " + b64.encodeToString(readings.ingestPublic()) + "\nmeter-master "
+                + b64.encodeToString(readings.meterMaster()) + "\n");
         write(dir.resolve(ALLOW), HexFormat.of().formatHex(CodeMeasurement.of(operatorCode)) + "\n");
-        return new KeyDirectory(dir, ring, routingKey);
+        return new KeyDirectory(dir, ring, routingKey, readings);
     }
 
     public static KeyDirectory load(Path dir) throws IOException {
@@ -93,7 +103,19 @@ public final class KeyDirectory {
             keys.put(Integer.parseInt(f[0]), Base64.getDecoder().decode(f[1]));
         }
         byte[] routingKey = Base64.getDecoder().decode(Files.readString(dir.resolve(ROUTING)).trim());
-        return new KeyDirectory(dir, KeyRing.of(keys), routingKey);
+        if (!Files.exists(dir.resolve(READINGS))) {
+            throw new IOException(dir + " has no " + READINGS + ": it was made by an older gridlet, whose meters "
+                    + "sealed with the owner's data keys; make a new key directory with gridlet keys --init");
+        }
+        Map<String, String> r = KeyFiles.readFields(dir.resolve(READINGS), READINGS_HEADER, "the owner's reading keys");
+        ReadingKeys readings;
+        try {
+            readings = new ReadingKeys(KeyFiles.base64(r, "ingest-private"), KeyFiles.base64(r, "ingest-public"),
+                    KeyFiles.base64(r, "meter-master"));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(dir.resolve(READINGS) + ": " + e.getMessage());
+        }
+        return new KeyDirectory(dir, KeyRing.of(keys), routingKey, readings);
     }
 
     /** The owner's key ring (to seal readings with). */
@@ -105,9 +127,16 @@ public final class KeyDirectory {
         return routing;
     }
 
-    /** What a producer seals readings with: the current data key, routed by the owner's pseudonyms. */
-    public Sealer sealer() {
-        return new Sealer(ring, routing);
+    /** The keys that open meters' readings (the boundary's; released to attested runtimes only). */
+    public ReadingKeys readings() {
+        return readings;
+    }
+
+    /** A meter's keys, for the owner to hand to that meter: they seal as it, and open nothing. */
+    public MeterKeyFile meterKeyFile(MeterIdentity meter) {
+        AsymmetricCipherKeyPair pair = readings.meters().keyPair(meter);
+        return new MeterKeyFile(meter, ReadingSuite.privateBytes(pair), ReadingSuite.publicBytes(pair),
+                readings.ingestPublic());
     }
 
     /** Code measurements the broker releases keys to (hex). */
@@ -143,19 +172,16 @@ public final class KeyDirectory {
             throw new IOException("the runtime key pair in " + dir + " does not load: " + e.getMessage(), e);
         }
         KeyBroker broker = new KeyBroker(ring, Map.of(SIGNER, new KeyBroker.Signer(SoftwareRuntime.KIND, verify)),
-                allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey);
+                allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey)
+                .releasingReadings(readings);
         SoftwareRuntime runtime = new SoftwareRuntime(operatorCode, SIGNER, signing, System::currentTimeMillis);
         TrustedRuntime.Keys released = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
         TrustedKeys.register(name, released.ring());
         TrustedKeys.registerRouting(name, released.routing());
+        TrustedKeys.registerReadings(name, released.readings());
     }
 
     private static void write(Path file, String text) throws IOException {
-        Files.writeString(file, text, StandardCharsets.US_ASCII);
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
-        }
+        KeyFiles.writeOwnerOnly(file, text);
     }
 }

@@ -10,10 +10,13 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * AES-256 data keys by id. New data is sealed under the current key; data sealed under an older key still opens
  * as long as that key is in the ring, so keys rotate without losing what was sealed before ({@link #rotate()}, then
- * {@link #retire} a key once nothing sealed under it is needed). Ids are one byte (1..255) and travel in the clear
- * with each sealed value; a ring holds at most 255 keys.
+ * {@link #retire} a key once nothing sealed under it is needed). Ids are 1..249 (one byte; the key broker
+ * transports other keys under 0 and 250..255) and travel in the clear
+ * with each sealed value; a ring holds at most 249 keys.
  */
 public final class KeyRing {
+    /** The highest key id. */
+    public static final int MAX_ID = 249;
     private final TreeMap<Integer, SecretKey> keys = new TreeMap<>();
     private int current;
 
@@ -74,7 +77,7 @@ public final class KeyRing {
     }
 
     private void add(int id, byte[] bytes) {
-        if (id < 1 || id > 255) throw new IllegalArgumentException("key ids are 1..255, not " + id);
+        if (id < 1 || id > MAX_ID) throw new IllegalArgumentException("key ids are 1..249, not " + id);
         if (bytes.length != 32) throw new IllegalArgumentException("key " + id + " is not 32 bytes (AES-256)");
         if (keys.containsKey(id)) throw new IllegalArgumentException("two keys with id " + id);
         keys.put(id, new SecretKeySpec(bytes.clone(), "AES"));

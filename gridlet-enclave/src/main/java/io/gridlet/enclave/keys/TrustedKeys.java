@@ -1,5 +1,7 @@
 package io.gridlet.enclave.keys;
 
+import io.gridlet.enclave.sealing.ReadingOpener;
+
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -10,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TrustedKeys {
     private static final ConcurrentHashMap<String, KeyRing> RINGS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, Pseudonyms> ROUTING = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, ReadingKeys> READINGS = new ConcurrentHashMap<>();
 
     private TrustedKeys() {
     }
@@ -21,11 +24,31 @@ public final class TrustedKeys {
     public static void unregister(String name) {
         RINGS.remove(name);
         ROUTING.remove(name);
+        READINGS.remove(name);
     }
 
     /** The pseudonyms (routing key) released to this process under a name. */
     public static void registerRouting(String name, Pseudonyms pseudonyms) {
         ROUTING.put(name, pseudonyms);
+    }
+
+    /** The keys that open meters' readings, released to this process under a name. */
+    public static void registerReadings(String name, ReadingKeys keys) {
+        READINGS.put(name, keys);
+    }
+
+    /**
+     * A reading opener of its own for the caller, with the keys released under a name.
+     *
+     * @throws IllegalStateException when they were not released to this process
+     */
+    public static ReadingOpener opener(String name) {
+        ReadingKeys keys = READINGS.get(name);
+        if (keys == null) {
+            throw new IllegalStateException("no reading keys named '" + name + "' were released to this process: "
+                    + "the trusted runtime must attest to the key broker first");
+        }
+        return keys.opener();
     }
 
     /** @throws IllegalStateException naming the routing key when it was not released to this process */

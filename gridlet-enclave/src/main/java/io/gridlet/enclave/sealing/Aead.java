@@ -40,10 +40,15 @@ final class Aead {
 
     /** @throws SealException TAMPERED when the tag does not verify */
     static byte[] open(SecretKey key, byte[] nonce, byte[] aad, byte[] ciphertext) {
+        return open(key, nonce, aad, aad.length, ciphertext);
+    }
+
+    /** With the associated data the first {@code aadLength} bytes of {@code aad}. */
+    static byte[] open(SecretKey key, byte[] nonce, byte[] aad, int aadLength, byte[] ciphertext) {
         try {
             Cipher c = CIPHERS.get();
             c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, nonce));
-            c.updateAAD(aad);
+            c.updateAAD(aad, 0, aadLength);
             return c.doFinal(ciphertext);
         } catch (AEADBadTagException e) {
             throw new SealException(SealException.Reason.TAMPERED, "the seal does not verify");

@@ -10,7 +10,9 @@ public final class SealException extends RuntimeException {
         /** The authentication tag does not verify: ciphertext or clear fields changed, or the wrong key. */
         TAMPERED,
         /** Opens, but its clear routing fields are not those of the reading inside (a producer's mistake). */
-        MISROUTED
+        MISROUTED,
+        /** Opens, but is of a house the meter that sealed it may not report for. */
+        NOT_OWNED
     }
 
     private final Reason reason;

@@ -7,12 +7,13 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * A file of sealed readings ({@code gridlet generate --sealed}): the 8 bytes {@code GRIDSEAL}, a version byte
- * (1), then {@link SealedReading}s one after the other in their binary form, in the producer's order.
+ * A file of sealed readings ({@code gridlet seal}, {@code gridlet generate --sealed}): the 8 bytes
+ * {@code GRIDSEAL}, a version byte (2), then {@link SealedReading}s one after the other in their binary form, in the
+ * producer's order.
  */
 public final class SealedReadingFile {
     private static final byte[] MAGIC = {'G', 'R', 'I', 'D', 'S', 'E', 'A', 'L'};
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private SealedReadingFile() {
     }
@@ -34,7 +35,11 @@ public final class SealedReadingFile {
             throw new IOException("not a sealed readings file (no GRIDSEAL header): a CSV file runs without --sealed");
         }
         int version = in.readUnsignedByte();
-        if (version != VERSION) throw new IOException("sealed readings file version " + version + ", expected 1");
+        if (version == 1) {
+            throw new IOException("a sealed readings file of version 1, sealed with the owner's data keys by an "
+                    + "older gridlet: seal the readings again (gridlet seal, with a meter's keys)");
+        }
+        if (version != VERSION) throw new IOException("sealed readings file version " + version + ", expected 2");
     }
 
     /** The next sealed reading, or null at the end of the file; a record cut short is an IOException. */

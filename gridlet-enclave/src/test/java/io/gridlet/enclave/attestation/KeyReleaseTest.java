@@ -4,10 +4,9 @@ import io.gridlet.core.model.Measurement;
 import io.gridlet.core.q1.LoadForecast;
 import io.gridlet.core.q2.PlugMedians;
 import io.gridlet.enclave.keys.KeyRing;
-import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.sealing.MeterSealingTest;
 import io.gridlet.enclave.sealing.SealedReading;
-import io.gridlet.enclave.sealing.Sealer;
-import io.gridlet.enclave.sealing.SealerTest;
 import org.junit.jupiter.api.Test;
 
 import java.security.KeyPair;
@@ -51,12 +50,15 @@ class KeyReleaseTest {
         KeyBroker broker = broker();
         SoftwareRuntime runtime = runtime(OPERATORS, signing);
         assertThat(runtime.hardwareIsolation()).isFalse();
-        KeyRing received = runtime.receive(broker.release(runtime.attest(broker.challenge())));
-        Pseudonyms routing = new Pseudonyms(SealerTest.bytes(32, 11));
-        Measurement m = SealerTest.random(new Random(3));
-        SealedReading sealed = new Sealer(keys, routing).seal(m);
-        assertThat(new Sealer(received, routing).open(sealed)).isEqualTo(m);
-        assertThat(received.currentId()).isEqualTo(keys.currentId());
+        ReadingKeys owner = ReadingKeys.generate();
+        broker.releasingReadings(owner);
+        TrustedRuntime.Keys received = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
+        Measurement m = MeterSealingTest.random(new Random(3));
+        SealedReading sealed = MeterSealingTest.meter(owner, "meter-1", "*", 1).seal(m);
+        assertThat(received.readings().opener().open(sealed).reading()).isEqualTo(m);
+        assertThat(received.ring().currentId()).isEqualTo(keys.currentId());
+        assertThat(received.ring().key(keys.currentId()).getEncoded())
+                .isEqualTo(keys.key(keys.currentId()).getEncoded());
     }
 
     @Test

@@ -15,14 +15,21 @@ public record SealedResult(int keyId, String file, long sequence, byte[] nonce, 
         out.writeByte(keyId);
         out.writeUTF(file);
         out.writeLong(sequence);
-        SealedReading.writeSealed(out, nonce, ciphertext);
+        out.write(nonce);
+        out.writeShort(ciphertext.length);
+        out.write(ciphertext);
     }
 
     public static SealedResult readFrom(DataInput in) throws IOException {
         int keyId = in.readUnsignedByte();
         String file = in.readUTF();
         long sequence = in.readLong();
-        byte[] nonce = SealedReading.readNonce(in);
-        return new SealedResult(keyId, file, sequence, nonce, SealedReading.readCiphertext(in, 0xffff));
+        byte[] nonce = new byte[SealedReading.NONCE_BYTES];
+        in.readFully(nonce);
+        int n = in.readUnsignedShort();
+        if (n < SealedReading.TAG_BYTES) throw new SealException(SealException.Reason.MALFORMED, "ciphertext of " + n);
+        byte[] ciphertext = new byte[n];
+        in.readFully(ciphertext);
+        return new SealedResult(keyId, file, sequence, nonce, ciphertext);
     }
 }

@@ -7,10 +7,10 @@ import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.QueryEngine;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.enclave.keys.KeyRing;
-import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
 
-import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -20,22 +20,22 @@ import java.util.function.Consumer;
  * object but counts.
  */
 public final class TrustedEngine {
-    private final Sealer readings;
+    private final ReadingOpener readings;
+    private final ReplayGuard replays = new ReplayGuard();
     private final OrderGate gate;
     private final QueryEngine engine;
     private final Rejections rejections = new Rejections();
-    private final Map<SealException.Reason, Long> refused = new EnumMap<>(SealException.Reason.class);
+    private final Map<String, Long> refused = new TreeMap<>();
     private final Consumer<Measurement> apply;
     private long offered;
 
     /**
-     * @param readingKeys  the data keys (as released to this runtime by the key broker)
-     * @param routing      the pseudonyms the producers routed by, to check each reading's clear fields
+     * @param readingKeys  what opens meters' readings (as released to this runtime by the key broker)
      * @param subscriber   the subscriber's keys the results are sealed for
      */
-    public TrustedEngine(KeyRing readingKeys, Pseudonyms routing, KeyRing subscriber, QueryConfig config,
+    public TrustedEngine(ReadingKeys readingKeys, KeyRing subscriber, QueryConfig config,
                          long maxLatenessSeconds, Consumer<SealedResult> results) {
-        this.readings = new Sealer(readingKeys, routing);
+        this.readings = readingKeys.opener();
         // a late reading is counted with its position only: the core's example text names the reading's id
         this.gate = new OrderGate(maxLatenessSeconds, (line, reason, message, text) ->
                 rejections.reject(line, reason, message, "(sealed reading " + line + ")"));
@@ -45,14 +45,18 @@ public final class TrustedEngine {
 
     public void accept(SealedReading sealed) {
         offered++;
-        Measurement m;
+        ReadingOpener.Opened o;
         try {
-            m = readings.open(sealed);
+            o = readings.open(sealed);
         } catch (SealException e) {
-            refused.merge(e.reason(), 1L, Long::sum);
+            refused.merge(e.reason().name(), 1L, Long::sum);
             return;
         }
-        gate.offer(m, offered, apply);
+        if (!replays.admit(o)) {
+            refused.merge("REPLAYED", 1L, Long::sum);
+            return;
+        }
+        gate.offer(o.reading(), offered, apply);
     }
 
     /** End of input. */
@@ -61,8 +65,8 @@ public final class TrustedEngine {
         engine.finish();
     }
 
-    /** Sealed readings refused, by reason. */
-    public Map<SealException.Reason, Long> refused() {
+    /** Sealed readings refused, by reason (a {@link SealException.Reason}'s name, or REPLAYED). */
+    public Map<String, Long> refused() {
         return Map.copyOf(refused);
     }
 

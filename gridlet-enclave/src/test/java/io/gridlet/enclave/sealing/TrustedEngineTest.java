@@ -12,7 +12,7 @@ import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.result.ResultCollector;
 import io.gridlet.enclave.keys.KeyRing;
-import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -62,29 +62,34 @@ class TrustedEngineTest {
     @Test
     void sealedInSealedOutAndTheSubscriberReadsExactlyThePlainResults() throws IOException {
         List<Measurement> readings = readings();
-        KeyRing dataKeys = KeyRing.generate();
+        ReadingKeys owner = ReadingKeys.generate();
         KeyRing subscriber = KeyRing.generate();
-        Pseudonyms routing = new Pseudonyms(SealerTest.bytes(32, 5));
-        Sealer producer = new Sealer(dataKeys, routing);
+        MeterSealer producer = MeterSealingTest.meter(owner, "meter-1", "*", 1);
         List<SealedResult> sealed = new ArrayList<>();
-        TrustedEngine engine = new TrustedEngine(dataKeys, routing, subscriber, QueryConfig.DEFAULT, LATENESS,
-                sealed::add);
+        TrustedEngine engine = new TrustedEngine(owner, subscriber, QueryConfig.DEFAULT, LATENESS, sealed::add);
         List<Measurement> kept = new ArrayList<>();
         int tampered = 0;
+        int replayed = 0;
+        SealedReading previous = null;
         for (int i = 0; i < readings.size(); i++) {
             SealedReading s = producer.seal(readings.get(i));
             if (i % 997 == 13) { // a changed ciphertext on the way: refused inside, never reaches the queries
                 byte[] c = s.ciphertext().clone();
                 c[i % c.length] ^= 0x20;
-                s = new SealedReading(s.keyId(), s.house(), s.household(), s.timestamp(), s.nonce(), c);
+                s = new SealedReading(s.meter(), s.epoch(), s.enc(), s.seq(), s.timestamp(), c);
                 tampered++;
             } else {
                 kept.add(readings.get(i));
             }
             engine.accept(s);
+            if (i % 1009 == 500 && previous != null) { // a captured reading sent again: refused, counted once
+                engine.accept(previous);
+                replayed++;
+            }
+            previous = s;
         }
         engine.finish();
-        assertThat(engine.refused()).isEqualTo(Map.of(SealException.Reason.TAMPERED, (long) tampered));
+        assertThat(engine.refused()).isEqualTo(Map.of("TAMPERED", (long) tampered, "REPLAYED", (long) replayed));
 
         ResultOpener opener = new ResultOpener(subscriber);
         Map<String, List<String>> opened = new TreeMap<>();

@@ -1,11 +1,11 @@
 package io.gridlet.flink.operators;
 
-import io.gridlet.core.model.Measurement;
 import io.gridlet.core.q2.ReadingLog;
 import io.gridlet.enclave.keys.Pseudonyms;
 import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.ReadingOpener;
+import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.enclave.sealing.SealedReading;
-import io.gridlet.enclave.sealing.Sealer;
 import io.gridlet.enclave.sealing.StateCipher;
 import io.gridlet.enclave.spill.EncryptedSpillStore;
 import io.gridlet.flink.types.SealedTypeInfo;
@@ -37,7 +37,7 @@ public final class Boundary implements Serializable {
     private final String spillRoot;
     private transient StateCipher cipher;
     private transient Pseudonyms pseudonyms;
-    private transient Sealer sealer;
+    private transient ReadingOpener opener;
 
     private Boundary(String ring, String routing, boolean records, long memoryBudget, String spillRoot) {
         this.ring = ring;
@@ -122,15 +122,16 @@ public final class Boundary implements Serializable {
     }
 
     /**
-     * A sealed reading opened, here inside the boundary.
+     * A sealed reading opened, here inside the boundary, with who sealed it and where it stands in that meter's
+     * order (for the caller's {@link io.gridlet.enclave.sealing.ReplayGuard}).
      *
-     * @throws io.gridlet.enclave.sealing.SealException why it does not open (tampered, unknown key, misrouted, malformed)
+     * @throws SealException why it does not open (tampered, forged, not the meter's house, malformed)
      * @throws IllegalStateException in a plain run: it has no keys to open anything
      */
-    public Measurement open(SealedReading reading) {
+    public ReadingOpener.Opened open(SealedReading reading) {
         if (!isSealed()) throw new IllegalStateException("a sealed reading in a plain run: run it --sealed");
-        if (sealer == null) sealer = new Sealer(TrustedKeys.get(ring), pseudonyms());
-        return sealer.open(reading);
+        if (opener == null) opener = TrustedKeys.opener(ring);
+        return opener.open(reading);
     }
 
     /** A result line sealed for the data owner, bound to its output file (see {@link #resultContext}). */

@@ -4,6 +4,8 @@ import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.csv.Rejection;
 import io.gridlet.core.engine.OrderGate;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.enclave.sealing.ReadingOpener;
+import io.gridlet.enclave.sealing.ReplayGuard;
 import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.source.SourceRecord;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
@@ -44,6 +46,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     private final long linesPerSecond;
     private transient long paceStart, paced;
     private transient OrderGate gate;
+    private transient ReplayGuard replays;
     private transient Map<RejectReason, LongCounter> rejected;
     private transient ListAccumulator<Rejection> examples;
     private transient LongCounter lines, loads, works, rounded;
@@ -81,6 +84,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         restored = state.restored();
         gate = restored == null ? new OrderGate(maxLateness, this::reject)
                 : OrderGate.restore(restored, maxLateness, this::reject);
+        replays = new ReplayGuard();
     }
 
     @Override
@@ -94,7 +98,11 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             for (LongCounter c : List.of(lines, loads, works, rounded)) out.writeLong(c.getLocalValuePrimitive());
             out.writeLong(firstTime.getLocalValuePrimitive());
             out.writeLong(lastTime.getLocalValuePrimitive());
-            for (RejectReason r : RejectReason.values()) out.writeLong(rejected.get(r).getLocalValuePrimitive());
+            out.writeInt(RejectReason.values().length);
+            for (RejectReason r : RejectReason.values()) {
+                out.writeUTF(r.name());
+                out.writeLong(rejected.get(r).getLocalValuePrimitive());
+            }
             List<Rejection> kept = examples.getLocalValue();
             out.writeInt(kept.size());
             for (Rejection e : kept) {
@@ -103,6 +111,9 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
                 out.writeUTF(e.message());
                 out.writeUTF(e.text());
             }
+            byte[] marks = replays.snapshot(); // each meter's last sealed reading (sealed with the rest)
+            out.writeInt(marks.length);
+            out.write(marks);
         });
     }
 
@@ -114,12 +125,20 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         for (LongCounter c : List.of(lines, loads, works, rounded)) c.add(in.readLong());
         firstTime.add(in.readLong());
         lastTime.add(in.readLong());
-        for (RejectReason r : RejectReason.values()) rejected.get(r).add(in.readLong());
+        int reasons = in.readInt();
+        for (int i = 0; i < reasons; i++) {
+            String name = in.readUTF();
+            long n = in.readLong();
+            rejected.get(RejectReason.valueOf(name)).add(n);
+        }
         int kept = in.readInt();
         for (int i = 0; i < kept; i++) {
             examples.add(new Rejection(in.readLong(), RejectReason.valueOf(in.readUTF()), in.readUTF(),
                     in.readUTF()));
         }
+        byte[] marks = new byte[in.readInt()];
+        in.readFully(marks);
+        replays.restore(marks);
     }
 
     @Override
@@ -177,19 +196,24 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             if (p.rounded()) rounded.add(1);
             gate.offer(p.reading(), p.line(), this::emit);
         } else if (p.isSealed()) {
-            Measurement m;
+            ReadingOpener.Opened o;
             try {
-                m = trust.open(p.sealed()); // inside the boundary: the reading exists in the clear only here on
+                o = trust.open(p.sealed()); // inside the boundary: the reading exists in the clear only here on
             } catch (SealException e) {
-                reject(p.line(), RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): "
-                                + e.getMessage(),
+                reject(p.line(), e.reason() == SealException.Reason.NOT_OWNED ? RejectReason.NOT_OWNED
+                        : RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): " + e.getMessage(),
                         "record " + p.line());
                 return;
             } catch (IllegalStateException e) {
                 reject(p.line(), RejectReason.UNOPENABLE, e.getMessage(), "record " + p.line());
                 return;
             }
-            gate.offer(m, p.line(), this::emit);
+            if (!replays.admit(o)) {
+                reject(p.line(), RejectReason.REPLAYED, "sealed reading " + o.seq() + " of " + o.meter().name()
+                        + "'s epoch " + o.epoch() + " came before", "record " + p.line());
+                return;
+            }
+            gate.offer(o.reading(), p.line(), this::emit);
         } else {
             reject(p.line(), p.reason(), p.message(), p.text());
         }

@@ -3,13 +3,17 @@ package io.gridlet.flink.operators;
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.csv.Rejection;
 import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.model.Property;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
 import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.MeterSealer;
+import io.gridlet.enclave.sealing.ReadingSuite;
 import io.gridlet.enclave.sealing.SealedReading;
-import io.gridlet.enclave.sealing.Sealer;
 import io.gridlet.flink.source.SourceRecord;
 import io.gridlet.flink.types.MeasurementTypeInfo;
 import io.gridlet.flink.types.SealingSerializer;
@@ -28,6 +32,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,8 +51,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The trusted boundary through the operators: a sealed reading is opened only inside the order gate and goes on
- * as its plaintext would; one that does not open (tampered, under a key the ring lacks, routed as another
- * household's) is refused and counted, and never passed on; inside a sealed boundary the operators' snapshots hold
+ * as its plaintext would; one that does not open (tampered, sealed with another meter's key), is of a house its
+ * meter may not report for, or was seen before (across a restore too) is refused and counted, and never passed on; inside a sealed boundary the operators' snapshots hold
  * no reading in the clear (where a plain boundary's do), restore only where the keys were released, and records
  * leave for the next task sealed when the boundary seals records.
  */
@@ -61,16 +67,24 @@ class SealedBoundaryTest {
     Boundary sealedBoundary;
     KeyRing ring;
     Pseudonyms routing;
-    Sealer sealer;
+    ReadingKeys owner;
+    MeterSealer sealer;
 
     @BeforeEach
     void releaseKeys() {
         ring = KeyRing.generate();
         routing = new Pseudonyms(new byte[32]);
+        owner = ReadingKeys.generate();
         TrustedKeys.register(KEYS, ring);
         TrustedKeys.registerRouting(KEYS, routing);
-        sealer = new Sealer(ring, routing);
+        TrustedKeys.registerReadings(KEYS, owner);
+        sealer = meter("meter-1", "*", 1);
         sealedBoundary = Boundary.sealed(KEYS, KEYS);
+    }
+
+    MeterSealer meter(String name, String houses, long epoch) {
+        MeterIdentity id = new MeterIdentity(name, HouseSet.parse(houses));
+        return new MeterSealer(id, owner.meters().keyPair(id), ReadingSuite.publicKey(owner.ingestPublic()), epoch);
     }
 
     @AfterEach
@@ -107,40 +121,76 @@ class SealedBoundaryTest {
     @Test
     void aSealedReadingThatDoesNotOpenIsRefusedCountedAndNeverPassedOn() throws Exception {
         Measurement a = load(1, 100), b = load(2, 101), c = load(3, 102);
-        SealedReading sealedB = sealer.seal(b), sealedC = sealer.seal(c);
+        SealedReading sealedA = sealer.seal(a), sealedB = sealer.seal(b), sealedC = sealer.seal(c);
         byte[] flipped = sealedB.ciphertext().clone();
         flipped[5] ^= 1;
-        SealedReading tampered = new SealedReading(sealedB.keyId(), sealedB.house(), sealedB.household(),
-                sealedB.timestamp(), sealedB.nonce(), flipped);
-        SealedReading unknownKey = new SealedReading(99, sealedC.house(), sealedC.household(), sealedC.timestamp(),
-                sealedC.nonce(), sealedC.ciphertext());
-        // sealed under the right key by a producer routing with another routing key: opens, but misrouted
-        SealedReading misrouted = new Sealer(ring, new Pseudonyms(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-                13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32})).seal(c);
+        SealedReading tampered = new SealedReading(sealedB.meter(), sealedB.epoch(), sealedB.enc(), sealedB.seq(),
+                sealedB.timestamp(), flipped);
+        // meter-2's key, sealing as meter-1: the boundary derives meter-1's key, and the seal does not verify
+        MeterIdentity one = new MeterIdentity("meter-1", HouseSet.ALL);
+        SealedReading forged = new MeterSealer(one, owner.meters().keyPair(new MeterIdentity("meter-2",
+                HouseSet.ALL)), ReadingSuite.publicKey(owner.ingestPublic()), 2).seal(c);
+        // meter-3 may report for house 8 only: a modified meter that seals house 7 anyway
+        SealedReading notOwned = hostileSeal(new MeterIdentity("meter-3", HouseSet.parse("8")), c);
         try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
                 new OrderGateOperator(0, 0, sealedBoundary), null)) {
-            feed(gate, List.of(SourceRecord.sealed(1, sealer.seal(a)), SourceRecord.sealed(2, tampered),
-                    SourceRecord.sealed(3, sealedB), SourceRecord.sealed(4, unknownKey),
-                    SourceRecord.sealed(5, misrouted), SourceRecord.sealed(6, sealedC)));
+            feed(gate, List.of(SourceRecord.sealed(1, sealedA), SourceRecord.sealed(2, tampered),
+                    SourceRecord.sealed(3, sealedB), SourceRecord.sealed(4, forged),
+                    SourceRecord.sealed(5, notOwned), SourceRecord.sealed(6, sealedA), SourceRecord.sealed(7, sealedC)));
             assertThat(List.copyOf(gate.getOutput())).containsExactly(
                     new Watermark(99), new StreamRecord<>(a, 100),
                     new Watermark(100), new StreamRecord<>(b, 101),
                     new Watermark(101), new StreamRecord<>(c, 102));
             GateCounts counts = counts(gate);
-            assertThat(counts.lines()).isEqualTo(6);
+            assertThat(counts.lines()).isEqualTo(7);
             assertThat(counts.loads()).isEqualTo(3);
-            assertThat(counts.rejections().counts()).containsExactly(Map.entry(RejectReason.UNOPENABLE, 3L));
+            assertThat(counts.rejections().counts()).containsOnly(Map.entry(RejectReason.UNOPENABLE, 2L),
+                    Map.entry(RejectReason.NOT_OWNED, 1L), Map.entry(RejectReason.REPLAYED, 1L));
             List<Rejection> examples = counts.rejections().examples();
-            assertThat(examples).extracting(Rejection::lineNumber).containsExactly(2L, 4L, 5L);
-            assertThat(examples).extracting(Rejection::reason).containsOnly(RejectReason.UNOPENABLE);
+            assertThat(examples).extracting(Rejection::lineNumber).containsExactly(2L, 4L, 5L, 6L);
+            assertThat(examples).extracting(Rejection::reason).containsExactly(RejectReason.UNOPENABLE,
+                    RejectReason.UNOPENABLE, RejectReason.NOT_OWNED, RejectReason.REPLAYED);
             assertThat(examples.get(0).message()).startsWith("sealed reading refused (TAMPERED)");
-            assertThat(examples.get(1).message()).startsWith("sealed reading refused (UNKNOWN_KEY)");
-            assertThat(examples.get(2).message()).startsWith("sealed reading refused (MISROUTED)");
+            assertThat(examples.get(1).message()).startsWith("sealed reading refused (TAMPERED)");
             // an example names the record, never its content
-            assertThat(examples).extracting(Rejection::text).containsExactly(
+            assertThat(examples).extracting(Rejection::text).containsOnly(
                     "(line 2, content withheld in a sealed run)", "(line 4, content withheld in a sealed run)",
-                    "(line 5, content withheld in a sealed run)");
+                    "(line 5, content withheld in a sealed run)", "(line 6, content withheld in a sealed run)");
         }
+    }
+
+    @Test
+    void theGateRemembersEachMetersLastSealedReadingAcrossARestore() throws Exception {
+        SealedReading first = sealer.seal(load(1, 100)), second = sealer.seal(load(2, 101));
+        OperatorSubtaskState snapshot;
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
+                new OrderGateOperator(0, 0, sealedBoundary), null)) {
+            feed(gate, List.of(SourceRecord.sealed(1, first)));
+            snapshot = gate.snapshot(1, 1);
+        }
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> restored = gate(
+                new OrderGateOperator(0, 0, sealedBoundary), snapshot)) {
+            feed(restored, List.of(SourceRecord.sealed(1, first), SourceRecord.sealed(2, second)));
+            assertThat(counts(restored).rejections().counts()).containsOnly(Map.entry(RejectReason.REPLAYED, 1L));
+            assertThat(counts(restored).loads()).isEqualTo(2); // the first before the snapshot, the second after
+        }
+    }
+
+    /** A reading sealed with a meter's own key and identity, but without the sealer's house check. */
+    SealedReading hostileSeal(MeterIdentity meter, Measurement m) throws Exception {
+        ReadingSuite.Sending epoch = ReadingSuite.send(ReadingSuite.publicKey(owner.ingestPublic()),
+                owner.meters().keyPair(meter), meter.text(), 1);
+        SealedReading clear = new SealedReading(meter.text(), 1, epoch.enc(), 1, m.timestamp(),
+                new byte[SealedReading.TAG_BYTES]);
+        DataOutputSerializer header = new DataOutputSerializer(128);
+        clear.writeTo(header);
+        byte[] aad = java.util.Arrays.copyOf(header.getCopyOfBuffer(), header.length() - 2 - SealedReading.TAG_BYTES);
+        ByteBuffer plain = ByteBuffer.allocate(Measurement.BINARY_LENGTH);
+        m.writeTo(plain);
+        Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+        gcm.init(Cipher.ENCRYPT_MODE, epoch.key(), new GCMParameterSpec(128, ReadingSuite.nonce(1)));
+        gcm.updateAAD(aad);
+        return new SealedReading(meter.text(), 1, epoch.enc(), 1, m.timestamp(), gcm.doFinal(plain.array()));
     }
 
     @Test

@@ -5,9 +5,11 @@ import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.generate.GeneratedInput;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.MeterSealer;
 import io.gridlet.enclave.sealing.SealedReadingFile;
-import io.gridlet.enclave.sealing.Sealer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,7 +48,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--sealed",
             description = "Write sealed readings instead of CSV (binary; for gridlet run --sealed): each reading "
-                    + "AES-GCM-sealed under the owner's current data key, routed by pseudonyms. Bad lines are left out.")
+                    + "sealed to the trusted boundary (HPKE, AES-GCM) as the owner's meter 'generator', which may "
+                    + "report for every house. Bad lines are left out.")
     boolean sealed;
 
     @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",
@@ -99,7 +102,7 @@ final class GenerateCommand implements Callable<Integer> {
             stderr.println("gridlet generate: " + e.getMessage());
             return 2;
         }
-        Sealer sealer = owner.sealer();
+        MeterSealer sealer = owner.meterKeyFile(new MeterIdentity("generator", HouseSet.ALL)).sealer();
         long n = 0;
         try (var reader = new MeasurementReader(new GeneratedInput(
                 new MeasurementGenerator(config)), new Rejections());

@@ -1,7 +1,10 @@
 package io.gridlet.server.cli;
 
+import io.gridlet.client.MeterFleet;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.enclave.attestation.CodeMeasurement;
 import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.flink.GridletJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,15 +18,18 @@ import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** {@code gridlet keys}: the data owner's keys for sealed runs. */
+/** {@code gridlet keys}: the data owner's keys for sealed runs, and each role's keys made from them. */
 @Command(name = "keys", mixinStandardHelpOptions = true, sortOptions = false,
+        subcommands = {KeysCommand.MeterKeys.class, KeysCommand.FleetKeys.class},
         description = {
-                "Makes the data owner's keys in --dir when it has none: a key ring for sealing readings, a routing "
-                        + "key for pseudonyms, the allowlist of operator code the key broker releases keys to (the "
-                        + "code of this gridlet), and the software runtime's attestation key pair. Files are "
-                        + "owner-only.",
+                "Makes the data owner's keys in --dir when it has none: a key ring for sealed state and results, a "
+                        + "routing key for pseudonyms, the keys that open meters' readings (the ingest key pair and "
+                        + "the meter master key), the allowlist of operator code the key broker releases keys to "
+                        + "(the code of this gridlet), and the software runtime's attestation key pair. Files are "
+                        + "owner-only, and stay with the owner and the key broker.",
                 "With keys there, shows whether this gridlet's operator code is allowed; --allow-current allows it "
-                        + "(after an upgrade)."})
+                        + "(after an upgrade).",
+                "Meters get files of their own: gridlet keys meter NAME, gridlet keys meters --count N."})
 final class KeysCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -50,5 +56,91 @@ final class KeysCommand implements Callable<Integer> {
         out.println("this gridlet's operator code " + current + (allowed.contains(current)
                 ? " is allowed" : " is NOT allowed (gridlet keys --allow-current allows it)"));
         return 0;
+    }
+
+    /** Writes one meter's keys: they seal as that meter, for its houses, and open nothing. */
+    static void writeMeter(KeyDirectory owner, MeterIdentity meter, Path file, PrintWriter out) throws IOException {
+        owner.meterKeyFile(meter).write(file);
+        out.println("wrote " + file + ": " + meter + " (seals readings to the boundary; opens nothing)");
+    }
+
+    static KeyDirectory owner(Path dir) {
+        try {
+            return KeyDirectory.load(dir);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    @Command(name = "meter", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Makes one meter's keys from the owner's (--dir): its identity (NAME and --houses) and its "
+                    + "key pair, with the boundary's ingest public key. A meter with them seals readings as NAME, "
+                    + "for its houses only, and can open nothing: no reading (its own included), no result, no "
+                    + "checkpoint. Give the file to the meter (gridlet meter --keys, gridlet seal --keys).")
+    static final class MeterKeys implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Parameters(index = "0", paramLabel = "NAME", description = "The meter's name.")
+        String name;
+
+        @Option(names = "--houses", defaultValue = "*", paramLabel = "SET",
+                description = "The houses it may report for: *, ids, ranges 10-19, residues 3%%5, comma-separated "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String houses;
+
+        @Option(names = "--dir", defaultValue = "gridlet-keys",
+                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
+        Path dir;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write (default: NAME.keys).")
+        Path output;
+
+        @Override
+        public Integer call() throws IOException {
+            MeterIdentity meter;
+            try {
+                meter = new MeterIdentity(name, HouseSet.parse(houses));
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+            writeMeter(owner(dir), meter, output != null ? output : Path.of(name + ".keys"),
+                    spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "meters", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Makes the keys of a fleet of meters as gridlet meter runs it: meter-0 .. meter-(N-1), "
+                    + "meter-i for the houses h with h mod N = i (as gridlet serve's identities file says), one "
+                    + "file each in --output.")
+    static final class FleetKeys implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--count", required = true, paramLabel = "N", description = "How many meters.")
+        int count;
+
+        @Option(names = "--dir", defaultValue = "gridlet-keys",
+                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
+        Path dir;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "gridlet-meter-keys", paramLabel = "DIR",
+                description = "Where to write the meters' files (default: ${DEFAULT-VALUE}).")
+        Path output;
+
+        @Override
+        public Integer call() throws IOException {
+            if (count < 1 || count > 100_000) throw new UserError("--count must be 1..100000");
+            KeyDirectory owner = owner(dir);
+            PrintWriter out = spec.commandLine().getOut();
+            for (int i = 0; i < count; i++) {
+                MeterIdentity meter = new MeterIdentity(MeterFleet.meterName(i), HouseSet.parse(i + "%" + count));
+                owner.meterKeyFile(meter).write(output.resolve(meter.name() + ".keys"));
+            }
+            out.println("wrote " + count + " meters' keys to " + output + " (each seals readings as its meter, for "
+                    + "its houses; none opens anything)");
+            return 0;
+        }
     }
 }

@@ -7,8 +7,9 @@ import io.gridlet.client.LivePolicies;
 import io.gridlet.client.Meter;
 import io.gridlet.client.MeterFleet;
 import io.gridlet.core.csv.MeasurementReader;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.keys.MeterKeyFile;
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,8 +19,11 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,12 +87,14 @@ final class MeterCommand implements Callable<Integer> {
     int maxUnacknowledged;
 
     @Option(names = "--sealed",
-            description = "Seal every reading under the data owner's current key (--keys) before sending it "
-                    + "(for gridlet serve --sealed).")
+            description = "Seal every reading to the trusted boundary with its meter's keys (--keys) before "
+                    + "sending it (for gridlet serve --sealed).")
     boolean sealed;
 
-    @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",
-            description = "The data owner's keys, with --sealed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keys", paramLabel = "PATH", defaultValue = "gridlet-meter-keys",
+            description = "The meters' keys, with --sealed: a directory of NAME.keys files (gridlet keys meters "
+                    + "--count N), or one meter's file (gridlet keys meter NAME) with --meters 1; never the "
+                    + "owner's key directory (default: ${DEFAULT-VALUE}).")
     Path keys;
 
     @Option(names = "--end-of-data",
@@ -106,6 +112,34 @@ final class MeterCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
+    /**
+     * Each meter's keys, checked against what the fleet will send: meter {@code i} sends the houses its identity
+     * owns ({@code houses=}), or {@code h mod n}.
+     */
+    private Map<String, MeterKeyFile> meterKeys(Identities ids) throws IOException {
+        Map<String, MeterKeyFile> files = new HashMap<>();
+        for (int i = 0; i < meters; i++) {
+            String name = MeterFleet.meterName(i);
+            Path file = Files.isDirectory(keys) ? keys.resolve(name + ".keys") : keys;
+            if (!Files.isDirectory(keys) && meters > 1) {
+                throw new IOException(keys + " is one meter's keys; " + meters + " meters need a directory of "
+                        + "them (gridlet keys meters --count " + meters + ")");
+            }
+            MeterKeyFile f = MeterKeyFile.read(file);
+            if (!f.identity().name().equals(name)) {
+                throw new IOException(file + " holds the keys of " + f.identity().name() + ", not " + name);
+            }
+            String attribute = ids.attribute(name, "houses");
+            HouseSet sends = HouseSet.parse(attribute != null ? attribute : i + "%" + meters);
+            if (!f.identity().houses().equals(HouseSet.ALL) && !f.identity().houses().equals(sends)) {
+                throw new IOException(file + ": " + name + "'s keys are for houses " + f.identity().houses()
+                        + ", but it sends houses " + sends + " (make its keys with --houses " + sends + ")");
+            }
+            files.put(name, f);
+        }
+        return files;
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -122,7 +156,8 @@ final class MeterCommand implements Callable<Integer> {
             settings = new Meter.Settings(target, policyText, batch, maxUnacknowledged, lingerMs)
                     .withTransport(tls.transport(policyText));
             if (sealed) {
-                settings = settings.sealing(KeyDirectory.load(keys).sealer());
+                Map<String, MeterKeyFile> files = meterKeys(ids);
+                settings = settings.sealing(name -> files.get(name).sealer());
             }
         } catch (IllegalArgumentException | IOException e) {
             throw new UserError(e.getMessage());

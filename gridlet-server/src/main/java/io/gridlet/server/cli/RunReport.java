@@ -1,6 +1,7 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.core.csv.Rejection;
+import io.gridlet.core.csv.Rejections;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.operators.GateCounts;
@@ -25,6 +26,17 @@ final class RunReport {
                 c.rejections(), outcome.nanos());
     }
 
+    /** The rejected lines: counts by reason and the examples kept; the rest are in {@code details}. */
+    static void printRejections(PrintWriter o, Rejections rejections, Path details) {
+        long rejected = rejections.total();
+        StringBuilder reasons = new StringBuilder();
+        rejections.counts().forEach((reason, count) -> reasons.append(reasons.length() == 0 ? "" : ", ")
+                .append(reason.label()).append(' ').append(Figures.count(count)));
+        o.printf("rejected  %s%s%n", Figures.count(rejected), rejected == 0 ? "" : " (" + reasons + ")");
+        for (Rejection r : rejections.examples()) o.println("          " + r);
+        if (rejected > rejections.examples().size()) o.println("          ... the rest are counted in " + details);
+    }
+
     static void writeRejections(Replay.Summary s, Path out) throws IOException {
         try (Writer w = Files.newBufferedWriter(out.resolve("rejections.txt"), StandardCharsets.US_ASCII)) {
             s.rejections().writeTo(w);
@@ -37,15 +49,7 @@ final class RunReport {
         o.printf("readings  %s load, %s work, %s rounded to 0.001%n", Figures.count(s.loads()),
                 Figures.count(s.works()), Figures.count(s.rounded()));
         o.printf("data time %s .. %s%n", Figures.dataTime(s.dataTimeStart()), Figures.dataTime(s.dataTimeEnd()));
-        long rejected = s.rejections().total();
-        StringBuilder reasons = new StringBuilder();
-        s.rejections().counts().forEach((reason, count) -> reasons.append(reasons.length() == 0 ? "" : ", ")
-                .append(reason.label()).append(' ').append(Figures.count(count)));
-        o.printf("rejected  %s%s%n", Figures.count(rejected), rejected == 0 ? "" : " (" + reasons + ")");
-        for (Rejection r : s.rejections().examples()) o.println("          " + r);
-        if (rejected > s.rejections().examples().size()) {
-            o.println("          ... the rest are counted in " + out.resolve("rejections.txt"));
-        }
+        printRejections(o, s.rejections(), out.resolve("rejections.txt"));
         o.printf("wrote     %s%n", out.toAbsolutePath().normalize());
         written.forEach((name, lines) -> o.printf("          %-18s %s lines%n", name, Figures.count(lines)));
         o.flush();

@@ -80,11 +80,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--identities", paramLabel = "FILE",
             description = "Who may call (lines 'id roles max-priority secret [houses=SET]'; see "
                     + "docs/live-service.md). Default: DIR/identities, made on first start with --meters meters "
-                    + "(meter-i of N owning houses i%N), an operator and an analyst, fresh secrets.")
+                    + "(meter-i of N owning houses i%%N), an operator and an analyst, fresh secrets.")
     Path identities;
 
     @Option(names = "--meters", defaultValue = "10",
-            description = "Meters in an identities file made on first start, meter-i of N owning houses i%N: the "
+            description = "Meters in an identities file made on first start, meter-i of N owning houses i%%N: the "
                     + "same number as gridlet meter --meters sends each house from its owner (default: "
                     + "${DEFAULT-VALUE}, as gridlet meter's).")
     int meters;

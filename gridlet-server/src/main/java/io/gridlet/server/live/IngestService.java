@@ -354,7 +354,14 @@ final class IngestService {
             }
             long ts;
             if (batch.isSealed()) {
-                ts = SealedReading.clearTimestamp(batch.sealed().get(i)); // (its house is a pseudonym here)
+                byte[] sealed = batch.sealed().get(i);
+                ts = SealedReading.clearTimestamp(sealed); // (its house is sealed: the boundary checks it)
+                String sealer = SealedReading.clearMeterName(sealed);
+                if (sealer != null && !sealer.equals(batch.meter())) { // what cannot be read is the boundary's
+                    refused.add(refusal(seq, RejectReason.NOT_OWNED, "a reading sealed by " + sealer
+                            + ", sent by " + batch.meter()));
+                    continue;
+                }
             } else {
                 Measurement m = batch.valid().get(i);
                 ts = m.timestamp();

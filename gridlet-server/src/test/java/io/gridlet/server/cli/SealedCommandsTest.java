@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,6 +80,61 @@ class SealedCommandsTest {
         assertThat(gridlet("run", "-q", "--sealed", "--keys", keys, "--out", dir.resolve("none").toString()))
                 .isEqualTo(2);
         assertThat(err.toString()).contains("--sealed reads a sealed file");
+    }
+
+    @Test
+    void aMeterSealsItsOwnCsvWithItsOwnKeysWhichOpenNothingAndTheRunRefusesWhatItMayNotSend() throws Exception {
+        String keys = dir.resolve("keys").toString();
+        assertThat(gridlet("keys", "--dir", keys)).isZero();
+        Path meterKeys = dir.resolve("m1.keys");
+        assertThat(gridlet("keys", "meter", "m1", "--houses", "0-1", "--dir", keys, "-o", meterKeys.toString()))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("wrote " + meterKeys, "m1 houses=0-1", "opens nothing");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(meterKeys))).isEqualTo("rw-------");
+        // nothing of the owner's secrets is in the meter's file
+        String meterFile = Files.readString(meterKeys);
+        for (String secretFile : List.of("data.keys", "routing.key", "runtime.key")) {
+            for (String line : Files.readAllLines(dir.resolve("keys").resolve(secretFile))) {
+                String secret = line.contains(" ") ? line.substring(line.indexOf(' ') + 1) : line;
+                if (!secret.isBlank()) assertThat(meterFile).doesNotContain(secret.strip());
+            }
+        }
+        for (String line : Files.readAllLines(dir.resolve("keys/readings.key"))) {
+            if (line.startsWith("ingest-private") || line.startsWith("meter-master")) {
+                assertThat(meterFile).doesNotContain(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+
+        // houses 0 and 1 are the meter's, house 2 is not; line 4 does not parse
+        Path csv = Files.writeString(dir.resolve("mine.csv"), String.join("\n",
+                "1,1377986401,10.000,1,0,0,0", "2,1377986401,20.000,1,0,0,1", "3,1377986402,30.000,1,0,0,2",
+                "4,not-a-time,1,1,0,0,0", "5,1377986403,11.000,1,0,0,0") + "\n");
+        Path sealed = dir.resolve("mine.sealed");
+        assertThat(gridlet("seal", "-q", csv.toString(), "--keys", meterKeys.toString(), "-o", sealed.toString()))
+                .as(err.toString()).isZero();
+        assertThat(err.toString()).contains("3 readings of " + csv + " sealed as m1", "rejected  2 (",
+                "bad-number 1", "not-owned 1");
+        assertThat(dir.resolve("mine.sealed.rejections.txt")).exists();
+        assertThat(Files.readString(sealed, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .startsWith("GRIDSEAL").doesNotContain("1377986");
+
+        // the same readings sealed twice into one file: the second copy is refused inside as replayed
+        byte[] once = Files.readAllBytes(sealed);
+        Path twice = dir.resolve("twice.sealed");
+        byte[] both = java.util.Arrays.copyOf(once, 2 * once.length - 9); // the header once
+        System.arraycopy(once, 9, both, once.length, once.length - 9);
+        Files.write(twice, both);
+        Path out1 = dir.resolve("out");
+        assertThat(gridlet("run", "-q", "--sealed", "--keys", keys, twice.toString(), "--out", out1.toString()))
+                .as(err.toString()).isZero();
+        assertThat(Files.readString(out1.resolve("rejections.txt"))).contains("replayed");
+        assertThat(out.toString() + err.toString()).contains("replayed 3");
+
+        // the owner's directory is not a meter's keys
+        assertThat(gridlet("seal", "-q", csv.toString(), "--keys", keys, "-o", dir.resolve("x").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("it is the owner's key directory");
+        assertThat(dir.resolve("x")).doesNotExist();
     }
 
     private static String[] concat(String[] a, String[] b) {

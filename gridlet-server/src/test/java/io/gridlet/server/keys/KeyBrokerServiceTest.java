@@ -6,12 +6,16 @@ import io.gridlet.adaptlets.builtin.Authorization;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
 import io.gridlet.adaptlets.builtin.TestCertificates;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.enclave.attestation.CodeMeasurement;
 import io.gridlet.enclave.attestation.KeyBroker;
 import io.gridlet.enclave.attestation.SoftwareRuntime;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
-import io.gridlet.enclave.sealing.Sealer;
+import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.MeterSealer;
+import io.gridlet.enclave.sealing.ReadingSuite;
 import io.gridlet.flink.GridletJob;
 import io.gridlet.flink.operators.LoadForecastOperator;
 import io.grpc.ChannelCredentials;
@@ -55,6 +59,8 @@ class KeyBrokerServiceTest {
         KeyBroker broker = new KeyBroker(owner, Map.of("ci", new KeyBroker.Signer(SoftwareRuntime.KIND,
                 attestation.getPublic())), Set.of(HexFormat.of().formatHex(CodeMeasurement.of(
                 GridletJob.OPERATOR_CODE))), System::currentTimeMillis, 60_000).releasingRouting(new byte[32]);
+        ReadingKeys readingKeys = ReadingKeys.generate();
+        broker.releasingReadings(readingKeys);
 
         try (AdaptletServer s = AdaptletServer.builder(KeyBrokerService.POLICY)
                 .credentials(TlsServerCredentials.newBuilder()
@@ -83,9 +89,14 @@ class KeyBrokerServiceTest {
                 Pseudonyms routing = new Pseudonyms(new byte[32]);
                 var reading = new io.gridlet.core.model.Measurement(1, 1_377_986_401L, 500,
                         io.gridlet.core.model.Property.LOAD, 1, 2, 3);
-                // the data keys open the owner's readings; the routing key gives the owner's pseudonyms
-                assertThat(new Sealer(released.ring(), released.routing()).open(new Sealer(owner, routing)
-                        .seal(reading))).isEqualTo(reading);
+                // the reading keys open a meter's readings; the data keys are the owner's; the routing key gives
+                // the owner's pseudonyms
+                MeterIdentity meter = new MeterIdentity("meter-1", HouseSet.ALL);
+                MeterSealer sealer = new MeterSealer(meter, readingKeys.meters().keyPair(meter),
+                        ReadingSuite.publicKey(readingKeys.ingestPublic()), 1);
+                assertThat(released.readings().opener().open(sealer.seal(reading)).reading()).isEqualTo(reading);
+                assertThat(released.ring().key(owner.currentId()).getEncoded())
+                        .isEqualTo(owner.key(owner.currentId()).getEncoded());
                 assertThat(released.routing().house(3)).isEqualTo(routing.house(3));
 
                 SoftwareRuntime otherCode = new SoftwareRuntime(List.of(LoadForecastOperator.class), "ci",

@@ -3,8 +3,10 @@ package io.gridlet.server.live;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.client.Meter;
 import io.gridlet.client.MeterFleet;
+import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.GridletJob;
@@ -91,8 +93,9 @@ class LiveSealedTest {
                             }
                         });
                 Thread.sleep(200);
+                // each meter seals with keys of its own (as gridlet keys meter NAME makes them): they open nothing
                 Meter.Settings settings = data.meterSettings(gateway.port())
-                        .sealing(owner.sealer());
+                        .sealing(name -> owner.meterKeyFile(new MeterIdentity(name, HouseSet.ALL)).sealer());
                 try (MeterFleet fleet = new MeterFleet(2, data.identities, settings, 10_000, e -> { })) {
                     fleet.feed(data.readings.iterator());
                     fleet.finish(60_000);

@@ -1,0 +1,126 @@
+package io.gridlet.enclave.sealing;
+
+import io.gridlet.core.model.Measurement;
+import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+
+import javax.crypto.SecretKey;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Opens sealed readings inside the trusted boundary ({@link ReadingSuite}): with the boundary's ingest key pair and
+ * each meter's public key, derived from its identity by the owner's meter master key ({@code meterKeys}). A
+ * reading opens only if the meter named in it sealed it (any other key gives another epoch key, under which the tag
+ * fails), its clear fields are unchanged, its timestamp is the reading's own and its house one of the meter's. The
+ * epoch keys of recent epochs are kept (a key agreement each is the costly part), so opening costs one AES-GCM.
+ * Whether a reading was seen before is the caller's to check, from {@link Opened#epoch()} and {@link Opened#seq()}
+ * (the boundary keeps a high-water mark per meter in its checkpointed state). Not thread-safe.
+ */
+public final class ReadingOpener {
+    /** Epoch keys kept: one per meter and run. */
+    private static final int CACHE = 4096;
+
+    private final AsymmetricCipherKeyPair ingest;
+    private final Function<MeterIdentity, AsymmetricKeyParameter> meterKeys;
+    private final Map<Epoch, SecretKey> epochs = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Epoch, SecretKey> eldest) {
+            return size() > CACHE;
+        }
+    };
+    private final Map<String, MeterIdentity> identities = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, MeterIdentity> eldest) {
+            return size() > CACHE;
+        }
+    };
+
+    /** The last epoch opened, and its key: a meter's readings come one after the other. */
+    private Epoch lastEpoch;
+    private SecretKey lastKey;
+    private final byte[] aad = new byte[SealedReading.MAX_HEADER];
+
+    /** A reading opened: the reading, who sealed it, and where it stands in that meter's order. */
+    public record Opened(Measurement reading, MeterIdentity meter, long epoch, long seq) {
+    }
+
+    private record Epoch(String meter, long epoch, ByteBuffer enc) {
+    }
+
+    /** @param meterKeys a meter's public key from its identity */
+    public ReadingOpener(AsymmetricCipherKeyPair ingest, Function<MeterIdentity, AsymmetricKeyParameter> meterKeys) {
+        this.ingest = Objects.requireNonNull(ingest);
+        this.meterKeys = meterKeys;
+    }
+
+    /** @throws SealException why it does not open: MALFORMED, TAMPERED, MISROUTED, NOT_OWNED */
+    public Opened open(SealedReading s) {
+        MeterIdentity meter = identity(s.meter());
+        SecretKey key = lastKey;
+        if (lastEpoch == null || lastEpoch.epoch() != s.epoch() || !lastEpoch.meter().equals(s.meter())
+                || !lastEpoch.enc().equals(ByteBuffer.wrap(s.enc()))) {
+            key = epochKey(s, meter);
+        }
+        byte[] plain = Aead.open(key, ReadingSuite.nonce(s.seq()), aad, s.writeHeader(aad), s.ciphertext());
+        return opened(s, meter, plain);
+    }
+
+    /** The epoch's key, derived (a key agreement) unless kept from before. */
+    private SecretKey epochKey(SealedReading s, MeterIdentity meter) {
+        Epoch e = new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc()));
+        SecretKey key = epochs.get(e);
+        if (key == null) {
+            try {
+                key = ReadingSuite.receive(s.enc(), ingest, meterKeys.apply(meter), s.meter(), s.epoch());
+            } catch (RuntimeException ex) { // an encapsulated key that is no X25519 point
+                throw new SealException(SealException.Reason.MALFORMED, "the encapsulated key does not parse");
+            }
+            epochs.put(new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc().clone())), key);
+        }
+        lastEpoch = new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc().clone()));
+        lastKey = key;
+        return key;
+    }
+
+    private Opened opened(SealedReading s, MeterIdentity meter, byte[] plain) {
+        if (plain.length != Measurement.BINARY_LENGTH) {
+            throw new SealException(SealException.Reason.MALFORMED, "the sealed reading is not a reading");
+        }
+        Measurement m;
+        try {
+            m = Measurement.readFrom(ByteBuffer.wrap(plain));
+        } catch (RuntimeException ex) {
+            throw new SealException(SealException.Reason.MALFORMED, "the sealed reading is not a reading");
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+        if (m.timestamp() != s.timestamp()) {
+            throw new SealException(SealException.Reason.MISROUTED, "the clear timestamp is not the reading's own");
+        }
+        if (!meter.houses().contains(m.houseId())) {
+            throw new SealException(SealException.Reason.NOT_OWNED, meter.name() + " may not report for this house");
+        }
+        return new Opened(m, meter, s.epoch(), s.seq());
+    }
+
+    private MeterIdentity identity(String text) {
+        MeterIdentity known = identities.get(text);
+        if (known != null) return known;
+        MeterIdentity parsed;
+        try {
+            parsed = MeterIdentity.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new SealException(SealException.Reason.MALFORMED, "not a meter identity");
+        }
+        if (!parsed.text().equals(text)) { // one identity, one text: no second spelling to slip past a check
+            throw new SealException(SealException.Reason.MALFORMED, "a meter identity not in its canonical form");
+        }
+        identities.put(text, parsed);
+        return parsed;
+    }
+}

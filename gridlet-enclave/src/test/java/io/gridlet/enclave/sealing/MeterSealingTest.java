@@ -1,0 +1,221 @@
+package io.gridlet.enclave.sealing;
+
+import io.gridlet.core.model.HouseSet;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.model.Property;
+import io.gridlet.enclave.keys.MeterKeyFile;
+import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ReadingKeys;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Meters seal readings to the boundary (HPKE auth mode, one key per meter epoch, counter nonces); only the boundary
+ * opens them, only as the meter that sealed them, only for its houses; replays are told apart by the guard.
+ */
+public class MeterSealingTest {
+    static final byte[] ROUTING = bytes(32, 1);
+    static final ReadingKeys OWNER = ReadingKeys.generate();
+
+    public static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    public static Measurement random(Random r) {
+        boolean load = r.nextBoolean();
+        return new Measurement(r.nextLong(), 1_377_986_401L + r.nextInt(1_000_000),
+                load ? r.nextInt(Integer.MAX_VALUE) : Math.abs(r.nextLong() >> 8), load ? Property.LOAD : Property.WORK,
+                r.nextInt(1000), r.nextInt(1000), r.nextInt(1000));
+    }
+
+    /** A meter's sealer, as it would get it from the owner's keys ({@code gridlet keys meter NAME}). */
+    public static MeterSealer meter(ReadingKeys owner, String name, String houses, long epoch) {
+        MeterIdentity id = new MeterIdentity(name, HouseSet.parse(houses));
+        return new MeterSealer(id, owner.meters().keyPair(id), ReadingSuite.publicKey(owner.ingestPublic()), epoch);
+    }
+
+    static byte[] binary(SealedReading s) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        s.writeTo(new DataOutputStream(b));
+        return b.toByteArray();
+    }
+
+    static SealedReading parse(byte[] b) throws IOException {
+        return SealedReading.readFrom(new DataInputStream(new ByteArrayInputStream(b)));
+    }
+
+    @Test
+    void theClearTimestampAndMeterReadFromTheBinaryFormWithoutOpening() throws Exception {
+        MeterSealer sealer = meter(OWNER, "meter-7", "*", 1);
+        byte[] bytes = binary(sealer.seal(new Measurement(7, 1_377_986_789L, 1234, Property.LOAD, 1, 2, 3)));
+        assertThat(SealedReading.clearTimestamp(bytes)).isEqualTo(1_377_986_789L);
+        assertThat(SealedReading.clearMeterName(bytes)).isEqualTo("meter-7");
+        assertThat(SealedReading.clearTimestamp(new byte[] {2, 3})).isEqualTo(-1);
+        assertThat(SealedReading.clearTimestamp(new byte[] {1, 2, 3})).isEqualTo(-1);
+        assertThat(SealedReading.clearMeterName(new byte[] {2, 100, 0})).isNull();
+    }
+
+    @Test
+    void everyReadingComesBackExactlyInOrderAndItsValuesAreNotInTheSealedBytes() throws IOException {
+        MeterSealer sealer = meter(OWNER, "m", "*", 1_700_000_000_000L);
+        ReadingOpener boundary = OWNER.opener();
+        Random r = new Random(2014);
+        for (int i = 1; i <= 5_000; i++) {
+            Measurement m = random(r);
+            SealedReading s = sealer.seal(m);
+            byte[] wire = binary(s);
+            assertThat(parse(wire)).isEqualTo(s);
+            ReadingOpener.Opened o = boundary.open(parse(wire));
+            assertThat(o.reading()).isEqualTo(m);
+            assertThat(o.meter().name()).isEqualTo("m");
+            assertThat(o.epoch()).isEqualTo(1_700_000_000_000L);
+            assertThat(o.seq()).isEqualTo(i);
+            for (long secret : new long[] {m.id(), m.milliValue(), m.houseId() << 32 | m.householdId()}) {
+                assertThat(indexOf(wire, ByteBuffer.allocate(8).putLong(secret).array())).isEqualTo(-1);
+            }
+        }
+    }
+
+    @Test
+    void anyChangedByteIsRefusedNeverOpenedToAnotherReading() throws IOException {
+        byte[] wire = binary(meter(OWNER, "m", "*", 1).seal(random(new Random(5))));
+        for (int i = 0; i < wire.length; i++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] changed = wire.clone();
+                changed[i] ^= (byte) (1 << bit);
+                try {
+                    ReadingOpener.Opened opened = OWNER.opener().open(parse(changed));
+                    throw new AssertionError("byte " + i + " bit " + bit + " changed and it opened: " + opened);
+                } catch (SealException | EOFException | IllegalArgumentException expected) {
+                    // refused
+                }
+            }
+        }
+    }
+
+    @Test
+    void aMeterCannotSealAsAnotherMeterNorForMoreHousesNorToAnotherOwnersBoundary() {
+        MeterIdentity mine = new MeterIdentity("meter-1", HouseSet.parse("1-5"));
+        MeterSealer honest = new MeterSealer(mine, OWNER.meters().keyPair(mine),
+                ReadingSuite.publicKey(OWNER.ingestPublic()), 1);
+        Measurement ofHouse3 = new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 3);
+        assertThat(OWNER.opener().open(honest.seal(ofHouse3)).reading()).isEqualTo(ofHouse3);
+
+        // meter-1's key, claiming to be meter-2, or to own every house: the boundary derives another key
+        for (MeterIdentity claimed : new MeterIdentity[] {new MeterIdentity("meter-2", HouseSet.parse("1-5")),
+                new MeterIdentity("meter-1", HouseSet.ALL)}) {
+            MeterSealer forger = new MeterSealer(claimed, OWNER.meters().keyPair(mine),
+                    ReadingSuite.publicKey(OWNER.ingestPublic()), 1);
+            assertThatThrownBy(() -> OWNER.opener().open(forger.seal(ofHouse3)))
+                    .isInstanceOfSatisfying(SealException.class,
+                            e -> assertThat(e.reason()).isEqualTo(SealException.Reason.TAMPERED));
+        }
+        // a reading of a house the meter does not own: the honest sealer refuses, and a sealer that did not check
+        Measurement ofHouse9 = new Measurement(2, 1_377_986_401L, 100, Property.LOAD, 0, 0, 9);
+        assertThatThrownBy(() -> honest.seal(ofHouse9)).hasMessageContaining("not one of meter-1's houses");
+        // a modified meter that seals it anyway, with its own key and identity: opens, and is refused NOT_OWNED
+        ReadingSuite.Sending sending = ReadingSuite.send(ReadingSuite.publicKey(OWNER.ingestPublic()),
+                OWNER.meters().keyPair(mine), mine.text(), 1);
+        ByteBuffer plain = ByteBuffer.allocate(Measurement.BINARY_LENGTH);
+        ofHouse9.writeTo(plain);
+        SealedReading clear = new SealedReading(mine.text(), 1, sending.enc(), 1, ofHouse9.timestamp(),
+                new byte[SealedReading.TAG_BYTES]);
+        SealedReading hostile = new SealedReading(mine.text(), 1, sending.enc(), 1, ofHouse9.timestamp(),
+                Aead.seal(sending.key(), ReadingSuite.nonce(1), clear.header(), plain.array()));
+        assertThatThrownBy(() -> OWNER.opener().open(hostile)).isInstanceOfSatisfying(SealException.class,
+                e -> assertThat(e.reason()).isEqualTo(SealException.Reason.NOT_OWNED));
+        // sealed to another owner's boundary: this one cannot open it
+        ReadingKeys other = ReadingKeys.generate();
+        assertThatThrownBy(() -> other.opener().open(honest.seal(ofHouse3))).isInstanceOfSatisfying(
+                SealException.class, e -> assertThat(e.reason()).isEqualTo(SealException.Reason.TAMPERED));
+    }
+
+    @Test
+    void aMetersKeyFileHoldsNoKeyThatOpensAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        MeterIdentity id = new MeterIdentity("meter-1", HouseSet.parse("1-5"));
+        var pair = OWNER.meters().keyPair(id);
+        MeterKeyFile file = new MeterKeyFile(id, ReadingSuite.privateBytes(pair), ReadingSuite.publicBytes(pair),
+                OWNER.ingestPublic());
+        java.nio.file.Path path = dir.resolve("meter-1.keys");
+        file.write(path);
+        byte[] text = java.nio.file.Files.readAllBytes(path);
+        for (byte[] secret : new byte[][] {OWNER.ingestPrivate(), OWNER.meterMaster()}) {
+            String b64 = java.util.Base64.getEncoder().encodeToString(secret);
+            assertThat(new String(text, java.nio.charset.StandardCharsets.US_ASCII)).doesNotContain(b64);
+        }
+        MeterKeyFile read = MeterKeyFile.read(path);
+        SealedReading s = read.sealer().seal(new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 3));
+        assertThat(OWNER.opener().open(s).meter()).isEqualTo(id);
+        // the meter's private key in the boundary's place opens nothing (HPKE: only the ingest key decapsulates)
+        ReadingOpener withMeterKey = new ReadingOpener(ReadingSuite.keyPair(read.meterPrivate(), read.meterPublic()),
+                OWNER.meters()::publicKey);
+        assertThatThrownBy(() -> withMeterKey.open(s)).isInstanceOf(SealException.class);
+        assertThatThrownBy(() -> MeterKeyFile.read(dir)).hasMessageContaining("is a directory");
+    }
+
+    @Test
+    void theGuardRefusesAReplayAnOlderEpochAndRestoresItsMarks() {
+        MeterSealer first = meter(OWNER, "m", "*", 1000);
+        ReadingOpener boundary = OWNER.opener();
+        ReplayGuard guard = new ReplayGuard();
+        SealedReading a = first.seal(random(new Random(1)));
+        SealedReading b = first.seal(random(new Random(2)));
+        assertThat(guard.admit(boundary.open(a))).isTrue();
+        assertThat(guard.admit(boundary.open(a))).as("a sent again").isFalse();
+        assertThat(guard.admit(boundary.open(b))).isTrue();
+        byte[] snapshot = guard.snapshot();
+        MeterSealer restarted = meter(OWNER, "m", "*", 2000);
+        SealedReading c = restarted.seal(random(new Random(3)));
+        assertThat(guard.admit(boundary.open(c))).as("a later epoch starts again at 1").isTrue();
+        assertThat(guard.admit(boundary.open(first.seal(random(new Random(4))))))
+                .as("the earlier epoch, after the later one").isFalse();
+        ReplayGuard restored = new ReplayGuard();
+        restored.restore(snapshot);
+        assertThat(restored.admit(boundary.open(b))).isFalse();
+        assertThat(restored.admit(boundary.open(c))).isTrue();
+        assertThat(meter(OWNER, "other", "*", 1).seal(random(new Random(5)))).satisfies(
+                s -> assertThat(restored.admit(boundary.open(s))).isTrue());
+        assertThatThrownBy(() -> restored.restore(new byte[] {9})).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void pseudonymsAreStablePerIdDistinctAcrossIdsAndFieldsAndKeyed() {
+        Pseudonyms p = new Pseudonyms(ROUTING);
+        Set<Long> seen = new HashSet<>();
+        for (long house = 0; house < 100; house++) {
+            assertThat(p.house(house)).isEqualTo(new Pseudonyms(ROUTING).house(house));
+            assertThat(seen.add(p.house(house))).isTrue();
+            for (long household = 0; household < 20; household++) {
+                assertThat(seen.add(p.household(house, household))).isTrue();
+                for (long plug = 0; plug < 5; plug++) assertThat(seen.add(p.plug(house, household, plug))).isTrue();
+            }
+        }
+        assertThat(new Pseudonyms(bytes(32, 2)).house(7)).isNotEqualTo(p.house(7));
+        assertThatThrownBy(() -> new Pseudonyms(new byte[16])).hasMessageContaining("at least 32 bytes");
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
+    }
+}
