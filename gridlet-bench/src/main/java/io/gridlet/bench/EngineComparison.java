@@ -11,6 +11,7 @@ import io.gridlet.core.result.ResultFiles;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
 import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.keys.ResultMaster;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.enclave.sealing.MeterSealer;
@@ -101,6 +102,7 @@ public final class EngineComparison {
                 byte[] routing = new byte[32];
                 new SecureRandom().nextBytes(routing);
                 TrustedKeys.registerRouting("bench", new Pseudonyms(routing));
+                TrustedKeys.registerResults("bench", new ResultMaster(new byte[32], new Pseudonyms(routing)));
                 ReadingKeys owner = ReadingKeys.generate();
                 TrustedKeys.registerReadings("bench", owner);
                 // sealed input: the same readings, each sealed by a meter to the boundary (not timed)

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
@@ -81,6 +82,11 @@ public final class Meter implements AutoCloseable {
 
     // guarded by `this`
     private final ArrayDeque<Measurement> stored = new ArrayDeque<>(); // seqs acked+1 .. next-1
+    /**
+     * With a sealer, the same readings sealed, once, as they were stored: a reading sent again is the same bytes
+     * (the boundary refuses a copy as replayed), never a new seal with a new sequence number.
+     */
+    private final ArrayDeque<byte[]> storedSealed = new ArrayDeque<>();
     private long acked;           // every reading up to here is durable at the gateway (or refused)
     private long next = 1;        // the sequence number of the next reading offered
     private long sent;            // the last sequence number sent on the current stream
@@ -115,9 +121,18 @@ public final class Meter implements AutoCloseable {
         return name;
     }
 
-    /** Stores one reading to send; blocks while the storage is full. */
+    /** Whether this meter may send readings of this house (its sealing keys' houses; any, unsealed). */
+    public boolean mayReport(long house) {
+        return sealer == null || sealer.identity().houses().contains(house);
+    }
+
+    /**
+     * Stores one reading to send; blocks while the storage is full.
+     *
+     * @throws IllegalArgumentException for a house this meter's sealing keys are not for ({@link #mayReport})
+     */
     public void offer(Measurement m) throws InterruptedException {
-        if (sealer != null && !sealer.identity().houses().contains(m.houseId())) {
+        if (!mayReport(m.houseId())) {
             throw new IllegalArgumentException("house " + m.houseId() + " is not one of " + name + "'s houses in its "
                     + "keys (" + sealer.identity().houses() + "): the boundary would refuse it");
         }
@@ -125,6 +140,7 @@ public final class Meter implements AutoCloseable {
             while (next - 1 - acked >= settings.maxUnacknowledged() && !closed) wait();
             if (closed) throw new IllegalStateException("meter " + name + " is closed");
             stored.add(m);
+            if (sealer != null) storedSealed.add(seal(m)); // in the order of the stored readings
             next++;
             if (next - 1 - sent >= settings.batchSize()) notifyAll(); // a batch is full: send it now
 
@@ -275,10 +291,11 @@ public final class Meter implements AutoCloseable {
         List<byte[]> sealed = sealer == null ? null : new ArrayList<>(n);
         long bytes = ReadingBatch.HEADER_BYTES_MAX;
         int i = 0;
+        Iterator<byte[]> sealedReadings = storedSealed.iterator();
         for (Measurement m : stored) {
+            byte[] r = sealed == null ? null : sealedReadings.next();
             if (i++ < skip) continue;
             if (sealed != null) {
-                byte[] r = seal(m);
                 if (!batch.isEmpty() && bytes + 2 + r.length > ReadingBatch.MAX_MESSAGE_BYTES) break;
                 bytes += 2 + r.length;
                 sealed.add(r);
@@ -332,6 +349,7 @@ public final class Meter implements AutoCloseable {
                 long upTo = Math.min(ack.lastSeq(), next - 1);
                 while (acked < upTo) {
                     stored.poll();
+                    storedSealed.poll();
                     acked++;
                 }
                 if (!resumed) {

@@ -30,6 +30,7 @@ public final class MeterFleet implements AutoCloseable {
     private final List<HouseSet> owned = new ArrayList<>(); // per meter, null: its identity states no houses
     private final Map<Long, Integer> meterOfHouse = new HashMap<>();
     private volatile long produced;
+    private volatile long unsendable;
 
     /** The meters' names: {@code meter-0 .. meter-(n-1)}. */
     public static String meterName(int i) {
@@ -79,6 +80,11 @@ public final class MeterFleet implements AutoCloseable {
         return produced;
     }
 
+    /** Readings left out because the meter of their house seals with keys for other houses (sealed fleets). */
+    public long unsendable() {
+        return unsendable;
+    }
+
     /**
      * Hands every reading to its meter, at the fleet's pace, once every meter is connected (a meter that starts
      * late would start behind the others); returns when all are stored (not yet acknowledged).
@@ -96,7 +102,12 @@ public final class MeterFleet implements AutoCloseable {
                 long ahead = start + (long) ((m.timestamp() - firstTime) * 1e9 / speedup) - System.nanoTime();
                 if (ahead > 1_000_000) Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
             }
-            meters.get(meterOf(m.houseId())).offer(m);
+            Meter meter = meters.get(meterOf(m.houseId()));
+            if (!meter.mayReport(m.houseId())) { // sealed: its keys are for other houses, the boundary would refuse
+                unsendable++;
+                continue;
+            }
+            meter.offer(m);
             produced = ++n;
             if (rate > 0 && (n & 63) == 0) {
                 long ahead = start + (long) (n * 1e9 / rate) - System.nanoTime();

@@ -14,6 +14,7 @@ import io.gridlet.core.result.ResultLines;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
 import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.keys.ResultMaster;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.enclave.sealing.MeterSealer;
@@ -59,6 +60,7 @@ class SealedInputTest {
         Pseudonyms routing = new Pseudonyms(new byte[32]);
         TrustedKeys.register(RING, ring);
         TrustedKeys.registerRouting(RING, routing);
+        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32], routing));
 
         GeneratorConfig shape = GeneratorConfig.builder().seed(3)
                 .layout(3, 2, 2)

@@ -12,6 +12,7 @@ import io.gridlet.core.result.ResultFiles;
 import io.gridlet.core.result.ResultLines;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ResultMaster;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.operators.Boundary;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +55,7 @@ class SpillTest {
         KeyRing ring = KeyRing.generate();
         TrustedKeys.register(RING, ring);
         TrustedKeys.registerRouting(RING, new Pseudonyms(new byte[32]));
+        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32], new Pseudonyms(new byte[32])));
         // 40 plugs every 10 s for 1.2 days: the 24 h window holds ~350 k loads, ~21 chunks of the log
         GeneratorConfig shape = GeneratorConfig.builder().seed(4)
                 .layout(5, 2, 4)

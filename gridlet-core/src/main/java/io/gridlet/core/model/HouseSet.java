@@ -2,6 +2,7 @@ package io.gridlet.core.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * A set of house ids, as a meter's identity states the houses it may report for. Text form: {@code *} (every
@@ -65,6 +66,27 @@ public final class HouseSet {
         long v = Long.parseLong(s.strip());
         if (v < 0 || v > 0xFFFF_FFFFL) throw new NumberFormatException();
         return v;
+    }
+
+    /**
+     * The houses of a set written as ids and ranges, in order, without repeats; {@link IllegalArgumentException} for
+     * {@code *} or a class {@code r%m} (endless), or more than {@code limit} houses.
+     */
+    public List<Long> members(int limit) {
+        if (this == ALL) throw new IllegalArgumentException("* is every house: list them (ids or ranges a-b)");
+        TreeSet<Long> houses = new TreeSet<>();
+        for (Term t : terms) {
+            if (t.modulus > 0) {
+                throw new IllegalArgumentException(t.from + "%" + t.modulus + " has no end: list the houses (ids or "
+                        + "ranges a-b)");
+            }
+            if (t.to - t.from + 1 > limit) throw new IllegalArgumentException("more than " + limit + " houses");
+            for (long h = t.from; h <= t.to; h++) {
+                houses.add(h);
+                if (houses.size() > limit) throw new IllegalArgumentException("more than " + limit + " houses");
+            }
+        }
+        return List.copyOf(houses);
     }
 
     public boolean contains(long house) {

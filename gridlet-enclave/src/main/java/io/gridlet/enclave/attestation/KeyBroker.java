@@ -31,6 +31,7 @@ public final class KeyBroker {
     private final KeyRing keys;
     private volatile byte[] routingKey;
     private volatile ReadingKeys readingKeys;
+    private volatile byte[] resultsMaster;
     private final Map<String, PublicKey> signers;
     private final Map<String, String> signerKinds;
     private final Set<String> allowlist;
@@ -73,6 +74,13 @@ public final class KeyBroker {
      */
     public KeyBroker releasingReadings(ReadingKeys keys) {
         this.readingKeys = keys;
+        return this;
+    }
+
+    /** Releases the results master key too (from which each house's result key is derived). */
+    public KeyBroker releasingResults(byte[] master) {
+        if (master.length != 32) throw new IllegalArgumentException("a results master key of 32 bytes");
+        this.resultsMaster = master.clone();
         return this;
     }
 
@@ -123,6 +131,7 @@ public final class KeyBroker {
             Map<Integer, byte[]> material = new TreeMap<>(keys.material());
             if (routingKey != null) material.put(ROUTING_KEY_ID, routingKey);
             if (readingKeys != null) material.putAll(readingKeys.material());
+            if (resultsMaster != null) material.put(ReadingKeys.RESULTS_MASTER_ID, resultsMaster);
             return KeyTransport.seal(material, KeyTransport.publicKey(a.runtimeKey()));
         } catch (GeneralSecurityException e) {
             throw refuse(KeyReleaseException.Reason.MALFORMED, "the runtime key does not parse: " + e.getMessage());

@@ -3,6 +3,7 @@ package io.gridlet.enclave.attestation;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
 import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.keys.ResultMaster;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -79,7 +80,10 @@ public final class SoftwareRuntime implements TrustedRuntime {
                     KeyTransport.open(released, transport.getPrivate()));
             byte[] routing = material.remove(KeyBroker.ROUTING_KEY_ID);
             ReadingKeys readings = ReadingKeys.takeFrom(material);
-            return new Keys(KeyRing.of(material), routing == null ? null : new Pseudonyms(routing), readings);
+            byte[] results = material.remove(ReadingKeys.RESULTS_MASTER_ID);
+            Pseudonyms pseudonyms = routing == null ? null : new Pseudonyms(routing);
+            return new Keys(KeyRing.of(material), pseudonyms, readings,
+                    results == null || pseudonyms == null ? null : new ResultMaster(results, pseudonyms));
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("the released keys do not open with this runtime's key "
                     + "(released to another runtime, or altered)", e);

@@ -3,6 +3,7 @@ package io.gridlet.enclave.attestation;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
 import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.keys.ResultMaster;
 
 /**
  * Where the query operators run with the readings in the clear, as a key broker sees it. A runtime attests to the
@@ -31,10 +32,10 @@ public interface TrustedRuntime {
     Attestation attest(byte[] nonce);
 
     /**
-     * What a broker released: the data keys, the routing key and the keys that open meters' readings if the broker
-     * holds them (else null).
+     * What a broker released: the data keys; the routing key, the keys that open meters' readings and the results
+     * master key (with the routing key) if the broker holds them (else null).
      */
-    record Keys(KeyRing ring, Pseudonyms routing, ReadingKeys readings) {
+    record Keys(KeyRing ring, Pseudonyms routing, ReadingKeys readings, ResultMaster results) {
     }
 
     /** What a broker released to this runtime (encrypted to its key; only it can open them). */

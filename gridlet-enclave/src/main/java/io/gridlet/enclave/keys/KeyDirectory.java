@@ -34,6 +34,7 @@ import java.util.TreeMap;
  * The data owner's keys in one directory (owner-only files): {@code data.keys} (the key ring: lines
  * {@code id base64-key}, the highest id current), {@code routing.key} (the pseudonyms' key), {@code readings.key}
  * (what opens meters' sealed readings: the ingest key pair and the meter master key, {@link ReadingKeys}),
+ * {@code results.key} (the results master key, from which each house's result key is derived, {@link ResultMaster}),
  * {@code allowlist} (hex code measurements the broker releases keys to), and the software runtime's attestation key
  * pair ({@code runtime.key}, {@code runtime.pub}) the broker trusts. Only the owner and the key broker read it;
  * each role gets a file of its own ({@link #meterKeyFile}).
@@ -44,6 +45,7 @@ import java.util.TreeMap;
  */
 public final class KeyDirectory {
     private static final String DATA = "data.keys", ROUTING = "routing.key", READINGS = "readings.key",
+            RESULTS = "results.key",
             ALLOW = "allowlist", RUNTIME_PRIVATE = "runtime.key", RUNTIME_PUBLIC = "runtime.pub",
             SIGNER = "local-software-runtime", READINGS_HEADER = "# gridlet reading keys (owner only)";
 
@@ -52,13 +54,15 @@ public final class KeyDirectory {
     private final byte[] routingKey;
     private final Pseudonyms routing;
     private final ReadingKeys readings;
+    private final byte[] resultsMaster;
 
-    private KeyDirectory(Path dir, KeyRing ring, byte[] routingKey, ReadingKeys readings) {
+    private KeyDirectory(Path dir, KeyRing ring, byte[] routingKey, ReadingKeys readings, byte[] resultsMaster) {
         this.dir = dir;
         this.ring = ring;
         this.routingKey = routingKey.clone();
         this.routing = new Pseudonyms(routingKey);
         this.readings = readings;
+        this.resultsMaster = resultsMaster.clone();
     }
 
     /** Makes a new directory of keys, allowing the code measured from {@code operatorCode}; refuses to overwrite. */
@@ -84,11 +88,14 @@ public final class KeyDirectory {
         }
         ReadingKeys readings = ReadingKeys.generate();
         Base64.Encoder b64 = Base64.getEncoder();
-        write(dir.resolve(READINGS), READINGS_HEADER + "\ningest-private " + b64.encodeToString(readings.ingestPrivate())
-                + "\ningest-public " + b64.encodeToString(readings.ingestPublic()) + "\nmeter-master "
-                + b64.encodeToString(readings.meterMaster()) + "\n");
+        write(dir.resolve(READINGS), READINGS_HEADER
+                + "\ningest-private " + b64.encodeToString(readings.ingestPrivate())
+                + "\ningest-public " + b64.encodeToString(readings.ingestPublic())
+                + "\nmeter-master " + b64.encodeToString(readings.meterMaster()) + "\n");
+        byte[] resultsMaster = ReadingSuite.randomBytes(32);
+        write(dir.resolve(RESULTS), b64.encodeToString(resultsMaster) + "\n");
         write(dir.resolve(ALLOW), HexFormat.of().formatHex(CodeMeasurement.of(operatorCode)) + "\n");
-        return new KeyDirectory(dir, ring, routingKey, readings);
+        return new KeyDirectory(dir, ring, routingKey, readings, resultsMaster);
     }
 
     public static KeyDirectory load(Path dir) throws IOException {
@@ -115,7 +122,18 @@ public final class KeyDirectory {
         } catch (IllegalArgumentException e) {
             throw new IOException(dir.resolve(READINGS) + ": " + e.getMessage());
         }
-        return new KeyDirectory(dir, KeyRing.of(keys), routingKey, readings);
+        if (!Files.exists(dir.resolve(RESULTS))) {
+            throw new IOException(dir + " has no " + RESULTS + ": it was made by an older gridlet; make a new key "
+                    + "directory with gridlet keys --init");
+        }
+        byte[] resultsMaster;
+        try {
+            resultsMaster = Base64.getDecoder().decode(Files.readString(dir.resolve(RESULTS)).trim());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(dir.resolve(RESULTS) + ": not base64");
+        }
+        if (resultsMaster.length != 32) throw new IOException(dir.resolve(RESULTS) + ": not a 32-byte key");
+        return new KeyDirectory(dir, KeyRing.of(keys), routingKey, readings, resultsMaster);
     }
 
     /** The owner's key ring (to seal readings with). */
@@ -130,6 +148,26 @@ public final class KeyDirectory {
     /** The keys that open meters' readings (the boundary's; released to attested runtimes only). */
     public ReadingKeys readings() {
         return readings;
+    }
+
+    /** Every house's result keys (the owner opens any result with them). */
+    public ResultMaster results() {
+        return new ResultMaster(resultsMaster, routing);
+    }
+
+    /**
+     * An analyst's keys, for the owner to hand out: the result keys of {@code houses} only.
+     *
+     * @throws IllegalArgumentException for a name that is not one, or more than {@link AnalystKeyFile#MAX_HOUSES}
+     */
+    public AnalystKeyFile analystKeyFile(String name, List<Long> houses) {
+        if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("an analyst name is 1 to 64 of A-Z a-z 0-9 . _ -, got '" + name + "'");
+        }
+        if (houses.size() > AnalystKeyFile.MAX_HOUSES) {
+            throw new IllegalArgumentException("more than " + AnalystKeyFile.MAX_HOUSES + " houses");
+        }
+        return AnalystKeyFile.make(name, houses, results());
     }
 
     /** A meter's keys, for the owner to hand to that meter: they seal as it, and open nothing. */
@@ -173,12 +211,13 @@ public final class KeyDirectory {
         }
         KeyBroker broker = new KeyBroker(ring, Map.of(SIGNER, new KeyBroker.Signer(SoftwareRuntime.KIND, verify)),
                 allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey)
-                .releasingReadings(readings);
+                .releasingReadings(readings).releasingResults(resultsMaster);
         SoftwareRuntime runtime = new SoftwareRuntime(operatorCode, SIGNER, signing, System::currentTimeMillis);
         TrustedRuntime.Keys released = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
         TrustedKeys.register(name, released.ring());
         TrustedKeys.registerRouting(name, released.routing());
         TrustedKeys.registerReadings(name, released.readings());
+        TrustedKeys.registerResults(name, released.results());
     }
 
     private static void write(Path file, String text) throws IOException {

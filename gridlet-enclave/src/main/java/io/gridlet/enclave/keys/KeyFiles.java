@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -18,14 +19,26 @@ final class KeyFiles {
     private KeyFiles() {
     }
 
+    /**
+     * Writes a key file readable by its owner only from the first byte: a new file made owner-only, written, then
+     * moved over {@code file} (never a file of someone else's, or one readable by others while the key is written).
+     */
     static void writeOwnerOnly(Path file, String text) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        Files.writeString(file, text, StandardCharsets.US_ASCII);
+        Path target = file.toAbsolutePath();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path temp;
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system
+            temp = Files.createTempFile(parent, "." + target.getFileName(), ".new",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) { // not a POSIX file system
+            temp = Files.createTempFile(parent, "." + target.getFileName(), ".new");
+        }
+        try {
+            Files.writeString(temp, text, StandardCharsets.US_ASCII);
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 

@@ -6,6 +6,7 @@ import io.gridlet.enclave.sealing.ReadingSuite;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 
@@ -41,11 +42,18 @@ public record MeterKeyFile(MeterIdentity identity, byte[] meterPrivate, byte[] m
     public static MeterKeyFile read(Path file) throws IOException {
         Map<String, String> f = KeyFiles.readFields(file, HEADER, "a meter key file (gridlet keys meter NAME)");
         if (!f.containsKey("identity")) throw new IOException(file + ": no identity");
+        MeterKeyFile keys;
         try {
-            return new MeterKeyFile(MeterIdentity.parse(f.get("identity")), KeyFiles.base64(f, "meter-private"),
+            keys = new MeterKeyFile(MeterIdentity.parse(f.get("identity")), KeyFiles.base64(f, "meter-private"),
                     KeyFiles.base64(f, "meter-public"), KeyFiles.base64(f, "ingest-public"));
+            ReadingSuite.publicKey(keys.ingestPublic());
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage());
         }
+        if (!Arrays.equals(ReadingSuite.publicOf(keys.meterPrivate()), keys.meterPublic())) {
+            throw new IOException(file + ": meter-public is not meter-private's public key (a damaged file: its "
+                    + "readings would open nowhere)");
+        }
+        return keys;
     }
 }

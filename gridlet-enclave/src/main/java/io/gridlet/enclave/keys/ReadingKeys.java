@@ -13,8 +13,13 @@ import java.util.Map;
  * with the data keys; the owner keeps them in its key directory. A meter never has either.
  */
 public record ReadingKeys(byte[] ingestPrivate, byte[] ingestPublic, byte[] meterMaster) {
-    /** Their ids as the key broker transports them, beside the data keys (1..249) and the routing key (0). */
+    /**
+     * Their ids as the key broker transports them, beside the data keys (1..249), the routing key (0) and the
+     * results master key ({@link #RESULTS_MASTER_ID}).
+     */
     public static final int METER_MASTER_ID = 250, INGEST_PRIVATE_ID = 251, INGEST_PUBLIC_ID = 252;
+    /** The results master key's id as the key broker transports it. */
+    public static final int RESULTS_MASTER_ID = 253;
 
     public ReadingKeys {
         ReadingSuite.keyPair(ingestPrivate, ingestPublic); // both 32 bytes, and a pair that parses

@@ -13,6 +13,7 @@ public final class TrustedKeys {
     private static final ConcurrentHashMap<String, KeyRing> RINGS = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, Pseudonyms> ROUTING = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<String, ReadingKeys> READINGS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, ResultMaster> RESULTS = new ConcurrentHashMap<>();
 
     private TrustedKeys() {
     }
@@ -25,11 +26,27 @@ public final class TrustedKeys {
         RINGS.remove(name);
         ROUTING.remove(name);
         READINGS.remove(name);
+        RESULTS.remove(name);
     }
 
     /** The pseudonyms (routing key) released to this process under a name. */
     public static void registerRouting(String name, Pseudonyms pseudonyms) {
         ROUTING.put(name, pseudonyms);
+    }
+
+    /** The results master key (with the routing key), released to this process under a name. */
+    public static void registerResults(String name, ResultMaster keys) {
+        RESULTS.put(name, keys);
+    }
+
+    /** @throws IllegalStateException when no results key was released under this name */
+    public static ResultMaster results(String name) {
+        ResultMaster keys = RESULTS.get(name);
+        if (keys == null) {
+            throw new IllegalStateException("no results key named '" + name + "' was released to this process: "
+                    + "the trusted runtime must attest to the key broker first");
+        }
+        return keys;
     }
 
     /** The keys that open meters' readings, released to this process under a name. */

@@ -62,29 +62,31 @@ public final class ReadingOpener {
     public Opened open(SealedReading s) {
         MeterIdentity meter = identity(s.meter());
         SecretKey key = lastKey;
-        if (lastEpoch == null || lastEpoch.epoch() != s.epoch() || !lastEpoch.meter().equals(s.meter())
-                || !lastEpoch.enc().equals(ByteBuffer.wrap(s.enc()))) {
-            key = epochKey(s, meter);
+        boolean known = lastEpoch != null && lastEpoch.epoch() == s.epoch() && lastEpoch.meter().equals(s.meter())
+                && lastEpoch.enc().equals(ByteBuffer.wrap(s.enc()));
+        Epoch e = null;
+        if (!known) {
+            e = new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc().clone()));
+            key = epochKey(s, meter, e);
         }
         byte[] plain = Aead.open(key, ReadingSuite.nonce(s.seq()), aad, s.writeHeader(aad), s.ciphertext());
+        if (e != null) { // kept once a reading opened with it: keys of forged epochs never push out real ones
+            epochs.put(e, key);
+            lastEpoch = e;
+            lastKey = key;
+        }
         return opened(s, meter, plain);
     }
 
     /** The epoch's key, derived (a key agreement) unless kept from before. */
-    private SecretKey epochKey(SealedReading s, MeterIdentity meter) {
-        Epoch e = new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc()));
+    private SecretKey epochKey(SealedReading s, MeterIdentity meter, Epoch e) {
         SecretKey key = epochs.get(e);
-        if (key == null) {
-            try {
-                key = ReadingSuite.receive(s.enc(), ingest, meterKeys.apply(meter), s.meter(), s.epoch());
-            } catch (RuntimeException ex) { // an encapsulated key that is no X25519 point
-                throw new SealException(SealException.Reason.MALFORMED, "the encapsulated key does not parse");
-            }
-            epochs.put(new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc().clone())), key);
+        if (key != null) return key;
+        try {
+            return ReadingSuite.receive(s.enc(), ingest, meterKeys.apply(meter), s.meter(), s.epoch());
+        } catch (RuntimeException ex) { // an encapsulated key that is no X25519 point
+            throw new SealException(SealException.Reason.MALFORMED, "the encapsulated key does not parse");
         }
-        lastEpoch = new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc().clone()));
-        lastKey = key;
-        return key;
     }
 
     private Opened opened(SealedReading s, MeterIdentity meter, byte[] plain) {

@@ -5,6 +5,7 @@ import org.bouncycastle.crypto.hpke.HPKE;
 import org.bouncycastle.crypto.hpke.HPKEContext;
 import org.bouncycastle.crypto.hpke.HPKEContextWithEncapsulation;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -52,6 +53,12 @@ public final class ReadingSuite {
         return AUTH.serializePrivateKey(pair.getPrivate());
     }
 
+    /** The public key of an X25519 private key. */
+    public static byte[] publicOf(byte[] privateBytes) {
+        if (privateBytes.length != KEY_BYTES) throw new IllegalArgumentException("an X25519 private key is 32 bytes");
+        return new X25519PrivateKeyParameters(privateBytes, 0).generatePublicKey().getEncoded();
+    }
+
     public static AsymmetricKeyParameter publicKey(byte[] bytes) {
         if (bytes.length != KEY_BYTES) throw new IllegalArgumentException("an X25519 public key is 32 bytes");
         return AUTH.deserializePublicKey(bytes);
@@ -69,7 +76,8 @@ public final class ReadingSuite {
     }
 
     /** Sets up a meter's epoch (what {@link MeterSealer} does once). */
-    public static Sending send(AsymmetricKeyParameter ingest, AsymmetricCipherKeyPair meter, String identity, long epoch) {
+    public static Sending send(AsymmetricKeyParameter ingest, AsymmetricCipherKeyPair meter, String identity,
+                               long epoch) {
         HPKEContextWithEncapsulation ctx = AUTH.setupAuthS(ingest, info(identity, epoch), meter);
         return new Sending(ctx.getEncapsulation(), aes(ctx.export(EXPORT, KEY_BYTES)));
     }

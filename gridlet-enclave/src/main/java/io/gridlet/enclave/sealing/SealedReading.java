@@ -107,6 +107,11 @@ public record SealedReading(String meter, long epoch, byte[] enc, long seq, long
         }
         byte[] id = new byte[idLength];
         in.readFully(id);
+        for (byte b : id) {
+            if (b < 0x20) { // (bytes >= 0x80 are negative) an identity is printable ASCII (MeterIdentity)
+                throw new SealException(SealException.Reason.MALFORMED, "a meter identity that is not ASCII");
+            }
+        }
         long epoch = in.readLong();
         byte[] enc = new byte[ReadingSuite.KEY_BYTES];
         in.readFully(enc);

@@ -195,6 +195,41 @@ public class MeterSealingTest {
     }
 
     @Test
+    void aFutureEpochIsRefusedAndMarksAreKeptPerIdentity() {
+        long now = 1_700_000_000_000L;
+        ReplayGuard guard = new ReplayGuard(() -> now);
+        ReadingOpener boundary = OWNER.opener();
+        SealedReading ahead = meter(OWNER, "m", "*", now + ReplayGuard.EPOCH_SKEW_MILLIS + 1).seal(random(new Random(1)));
+        assertThat(guard.check(boundary.open(ahead))).isEqualTo(ReplayGuard.Verdict.FUTURE_EPOCH);
+        SealedReading skewed = meter(OWNER, "m", "*", now + ReplayGuard.EPOCH_SKEW_MILLIS).seal(random(new Random(2)));
+        assertThat(guard.check(boundary.open(skewed))).isEqualTo(ReplayGuard.Verdict.FRESH);
+        // keys made again for the same name with other houses: another identity, its own mark
+        Measurement ofHouse3 = new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 3);
+        SealedReading other = meter(OWNER, "m", "1-5", now - 1).seal(ofHouse3);
+        assertThat(guard.check(boundary.open(other))).isEqualTo(ReplayGuard.Verdict.FRESH);
+        assertThat(guard.meters()).isEqualTo(2);
+    }
+
+    @Test
+    void identityBytesThatAreNotAsciiAndADamagedKeyFileAreRefusedAsSuch(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        byte[] wire = binary(meter(OWNER, "m", "*", 1).seal(random(new Random(5))));
+        byte[] hostile = wire.clone();
+        hostile[2] = (byte) 0xFF; // the identity's first byte
+        assertThatThrownBy(() -> parse(hostile)).isInstanceOfSatisfying(SealException.class,
+                e -> assertThat(e.reason()).isEqualTo(SealException.Reason.MALFORMED));
+        assertThat(SealedReading.clearMeterName(hostile)).isNotNull(); // reading the clear fields never throws
+
+        MeterIdentity id = new MeterIdentity("meter-1", HouseSet.ALL);
+        var pair = OWNER.meters().keyPair(id);
+        var other = OWNER.meters().keyPair(new MeterIdentity("meter-2", HouseSet.ALL));
+        java.nio.file.Path path = dir.resolve("damaged.keys");
+        new MeterKeyFile(id, ReadingSuite.privateBytes(pair), ReadingSuite.publicBytes(other), OWNER.ingestPublic())
+                .write(path);
+        assertThatThrownBy(() -> MeterKeyFile.read(path)).hasMessageContaining("is not meter-private's public key");
+    }
+
+    @Test
     void pseudonymsAreStablePerIdDistinctAcrossIdsAndFieldsAndKeyed() {
         Pseudonyms p = new Pseudonyms(ROUTING);
         Set<Long> seen = new HashSet<>();

@@ -2,6 +2,7 @@ package io.gridlet.flink.operators;
 
 import io.gridlet.core.q2.ReadingLog;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ResultMaster;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.ReadingOpener;
 import io.gridlet.enclave.sealing.SealException;
@@ -38,6 +39,7 @@ public final class Boundary implements Serializable {
     private transient StateCipher cipher;
     private transient Pseudonyms pseudonyms;
     private transient ReadingOpener opener;
+    private transient ResultMaster results;
 
     private Boundary(String ring, String routing, boolean records, long memoryBudget, String spillRoot) {
         this.ring = ring;
@@ -134,15 +136,14 @@ public final class Boundary implements Serializable {
         return opener.open(reading);
     }
 
-    /** A result line sealed for the data owner, bound to its output file (see {@link #resultContext}). */
-    public byte[] sealResult(byte[] line, String file) {
+    /**
+     * A result line of house {@code house} sealed under that house's result key (for the owner, and the analysts
+     * given that house's key), bound to its output file.
+     */
+    public byte[] sealResult(byte[] line, String file, long house) {
         if (!isSealed()) throw new IllegalStateException("a plain boundary seals nothing");
-        return cipher().seal(line, resultContext(file));
-    }
-
-    /** The associated data of a sealed result line: moved to another output file, it does not open. */
-    public static byte[] resultContext(String file) {
-        return ("gridlet result " + file).getBytes(StandardCharsets.UTF_8);
+        if (results == null) results = TrustedKeys.results(ring);
+        return results.seal(line, file, house);
     }
 
     private StateCipher cipher() {

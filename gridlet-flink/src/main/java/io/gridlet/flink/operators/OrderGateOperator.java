@@ -208,9 +208,15 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
                 reject(p.line(), RejectReason.UNOPENABLE, e.getMessage(), "record " + p.line());
                 return;
             }
-            if (!replays.admit(o)) {
-                reject(p.line(), RejectReason.REPLAYED, "sealed reading " + o.seq() + " of " + o.meter().name()
-                        + "'s epoch " + o.epoch() + " came before", "record " + p.line());
+            ReplayGuard.Verdict v = replays.check(o);
+            if (v != ReplayGuard.Verdict.FRESH) {
+                reject(p.line(), v == ReplayGuard.Verdict.REPLAYED ? RejectReason.REPLAYED : RejectReason.UNOPENABLE,
+                        v == ReplayGuard.Verdict.REPLAYED ? "sealed reading " + o.seq() + " of " + o.meter().name()
+                                + "'s epoch " + o.epoch() + " came before"
+                                : v == ReplayGuard.Verdict.FUTURE_EPOCH ? "sealed reading refused: " + o.meter().name()
+                                + "'s epoch " + o.epoch() + " is in the future"
+                                : "sealed reading refused: the boundary remembers " + ReplayGuard.MAX_METERS
+                                + " meters already", "record " + p.line());
                 return;
             }
             gate.offer(o.reading(), p.line(), this::emit);

@@ -32,8 +32,9 @@ public final class ResultMerge {
     }
 
     /**
-     * The same over parts whose lines {@code open} turns into keyed lines first (sealed parts: {@link
-     * ResultParts#opener}); {@code open} gets the output file's name and the line, and may throw to refuse it.
+     * The same over parts whose lines {@code open} turns into keyed lines first (sealed parts: {@code
+     * ResultKeys::open}); {@code open} gets the output file's name and the line, and may throw to refuse it or
+     * return null to leave it out (a result of a house the reader may not see).
      */
     public static Map<String, Long> merge(Path partsDir, Path outDir, Map<String, String> headers,
                                           BiFunction<String, String, String> open)
@@ -123,9 +124,12 @@ public final class ResultMerge {
     private static void advance(List<BufferedReader> readers, int i, PriorityQueue<Head> heads,
                                 UnaryOperator<String> open) {
         try {
-            String line = readers.get(i).readLine();
-            if (line == null) return;
-            String raw = open.apply(line);
+            String raw;
+            do { // a line that opens to null is one this reader may not see (another house's): left out
+                String line = readers.get(i).readLine();
+                if (line == null) return;
+                raw = open.apply(line);
+            } while (raw == null);
             long[] key = new long[4];
             int from = 0;
             for (int k = 0; k < 4; k++) {

@@ -1,7 +1,7 @@
 package io.gridlet.flink.sink;
 
-import io.gridlet.enclave.keys.KeyRing;
-import io.gridlet.enclave.sealing.StateCipher;
+import io.gridlet.enclave.keys.ResultKeys;
+import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.ResultRecord;
 import org.apache.flink.api.common.serialization.Encoder;
@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 
 /**
@@ -69,7 +70,7 @@ public final class ResultParts {
 
         @Override
         public void encode(ResultRecord r, OutputStream out) throws IOException {
-            byte[] sealed = boundary.sealResult(keyed(r).getBytes(StandardCharsets.US_ASCII), r.file());
+            byte[] sealed = boundary.sealResult(keyed(r).getBytes(StandardCharsets.US_ASCII), r.file(), r.house());
             out.write(Base64.getEncoder().encode(sealed));
             out.write('\n');
         }
@@ -82,11 +83,21 @@ public final class ResultParts {
         return keyed.substring(at);
     }
 
-    /** What opens a sealed part's lines (of output file {@code file}) for the owner, with the owner's key ring. */
-    public static BiFunction<String, String, String> opener(KeyRing ring) {
-        StateCipher cipher = new StateCipher(ring);
-        return (file, line) -> new String(cipher.open(Base64.getDecoder().decode(line),
-                Boundary.resultContext(file)), StandardCharsets.US_ASCII);
+    /**
+     * What opens a sealed part's lines (of output file {@code file}) with {@code keys}: the owner's opens every line,
+     * an analyst's the lines of its houses; a line of another house is left out (null) and counted in
+     * {@code skipped}.
+     */
+    public static BiFunction<String, String, String> opener(ResultKeys keys, LongAdder skipped) {
+        return (file, line) -> {
+            try {
+                return keys.open(file, line);
+            } catch (SealException e) {
+                if (e.reason() != SealException.Reason.UNKNOWN_KEY) throw e;
+                skipped.increment();
+                return null;
+            }
+        };
     }
 
     /** The bucket of a record is its output file's name. */

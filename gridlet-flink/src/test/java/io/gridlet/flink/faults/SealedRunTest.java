@@ -6,6 +6,7 @@ import io.gridlet.enclave.attestation.KeyBroker;
 import io.gridlet.enclave.attestation.SoftwareRuntime;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
+import io.gridlet.enclave.keys.ResultMaster;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.elastic.JobRest;
@@ -135,6 +136,7 @@ class SealedRunTest {
         byte[] routing = new byte[32];
         new SecureRandom().nextBytes(routing);
         TrustedKeys.registerRouting(RING, new Pseudonyms(routing));
+        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32], new Pseudonyms(routing)));
     }
 
     /** Copies the checkpoint files as they are now (the run directory goes when the run ends). */

@@ -9,6 +9,7 @@ import io.gridlet.core.model.Property;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
 import io.gridlet.enclave.keys.ReadingKeys;
+import io.gridlet.enclave.keys.ResultMaster;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.enclave.sealing.MeterSealer;
@@ -77,6 +78,7 @@ class SealedBoundaryTest {
         owner = ReadingKeys.generate();
         TrustedKeys.register(KEYS, ring);
         TrustedKeys.registerRouting(KEYS, routing);
+        TrustedKeys.registerResults(KEYS, new ResultMaster(new byte[32], routing));
         TrustedKeys.registerReadings(KEYS, owner);
         sealer = meter("meter-1", "*", 1);
         sealedBoundary = Boundary.sealed(KEYS, KEYS);

@@ -3,6 +3,7 @@ package io.gridlet.server.cli;
 import io.gridlet.client.MeterFleet;
 import io.gridlet.core.model.HouseSet;
 import io.gridlet.enclave.attestation.CodeMeasurement;
+import io.gridlet.enclave.keys.AnalystKeyFile;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.flink.GridletJob;
@@ -20,7 +21,7 @@ import java.util.concurrent.Callable;
 
 /** {@code gridlet keys}: the data owner's keys for sealed runs, and each role's keys made from them. */
 @Command(name = "keys", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {KeysCommand.MeterKeys.class, KeysCommand.FleetKeys.class},
+        subcommands = {KeysCommand.MeterKeys.class, KeysCommand.FleetKeys.class, KeysCommand.AnalystKeys.class},
         description = {
                 "Makes the data owner's keys in --dir when it has none: a key ring for sealed state and results, a "
                         + "routing key for pseudonyms, the keys that open meters' readings (the ingest key pair and "
@@ -29,7 +30,8 @@ import java.util.concurrent.Callable;
                         + "owner-only, and stay with the owner and the key broker.",
                 "With keys there, shows whether this gridlet's operator code is allowed; --allow-current allows it "
                         + "(after an upgrade).",
-                "Meters get files of their own: gridlet keys meter NAME, gridlet keys meters --count N."})
+                "Meters and analysts get files of their own: gridlet keys meter NAME, gridlet keys meters --count "
+                        + "N, gridlet keys analyst NAME --houses LIST."})
 final class KeysCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -140,6 +142,44 @@ final class KeysCommand implements Callable<Integer> {
             }
             out.println("wrote " + count + " meters' keys to " + output + " (each seals readings as its meter, for "
                     + "its houses; none opens anything)");
+            return 0;
+        }
+    }
+
+    @Command(name = "analyst", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Makes an analyst's keys from the owner's (--dir): the result keys of the houses it may "
+                    + "read. With them, gridlet results --keys and gridlet unseal --keys open those houses' results "
+                    + "and leave the others out; they open no reading, no state and no other house's result.")
+    static final class AnalystKeys implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Parameters(index = "0", paramLabel = "NAME", description = "The analyst's name.")
+        String name;
+
+        @Option(names = "--houses", required = true, paramLabel = "LIST",
+                description = "The houses it may read: ids and ranges a-b, comma-separated (at most 100,000).")
+        String houses;
+
+        @Option(names = "--dir", defaultValue = "gridlet-keys",
+                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
+        Path dir;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write (default: NAME.keys).")
+        Path output;
+
+        @Override
+        public Integer call() throws IOException {
+            AnalystKeyFile file;
+            try {
+                file = owner(dir).analystKeyFile(name, HouseSet.parse(houses).members(AnalystKeyFile.MAX_HOUSES));
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+            Path to = output != null ? output : Path.of(name + ".keys");
+            file.write(to);
+            spec.commandLine().getOut().println("wrote " + to + ": analyst " + name + ", the results of "
+                    + file.houses().size() + " houses (opens nothing else)");
             return 0;
         }
     }

@@ -120,6 +120,10 @@ final class MeterCommand implements Callable<Integer> {
         Map<String, MeterKeyFile> files = new HashMap<>();
         for (int i = 0; i < meters; i++) {
             String name = MeterFleet.meterName(i);
+            if (Files.exists(keys.resolve("data.keys"))) {
+                throw new IOException(keys + " is the owner's key directory, which stays with the owner: give the "
+                        + "meters' keys (gridlet keys meters --count " + meters + ")");
+            }
             Path file = Files.isDirectory(keys) ? keys.resolve(name + ".keys") : keys;
             if (!Files.isDirectory(keys) && meters > 1) {
                 throw new IOException(keys + " is one meter's keys; " + meters + " meters need a directory of "
@@ -203,6 +207,10 @@ final class MeterCommand implements Callable<Integer> {
                     + "--max-lateness %d or more to put them in order%n", fleet.disorderSeconds(),
                     fleet.disorderSeconds());
             if (skipped.get() > 0) out.printf("skipped   %s bad input lines%n", Figures.count(skipped.get()));
+            if (fleet.unsendable() > 0) {
+                out.printf("not sent  %s readings of houses no meter's keys are for (gridlet keys meters --count "
+                        + "with as many meters as gridlet serve --meters)%n", Figures.count(fleet.unsendable()));
+            }
         }
         if (endOfData) {
             byte[] secret = ids.secret(operator);

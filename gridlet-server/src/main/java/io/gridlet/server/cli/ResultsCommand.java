@@ -6,7 +6,6 @@ import io.gridlet.client.LiveClient;
 import io.gridlet.client.LivePolicies;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.client.Transport;
-import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.flink.sink.ResultParts;
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
@@ -18,6 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 
 /** {@code gridlet results}: subscribes to a running service's results and prints them as they come. */
@@ -53,8 +53,9 @@ final class ResultsCommand implements Callable<Integer> {
             description = "Where its secret is (default: ${DEFAULT-VALUE}).")
     Path identities;
 
-    @Option(names = "--keys", paramLabel = "DIR",
-            description = "Open sealed results (gridlet serve --sealed) with the data owner's keys in DIR.")
+    @Option(names = "--keys", paramLabel = "PATH",
+            description = "Open sealed results (gridlet serve --sealed) with the data owner's key directory, or an "
+                    + "analyst's key file (gridlet keys analyst: the results of its houses; others are not shown).")
     Path keys;
 
     @Option(names = "--policy", paramLabel = "FILE",
@@ -73,9 +74,11 @@ final class ResultsCommand implements Callable<Integer> {
         try {
             filter = new LiveProtocol.Subscription(query, house);
             if (keys != null) {
-                var opener = ResultParts.opener(
-                        KeyDirectory.load(keys).ring());
-                open = (file, line) -> ResultParts.lineOf(opener.apply(file, line));
+                var opener = ResultParts.opener(SealedRuns.resultKeys(keys), new LongAdder());
+                open = (file, line) -> {
+                    String keyed = opener.apply(file, line);
+                    return keyed == null ? null : ResultParts.lineOf(keyed);
+                };
             }
             secret = Identities.read(InputSource.readableFile(identities.toString())).secret(identity);
             if (secret == null) throw new UserError(identities + " has no secret for " + identity);
@@ -91,7 +94,9 @@ final class ResultsCommand implements Callable<Integer> {
             long n = 0;
             while ((count == 0 || n < count) && results.hasNext()) {
                 LiveProtocol.Result r = results.next();
-                out.println(r.file() + " " + open.apply(r.file(), r.line()));
+                String line = open.apply(r.file(), r.line());
+                if (line == null) continue; // a house these keys may not read
+                out.println(r.file() + " " + line);
                 n++;
             }
             out.flush();

@@ -93,6 +93,7 @@ final class SealCommand implements Callable<Integer> {
         Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         long nanos = System.nanoTime() - started;
         Path details = output.resolveSibling(output.getFileName() + ".rejections.txt");
+        Files.deleteIfExists(details); // an earlier run's, never mixed with this one's
         if (rejections.total() > 0) {
             try (Writer w = new BufferedWriter(Files.newBufferedWriter(details, StandardCharsets.UTF_8))) {
                 rejections.writeTo(w);

@@ -1,12 +1,15 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.enclave.attestation.KeyReleaseException;
+import io.gridlet.enclave.keys.AnalystKeyFile;
 import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.keys.ResultKeys;
 import io.gridlet.flink.GridletJob;
 import io.gridlet.flink.operators.Boundary;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What {@code run --sealed} and {@code serve --sealed} share: the keys released, the boundary they run in. */
@@ -33,5 +36,13 @@ final class SealedRuns {
         err.println("gridlet " + command + ": keys released to the software runtime (no hardware isolation: see "
                 + "docs/privacy.md)");
         return Boundary.sealed(name, name).memoryBudget(trustedMemoryMib << 20, spillRoot);
+    }
+
+    /**
+     * The keys that open sealed results, from {@code --keys}: the owner's directory opens every house's results, an
+     * analyst's file (gridlet keys analyst) those of its houses.
+     */
+    static ResultKeys resultKeys(Path keys) throws IOException {
+        return Files.isDirectory(keys) ? KeyDirectory.load(keys).results() : AnalystKeyFile.read(keys);
     }
 }

@@ -2,7 +2,7 @@ package io.gridlet.server.cli;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.result.ResultLines;
-import io.gridlet.enclave.keys.KeyDirectory;
+import io.gridlet.enclave.keys.ResultKeys;
 import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.sink.ResultMerge;
@@ -18,12 +18,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.LongAdder;
 
 /** {@code gridlet unseal}: the data owner opens a sealed run's results into the spec's files. */
 @Command(name = "unseal", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Opens the sealed results of a gridlet run --sealed (OUT/sealed-results) with the data owner's "
-                + "keys and writes the spec's output files to --to (default: OUT). A result line that does not open "
-                + "(tampered, another key, moved to another file) stops it with an error.")
+                + "keys, or an analyst's (gridlet keys analyst: the results of its houses only, the others left out "
+                + "and counted), and writes the spec's output files to --to (default: OUT). A result line that does "
+                + "not open (tampered, moved to another file) stops it with an error.")
 final class UnsealCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,8 +33,8 @@ final class UnsealCommand implements Callable<Integer> {
     @Parameters(paramLabel = "OUT", description = "The sealed run's output directory.")
     Path out;
 
-    @Option(names = "--keys", paramLabel = "DIR", defaultValue = "gridlet-keys",
-            description = "The data owner's keys (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keys", paramLabel = "PATH", defaultValue = "gridlet-keys",
+            description = "The data owner's key directory, or an analyst's key file (default: ${DEFAULT-VALUE}).")
     Path keys;
 
     @Option(names = "--to", paramLabel = "DIR", description = "Where the opened files go (default: OUT).")
@@ -47,18 +49,19 @@ final class UnsealCommand implements Callable<Integer> {
             stderr.println("gridlet unseal: " + out + " holds no sealed results (" + FlinkRun.SEALED_RESULTS + "/)");
             return 2;
         }
-        KeyDirectory owner;
+        ResultKeys resultKeys;
         try {
-            owner = KeyDirectory.load(keys);
+            resultKeys = SealedRuns.resultKeys(keys);
         } catch (IOException e) {
             stderr.println("gridlet unseal: " + e.getMessage());
             return 2;
         }
         Path target = to == null ? out : to;
         Map<String, Long> written;
+        LongAdder others = new LongAdder();
         try {
             written = ResultMerge.merge(sealed, target, ResultLines.headers(QueryConfig.DEFAULT),
-                    ResultParts.opener(owner.ring()));
+                    ResultParts.opener(resultKeys, others));
         } catch (SealException e) {
             stderr.println("gridlet unseal: a result does not open (" + e.reason() + "): " + e.getMessage()
                     + "; nothing written is complete");
@@ -66,6 +69,9 @@ final class UnsealCommand implements Callable<Integer> {
         }
         stdout.println("opened    " + sealed + " -> " + target);
         written.forEach((file, lines) -> stdout.printf("          %-18s %s lines%n", file, Figures.count(lines)));
+        if (others.sum() > 0) {
+            stdout.printf("left out  %s lines of houses %s may not read%n", Figures.count(others.sum()), resultKeys);
+        }
         return 0;
     }
 }

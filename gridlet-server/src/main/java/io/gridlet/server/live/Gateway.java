@@ -102,7 +102,8 @@ public final class Gateway implements AutoCloseable {
         this.results = new ResultsService(hub, s.boundary());
         try {
             this.ingest = new IngestService(log, s.registry(), this::endOfData, s.appended(),
-                    id -> s.identities().identity(id) != null, housesOf(s.identities()), s.clock());
+                    id -> s.identities().identity(id) != null, housesOf(s.identities()), s.clock(),
+                    s.boundary().isSealed());
             byte[] puzzleKey = new byte[32];
             new SecureRandom().nextBytes(puzzleKey);
             AdaptletServer.Builder builder = AdaptletServer.builder(s.policy());

@@ -58,6 +58,8 @@ final class IngestService {
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
     private final Counter accepted, duplicates, malformed, foreign, batches, skipped, splits, failedAppends;
+    private final Counter plainInSealed;
+    private final boolean sealedOnly;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Runnable endOfData;
     private final Disorder disorder = new Disorder();
@@ -88,10 +90,13 @@ final class IngestService {
      *                or in another name than the caller's, are refused
      * @param houses the houses each meter may report for ({@link HouseSet#ALL} for a meter the identities give no
      *               houses)
+     * @param sealedOnly refuse batches of plain readings (a sealed service: the log holds sealed readings only, and
+     *                   every reading passes the boundary's checks)
      */
     IngestService(IngestLog.Writer log, MeterRegistry registry, Runnable endOfData,
                   Consumer<List<Measurement>> appended, Predicate<String> isMeter, Function<String, HouseSet> houses,
-                  DataClock.Limits limits) throws IOException {
+                  DataClock.Limits limits, boolean sealedOnly) throws IOException {
+        this.sealedOnly = sealedOnly;
         this.log = log;
         this.appended = appended;
         this.endOfData = endOfData;
@@ -112,6 +117,7 @@ final class IngestService {
         skipped = registry.counter("gridlet.ingest.sequence.skipped");
         malformed = registry.counter("gridlet.ingest.batches", "outcome", "malformed");
         foreign = registry.counter("gridlet.ingest.batches", "outcome", "not-the-callers");
+        plainInSealed = registry.counter("gridlet.ingest.batches", "outcome", "plain-in-sealed");
         batches = registry.counter("gridlet.ingest.batches", "outcome", "accepted");
         splits = registry.counter("gridlet.ingest.batches", "outcome", "split");
         failedAppends = registry.counter("gridlet.ingest.batches", "outcome", "append-failed");
@@ -191,6 +197,12 @@ final class IngestService {
                     fail(Status.PERMISSION_DENIED.withDescription(caller == null
                             ? batch.meter() + " is not a meter of this service"
                             : caller.id() + " may not send readings as " + batch.meter()));
+                    return;
+                }
+                if (sealedOnly && !batch.isSealed() && batch.count() > 0) { // (an empty batch asks where to resume)
+                    plainInSealed.increment();
+                    fail(Status.FAILED_PRECONDITION.withDescription("this service takes sealed readings only "
+                            + "(gridlet meter --sealed, with the meter's keys)"));
                     return;
                 }
                 tail = accept(batch).whenComplete((ack, error) -> answer(ack, error));

@@ -54,7 +54,7 @@ final class ResultsService implements ResultHub.Listener, AutoCloseable {
     private byte[] encode(ResultRecord r) {
         String line = boundary.isSealed() ? Base64.getEncoder().encodeToString(boundary.sealResult(
                 ResultParts.keyed(r).getBytes(StandardCharsets.US_ASCII),
-                r.file())) : r.line();
+                r.file(), r.house())) : r.line();
         return new LiveProtocol.Result(r.file(), line).encode();
     }
 

@@ -62,6 +62,29 @@ class SealedCommandsTest {
                     .isEqualTo(Files.readAllLines(plainOut.resolve(file)));
         }
 
+        // an analyst entitled to house 1 opens that house's results, and leaves the others out
+        Path anaKeys = dir.resolve("ana.keys"), anaOut = dir.resolve("ana-out");
+        assertThat(gridlet("keys", "analyst", "ana", "--houses", "1", "--dir", keys, "-o", anaKeys.toString()))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("wrote " + anaKeys + ": analyst ana, the results of 1 houses");
+        assertThat(gridlet("unseal", "--keys", anaKeys.toString(), sealedOut.toString(), "--to", anaOut.toString()))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("left out");
+        for (String file : ResultLines.headers(QueryConfig.DEFAULT).keySet()) {
+            int houseColumn = file.startsWith("q2") ? 2 : 1; // q1: ts,house,..; q2: ts_start,ts_stop,house,..
+            List<String> plain = Files.readAllLines(plainOut.resolve(file));
+            List<String> houseOne = new java.util.ArrayList<>(List.of(plain.get(0)));
+            for (String line : plain.subList(1, plain.size())) {
+                if (line.split(",")[houseColumn].equals("1")) houseOne.add(line);
+            }
+            if (file.startsWith("q1")) assertThat(houseOne.size()).as(file).isGreaterThan(1).isLessThan(plain.size());
+            assertThat(Files.readAllLines(anaOut.resolve(file))).as(file).isEqualTo(houseOne);
+        }
+        assertThat(Files.readString(anaKeys)).doesNotContain(Files.readString(dir.resolve("keys/results.key"))
+                .strip());
+        assertThat(gridlet("keys", "analyst", "eve", "--houses", "*", "--dir", keys)).isEqualTo(2);
+        assertThat(err.toString()).contains("list them");
+
         // the owner's allowlist names other code (as after an upgrade of gridlet): no keys, a clear refusal
         Files.writeString(dir.resolve("keys/allowlist"), "00".repeat(32) + "\n");
         assertThat(gridlet("run", "-q", "--sealed", "--keys", keys, sealed.toString(), "--out",

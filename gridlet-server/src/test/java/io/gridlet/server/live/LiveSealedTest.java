@@ -5,8 +5,10 @@ import io.gridlet.client.Meter;
 import io.gridlet.client.MeterFleet;
 import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.core.model.Property;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.enclave.sealing.MeterIdentity;
+import io.gridlet.enclave.sealing.SealedReading;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.GridletJob;
@@ -24,6 +26,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -38,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,16 +65,23 @@ class LiveSealedTest {
         TrustedKeys.unregister(KEYS);
     }
 
+    static byte[] bytes(SealedReading r) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        r.writeTo(new DataOutputStream(out));
+        return out.toByteArray();
+    }
+
     @Test
     void sealedFromTheMeterToTheResult() throws Exception {
         LiveFixture data = new LiveFixture(dir, 2, 1_200, 2);
+        final long last = data.readings.get(data.readings.size() - 1).timestamp();
         KeyDirectory owner = KeyDirectory.create(dir.resolve("keys"), GridletJob.OPERATOR_CODE);
         owner.release(KEYS, GridletJob.OPERATOR_CODE);
         Boundary sealed = Boundary.sealed(KEYS, KEYS);
         LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.ALWAYS);
         String hub = "sealed-" + System.nanoTime();
         Path out = dir.resolve("out");
-        BiFunction<String, String, String> opener = ResultParts.opener(owner.ring());
+        BiFunction<String, String, String> opener = ResultParts.opener(owner.results(), new LongAdder());
         BlockingQueue<LiveProtocol.Result> received = new LinkedBlockingQueue<>();
         try (LiveJob job = LiveJob.start(log, new LiveJob.Settings(LiveFixture.CONFIG, 600, Duration.ofMillis(300),
                 1, 2, sealed), out, hub, true);
@@ -100,10 +113,29 @@ class LiveSealedTest {
                     fleet.feed(data.readings.iterator());
                     fleet.finish(60_000);
                 }
+                // what a meter cannot do to a sealed service: send plain readings, send a reading another meter
+                // sealed, or have a reading it sent counted twice (the gateway cannot tell; the boundary can)
+                try (LiveFixture.Client m0 = data.client(gateway.port(), "meter-0",
+                        data.identities.secret("meter-0"))) {
+                    RawIngest plain = new RawIngest(m0);
+                    plain.send(RawIngest.batch("meter-0", 1_000_000, RawIngest.reading(last, 1, 0, 0)));
+                    assertThat(plain.error().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+                    byte[] work = bytes(owner.meterKeyFile(new MeterIdentity("meter-0", HouseSet.ALL)).sealer()
+                            .seal(new Measurement(999_999, last, 1, Property.WORK, 0, 0, 0)));
+                    byte[] others = bytes(owner.meterKeyFile(new MeterIdentity("meter-1", HouseSet.ALL)).sealer()
+                            .seal(new Measurement(999_998, last, 1, Property.WORK, 0, 0, 1)));
+                    RawIngest stream = new RawIngest(m0);
+                    stream.send(RawIngest.sealedBatch("meter-0", 1_000_000, List.of(work, others)));
+                    assertThat(stream.ack().rejected()).extracting(r -> r.seq() + " " + r.reason().label())
+                            .containsExactly("1000001 not-owned");
+                    stream.send(RawIngest.sealedBatch("meter-0", 1_000_002, List.of(work))); // the same again
+                    assertThat(stream.ack().rejected()).isEmpty();
+                }
                 data.endOfData(gateway.port());
                 FlinkRun.Outcome outcome = job.await(Duration.ofSeconds(120));
-                assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(data.readings.size());
-                assertThat(outcome.counts().rejections().total()).isZero();
+                assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(data.readings.size() + 1);
+                assertThat(outcome.counts().rejections().counts()).containsOnly(
+                        Map.entry(io.gridlet.core.csv.RejectReason.REPLAYED, 1L));
 
                 Map<String, List<String>> expected = data.expectedLines();
                 long total = expected.values().stream().mapToLong(List::size).sum();
