@@ -1,7 +1,9 @@
 package io.gridlet.flink;
 
 import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.engine.QueryEngine;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.enclave.sealing.SealedReading;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GlobalSharesOperator;
 import io.gridlet.flink.operators.LoadForecastOperator;
@@ -46,11 +48,12 @@ import java.util.List;
  */
 public final class GridletJob {
     /**
-     * The code that runs inside the trusted boundary: what a runtime's attestation measures, and the key broker's
-     * allowlist names.
+     * The code that runs inside the trusted boundary, by one class of each of its modules: the job's (operators,
+     * sources, sinks), the core's (the queries) and the enclave's (sealing). What a runtime's attestation measures
+     * ({@code CodeMeasurement.ofModules}: every class file of these modules) and the key broker's allowlist names.
      */
-    public static final List<Class<?>> OPERATOR_CODE = List.of(OrderGateOperator.class,
-            LoadForecastOperator.class, PlugMediansOperator.class, GlobalSharesOperator.class, Boundary.class);
+    public static final List<Class<?>> OPERATOR_CODE = List.of(OrderGateOperator.class, QueryEngine.class,
+            SealedReading.class);
 
     private final QueryConfig config;
     private final long maxLateness;

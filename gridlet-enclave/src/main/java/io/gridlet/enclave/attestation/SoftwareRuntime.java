@@ -38,7 +38,13 @@ public final class SoftwareRuntime implements TrustedRuntime {
      */
     public SoftwareRuntime(List<Class<?>> operatorCode, String signer, PrivateKey signingKey,
                            LongSupplier clockMillis) {
-        this.measurement = CodeMeasurement.of(operatorCode);
+        this(CodeMeasurement.of(operatorCode), signer, signingKey, clockMillis);
+    }
+
+    /** @param measurement the code's measurement, as {@link CodeMeasurement} computes it */
+    public SoftwareRuntime(byte[] measurement, String signer, PrivateKey signingKey, LongSupplier clockMillis) {
+        if (measurement.length != 32) throw new IllegalArgumentException("a SHA-256 measurement");
+        this.measurement = measurement.clone();
         this.signer = signer;
         this.signingKey = signingKey;
         this.clockMillis = clockMillis;

@@ -65,15 +65,15 @@ public final class KeyDirectory {
         this.resultsMaster = resultsMaster.clone();
     }
 
-    /** Makes a new directory of keys, allowing the code measured from {@code operatorCode}; refuses to overwrite. */
+    /**
+     * Makes a new directory of keys, allowing the code of {@code operatorCode}'s modules (every class of them:
+     * {@link CodeMeasurement#ofModules}); refuses to overwrite.
+     */
     public static KeyDirectory create(Path dir, List<Class<?>> operatorCode) throws IOException {
         if (Files.exists(dir.resolve(DATA))) throw new IOException(dir + " already holds keys (" + DATA + ")");
         Files.createDirectories(dir);
         KeyRing ring = KeyRing.generate();
-        StringBuilder keys = new StringBuilder();
-        ring.material().forEach((id, key) -> keys.append(id).append(' ')
-                .append(Base64.getEncoder().encodeToString(key)).append('\n'));
-        write(dir.resolve(DATA), keys.toString());
+        writeRing(dir, ring);
         byte[] routingKey = new byte[32];
         new SecureRandom().nextBytes(routingKey);
         write(dir.resolve(ROUTING), Base64.getEncoder().encodeToString(routingKey) + "\n");
@@ -94,7 +94,7 @@ public final class KeyDirectory {
                 + "\nmeter-master " + b64.encodeToString(readings.meterMaster()) + "\n");
         byte[] resultsMaster = ReadingSuite.randomBytes(32);
         write(dir.resolve(RESULTS), b64.encodeToString(resultsMaster) + "\n");
-        write(dir.resolve(ALLOW), HexFormat.of().formatHex(CodeMeasurement.of(operatorCode)) + "\n");
+        write(dir.resolve(ALLOW), HexFormat.of().formatHex(CodeMeasurement.ofModules(operatorCode)) + "\n");
         return new KeyDirectory(dir, ring, routingKey, readings, resultsMaster);
     }
 
@@ -184,6 +184,23 @@ public final class KeyDirectory {
         return allowed;
     }
 
+    /**
+     * A new current data key (for state, checkpoints and spill sealed from now on); the older ones stay, so what
+     * they sealed still opens. Returns the new key's id.
+     */
+    public int rotate() throws IOException {
+        int id = ring.rotate();
+        writeRing(dir, ring);
+        return id;
+    }
+
+    private static void writeRing(Path dir, KeyRing ring) throws IOException {
+        StringBuilder keys = new StringBuilder();
+        ring.material().forEach((id, key) -> keys.append(id).append(' ')
+                .append(Base64.getEncoder().encodeToString(key)).append('\n'));
+        write(dir.resolve(DATA), keys.toString());
+    }
+
     /** Adds a measurement (hex) to the allowlist: the owner approves new operator code. */
     public void allow(String measurementHex) throws IOException {
         Set<String> allowed = allowlist();
@@ -212,7 +229,7 @@ public final class KeyDirectory {
         KeyBroker broker = new KeyBroker(ring, Map.of(SIGNER, new KeyBroker.Signer(SoftwareRuntime.KIND, verify)),
                 allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey)
                 .releasingReadings(readings).releasingResults(resultsMaster);
-        SoftwareRuntime runtime = new SoftwareRuntime(operatorCode, SIGNER, signing, System::currentTimeMillis);
+        SoftwareRuntime runtime = new SoftwareRuntime(CodeMeasurement.ofModules(operatorCode), SIGNER, signing, System::currentTimeMillis);
         TrustedRuntime.Keys released = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
         TrustedKeys.register(name, released.ring());
         TrustedKeys.registerRouting(name, released.routing());

@@ -124,6 +124,42 @@ class KeyReleaseTest {
     }
 
     @Test
+    void aModulesMeasurementCoversEveryClassOfItAndAChangedClassWithTheSameNameGetsNoKeys(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var files = CodeMeasurement.files(List.of(LoadForecast.class));
+        assertThat(files).containsKeys("io/gridlet/core/engine/QueryEngine.class",
+                "io/gridlet/core/q2/PlugMedians.class", "io/gridlet/core/csv/MeasurementReader.class");
+        assertThat(files.keySet()).allMatch(name -> name.startsWith("io/gridlet/core/"));
+        // the core's classes as a deployment would ship them, loaded from there
+        for (var f : files.entrySet()) {
+            java.nio.file.Path to = dir.resolve(f.getKey());
+            java.nio.file.Files.createDirectories(to.getParent());
+            java.nio.file.Files.write(to, f.getValue());
+        }
+        try (var loader = new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
+            Class<?> anchor = loader.loadClass("io.gridlet.core.model.Property");
+            byte[] shipped = CodeMeasurement.ofModules(List.of(anchor));
+            assertThat(shipped).isEqualTo(CodeMeasurement.ofModules(List.of(LoadForecast.class)));
+            KeyBroker broker = new KeyBroker(keys, Map.of("deploy-1", new KeyBroker.Signer(SoftwareRuntime.KIND,
+                    signing.getPublic())), Set.of(java.util.HexFormat.of().formatHex(shipped)), clock::get, 60_000);
+            SoftwareRuntime honest = new SoftwareRuntime(shipped, "deploy-1", signing.getPrivate(), clock::get);
+            assertThat(honest.receive(broker.release(honest.attest(broker.challenge()))).currentId())
+                    .isEqualTo(keys.currentId());
+            // one class changed, under its own name (not the anchor): another measurement, no keys
+            java.nio.file.Path engine = dir.resolve("io/gridlet/core/engine/QueryEngine.class");
+            byte[] changed = java.nio.file.Files.readAllBytes(engine);
+            changed[changed.length - 1] ^= 1;
+            java.nio.file.Files.write(engine, changed);
+            byte[] tampered = CodeMeasurement.ofModules(List.of(anchor));
+            assertThat(tampered).isNotEqualTo(shipped);
+            SoftwareRuntime other = new SoftwareRuntime(tampered, "deploy-1", signing.getPrivate(), clock::get);
+            assertThat(refusal(broker, other.attest(broker.challenge())))
+                    .isEqualTo(KeyReleaseException.Reason.MEASUREMENT_NOT_ALLOWED);
+        }
+    }
+
+    @Test
     void theMeasurementIsTheCodesHash() {
         assertThat(CodeMeasurement.of(OPERATORS)).isEqualTo(CodeMeasurement.of(List.of(PlugMedians.class,
                 LoadForecast.class)));

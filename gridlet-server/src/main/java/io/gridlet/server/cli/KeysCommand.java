@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 
 /** {@code gridlet keys}: the data owner's keys for sealed runs, and each role's keys made from them. */
 @Command(name = "keys", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = {KeysCommand.MeterKeys.class, KeysCommand.FleetKeys.class, KeysCommand.AnalystKeys.class},
+        subcommands = {KeysCommand.MeterKeys.class, KeysCommand.FleetKeys.class, KeysCommand.AnalystKeys.class,
+                KeysCommand.Rotate.class},
         description = {
                 "Makes the data owner's keys in --dir when it has none: a key ring for sealed state and results, a "
                         + "routing key for pseudonyms, the keys that open meters' readings (the ingest key pair and "
@@ -45,7 +46,7 @@ final class KeysCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        String current = HexFormat.of().formatHex(CodeMeasurement.of(GridletJob.OPERATOR_CODE));
+        String current = HexFormat.of().formatHex(CodeMeasurement.ofModules(GridletJob.OPERATOR_CODE));
         if (!Files.exists(dir.resolve("data.keys"))) {
             KeyDirectory.create(dir, GridletJob.OPERATOR_CODE);
             out.println("made keys in " + dir + " (owner-only files); allowed operator code " + current);
@@ -180,6 +181,33 @@ final class KeysCommand implements Callable<Integer> {
             file.write(to);
             spec.commandLine().getOut().println("wrote " + to + ": analyst " + name + ", the results of "
                     + file.houses().size() + " houses (opens nothing else)");
+            return 0;
+        }
+    }
+
+    @Command(name = "rotate", mixinStandardHelpOptions = true,
+            description = "Makes a new current data key in the owner's key ring (--dir): state, checkpoints and "
+                    + "spill are sealed under it from the next run on; the older keys stay, so what they sealed "
+                    + "still opens (a run resumed from an older checkpoint too).")
+    static final class Rotate implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--dir", defaultValue = "gridlet-keys",
+                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
+        Path dir;
+
+        @Override
+        public Integer call() throws IOException {
+            KeyDirectory owner = owner(dir);
+            int id;
+            try {
+                id = owner.rotate();
+            } catch (IllegalArgumentException e) { // the ring is full (ids 1..249)
+                throw new UserError(e.getMessage());
+            }
+            spec.commandLine().getOut().println("data key " + id + " is current in " + dir + "; keys "
+                    + owner.ring().material().keySet() + " kept for opening");
             return 0;
         }
     }

@@ -85,6 +85,16 @@ class SealedCommandsTest {
         assertThat(gridlet("keys", "analyst", "eve", "--houses", "*", "--dir", keys)).isEqualTo(2);
         assertThat(err.toString()).contains("list them");
 
+        // a new data key: runs seal their state under it, results still open, the old key is kept
+        assertThat(gridlet("keys", "rotate", "--dir", keys)).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("data key 2 is current", "[1, 2] kept for opening");
+        Path rotatedOut = dir.resolve("rotated-out");
+        assertThat(gridlet("run", "-q", "--sealed", "--keys", keys, sealed.toString(), "--out",
+                rotatedOut.toString())).as(err.toString()).isZero();
+        assertThat(gridlet("unseal", "--keys", keys, rotatedOut.toString())).as(err.toString()).isZero();
+        assertThat(Files.readAllLines(rotatedOut.resolve("q1-house-60.csv")))
+                .isEqualTo(Files.readAllLines(plainOut.resolve("q1-house-60.csv")));
+
         // the owner's allowlist names other code (as after an upgrade of gridlet): no keys, a clear refusal
         Files.writeString(dir.resolve("keys/allowlist"), "00".repeat(32) + "\n");
         assertThat(gridlet("run", "-q", "--sealed", "--keys", keys, sealed.toString(), "--out",
