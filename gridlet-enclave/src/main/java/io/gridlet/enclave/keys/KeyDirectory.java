@@ -47,7 +47,10 @@ public final class KeyDirectory {
     private static final String DATA = "data.keys", ROUTING = "routing.key", READINGS = "readings.key",
             RESULTS = "results.key",
             ALLOW = "allowlist", RUNTIME_PRIVATE = "runtime.key", RUNTIME_PUBLIC = "runtime.pub",
-            SIGNER = "local-software-runtime", READINGS_HEADER = "# gridlet reading keys (owner only)";
+            READINGS_HEADER = "# gridlet reading keys (owner only)",
+            RUNTIME_HEADER = "# gridlet software runtime signing key (for the platform that runs the job)";
+    /** The name the owner's broker knows the software runtime's attestation key by. */
+    public static final String SIGNER = "local-software-runtime";
 
     private final Path dir;
     private final KeyRing ring;
@@ -209,32 +212,68 @@ public final class KeyDirectory {
     }
 
     /**
-     * Releases the data keys to a software runtime running {@code operatorCode}, through the broker, and
-     * registers them (with the routing key) in {@link TrustedKeys} under {@code name}.
+     * The owner's key broker: it trusts the software runtime's attestation key, releases to the allowlisted code
+     * the data keys, the routing key, the reading keys and the results master key.
+     */
+    public KeyBroker broker() throws IOException {
+        PublicKey verify;
+        try {
+            verify = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(
+                    Files.readString(dir.resolve(RUNTIME_PUBLIC)).trim())));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IOException("the runtime public key in " + dir + " does not load: " + e.getMessage(), e);
+        }
+        return new KeyBroker(ring, Map.of(SIGNER, new KeyBroker.Signer(SoftwareRuntime.KIND, verify)),
+                allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey)
+                .releasingReadings(readings).releasingResults(resultsMaster);
+    }
+
+    /**
+     * The software runtime's attestation signing key, as a platform that runs the job elsewhere needs it
+     * ({@code gridlet keys runtime}); with it the platform can attest to any code, so the allowlist is what keeps
+     * keys from other code.
+     */
+    public void writeRuntimeKey(Path file) throws IOException {
+        write(file, RUNTIME_HEADER + "\n" + Files.readString(dir.resolve(RUNTIME_PRIVATE)).trim() + "\n");
+    }
+
+    /** A runtime signing key written by {@link #writeRuntimeKey}; an IOException says what is wrong. */
+    public static PrivateKey readRuntimeKey(Path file) throws IOException {
+        List<String> lines = Files.isRegularFile(file) ? Files.readAllLines(file) : List.of();
+        if (lines.size() < 2 || !lines.get(0).strip().equals(RUNTIME_HEADER)) {
+            throw new IOException(file + " is not a runtime key (gridlet keys runtime)");
+        }
+        try {
+            return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder()
+                    .decode(lines.get(1).strip())));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IOException(file + ": the runtime key does not load: " + e.getMessage(), e);
+        }
+    }
+
+    /** A software runtime measuring the modules of {@code operatorCode}, attesting with {@code signing}. */
+    public static SoftwareRuntime runtime(List<Class<?>> operatorCode, PrivateKey signing) {
+        return new SoftwareRuntime(CodeMeasurement.ofModules(operatorCode), SIGNER, signing,
+                System::currentTimeMillis);
+    }
+
+    /**
+     * Releases the keys to a software runtime running {@code operatorCode}, through the owner's broker, and
+     * registers them in {@link TrustedKeys} under {@code name}.
      *
      * @throws KeyReleaseException when the broker refuses (the code's measurement is not on the allowlist)
      */
     public void release(String name, List<Class<?>> operatorCode) throws IOException, KeyReleaseException {
         PrivateKey signing;
-        PublicKey verify;
         try {
-            KeyFactory ec = KeyFactory.getInstance("EC");
-            signing = ec.generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(
-                    Files.readString(dir.resolve(RUNTIME_PRIVATE)).trim())));
-            verify = ec.generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(
-                    Files.readString(dir.resolve(RUNTIME_PUBLIC)).trim())));
-        } catch (GeneralSecurityException e) {
+            signing = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder()
+                    .decode(Files.readString(dir.resolve(RUNTIME_PRIVATE)).trim())));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IOException("the runtime key pair in " + dir + " does not load: " + e.getMessage(), e);
         }
-        KeyBroker broker = new KeyBroker(ring, Map.of(SIGNER, new KeyBroker.Signer(SoftwareRuntime.KIND, verify)),
-                allowlist(), System::currentTimeMillis, 60_000).releasingRouting(routingKey)
-                .releasingReadings(readings).releasingResults(resultsMaster);
-        SoftwareRuntime runtime = new SoftwareRuntime(CodeMeasurement.ofModules(operatorCode), SIGNER, signing, System::currentTimeMillis);
-        TrustedRuntime.Keys released = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
-        TrustedKeys.register(name, released.ring());
-        TrustedKeys.registerRouting(name, released.routing());
-        TrustedKeys.registerReadings(name, released.readings());
-        TrustedKeys.registerResults(name, released.results());
+        KeyBroker broker = broker();
+        SoftwareRuntime runtime = runtime(operatorCode, signing);
+        TrustedKeys.registerAll(name, runtime.receiveAll(broker.release(runtime.attest(broker.challenge()))));
     }
 
     private static void write(Path file, String text) throws IOException {

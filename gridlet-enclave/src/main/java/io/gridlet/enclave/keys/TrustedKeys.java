@@ -1,5 +1,6 @@
 package io.gridlet.enclave.keys;
 
+import io.gridlet.enclave.attestation.TrustedRuntime;
 import io.gridlet.enclave.sealing.ReadingOpener;
 
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +17,14 @@ public final class TrustedKeys {
     private static final ConcurrentHashMap<String, ResultMaster> RESULTS = new ConcurrentHashMap<>();
 
     private TrustedKeys() {
+    }
+
+    /** Everything a broker released to this process's runtime, under one name. */
+    public static void registerAll(String name, TrustedRuntime.Keys keys) {
+        register(name, keys.ring());
+        if (keys.routing() != null) registerRouting(name, keys.routing());
+        if (keys.readings() != null) registerReadings(name, keys.readings());
+        if (keys.results() != null) registerResults(name, keys.results());
     }
 
     public static void register(String name, KeyRing ring) {

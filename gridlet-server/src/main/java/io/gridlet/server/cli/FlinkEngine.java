@@ -55,9 +55,12 @@ final class FlinkEngine {
     record Output(Path dir, boolean fresh, boolean quiet) {
     }
 
-    /** A sealed run's key directory and trusted memory budget; {@link #NONE} for a plain run. */
-    record Sealing(Path keys, long trustedMemoryMib) {
-        static final Sealing NONE = new Sealing(null, 0);
+    /**
+     * A sealed run's key directory (or the broker its keys come from) and trusted memory budget; {@link #NONE} for a
+     * plain run.
+     */
+    record Sealing(Path keys, BrokerOptions broker, long trustedMemoryMib) {
+        static final Sealing NONE = new Sealing(null, new BrokerOptions(), 0);
 
         boolean isSealed() {
             return keys != null;
@@ -78,7 +81,8 @@ final class FlinkEngine {
             if (file == null) throw new UserError("--sealed reads a sealed file: make one with gridlet generate "
                     + "--sealed --keys " + s.sealing().keys() + " -o FILE");
             if (s.cluster() != null) throw new UserError("--sealed runs embedded: the keys are released in-process");
-            run.boundary(SealedRuns.release(s.sealing().keys(), "run", s.sealing().trustedMemoryMib(),
+            run.boundary(SealedRuns.release(s.sealing().keys(), s.sealing().broker(), "run",
+                    s.sealing().trustedMemoryMib(),
                     new RunDirectory(s.output().dir()).root().resolve("spill"), stderr));
         }
         RunDirectory dir = new RunDirectory(s.output().dir());

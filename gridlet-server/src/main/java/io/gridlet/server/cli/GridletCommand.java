@@ -12,7 +12,7 @@ import picocli.CommandLine;
                 + "or live from meters over gRPC, on sealed data if asked, with the QoS policies sessions negotiate.",
         subcommands = {RunCommand.class, ServeCommand.class, MeterCommand.class, ResultsCommand.class, ScaleCommand.class,
                 GenerateCommand.class,
-                PolicyCommand.class, KeysCommand.class, SealCommand.class, UnsealCommand.class, LogCommand.class,
+                PolicyCommand.class, KeysCommand.class, BrokerCommand.class, SealCommand.class, UnsealCommand.class, LogCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed while running", "2:bad usage or unreadable input"})

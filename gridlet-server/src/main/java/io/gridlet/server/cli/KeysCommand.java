@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 /** {@code gridlet keys}: the data owner's keys for sealed runs, and each role's keys made from them. */
 @Command(name = "keys", mixinStandardHelpOptions = true, sortOptions = false,
         subcommands = {KeysCommand.MeterKeys.class, KeysCommand.FleetKeys.class, KeysCommand.AnalystKeys.class,
-                KeysCommand.Rotate.class},
+                KeysCommand.Rotate.class, KeysCommand.RuntimeKey.class},
         description = {
                 "Makes the data owner's keys in --dir when it has none: a key ring for sealed state and results, a "
                         + "routing key for pseudonyms, the keys that open meters' readings (the ingest key pair and "
@@ -208,6 +208,30 @@ final class KeysCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println("data key " + id + " is current in " + dir + "; keys "
                     + owner.ring().material().keySet() + " kept for opening");
+            return 0;
+        }
+    }
+
+    @Command(name = "runtime", mixinStandardHelpOptions = true,
+            description = "Writes the software runtime's signing key for the platform that runs the job on another "
+                    + "machine (gridlet run/serve --sealed --broker --runtime-key FILE). It lets the platform attest "
+                    + "to any code: the allowlist is what keeps keys from code the owner did not allow.")
+    static final class RuntimeKey implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--dir", defaultValue = "gridlet-keys",
+                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
+        Path dir;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "runtime.key", paramLabel = "FILE",
+                description = "Where to write (default: ${DEFAULT-VALUE}).")
+        Path output;
+
+        @Override
+        public Integer call() throws IOException {
+            owner(dir).writeRuntimeKey(output);
+            spec.commandLine().getOut().println("wrote " + output + ": the software runtime's signing key");
             return 0;
         }
     }

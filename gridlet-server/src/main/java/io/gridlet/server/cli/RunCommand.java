@@ -104,6 +104,9 @@ final class RunCommand implements Callable<Integer> {
             description = "The data owner's keys, with --sealed (gridlet keys) (default: ${DEFAULT-VALUE}).")
     Path keys;
 
+    @CommandLine.ArgGroup(validate = false, heading = "%nKeys from a key broker (with --sealed):%n")
+    BrokerOptions broker = new BrokerOptions();
+
     @Option(names = "--trusted-memory", paramLabel = "MIB", defaultValue = "128",
             description = "With --sealed: MiB of Q2 window state each instance keeps in trusted memory; beyond it the "
                     + "state spills to an encrypted store in OUT/.gridlet-run/spill (default: ${DEFAULT-VALUE}, the "
@@ -161,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
                         replayRate),
                 new FlinkEngine.Scaling(p, scale, scaleMin, max), cluster,
                 new FlinkEngine.Output(out, fresh, quiet),
-                sealed ? new FlinkEngine.Sealing(keys, trustedMemoryMib) : FlinkEngine.Sealing.NONE);
+                sealed ? new FlinkEngine.Sealing(keys, broker, trustedMemoryMib) : FlinkEngine.Sealing.NONE);
     }
 
     private GeneratorConfig config() {

@@ -148,6 +148,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "The data owner's keys, with --sealed (default: ${DEFAULT-VALUE}).")
     Path keys;
 
+    @CommandLine.ArgGroup(validate = false, heading = "%nKeys from a key broker (with --sealed):%n")
+    BrokerOptions broker = new BrokerOptions();
+
     @Option(names = "--trusted-memory", paramLabel = "MIB", defaultValue = "128",
             description = "With --sealed: MiB of Q2 window state each instance keeps in trusted memory; beyond it the "
                     + "state spills to an encrypted store in DIR/spill (default: ${DEFAULT-VALUE}).")
@@ -198,7 +201,8 @@ final class ServeCommand implements Callable<Integer> {
                     + "for any house");
         }
 
-        Boundary boundary = sealed ? SealedRuns.release(keys, "serve", trustedMemoryMib, dir.resolve("spill"), err)
+        Boundary boundary = sealed
+                ? SealedRuns.release(keys, broker, "serve", trustedMemoryMib, dir.resolve("spill"), err)
                 : Boundary.PLAIN;
         IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
                 : new KafkaLog(kafka, topic, Map.of());
