@@ -192,10 +192,11 @@ public final class FlinkRun {
         Files.createDirectories(outDir);
         Files.createDirectories(dir.parts());
         configure(env, dir, resumeFrom);
-        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, boundary).results(env, source);
+        Boundary inRun = boundary.forRun(dir.runId()); // sealed state names its run
+        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, inRun).results(env, source);
         // one sink per query, each chained to its operator: result lines never cross the network
-        results.q1().sinkTo(ResultParts.sink(dir.parts().toString(), boundary)).name("q1-files");
-        results.q2().sinkTo(ResultParts.sink(dir.parts().toString(), boundary)).name("q2-files")
+        results.q1().sinkTo(ResultParts.sink(dir.parts().toString(), inRun)).name("q1-files");
+        results.q2().sinkTo(ResultParts.sink(dir.parts().toString(), inRun)).name("q2-files")
                 .setParallelism(1).setMaxParallelism(1);
         moreSinks.accept(results);
         job = env.executeAsync(name);

@@ -10,8 +10,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -26,6 +28,7 @@ import java.util.stream.Stream;
 public final class RunDirectory {
     public static final String NAME = ".gridlet-run";
     private static final String IDENTITY = "identity";
+    private static final String RUN = "run";
 
     private final Path root;
 
@@ -137,7 +140,19 @@ public final class RunDirectory {
         Files.createDirectories(root);
         Properties p = new Properties();
         p.setProperty(IDENTITY, identity);
+        byte[] run = new byte[16];
+        new SecureRandom().nextBytes(run);
+        p.setProperty(RUN, HexFormat.of().formatHex(run));
         store(p, manifest());
+    }
+
+    /**
+     * The run's id: random, made when the run starts fresh and kept while it resumes (sealed state names it, so a
+     * checkpoint of another run does not restore); "" for a directory made before runs had ids.
+     */
+    public String runId() throws IOException {
+        if (!Files.exists(manifest())) return "";
+        return load(manifest()).getProperty(RUN, "");
     }
 
     /** Records where the running job's REST endpoint is. */

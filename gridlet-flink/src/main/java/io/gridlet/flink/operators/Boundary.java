@@ -14,8 +14,10 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -29,19 +31,21 @@ import java.util.Objects;
 public final class Boundary implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final Boundary PLAIN = new Boundary(null, null, false, 0, null);
+    public static final Boundary PLAIN = new Boundary(null, null, false, 0, null, "");
 
     private final String ring;
     private final String routing;
     private final boolean records;
     private final long memoryBudget; // bytes of Q2 window log per instance in memory; 0: no budget
     private final String spillRoot;
+    private final String run; // the run the state belongs to ("" before FlinkRun names it)
     private transient StateCipher cipher;
     private transient Pseudonyms pseudonyms;
     private transient ReadingOpener opener;
     private transient ResultMaster results;
 
-    private Boundary(String ring, String routing, boolean records, long memoryBudget, String spillRoot) {
+    private Boundary(String ring, String routing, boolean records, long memoryBudget, String spillRoot, String run) {
+        this.run = run;
         this.ring = ring;
         this.routing = routing;
         this.records = records;
@@ -59,7 +63,7 @@ public final class Boundary implements Serializable {
             throw new IllegalArgumentException("a memory budget below " + 2 * ReadingLog.CHUNK_BYTES
                     + " bytes (two chunks of the window log)");
         }
-        return new Boundary(ring, routing, records, bytes, spillRoot.toAbsolutePath().toString());
+        return new Boundary(ring, routing, records, bytes, spillRoot.toAbsolutePath().toString(), run);
     }
 
     /**
@@ -82,13 +86,21 @@ public final class Boundary implements Serializable {
      */
     public static Boundary sealed(String ring, String routing) {
         return new Boundary(Objects.requireNonNull(ring), Objects.requireNonNull(routing), false,
-                0, null);
+                0, null, "");
     }
 
     /** The same, and every record between tasks sealed on its own by its serializer (costly: one AES-GCM each). */
     public Boundary sealingRecords() {
         if (!isSealed()) throw new IllegalStateException("a plain boundary seals nothing");
-        return new Boundary(ring, routing, true, memoryBudget, spillRoot);
+        return new Boundary(ring, routing, true, memoryBudget, spillRoot, run);
+    }
+
+    /**
+     * The same, for the run {@code runId} (its run directory's id): sealed state names the run, so state from
+     * another run does not restore here.
+     */
+    public Boundary forRun(String runId) {
+        return new Boundary(ring, routing, records, memoryBudget, spillRoot, Objects.requireNonNull(runId));
     }
 
     public boolean sealsRecords() {
@@ -114,13 +126,36 @@ public final class Boundary implements Serializable {
         return isSealed() ? pseudonyms().household(house, household) : Partitioning.household(house, household);
     }
 
-    /** State bytes as they go into a checkpoint ({@code context}: which state, so parts cannot be swapped). */
-    byte[] seal(byte[] state, String context) {
-        return isSealed() ? cipher().seal(state, context.getBytes(StandardCharsets.UTF_8)) : state;
+    /**
+     * State bytes as they go into checkpoint {@code checkpointId} ({@code context}: which state, so parts cannot be
+     * swapped): the checkpoint's id (8 bytes, in the clear) and the sealed bytes, whose seal names the run, the state
+     * and that checkpoint, so a part opens only where it was written.
+     */
+    byte[] seal(byte[] state, String context, long checkpointId) {
+        if (!isSealed()) return state;
+        byte[] sealed = cipher().seal(state, stateContext(context, checkpointId));
+        return ByteBuffer.allocate(Long.BYTES + sealed.length).putLong(checkpointId).put(sealed).array();
     }
 
-    byte[] open(byte[] state, String context) {
-        return isSealed() ? cipher().open(state, context.getBytes(StandardCharsets.UTF_8)) : state;
+    /**
+     * State bytes restored from checkpoint {@code restoredCheckpointId} (-1: not known, as in a test harness).
+     *
+     * @throws SealException TAMPERED for a part of another run, state or checkpoint
+     */
+    byte[] open(byte[] state, String context, long restoredCheckpointId) {
+        if (!isSealed()) return state;
+        StateCipher c = cipher(); // no keys released here: that first
+        if (state.length < Long.BYTES) throw new SealException(SealException.Reason.MALFORMED, "sealed state cut short");
+        long written = ByteBuffer.wrap(state).getLong();
+        if (restoredCheckpointId >= 0 && written != restoredCheckpointId) {
+            throw new SealException(SealException.Reason.TAMPERED, "state " + context + " of checkpoint " + written
+                    + " where checkpoint " + restoredCheckpointId + " is restored");
+        }
+        return c.open(Arrays.copyOfRange(state, Long.BYTES, state.length), stateContext(context, written));
+    }
+
+    private byte[] stateContext(String context, long checkpointId) {
+        return ("run " + run + " state " + context + " checkpoint " + checkpointId).getBytes(StandardCharsets.UTF_8);
     }
 
     /**

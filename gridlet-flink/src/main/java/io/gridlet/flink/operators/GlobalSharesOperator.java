@@ -64,7 +64,7 @@ public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRec
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        state.save(out -> {
+        state.save(context.getCheckpointId(), out -> {
             shares.snapshot(out);
             int n = 0;
             for (List<WindowChangeRecord> changes : pending.values()) n += changes.size();

@@ -63,8 +63,9 @@ final class KeyGroupParts {
     }
 
     /**
-     * Inside a sealed boundary each key group's clock and part are sealed together, with the state's name and the
-     * key group as context (a part cannot be moved to another key group or operator unnoticed).
+     * Inside a sealed boundary each key group's clock and part are sealed together, with the run, the state's name,
+     * the key group and the checkpoint as context (a part cannot be moved to another key group, operator, run or
+     * checkpoint unnoticed).
      */
     static void write(StateSnapshotContext context, int maxParallelism, Clock clock, Writer writer,
                       Boundary boundary, String name) throws Exception {
@@ -86,7 +87,8 @@ final class KeyGroupParts {
                 p.writeLong(clock.dataTime());
                 p.write(parts[i]);
                 p.flush();
-                byte[] sealed = boundary.seal(plain.toByteArray(), name + "/" + (first + i));
+                byte[] sealed = boundary.seal(plain.toByteArray(), name + "/" + (first + i),
+                        context.getCheckpointId());
                 data.writeInt(sealed.length);
                 data.write(sealed);
             } else {
@@ -108,13 +110,14 @@ final class KeyGroupParts {
         List<DataInput> parts = new ArrayList<>();
         Clock clock = null;
         if (!context.isRestored()) return new Restored(null, parts);
+        long checkpoint = context.getRestoredCheckpointId().orElse(-1);
         for (KeyGroupStatePartitionStreamProvider provider : context.getRawKeyedStateInputs()) {
             DataInputStream in = new DataInputStream(provider.getStream());
             if (boundary.isSealed()) {
                 byte[] sealed = new byte[in.readInt()];
                 in.readFully(sealed);
                 in = new DataInputStream(new ByteArrayInputStream(
-                        boundary.open(sealed, name + "/" + provider.getKeyGroupId())));
+                        boundary.open(sealed, name + "/" + provider.getKeyGroupId(), checkpoint)));
                 clock = new Clock(in.readBoolean(), in.readLong());
                 parts.add(in);
                 continue;

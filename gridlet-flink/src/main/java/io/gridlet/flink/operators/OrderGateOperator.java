@@ -90,7 +90,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        state.save(out -> {
+        state.save(context.getCheckpointId(), out -> {
             gate.snapshot(out);
             out.writeBoolean(started);
             out.writeLong(dataTime);

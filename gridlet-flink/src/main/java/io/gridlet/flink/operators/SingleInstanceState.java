@@ -33,7 +33,9 @@ final class SingleInstanceState {
         this(context, name, Boundary.PLAIN);
     }
 
-    /** Inside a sealed boundary the bytes are sealed, with the state's name as context. */
+    /**
+     * Inside a sealed boundary the bytes are sealed, with the run, the state's name and the checkpoint as context.
+     */
     SingleInstanceState(StateInitializationContext context, String name, Boundary boundary) throws Exception {
         this.boundary = boundary;
         this.name = name;
@@ -42,7 +44,7 @@ final class SingleInstanceState {
         Iterator<byte[]> it = state.get().iterator();
         byte[] first = it.hasNext() ? it.next() : null;
         if (it.hasNext()) throw new IllegalStateException(name + ": state of more than one instance");
-        restored = first == null ? null : boundary.open(first, name);
+        restored = first == null ? null : boundary.open(first, name, context.getRestoredCheckpointId().orElse(-1));
     }
 
     /** The restored state, or null on a fresh start. */
@@ -50,11 +52,12 @@ final class SingleInstanceState {
         return restored == null ? null : new DataInputStream(new ByteArrayInputStream(restored));
     }
 
-    void save(Writer writer) throws Exception {
+    /** Saves the state for checkpoint {@code checkpointId}. */
+    void save(long checkpointId, Writer writer) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         writer.write(out);
         out.flush();
-        state.update(List.of(boundary.seal(bytes.toByteArray(), name)));
+        state.update(List.of(boundary.seal(bytes.toByteArray(), name, checkpointId)));
     }
 }

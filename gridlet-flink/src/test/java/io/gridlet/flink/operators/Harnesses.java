@@ -82,12 +82,19 @@ final class Harnesses {
         return records;
     }
 
+    /**
+     * The checkpoint a restored harness says it restores (Flink tells an operator; a harness says 0 unless told):
+     * these tests take their snapshots as checkpoint 1. Sealed state names its checkpoint, so it must match.
+     */
+    static final long RESTORED_CHECKPOINT = 1;
+
     /** An order gate in a harness, fresh ({@code restored} null) or restored from a snapshot, opened. */
     static OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate(OrderGateOperator gate,
                                                                              OperatorSubtaskState restored)
             throws Exception {
         OneInputStreamOperatorTestHarness<SourceRecord, Measurement> h = new OneInputStreamOperatorTestHarness<>(gate);
         h.setup(MeasurementSerializer.INSTANCE);
+        h.setRestoredCheckpointId(RESTORED_CHECKPOINT);
         if (restored == null) h.initializeEmptyState();
         else h.initializeState(restored);
         h.open();
@@ -173,6 +180,7 @@ final class Harnesses {
                                                                        OperatorSubtaskState restored)
             throws Exception {
         OneInputStreamOperatorTestHarness<IN, OUT> h = new OneInputStreamOperatorTestHarness<>(operator);
+        h.setRestoredCheckpointId(RESTORED_CHECKPOINT);
         if (restored == null) h.initializeEmptyState();
         else h.initializeState(restored);
         h.open();

@@ -77,7 +77,7 @@ final class KeyedStages<OUT> {
             for (int i = 0; i < p; i++) {
                 instances.add(instance(p, i, state == null ? null
                         : AbstractStreamOperatorTestHarness.repartitionOperatorState(state, MAX_PARALLELISM,
-                        previous, p, i)));
+                        previous, p, i), s)); // stage s restores the previous stage's checkpoint, number s
             }
             for (Object e : elements.subList(from, to)) {
                 if (e instanceof StreamRecord<?> r) {
@@ -104,13 +104,24 @@ final class KeyedStages<OUT> {
         return stages;
     }
 
-    /** Instance {@code index} of {@code parallelism}, fresh or restored from its share of a snapshot, opened. */
+    /**
+     * Instance {@code index} of {@code parallelism}, fresh or restored from its share of a snapshot taken as
+     * checkpoint 1, opened.
+     */
     KeyedOneInputStreamOperatorTestHarness<Long, Measurement, OUT> instance(int parallelism, int index,
                                                                            OperatorSubtaskState restored)
             throws Exception {
+        return instance(parallelism, index, restored, 1);
+    }
+
+    /** The same, restored from checkpoint {@code checkpointId} (as Flink tells an operator on a restore). */
+    KeyedOneInputStreamOperatorTestHarness<Long, Measurement, OUT> instance(int parallelism, int index,
+                                                                           OperatorSubtaskState restored,
+                                                                           long checkpointId) throws Exception {
         KeyedOneInputStreamOperatorTestHarness<Long, Measurement, OUT> h = new KeyedOneInputStreamOperatorTestHarness<>(
                 operator.get(), keys, Types.LONG, MAX_PARALLELISM, parallelism, index);
         if (output != null) h.setup(output);
+        h.setRestoredCheckpointId(checkpointId);
         if (restored == null) h.initializeEmptyState();
         else h.initializeState(restored);
         h.open();

@@ -219,6 +219,27 @@ class SealedBoundaryTest {
     }
 
     @Test
+    void sealedStateRestoresOnlyAsTheCheckpointAndRunItWasWrittenFor() throws Exception {
+        Boundary runA = sealedBoundary.forRun("run-a");
+        OperatorSubtaskState snapshot = gateHolding(runA); // checkpoint 1 of run-a
+        OneInputStreamOperatorTestHarness<SourceRecord, Measurement> older = new OneInputStreamOperatorTestHarness<>(
+                new OrderGateOperator(HELD_LATENESS, 0, runA));
+        older.setRestoredCheckpointId(2); // Flink restores checkpoint 2: a part of checkpoint 1 put in its place
+        assertThatThrownBy(() -> older.initializeState(snapshot))
+                .hasStackTraceContaining("state order-gate of checkpoint 1 where checkpoint 2 is restored");
+        OneInputStreamOperatorTestHarness<SourceRecord, Measurement> otherRun =
+                new OneInputStreamOperatorTestHarness<>(new OrderGateOperator(HELD_LATENESS, 0,
+                        sealedBoundary.forRun("run-b")));
+        otherRun.setRestoredCheckpointId(Harnesses.RESTORED_CHECKPOINT);
+        assertThatThrownBy(() -> otherRun.initializeState(snapshot)).hasStackTraceContaining("does not verify");
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> same = gate(
+                new OrderGateOperator(HELD_LATENESS, 0, runA), snapshot)) {
+            same.processWatermark(Long.MAX_VALUE);
+            assertThat(same.getOutput()).hasSize(5); // its two readings and their watermarks, and the last
+        }
+    }
+
+    @Test
     void aSealedGatesSnapshotRestoresOnlyWhereItsKeysWereReleased() throws Exception {
         OperatorSubtaskState snapshot = gateHolding(sealedBoundary);
         try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> restored = gate(
