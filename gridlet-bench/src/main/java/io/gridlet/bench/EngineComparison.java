@@ -102,7 +102,7 @@ public final class EngineComparison {
                 byte[] routing = new byte[32];
                 new SecureRandom().nextBytes(routing);
                 TrustedKeys.registerRouting("bench", new Pseudonyms(routing));
-                TrustedKeys.registerResults("bench", new ResultMaster(new byte[32], new Pseudonyms(routing)));
+                TrustedKeys.registerResults("bench", new ResultMaster(new byte[32]));
                 ReadingKeys owner = ReadingKeys.generate();
                 TrustedKeys.registerReadings("bench", owner);
                 // sealed input: the same readings, each sealed by a meter to the boundary (not timed)

@@ -204,7 +204,8 @@ public final class FlinkRun {
         JobExecutionResult result = job.getJobExecutionResult().get();
         // a sealed run's results stay sealed: the owner opens and merges them (ResultMerge with ResultParts.opener)
         Map<String, Long> written = boundary.isSealed()
-                ? ResultMerge.keepSealed(dir.parts(), outDir.resolve(SEALED_RESULTS), ResultLines.headers(config))
+                ? ResultMerge.keepSealed(dir.parts(), outDir.resolve(SEALED_RESULTS), ResultLines.headers(config),
+                        dir.runId())
                 : ResultMerge.merge(dir.parts(), outDir, ResultLines.headers(config));
         dir.finish();
         return new Outcome(GateCounts.from(result.getAllAccumulatorResults()), written, System.nanoTime() - start);

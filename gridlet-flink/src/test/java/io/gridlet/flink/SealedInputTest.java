@@ -60,7 +60,7 @@ class SealedInputTest {
         Pseudonyms routing = new Pseudonyms(new byte[32]);
         TrustedKeys.register(RING, ring);
         TrustedKeys.registerRouting(RING, routing);
-        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32], routing));
+        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32]));
 
         GeneratorConfig shape = GeneratorConfig.builder().seed(3)
                 .layout(3, 2, 2)

@@ -55,7 +55,7 @@ class SpillTest {
         KeyRing ring = KeyRing.generate();
         TrustedKeys.register(RING, ring);
         TrustedKeys.registerRouting(RING, new Pseudonyms(new byte[32]));
-        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32], new Pseudonyms(new byte[32])));
+        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32]));
         // 40 plugs every 10 s for 1.2 days: the 24 h window holds ~350 k loads, ~21 chunks of the log
         GeneratorConfig shape = GeneratorConfig.builder().seed(4)
                 .layout(5, 2, 4)

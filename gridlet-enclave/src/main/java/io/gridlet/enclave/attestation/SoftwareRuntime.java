@@ -89,7 +89,7 @@ public final class SoftwareRuntime implements TrustedRuntime {
             byte[] results = material.remove(ReadingKeys.RESULTS_MASTER_ID);
             Pseudonyms pseudonyms = routing == null ? null : new Pseudonyms(routing);
             return new Keys(KeyRing.of(material), pseudonyms, readings,
-                    results == null || pseudonyms == null ? null : new ResultMaster(results, pseudonyms));
+                    results == null ? null : new ResultMaster(results));
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("the released keys do not open with this runtime's key "
                     + "(released to another runtime, or altered)", e);

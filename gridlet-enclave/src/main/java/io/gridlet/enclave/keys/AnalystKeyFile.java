@@ -76,7 +76,8 @@ public final class AnalystKeyFile implements ResultKeys {
 
     /** Reads an analyst's key file; an IOException says what is wrong. */
     public static AnalystKeyFile read(Path file) throws IOException {
-        Map<String, String> f = KeyFiles.readFields(file, HEADER, "an analyst key file (gridlet keys analyst NAME)");
+        Map<String, String> f = KeyFiles.readFields(file, HEADER, "an analyst key file (gridlet keys analyst NAME)",
+                100L * MAX_HOUSES); // a house's line is about 75 bytes
         String name = f.remove("name");
         if (name == null) throw new IOException(file + ": no name");
         if (f.size() > MAX_HOUSES) throw new IOException(file + ": more than " + MAX_HOUSES + " houses");

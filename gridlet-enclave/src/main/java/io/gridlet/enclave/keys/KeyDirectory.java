@@ -155,7 +155,7 @@ public final class KeyDirectory {
 
     /** Every house's result keys (the owner opens any result with them). */
     public ResultMaster results() {
-        return new ResultMaster(resultsMaster, routing);
+        return new ResultMaster(resultsMaster);
     }
 
     /**

@@ -47,13 +47,18 @@ final class KeyFiles {
      * (an owner's key directory given where a role's file is expected is named as such).
      */
     static Map<String, String> readFields(Path file, String header, String what) throws IOException {
+        return readFields(file, header, what, MAX_BYTES);
+    }
+
+    /** The same, for a file of at most {@code maxBytes} (an analyst's keys for many houses). */
+    static Map<String, String> readFields(Path file, String header, String what, long maxBytes) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException(file + " is a directory, not " + what
                     + (Files.exists(file.resolve("data.keys")) ? ": it is the owner's key directory, which only "
                     + "the owner and the key broker use" : ""));
         }
         if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file (" + what + ")");
-        if (Files.size(file) > MAX_BYTES) throw new IOException(file + " is too large to be " + what);
+        if (Files.size(file) > maxBytes) throw new IOException(file + " is too large to be " + what);
         List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
         if (lines.isEmpty() || !lines.get(0).strip().equals(header)) {
             throw new IOException(file + " is not " + what + " (it does not start with '" + header + "')");

@@ -17,21 +17,27 @@ public interface ResultKeys {
     SecretKey forPseudonym(long pseudonym);
 
     /**
-     * A result line of output file {@code file}, as the sink writes it (base64 of the sealed bytes), opened.
+     * A result line of output file {@code file} of run {@code run} ("" for live results), as the sink writes it
+     * (base64 of the sealed bytes), opened.
      *
-     * @throws SealException UNKNOWN_KEY for a house these keys do not include, MALFORMED, TAMPERED
+     * @throws SealException UNKNOWN_KEY for a house these keys do not include, MALFORMED, TAMPERED (also: another
+     *                       file or run)
      */
-    default String open(String file, String line) {
-        byte[] sealed;
-        try {
-            sealed = Base64.getDecoder().decode(line);
-        } catch (IllegalArgumentException e) {
-            throw new SealException(SealException.Reason.MALFORMED, "a sealed result line that is not base64");
-        }
-        SecretKey key = forPseudonym(ResultSeal.pseudonym(sealed));
+    default String open(String run, String file, String line) {
+        byte[] sealed = decode(line);
+        SecretKey key = forPseudonym(ResultSeal.header(sealed).pseudonym());
         if (key == null) {
             throw new SealException(SealException.Reason.UNKNOWN_KEY, "a result of a house these keys do not include");
         }
-        return new String(ResultSeal.open(key, file, sealed), StandardCharsets.US_ASCII);
+        return new String(ResultSeal.open(key, run, file, sealed), StandardCharsets.US_ASCII);
+    }
+
+    /** A sealed result line's bytes; MALFORMED if it is not base64. */
+    static byte[] decode(String line) {
+        try {
+            return Base64.getDecoder().decode(line);
+        } catch (IllegalArgumentException e) {
+            throw new SealException(SealException.Reason.MALFORMED, "a sealed result line that is not base64");
+        }
     }
 }

@@ -11,27 +11,34 @@ import java.security.GeneralSecurityException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every house's result key, derived from the owner's results master key: HMAC-SHA256(master, "gridlet result key
- * v1" || the house's pseudonym). The runtime seals each result line under its house's key; the owner opens any;
- * {@code gridlet keys analyst} hands an analyst the keys of its houses only.
+ * Every house's result key, derived from the owner's results master key: a house's result tag is the first 8 bytes
+ * of HMAC-SHA256(master, "gridlet result tag v1" || house) (not the routing pseudonym: result lines cannot be linked
+ * to the groups the platform routes readings by), its key HMAC-SHA256(master, "gridlet result key v1" || tag). The
+ * runtime seals each result line under its house's key, the tag in the clear; the owner opens any; {@code gridlet
+ * keys analyst} hands an analyst the tags and keys of its houses only.
  */
 public final class ResultMaster implements ResultKeys {
     private static final byte[] LABEL = "gridlet result key v1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TAG = "gridlet result tag v1 ".getBytes(StandardCharsets.US_ASCII);
     private static final int CACHE_LIMIT = 1 << 20;
 
     private final SecretKeySpec master;
-    private final Pseudonyms routing;
+    private final ConcurrentHashMap<Long, Long> tags = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, SecretKey> keys = new ConcurrentHashMap<>();
 
-    public ResultMaster(byte[] master, Pseudonyms routing) {
+    public ResultMaster(byte[] master) {
         if (master.length != 32) throw new IllegalArgumentException("a results master key of 32 bytes");
         this.master = new SecretKeySpec(master.clone(), "HmacSHA256");
-        this.routing = routing;
     }
 
-    /** The house's pseudonym, as sealed lines carry it. */
+    /** The house's result tag, as sealed lines carry it (the pseudonym {@link #forPseudonym} takes). */
     public long pseudonym(long house) {
-        return routing.house(house);
+        Long known = tags.get(house);
+        if (known != null) return known;
+        long tag = ByteBuffer.wrap(hmac(TAG, house)).getLong();
+        if (tag == ResultSeal.TRAILER) tag = 1; // (probability 2^-64) never a trailer's
+        if (tags.size() < CACHE_LIMIT) tags.put(house, tag);
+        return tag;
     }
 
     @Override
@@ -43,18 +50,28 @@ public final class ResultMaster implements ResultKeys {
         return key;
     }
 
-    /** A result line of house {@code house} in output file {@code file}, sealed. */
-    public byte[] seal(byte[] line, String file, long house) {
+    /** A result line of house {@code house}, line {@code seq} of part {@code part} of {@code file} in {@code run}. */
+    public byte[] seal(byte[] line, String run, String file, long house, long part, long seq) {
         long p = pseudonym(house);
-        return ResultSeal.seal(forPseudonym(p), p, file, line);
+        return ResultSeal.seal(forPseudonym(p), p, run, file, part, seq, line);
+    }
+
+    /** A part's trailer: {@code lines} lines were written in it (only the owner's keys open it). */
+    public byte[] trailer(String run, String file, long part, long lines) {
+        return ResultSeal.seal(forPseudonym(ResultSeal.TRAILER), ResultSeal.TRAILER, run, file, part, lines,
+                ("end " + lines).getBytes(StandardCharsets.US_ASCII));
     }
 
     private SecretKey derive(long pseudonym) {
+        return new SecretKeySpec(hmac(LABEL, pseudonym), "AES");
+    }
+
+    private byte[] hmac(byte[] label, long value) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(master);
-            mac.update(LABEL);
-            return new SecretKeySpec(mac.doFinal(ByteBuffer.allocate(Long.BYTES).putLong(pseudonym).array()), "AES");
+            mac.update(label);
+            return mac.doFinal(ByteBuffer.allocate(Long.BYTES).putLong(value).array());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("no HmacSHA256 in this JDK", e);
         }

@@ -138,7 +138,8 @@ public final class Boundary implements Serializable {
     }
 
     /**
-     * State bytes restored from checkpoint {@code restoredCheckpointId} (-1: not known, as in a test harness).
+     * State bytes restored from checkpoint {@code restoredCheckpointId} (Flink names the checkpoint of every
+     * restore; -1, not named, is refused).
      *
      * @throws SealException TAMPERED for a part of another run, state or checkpoint
      */
@@ -147,7 +148,7 @@ public final class Boundary implements Serializable {
         StateCipher c = cipher(); // no keys released here: that first
         if (state.length < Long.BYTES) throw new SealException(SealException.Reason.MALFORMED, "sealed state cut short");
         long written = ByteBuffer.wrap(state).getLong();
-        if (restoredCheckpointId >= 0 && written != restoredCheckpointId) {
+        if (written != restoredCheckpointId) {
             throw new SealException(SealException.Reason.TAMPERED, "state " + context + " of checkpoint " + written
                     + " where checkpoint " + restoredCheckpointId + " is restored");
         }
@@ -173,12 +174,27 @@ public final class Boundary implements Serializable {
 
     /**
      * A result line of house {@code house} sealed under that house's result key (for the owner, and the analysts
-     * given that house's key), bound to its output file.
+     * given that house's key), bound to this run, its output file, and its place ({@code seq}) in part
+     * {@code part} of that file.
      */
-    public byte[] sealResult(byte[] line, String file, long house) {
+    public byte[] sealResult(byte[] line, String file, long house, long part, long seq) {
+        return results().seal(line, run, file, house, part, seq);
+    }
+
+    /** The end of part {@code part} of {@code file}: it holds {@code lines} lines. */
+    public byte[] sealTrailer(String file, long part, long lines) {
+        return results().trailer(run, file, part, lines);
+    }
+
+    /** A result line for live subscribers: in no part and no run (the subscription's stream orders them). */
+    public byte[] sealLiveResult(byte[] line, String file, long house) {
+        return results().seal(line, "", file, house, 0, 0);
+    }
+
+    private ResultMaster results() {
         if (!isSealed()) throw new IllegalStateException("a plain boundary seals nothing");
         if (results == null) results = TrustedKeys.results(ring);
-        return results.seal(line, file, house);
+        return results;
     }
 
     private StateCipher cipher() {

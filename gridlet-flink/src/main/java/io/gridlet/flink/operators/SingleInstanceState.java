@@ -1,5 +1,6 @@
 package io.gridlet.flink.operators;
 
+import io.gridlet.enclave.sealing.SealException;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
@@ -44,6 +45,10 @@ final class SingleInstanceState {
         Iterator<byte[]> it = state.get().iterator();
         byte[] first = it.hasNext() ? it.next() : null;
         if (it.hasNext()) throw new IllegalStateException(name + ": state of more than one instance");
+        if (first == null && context.isRestored() && boundary.isSealed()) { // its handle dropped from the checkpoint
+            throw new SealException(SealException.Reason.MALFORMED, name + ": no state in the checkpoint restored "
+                    + "(a sealed run's checkpoint always holds it)");
+        }
         restored = first == null ? null : boundary.open(first, name, context.getRestoredCheckpointId().orElse(-1));
     }
 

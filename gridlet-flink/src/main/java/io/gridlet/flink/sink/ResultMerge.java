@@ -53,8 +53,8 @@ public final class ResultMerge {
      * Moves the committed (sealed) part files of every output file from {@code partsDir} to {@code sealedDir},
      * as they are; returns the lines (results) per output file.
      */
-    public static Map<String, Long> keepSealed(Path partsDir, Path sealedDir, Map<String, String> headers)
-            throws IOException {
+    public static Map<String, Long> keepSealed(Path partsDir, Path sealedDir, Map<String, String> headers,
+                                               String run) throws IOException {
         if (Files.exists(sealedDir)) { // an earlier run's: replaced, never mixed
             try (Stream<Path> old = Files.walk(sealedDir)) {
                 for (Path p : old.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
@@ -70,7 +70,7 @@ public final class ResultMerge {
                 try (Stream<Path> parts = Files.list(bucket)) {
                     for (Path part : parts.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList()) {
                         try (Stream<String> l = Files.lines(part, StandardCharsets.US_ASCII)) {
-                            lines += l.count();
+                            lines += l.count() - 1; // each part ends with a trailer that counts its lines
                         }
                         Files.move(part, target.resolve(part.getFileName()));
                     }
@@ -78,7 +78,17 @@ public final class ResultMerge {
             }
             kept.put(file, lines);
         }
+        Files.writeString(sealedDir.resolve(RUN_FILE), run + "\n", StandardCharsets.US_ASCII);
         return kept;
+    }
+
+    /** The file in a sealed results directory that names the run the results belong to (their seals name it). */
+    public static final String RUN_FILE = "run";
+
+    /** The run a sealed results directory's lines belong to ("" if it does not say: made before runs had ids). */
+    public static String runOf(Path sealedDir) throws IOException {
+        Path f = sealedDir.resolve(RUN_FILE);
+        return Files.exists(f) ? Files.readString(f, StandardCharsets.US_ASCII).strip() : "";
     }
 
     private record Head(long[] key, String line, int source) {

@@ -1,11 +1,14 @@
 package io.gridlet.flink.sink;
 
 import io.gridlet.enclave.keys.ResultKeys;
+import io.gridlet.enclave.sealing.ResultSeal;
 import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.ResultRecord;
+import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.api.common.serialization.Encoder;
 import org.apache.flink.connector.file.sink.FileSink;
+import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
@@ -16,9 +19,16 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
+import java.util.stream.Stream;
 
 /**
  * Flink's {@link FileSink} for results: one bucket (directory) per output file, one part file per sink instance,
@@ -34,17 +44,145 @@ public final class ResultParts {
     }
 
     /**
-     * The same; inside a sealed boundary every line is sealed before it is written (under the data owner's current
-     * key, its output file's name as associated data), one base64 line per result: the part files are ciphertext,
-     * opened and merged by the owner ({@link ResultMerge#merge} with {@link #opener}, {@code gridlet unseal}).
+     * The same; inside a sealed boundary every line is sealed before it is written (under its house's result key,
+     * with the run, its output file, its part and its place in the part: {@link ResultSeal}), one base64 line per
+     * result, and each part file ends with a trailer line that counts its lines: the part files are ciphertext,
+     * checked ({@link #verify}) and opened and merged by the owner or an analyst ({@link ResultMerge#merge} with
+     * {@link #opener}, {@code gridlet unseal}).
      */
     public static FileSink<ResultRecord> sink(String partsDir, Boundary boundary) {
-        Encoder<ResultRecord> encoder = boundary.isSealed() ? new SealedLineEncoder(boundary) : new KeyedLineEncoder();
-        return FileSink.forRowFormat(new Path(partsDir), encoder)
+        OutputFileConfig names = OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".txt").build();
+        if (boundary.isSealed()) {
+            return FileSink.forBulkFormat(new Path(partsDir), new SealedPartWriter.Factory(boundary))
+                    .withBucketAssigner(new ByOutputFile())
+                    .withRollingPolicy(OnCheckpointRollingPolicy.build())
+                    .withOutputFileConfig(names)
+                    .build();
+        }
+        return FileSink.forRowFormat(new Path(partsDir), (Encoder<ResultRecord>) new KeyedLineEncoder())
                 .withBucketAssigner(new ByOutputFile())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".txt").build())
+                .withOutputFileConfig(names)
                 .build();
+    }
+
+    /**
+     * A sealed part file: a random part id, its lines numbered 0, 1, ... in the order written, and on finishing
+     * (the part is committed with a checkpoint) a trailer that counts them.
+     */
+    static final class SealedPartWriter implements BulkWriter<ResultRecord> {
+        private final FSDataOutputStream out;
+        private final Boundary boundary;
+        private final long part = new SecureRandom().nextLong();
+        private long lines;
+        private String file = "";
+
+        SealedPartWriter(FSDataOutputStream out, Boundary boundary) {
+            this.out = out;
+            this.boundary = boundary;
+        }
+
+        @Override
+        public void addElement(ResultRecord r) throws IOException {
+            file = r.file();
+            write(boundary.sealResult(keyed(r).getBytes(StandardCharsets.US_ASCII), r.file(), r.house(), part,
+                    lines++));
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public void finish() throws IOException {
+            write(boundary.sealTrailer(file, part, lines));
+            out.flush();
+        }
+
+        private void write(byte[] sealed) throws IOException {
+            out.write(Base64.getEncoder().encode(sealed));
+            out.write('\n');
+        }
+
+        static final class Factory implements BulkWriter.Factory<ResultRecord> {
+            private static final long serialVersionUID = 1L;
+            private final Boundary boundary;
+
+            Factory(Boundary boundary) {
+                this.boundary = boundary;
+            }
+
+            @Override
+            public BulkWriter<ResultRecord> create(FSDataOutputStream out) {
+                return new SealedPartWriter(out, boundary);
+            }
+        }
+    }
+
+    /**
+     * Checks every sealed part under {@code sealedDir} (one directory per output file): each part's lines are one
+     * part's, numbered 0, 1, ... without a gap, a repeat or a swap, a part id appears in one file only, and the
+     * part ends with its trailer, whose count (when {@code keys} open it: the owner's) is the part's lines. Lines
+     * of other houses are checked by their clear numbers, without opening them.
+     *
+     * @return what is wrong, one line each (empty: nothing)
+     */
+    public static List<String> verify(java.nio.file.Path sealedDir, ResultKeys keys, String run)
+            throws IOException {
+        List<String> problems = new ArrayList<>();
+        Map<Long, String> parts = new HashMap<>();
+        List<java.nio.file.Path> files;
+        try (Stream<java.nio.file.Path> all = Files.walk(sealedDir)) {
+            files = all.filter(Files::isRegularFile).filter(f -> !f.getParent().equals(sealedDir)).sorted().toList();
+        }
+        for (java.nio.file.Path f : files) {
+            String output = f.getParent().getFileName().toString();
+            String where = output + "/" + f.getFileName();
+            List<String> lines = Files.readAllLines(f, StandardCharsets.US_ASCII);
+            Long part = null;
+            long next = 0;
+            boolean ended = false;
+            for (int i = 0; i < lines.size(); i++) {
+                ResultSeal.Header h;
+                try {
+                    h = ResultSeal.header(ResultKeys.decode(lines.get(i)));
+                } catch (SealException e) {
+                    problems.add(where + " line " + (i + 1) + ": " + e.getMessage());
+                    continue;
+                }
+                if (part == null) {
+                    part = h.part();
+                    String seen = parts.putIfAbsent(part, where);
+                    if (seen != null) problems.add(where + ": the same part as " + seen + " (a copy)");
+                } else if (h.part() != part) {
+                    problems.add(where + " line " + (i + 1) + ": a line of another part");
+                }
+                if (ended) problems.add(where + " line " + (i + 1) + ": a line after the part's end");
+                if (h.isTrailer()) {
+                    ended = true;
+                    if (h.seq() != next) {
+                        problems.add(where + ": the part ends after " + h.seq() + " lines, but " + next
+                                + " are there in order");
+                    }
+                    if (keys.forPseudonym(ResultSeal.TRAILER) != null) {
+                        try {
+                            keys.open(run, output, lines.get(i));
+                        } catch (SealException e) {
+                            problems.add(where + ": its end does not open (" + e.reason() + ")");
+                        }
+                    }
+                    continue;
+                }
+                if (h.seq() != next) {
+                    problems.add(where + " line " + (i + 1) + ": number " + h.seq() + " where " + next + " was due ("
+                            + (h.seq() > next ? (h.seq() - next) + " dropped" : "repeated or out of order") + ")");
+                }
+                next = Math.max(next, h.seq() + 1);
+            }
+            if (!ended) problems.add(where + ": no end (the part was cut short)");
+        }
+        return problems;
     }
 
     /** {@code order house household plug line}, one per line. */
@@ -60,22 +198,6 @@ public final class ResultParts {
         return r.order() + " " + r.house() + " " + r.household() + " " + r.plug() + " " + r.line();
     }
 
-    /** The keyed line sealed, in base64, one per line. */
-    static final class SealedLineEncoder implements Encoder<ResultRecord> {
-        private final Boundary boundary;
-
-        SealedLineEncoder(Boundary boundary) {
-            this.boundary = boundary;
-        }
-
-        @Override
-        public void encode(ResultRecord r, OutputStream out) throws IOException {
-            byte[] sealed = boundary.sealResult(keyed(r).getBytes(StandardCharsets.US_ASCII), r.file(), r.house());
-            out.write(Base64.getEncoder().encode(sealed));
-            out.write('\n');
-        }
-    }
-
     /** The result line of a keyed line (what {@link #keyed} put after the four keys). */
     public static String lineOf(String keyed) {
         int at = 0;
@@ -84,14 +206,15 @@ public final class ResultParts {
     }
 
     /**
-     * What opens a sealed part's lines (of output file {@code file}) with {@code keys}: the owner's opens every line,
-     * an analyst's the lines of its houses; a line of another house is left out (null) and counted in
-     * {@code skipped}.
+     * What opens a sealed part's lines (of output file {@code file} of run {@code run}, "" for live results) with
+     * {@code keys}: the owner's opens every line, an analyst's the lines of its houses; a line of another house,
+     * and a part's trailer, are left out (null), the former counted in {@code skipped}.
      */
-    public static BiFunction<String, String, String> opener(ResultKeys keys, LongAdder skipped) {
+    public static BiFunction<String, String, String> opener(ResultKeys keys, String run, LongAdder skipped) {
         return (file, line) -> {
+            if (ResultSeal.header(ResultKeys.decode(line)).isTrailer()) return null; // counts lines: see verify
             try {
-                return keys.open(file, line);
+                return keys.open(run, file, line);
             } catch (SealException e) {
                 if (e.reason() != SealException.Reason.UNKNOWN_KEY) throw e;
                 skipped.increment();

@@ -136,7 +136,7 @@ class SealedRunTest {
         byte[] routing = new byte[32];
         new SecureRandom().nextBytes(routing);
         TrustedKeys.registerRouting(RING, new Pseudonyms(routing));
-        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32], new Pseudonyms(routing)));
+        TrustedKeys.registerResults(RING, new ResultMaster(new byte[32]));
     }
 
     /** Copies the checkpoint files as they are now (the run directory goes when the run ends). */

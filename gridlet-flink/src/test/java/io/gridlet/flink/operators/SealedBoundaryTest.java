@@ -78,7 +78,7 @@ class SealedBoundaryTest {
         owner = ReadingKeys.generate();
         TrustedKeys.register(KEYS, ring);
         TrustedKeys.registerRouting(KEYS, routing);
-        TrustedKeys.registerResults(KEYS, new ResultMaster(new byte[32], routing));
+        TrustedKeys.registerResults(KEYS, new ResultMaster(new byte[32]));
         TrustedKeys.registerReadings(KEYS, owner);
         sealer = meter("meter-1", "*", 1);
         sealedBoundary = Boundary.sealed(KEYS, KEYS);

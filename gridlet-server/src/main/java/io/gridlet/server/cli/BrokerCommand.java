@@ -75,6 +75,9 @@ final class BrokerCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "gridlet-broker-stop"));
             err.println("gridlet broker: serving the keys of " + keys + " on " + bind + ":" + server.port()
                     + " over " + credentials + " to runtimes " + runtimes + "; allowlist " + owner.allowlist());
+            err.println("gridlet broker: software attestation only: whoever holds the runtime key (gridlet keys "
+                    + "runtime) and a runtime certificate gets every key, whatever code it runs; the ring and "
+                    + "allowlist are read once (restart after gridlet keys rotate or --allow-current)");
             err.flush();
             stopped.await();
         }

@@ -6,7 +6,6 @@ import io.gridlet.enclave.attestation.CodeMeasurement;
 import io.gridlet.enclave.keys.AnalystKeyFile;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.enclave.sealing.MeterIdentity;
-import io.gridlet.flink.GridletJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -46,9 +45,9 @@ final class KeysCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        String current = HexFormat.of().formatHex(CodeMeasurement.ofModules(GridletJob.OPERATOR_CODE));
+        String current = HexFormat.of().formatHex(CodeMeasurement.ofModules(SealedRuns.MEASURED_CODE));
         if (!Files.exists(dir.resolve("data.keys"))) {
-            KeyDirectory.create(dir, GridletJob.OPERATOR_CODE);
+            KeyDirectory.create(dir, SealedRuns.MEASURED_CODE);
             out.println("made keys in " + dir + " (owner-only files); allowed operator code " + current);
             return 0;
         }

@@ -6,6 +6,7 @@ import io.gridlet.client.LiveClient;
 import io.gridlet.client.LivePolicies;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.client.Transport;
+import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.sink.ResultParts;
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
@@ -68,13 +69,14 @@ final class ResultsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LiveProtocol.Subscription filter;
         BiFunction<String, String, String> open = (file, line) -> line;
+        LongAdder others = new LongAdder();
         byte[] secret;
         String policyText;
         Transport transport;
         try {
             filter = new LiveProtocol.Subscription(query, house);
             if (keys != null) {
-                var opener = ResultParts.opener(SealedRuns.resultKeys(keys), new LongAdder());
+                var opener = ResultParts.opener(SealedRuns.resultKeys(keys), "", others); // live: no run
                 open = (file, line) -> {
                     String keyed = opener.apply(file, line);
                     return keyed == null ? null : ResultParts.lineOf(keyed);
@@ -91,16 +93,26 @@ final class ResultsCommand implements Callable<Integer> {
         try (LiveClient client = LiveClient.open(target, transport, policyText,
                 new ClientIdentity(identity, secret))) {
             Iterator<LiveProtocol.Result> results = client.subscribe(filter);
-            long n = 0;
+            long n = 0, unopenable = 0;
             while ((count == 0 || n < count) && results.hasNext()) {
                 LiveProtocol.Result r = results.next();
-                String line = open.apply(r.file(), r.line());
-                if (line == null) continue; // a house these keys may not read
+                String line;
+                try {
+                    line = open.apply(r.file(), r.line());
+                } catch (SealException e) { // changed on the way: counted, and the stream goes on
+                    if (unopenable++ == 0) err.println("gridlet results: a result does not open (" + e.reason() + ")");
+                    continue;
+                }
+                if (line == null) continue; // a house these keys may not read (counted in others)
                 out.println(r.file() + " " + line);
                 n++;
             }
             out.flush();
-            return 0;
+            if (others.sum() > 0 || unopenable > 0) {
+                err.printf("gridlet results: left out %d results of houses these keys may not read, %d that did not "
+                        + "open%n", others.sum(), unopenable);
+            }
+            return unopenable > 0 ? 1 : 0;
         } catch (StatusRuntimeException e) {
             err.println("gridlet results: " + e.getStatus().getCode() + (e.getStatus().getDescription() == null
                     ? "" : ": " + e.getStatus().getDescription()));

@@ -1,16 +1,21 @@
 package io.gridlet.server.cli;
 
+import io.gridlet.adaptlets.AdaptletServer;
 import io.gridlet.adaptlets.ClientSession;
 import io.gridlet.adaptlets.builtin.Authorization;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
 import io.gridlet.client.Transport;
+import io.gridlet.core.engine.QueryEngine;
 import io.gridlet.enclave.attestation.KeyReleaseException;
 import io.gridlet.enclave.keys.AnalystKeyFile;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.enclave.keys.ResultKeys;
 import io.gridlet.enclave.keys.TrustedKeys;
+import io.gridlet.enclave.sealing.SealedReading;
 import io.gridlet.flink.GridletJob;
 import io.gridlet.flink.operators.Boundary;
+import io.gridlet.log.IngestLog;
+import io.gridlet.policy.Policy;
 import io.gridlet.server.keys.KeyBrokerService;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -24,6 +29,16 @@ import java.util.List;
 
 /** What {@code run --sealed} and {@code serve --sealed} share: the keys released, the boundary they run in. */
 final class SealedRuns {
+    /**
+     * Every module of the code in the process that handles keys or readings and results in the clear, by one class
+     * each: the job's, the core's and the enclave's (the boundary), and the service's, the client's, the log's, the
+     * adaptlets' and the policies' (which fetch keys, hold result lines before they are sealed, or run beside them).
+     * What the runtime's measurement covers ({@code CodeMeasurement.ofModules}) and the allowlist names.
+     */
+    static final List<Class<?>> MEASURED_CODE = List.of(GridletJob.class, QueryEngine.class,
+            SealedReading.class, SealedRuns.class, Transport.class, IngestLog.class, AdaptletServer.class,
+            Policy.class);
+
     private SealedRuns() {
     }
 
@@ -48,7 +63,7 @@ final class SealedRuns {
                     + "software runtime (no hardware isolation: see docs/privacy.md)");
         } else {
             try {
-                KeyDirectory.load(keys).release(name, GridletJob.OPERATOR_CODE);
+                KeyDirectory.load(keys).release(name, MEASURED_CODE);
             } catch (IOException e) {
                 throw new UserError(e.getMessage());
             } catch (KeyReleaseException e) {
@@ -75,7 +90,7 @@ final class SealedRuns {
         try (ClientSession session = ClientSession.open(channel, KeyBrokerService.POLICY,
                 List.of(MutualTlsAuth.client(), Authorization.client()))) {
             TrustedKeys.registerAll(name, KeyBrokerService.fetch(session.channel(),
-                    KeyDirectory.runtime(GridletJob.OPERATOR_CODE, signing)));
+                    KeyDirectory.runtime(MEASURED_CODE, signing)));
         } catch (StatusRuntimeException e) {
             throw new UserError("no keys from the broker at " + broker.target + ": " + e.getStatus().getCode()
                     + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription()));

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.LongAdder;
@@ -24,8 +25,9 @@ import java.util.concurrent.atomic.LongAdder;
 @Command(name = "unseal", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Opens the sealed results of a gridlet run --sealed (OUT/sealed-results) with the data owner's "
                 + "keys, or an analyst's (gridlet keys analyst: the results of its houses only, the others left out "
-                + "and counted), and writes the spec's output files to --to (default: OUT). A result line that does "
-                + "not open (tampered, moved to another file) stops it with an error.")
+                + "and counted), and writes the spec's output files to --to (default: OUT). First it checks that the "
+                + "parts are as the run wrote them: a line dropped, repeated, out of order, from another run or file, "
+                + "or a part cut short or copied, is reported and nothing is written.")
 final class UnsealCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,11 +59,19 @@ final class UnsealCommand implements Callable<Integer> {
             return 2;
         }
         Path target = to == null ? out : to;
+        String run = ResultMerge.runOf(sealed);
+        List<String> problems = ResultParts.verify(sealed, resultKeys, run);
+        if (!problems.isEmpty()) {
+            stderr.println("gridlet unseal: the sealed results are not as the run wrote them (nothing written):");
+            for (String p : problems.subList(0, Math.min(20, problems.size()))) stderr.println("  " + p);
+            if (problems.size() > 20) stderr.println("  ... and " + (problems.size() - 20) + " more");
+            return 1;
+        }
         Map<String, Long> written;
         LongAdder others = new LongAdder();
         try {
             written = ResultMerge.merge(sealed, target, ResultLines.headers(QueryConfig.DEFAULT),
-                    ResultParts.opener(resultKeys, others));
+                    ResultParts.opener(resultKeys, run, others));
         } catch (SealException e) {
             stderr.println("gridlet unseal: a result does not open (" + e.reason() + "): " + e.getMessage()
                     + "; nothing written is complete");

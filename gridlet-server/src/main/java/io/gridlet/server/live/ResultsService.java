@@ -52,7 +52,7 @@ final class ResultsService implements ResultHub.Listener, AutoCloseable {
     }
 
     private byte[] encode(ResultRecord r) {
-        String line = boundary.isSealed() ? Base64.getEncoder().encodeToString(boundary.sealResult(
+        String line = boundary.isSealed() ? Base64.getEncoder().encodeToString(boundary.sealLiveResult(
                 ResultParts.keyed(r).getBytes(StandardCharsets.US_ASCII),
                 r.file(), r.house())) : r.line();
         return new LiveProtocol.Result(r.file(), line).encode();

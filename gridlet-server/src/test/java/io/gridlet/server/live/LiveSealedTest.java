@@ -81,7 +81,7 @@ class LiveSealedTest {
         LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.ALWAYS);
         String hub = "sealed-" + System.nanoTime();
         Path out = dir.resolve("out");
-        BiFunction<String, String, String> opener = ResultParts.opener(owner.results(), new LongAdder());
+        BiFunction<String, String, String> opener = ResultParts.opener(owner.results(), "", new LongAdder());
         BlockingQueue<LiveProtocol.Result> received = new LinkedBlockingQueue<>();
         try (LiveJob job = LiveJob.start(log, new LiveJob.Settings(LiveFixture.CONFIG, 600, Duration.ofMillis(300),
                 1, 2, sealed), out, hub, true);
@@ -152,8 +152,11 @@ class LiveSealedTest {
             }
         }
         assertThat(out.resolve("q1-plug-60.csv")).doesNotExist();
-        ResultMerge.merge(out.resolve(FlinkRun.SEALED_RESULTS), out, io.gridlet.core.result.ResultLines.headers(
-                LiveFixture.CONFIG), opener);
+        Path sealedResults = out.resolve(FlinkRun.SEALED_RESULTS);
+        String run = ResultMerge.runOf(sealedResults);
+        assertThat(ResultParts.verify(sealedResults, owner.results(), run)).isEmpty();
+        ResultMerge.merge(sealedResults, out, io.gridlet.core.result.ResultLines.headers(LiveFixture.CONFIG),
+                ResultParts.opener(owner.results(), run, new LongAdder()));
         data.assertFilesExpected(out);
 
         // the log holds no reading as the plain log writes it (timestamp then value); the scan sees a plain one
