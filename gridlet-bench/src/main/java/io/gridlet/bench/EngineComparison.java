@@ -148,8 +148,8 @@ public final class EngineComparison {
         if (sealedInput) {
             RunDirectory work = new RunDirectory(out);
             work.prepare(run.identity(input), true);
-            run.run(FlinkRun.embedded(parallelism), GridletJob.sealedSource(input.toString()), "sealed", out, work,
-                    Optional.empty(), job -> { }, results -> { });
+            run.run(FlinkRun.embedded(parallelism), GridletJob.sealedSource(input.toString(), boundary), "sealed",
+                    out, work, Optional.empty(), job -> { }, results -> { });
         } else {
             run.runFresh(FlinkRun.embedded(parallelism), input, out);
         }

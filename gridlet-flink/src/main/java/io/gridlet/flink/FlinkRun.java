@@ -124,6 +124,11 @@ public final class FlinkRun {
     }
 
     /** Replays the input at most this many lines per second (0, the default: as fast as possible). */
+    /** The trusted boundary the job runs in. */
+    public Boundary boundary() {
+        return boundary;
+    }
+
     /** Runs the job inside this trusted boundary ({@link Boundary#PLAIN} by default). */
     public FlinkRun boundary(Boundary boundary) {
         this.boundary = Objects.requireNonNull(boundary);

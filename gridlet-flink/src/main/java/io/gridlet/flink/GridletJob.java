@@ -101,7 +101,16 @@ public final class GridletJob {
 
     /** A file of sealed readings ({@link io.gridlet.enclave.sealing.SealedReadingFile}), opened inside the boundary. */
     public static Source<SourceRecord, ?, ?> sealedSource(String file) {
-        return FileSource.forRecordStreamFormat(new SealedFormat(), new Path(file)).build();
+        return sealedSource(file, Boundary.PLAIN);
+    }
+
+    /**
+     * A sealed readings file; inside a sealed {@code boundary} its readings are opened in the source's reader
+     * thread (the order gate then checks them for replays and orders them), else left sealed.
+     */
+    public static Source<SourceRecord, ?, ?> sealedSource(String file, Boundary boundary) {
+        return FileSource.forRecordStreamFormat(new SealedFormat(boundary.isSealed() ? boundary.keysName() : null),
+                new Path(file)).build();
     }
 
     /**

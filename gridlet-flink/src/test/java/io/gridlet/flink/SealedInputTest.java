@@ -114,7 +114,8 @@ class SealedInputTest {
         FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 0, Duration.ofSeconds(1)).boundary(Boundary.sealed(RING, RING));
         RunDirectory work = new RunDirectory(out);
         work.prepare(run.identity(sealed), true);
-        FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), GridletJob.sealedSource(sealed.toString()), "sealed",
+        FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), GridletJob.sealedSource(sealed.toString(),
+                        run.boundary()), "sealed",
                 out, work, Optional.empty(), job -> { }, results -> { });
         SealedOutputs.assertSealedThenUnseal(out, RING);
         generated.assertSameFiles(out);

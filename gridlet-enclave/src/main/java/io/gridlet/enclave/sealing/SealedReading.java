@@ -123,7 +123,19 @@ public record SealedReading(String meter, long epoch, byte[] enc, long seq, long
         }
         byte[] ciphertext = new byte[n];
         in.readFully(ciphertext);
-        return new SealedReading(new String(id, StandardCharsets.UTF_8), epoch, enc, seq, timestamp, ciphertext);
+        return new SealedReading(identity(id), epoch, enc, seq, timestamp, ciphertext);
+    }
+
+    /** The last identity read on this thread: a meter's readings come in runs, and their identity is one string. */
+    private static final ThreadLocal<Object[]> LAST_IDENTITY = ThreadLocal.withInitial(() -> new Object[2]);
+
+    private static String identity(byte[] bytes) {
+        Object[] last = LAST_IDENTITY.get();
+        if (last[0] != null && Arrays.equals((byte[]) last[0], bytes)) return (String) last[1];
+        String text = new String(bytes, StandardCharsets.US_ASCII); // ASCII: checked above
+        last[0] = bytes;
+        last[1] = text;
+        return text;
     }
 
     @Override

@@ -107,6 +107,11 @@ public final class Boundary implements Serializable {
         return records;
     }
 
+    /** The name the keys were released to this process under (null in a plain boundary). */
+    public String keysName() {
+        return ring;
+    }
+
     public boolean isSealed() {
         return ring != null;
     }

@@ -195,18 +195,20 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         if (p.isReading()) {
             if (p.rounded()) rounded.add(1);
             gate.offer(p.reading(), p.line(), this::emit);
-        } else if (p.isSealed()) {
-            ReadingOpener.Opened o;
-            try {
-                o = trust.open(p.sealed()); // inside the boundary: the reading exists in the clear only here on
-            } catch (SealException e) {
-                reject(p.line(), e.reason() == SealException.Reason.NOT_OWNED ? RejectReason.NOT_OWNED
-                        : RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): " + e.getMessage(),
-                        "record " + p.line());
-                return;
-            } catch (IllegalStateException e) {
-                reject(p.line(), RejectReason.UNOPENABLE, e.getMessage(), "record " + p.line());
-                return;
+        } else if (p.isSealed() || p.isOpened()) {
+            ReadingOpener.Opened o = p.opened(); // opened by the source already (inside the boundary), or here
+            if (o == null) {
+                try {
+                    o = trust.open(p.sealed()); // inside the boundary: the reading exists in the clear only here on
+                } catch (SealException e) {
+                    reject(p.line(), e.reason() == SealException.Reason.NOT_OWNED ? RejectReason.NOT_OWNED
+                            : RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): "
+                            + e.getMessage(), "record " + p.line());
+                    return;
+                } catch (IllegalStateException e) {
+                    reject(p.line(), RejectReason.UNOPENABLE, e.getMessage(), "record " + p.line());
+                    return;
+                }
             }
             ReplayGuard.Verdict v = replays.check(o);
             if (v != ReplayGuard.Verdict.FRESH) {

@@ -114,9 +114,9 @@ final class FlinkEngine {
         FlinkRun.Outcome outcome;
         try (ProgressDisplay progress = new ProgressDisplay(System.err, !s.output().quiet(),
                 () -> status(run, autoscaler.get(), started))) {
-            Source<SourceRecord, ?, ?> source =
-                    s.sealing().isSealed() ? GridletJob.sealedSource(input.toAbsolutePath().toString())
-                            : GridletJob.csvSource(input.toAbsolutePath().toString());
+            String path = input.toAbsolutePath().toString();
+            Source<SourceRecord, ?, ?> source = s.sealing().isSealed()
+                    ? GridletJob.sealedSource(path, run.boundary()) : GridletJob.csvSource(path);
             outcome = run.run(env, source, "gridlet " + input.getFileName(), s.output().dir().toAbsolutePath(), dir, resume,
                     job -> onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler), results -> { });
         } finally {
