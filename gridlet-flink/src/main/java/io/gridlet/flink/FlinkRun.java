@@ -123,7 +123,6 @@ public final class FlinkRun {
         return env;
     }
 
-    /** Replays the input at most this many lines per second (0, the default: as fast as possible). */
     /** The trusted boundary the job runs in. */
     public Boundary boundary() {
         return boundary;
@@ -135,6 +134,7 @@ public final class FlinkRun {
         return this;
     }
 
+    /** Replays the input at most this many lines per second (0, the default: as fast as possible). */
     public FlinkRun replayRate(long linesPerSecond) {
         if (linesPerSecond < 0) throw new IllegalArgumentException("replay rate must be >= 0");
         this.replayRate = linesPerSecond;

@@ -196,6 +196,10 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             if (p.rounded()) rounded.add(1);
             gate.offer(p.reading(), p.line(), this::emit);
         } else if (p.isSealed() || p.isOpened()) {
+            if (p.isOpened() && !trust.isSealed()) { // opened by a source whose boundary is not this job's
+                reject(p.line(), RejectReason.UNOPENABLE, "an opened reading in a plain run", "record " + p.line());
+                return;
+            }
             ReadingOpener.Opened o = p.opened(); // opened by the source already (inside the boundary), or here
             if (o == null) {
                 try {

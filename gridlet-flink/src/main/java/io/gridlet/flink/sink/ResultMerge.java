@@ -85,10 +85,17 @@ public final class ResultMerge {
     /** The file in a sealed results directory that names the run the results belong to (their seals name it). */
     public static final String RUN_FILE = "run";
 
-    /** The run a sealed results directory's lines belong to ("" if it does not say: made before runs had ids). */
+    /**
+     * The run a sealed results directory's lines belong to, as the run wrote it next to them.
+     *
+     * @throws IOException when it does not say (made before runs had ids, or the file removed)
+     */
     public static String runOf(Path sealedDir) throws IOException {
         Path f = sealedDir.resolve(RUN_FILE);
-        return Files.exists(f) ? Files.readString(f, StandardCharsets.US_ASCII).strip() : "";
+        if (!Files.exists(f)) throw new IOException(sealedDir + " does not name its run (no " + RUN_FILE + " file)");
+        String run = Files.readString(f, StandardCharsets.US_ASCII).strip();
+        if (run.isEmpty()) throw new IOException(f + " names no run");
+        return run;
     }
 
     private record Head(long[] key, String line, int source) {

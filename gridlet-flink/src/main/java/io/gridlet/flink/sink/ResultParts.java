@@ -123,8 +123,10 @@ public final class ResultParts {
     /**
      * Checks every sealed part under {@code sealedDir} (one directory per output file): each part's lines are one
      * part's, numbered 0, 1, ... without a gap, a repeat or a swap, a part id appears in one file only, and the
-     * part ends with its trailer, whose count (when {@code keys} open it: the owner's) is the part's lines. Lines
-     * of other houses are checked by their clear numbers, without opening them.
+     * part ends with its trailer, whose count (when {@code keys} open it: the owner's) is the part's lines; every
+     * line {@code keys} can open does open (so nothing is written from parts that fail). Lines of other houses are
+     * checked by their clear numbers only: an analyst's keys authenticate neither those nor the trailers, so for an
+     * analyst a part cut short and given a forged end passes; the owner's keys check everything.
      *
      * @return what is wrong, one line each (empty: nothing)
      */
@@ -134,7 +136,8 @@ public final class ResultParts {
         Map<Long, String> parts = new HashMap<>();
         List<java.nio.file.Path> files;
         try (Stream<java.nio.file.Path> all = Files.walk(sealedDir)) {
-            files = all.filter(Files::isRegularFile).filter(f -> !f.getParent().equals(sealedDir)).sorted().toList();
+            files = all.filter(Files::isRegularFile).filter(f -> !f.getParent().equals(sealedDir))
+                    .filter(f -> !f.getFileName().toString().startsWith(".")).sorted().toList(); // (as merge reads)
         }
         for (java.nio.file.Path f : files) {
             String output = f.getParent().getFileName().toString();
@@ -179,6 +182,13 @@ public final class ResultParts {
                             + (h.seq() > next ? (h.seq() - next) + " dropped" : "repeated or out of order") + ")");
                 }
                 next = Math.max(next, h.seq() + 1);
+                if (keys.forPseudonym(h.pseudonym()) != null) { // a line these keys open: its numbers are its own
+                    try {
+                        keys.open(run, output, lines.get(i));
+                    } catch (SealException e) {
+                        problems.add(where + " line " + (i + 1) + ": does not open (" + e.reason() + ")");
+                    }
+                }
             }
             if (!ended) problems.add(where + ": no end (the part was cut short)");
         }

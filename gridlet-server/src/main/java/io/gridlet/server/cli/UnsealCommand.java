@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
         description = "Opens the sealed results of a gridlet run --sealed (OUT/sealed-results) with the data owner's "
                 + "keys, or an analyst's (gridlet keys analyst: the results of its houses only, the others left out "
                 + "and counted), and writes the spec's output files to --to (default: OUT). First it checks that the "
-                + "parts are as the run wrote them: a line dropped, repeated, out of order, from another run or file, "
-                + "or a part cut short or copied, is reported and nothing is written.")
+                + "parts are as the run wrote them: with the owner's keys a line dropped, repeated, out of order, from "
+                + "another run or file, or a part cut short or copied, is reported and nothing is written (an "
+                + "analyst's keys cannot authenticate other houses' lines nor the parts' ends).")
 final class UnsealCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -59,7 +60,13 @@ final class UnsealCommand implements Callable<Integer> {
             return 2;
         }
         Path target = to == null ? out : to;
-        String run = ResultMerge.runOf(sealed);
+        String run;
+        try {
+            run = ResultMerge.runOf(sealed);
+        } catch (IOException e) {
+            stderr.println("gridlet unseal: " + e.getMessage());
+            return 2;
+        }
         List<String> problems = ResultParts.verify(sealed, resultKeys, run);
         if (!problems.isEmpty()) {
             stderr.println("gridlet unseal: the sealed results are not as the run wrote them (nothing written):");
