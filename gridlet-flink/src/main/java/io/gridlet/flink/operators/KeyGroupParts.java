@@ -1,5 +1,7 @@
 package io.gridlet.flink.operators;
 
+import io.gridlet.enclave.sealing.SealException;
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.KeyGroupStatePartitionStreamProvider;
 import org.apache.flink.runtime.state.KeyGroupsList;
@@ -103,14 +105,26 @@ final class KeyGroupParts {
 
     /** The clock and parts restored for this instance. */
     static Restored read(StateInitializationContext context) throws IOException {
-        return read(context, Boundary.PLAIN, "");
+        return read(context, Boundary.PLAIN, "", -1);
     }
 
-    static Restored read(StateInitializationContext context, Boundary boundary, String name) throws IOException {
+    /** How many key groups the subtask {@code task} describes owns. */
+    static int ownedKeyGroups(TaskInfo task) {
+        return KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(task.getMaxNumberOfParallelSubtasks(),
+                task.getNumberOfParallelSubtasks(), task.getIndexOfThisSubtask()).getNumberOfKeyGroups();
+    }
+
+    /**
+     * @param keyGroups how many key groups this instance owns: inside a sealed boundary a restore must bring a part
+     *                  for each (a handle dropped from the checkpoint would otherwise erase those houses' state)
+     */
+    static Restored read(StateInitializationContext context, Boundary boundary, String name, int keyGroups)
+            throws IOException {
         List<DataInput> parts = new ArrayList<>();
         Clock clock = null;
         if (!context.isRestored()) return new Restored(null, parts);
         long checkpoint = context.getRestoredCheckpointId().orElse(-1);
+        int groups = 0;
         for (KeyGroupStatePartitionStreamProvider provider : context.getRawKeyedStateInputs()) {
             DataInputStream in = new DataInputStream(provider.getStream());
             if (boundary.isSealed()) {
@@ -118,6 +132,7 @@ final class KeyGroupParts {
                 in.readFully(sealed);
                 in = new DataInputStream(new ByteArrayInputStream(
                         boundary.open(sealed, name + "/" + provider.getKeyGroupId(), checkpoint)));
+                groups++;
                 clock = new Clock(in.readBoolean(), in.readLong());
                 parts.add(in);
                 continue;
@@ -126,6 +141,10 @@ final class KeyGroupParts {
             byte[] part = new byte[in.readInt()];
             in.readFully(part);
             parts.add(new DataInputStream(new ByteArrayInputStream(part)));
+        }
+        if (boundary.isSealed() && groups != keyGroups) {
+            throw new SealException(SealException.Reason.MALFORMED, name + ": the checkpoint restored holds " + groups
+                    + " of this instance's " + keyGroups + " key groups");
         }
         return new Restored(clock, parts);
     }

@@ -50,7 +50,8 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q1");
+        KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q1",
+                KeyGroupParts.ownedKeyGroups(getRuntimeContext().getTaskInfo()));
         if (restored.parts().isEmpty()) {
             q1 = new LoadForecast(epoch, sliceSeconds);
             return;

@@ -40,7 +40,8 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q2-plugs");
+        KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q2-plugs",
+                KeyGroupParts.ownedKeyGroups(getRuntimeContext().getTaskInfo()));
         if (restored.parts().isEmpty()) {
             medians = new PlugMedians(windowSeconds);
         } else {

@@ -219,6 +219,21 @@ class SealedBoundaryTest {
     }
 
     @Test
+    void aSealedKeyedRestoreMissingSomeOfItsKeyGroupsIsRefused() throws Exception {
+        OperatorSubtaskState all = keyedHolding(true, sealedBoundary); // every key group, at parallelism 1
+        KeyedStages<?> stages = new KeyedStages<>(() -> new LoadForecastOperator(CONFIG.epoch(), CONFIG.sliceSeconds(),
+                sealedBoundary), new Partitioning.ByHouse(sealedBoundary), null);
+        // instance 0 of 2, given only the share instance 0 of 4 would own (a handle dropped from the checkpoint)
+        OperatorSubtaskState quarter = org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
+                .repartitionOperatorState(all, KeyedStages.MAX_PARALLELISM, 1, 4, 0);
+        assertThatThrownBy(() -> stages.instance(2, 0, quarter))
+                .hasStackTraceContaining("the checkpoint restored holds")
+                .hasStackTraceContaining("of this instance's");
+        stages.instance(2, 0, org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness
+                .repartitionOperatorState(all, KeyedStages.MAX_PARALLELISM, 1, 2, 0)).close(); // its whole share
+    }
+
+    @Test
     void sealedStateRestoresOnlyAsTheCheckpointAndRunItWasWrittenFor() throws Exception {
         Boundary runA = sealedBoundary.forRun("run-a");
         OperatorSubtaskState snapshot = gateHolding(runA); // checkpoint 1 of run-a
