@@ -10,8 +10,11 @@ import io.gridlet.enclave.sealing.ReadingSuite;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -192,9 +195,14 @@ public final class KeyDirectory {
      * they sealed still opens. Returns the new key's id.
      */
     public int rotate() throws IOException {
-        int id = ring.rotate();
-        writeRing(dir, ring);
-        return id;
+        // one rotation at a time: under the directory's lock, from the ring as the file holds it now
+        try (FileChannel lock = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = lock.lock()) {
+            KeyRing now = load(dir).ring;
+            int id = now.rotate();
+            writeRing(dir, now);
+            return id; // (this object's ring is as it was loaded: load the directory again to use the new key)
+        }
     }
 
     private static void writeRing(Path dir, KeyRing ring) throws IOException {

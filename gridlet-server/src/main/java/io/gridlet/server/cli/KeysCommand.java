@@ -206,7 +206,7 @@ final class KeysCommand implements Callable<Integer> {
                 throw new UserError(e.getMessage());
             }
             spec.commandLine().getOut().println("data key " + id + " is current in " + dir + "; keys "
-                    + owner.ring().material().keySet() + " kept for opening");
+                    + owner(dir).ring().material().keySet() + " kept for opening");
             return 0;
         }
     }
