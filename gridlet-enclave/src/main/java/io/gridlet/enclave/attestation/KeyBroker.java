@@ -89,9 +89,16 @@ public final class KeyBroker {
     }
 
     /** A fresh one-time nonce for the next attestation. */
+    /** Nonces outstanding at most: a caller asking for more, faster than they expire, is refused. */
+    public static final int MAX_OUTSTANDING = 10_000;
+
+    /** @throws IllegalStateException when {@link #MAX_OUTSTANDING} nonces are outstanding (try again later) */
     public byte[] challenge() {
         long now = clockMillis.getAsLong();
-        nonces.values().removeIf(issued -> now - issued > maxAgeMillis);
+        if (nonces.size() >= MAX_OUTSTANDING) nonces.values().removeIf(issued -> now - issued > maxAgeMillis);
+        if (nonces.size() >= MAX_OUTSTANDING) {
+            throw new IllegalStateException(MAX_OUTSTANDING + " challenges outstanding: try again later");
+        }
         byte[] nonce = new byte[32];
         random.nextBytes(nonce);
         nonces.put(HexFormat.of().formatHex(nonce), now);

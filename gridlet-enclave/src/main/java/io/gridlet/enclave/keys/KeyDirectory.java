@@ -113,9 +113,18 @@ public final class KeyDirectory {
             if (line.isBlank()) continue;
             String[] f = line.trim().split("\\s+");
             if (f.length != 2) throw new IOException(dir.resolve(DATA) + ": expected 'id key', got '" + line + "'");
-            keys.put(Integer.parseInt(f[0]), Base64.getDecoder().decode(f[1]));
+            try {
+                keys.put(Integer.parseInt(f[0]), Base64.getDecoder().decode(f[1]));
+            } catch (IllegalArgumentException e) { // a number or base64 that does not parse
+                throw new IOException(dir.resolve(DATA) + ": expected 'id key', got '" + line + "'");
+            }
         }
-        byte[] routingKey = Base64.getDecoder().decode(Files.readString(dir.resolve(ROUTING)).trim());
+        byte[] routingKey;
+        try {
+            routingKey = Base64.getDecoder().decode(Files.readString(dir.resolve(ROUTING)).trim());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(dir.resolve(ROUTING) + ": not base64");
+        }
         if (!Files.exists(dir.resolve(READINGS))) {
             throw new IOException(dir + " has no " + READINGS + ": it was made by an older gridlet, whose meters "
                     + "sealed with the owner's data keys; make a new key directory with gridlet keys --init");

@@ -160,6 +160,16 @@ class KeyReleaseTest {
     }
 
     @Test
+    void challengesOutstandingAreBounded() {
+        KeyBroker broker = broker();
+        for (int i = 0; i < KeyBroker.MAX_OUTSTANDING; i++) broker.challenge();
+        assertThatThrownBy(broker::challenge).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("challenges outstanding");
+        clock.addAndGet(61_000); // they expire: room again
+        assertThat(broker.challenge()).hasSize(32);
+    }
+
+    @Test
     void theMeasurementIsTheCodesHash() {
         assertThat(CodeMeasurement.of(OPERATORS)).isEqualTo(CodeMeasurement.of(List.of(PlugMedians.class,
                 LoadForecast.class)));

@@ -44,8 +44,13 @@ public final class KeyBrokerService {
     public static ServerServiceDefinition definition(KeyBroker broker) {
         return ServerServiceDefinition.builder(SERVICE)
                 .addMethod(CHALLENGE, ServerCalls.asyncUnaryCall((request, response) -> {
-                    response.onNext(broker.challenge());
-                    response.onCompleted();
+                    try {
+                        response.onNext(broker.challenge());
+                        response.onCompleted();
+                    } catch (IllegalStateException e) { // too many outstanding
+                        response.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage())
+                                .asRuntimeException());
+                    }
                 }))
                 .addMethod(RELEASE, ServerCalls.asyncUnaryCall((request, response) -> {
                     try {
