@@ -254,18 +254,28 @@ public final class KeyDirectory {
         write(file, RUNTIME_HEADER + "\n" + Files.readString(dir.resolve(RUNTIME_PRIVATE)).trim() + "\n");
     }
 
+    /** Whether {@code dir} holds an owner's keys (which only the owner and the key broker use). */
+    public static boolean isOwnerDirectory(Path dir) {
+        return Files.exists(dir.resolve(DATA));
+    }
+
+    /** An EC private key written base64 (PKCS#8), as the runtime's key is kept; {@code what} names it in errors. */
+    private static PrivateKey ecPrivateKey(String base64, String what) throws IOException {
+        try {
+            return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder()
+                    .decode(base64.strip())));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IOException(what + " does not load: " + e.getMessage(), e);
+        }
+    }
+
     /** A runtime signing key written by {@link #writeRuntimeKey}; an IOException says what is wrong. */
     public static PrivateKey readRuntimeKey(Path file) throws IOException {
         List<String> lines = Files.isRegularFile(file) ? Files.readAllLines(file) : List.of();
         if (lines.size() < 2 || !lines.get(0).strip().equals(RUNTIME_HEADER)) {
             throw new IOException(file + " is not a runtime key (gridlet keys runtime)");
         }
-        try {
-            return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder()
-                    .decode(lines.get(1).strip())));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IOException(file + ": the runtime key does not load: " + e.getMessage(), e);
-        }
+        return ecPrivateKey(lines.get(1), file + ": the runtime key");
     }
 
     /** A software runtime measuring the modules of {@code operatorCode}, attesting with {@code signing}. */
@@ -281,13 +291,8 @@ public final class KeyDirectory {
      * @throws KeyReleaseException when the broker refuses (the code's measurement is not on the allowlist)
      */
     public void release(String name, List<Class<?>> operatorCode) throws IOException, KeyReleaseException {
-        PrivateKey signing;
-        try {
-            signing = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder()
-                    .decode(Files.readString(dir.resolve(RUNTIME_PRIVATE)).trim())));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IOException("the runtime key pair in " + dir + " does not load: " + e.getMessage(), e);
-        }
+        PrivateKey signing = ecPrivateKey(Files.readString(dir.resolve(RUNTIME_PRIVATE)),
+                "the runtime key pair in " + dir);
         KeyBroker broker = broker();
         SoftwareRuntime runtime = runtime(operatorCode, signing);
         TrustedKeys.registerAll(name, runtime.receiveAll(broker.release(runtime.attest(broker.challenge()))));

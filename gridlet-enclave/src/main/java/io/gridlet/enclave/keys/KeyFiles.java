@@ -54,7 +54,7 @@ final class KeyFiles {
     static Map<String, String> readFields(Path file, String header, String what, long maxBytes) throws IOException {
         if (Files.isDirectory(file)) {
             throw new IOException(file + " is a directory, not " + what
-                    + (Files.exists(file.resolve("data.keys")) ? ": it is the owner's key directory, which only "
+                    + (KeyDirectory.isOwnerDirectory(file) ? ": it is the owner's key directory, which only "
                     + "the owner and the key broker use" : ""));
         }
         if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file (" + what + ")");

@@ -27,18 +27,8 @@ public final class ReadingOpener {
 
     private final AsymmetricCipherKeyPair ingest;
     private final Function<MeterIdentity, AsymmetricKeyParameter> meterKeys;
-    private final Map<Epoch, SecretKey> epochs = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Epoch, SecretKey> eldest) {
-            return size() > CACHE;
-        }
-    };
-    private final Map<String, MeterIdentity> identities = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, MeterIdentity> eldest) {
-            return size() > CACHE;
-        }
-    };
+    private final Map<Epoch, SecretKey> epochs = leastRecentlyUsed();
+    private final Map<String, MeterIdentity> identities = leastRecentlyUsed();
 
     /** The last epoch opened, and its key: a meter's readings come one after the other. */
     private Epoch lastEpoch;
@@ -50,6 +40,16 @@ public final class ReadingOpener {
     }
 
     private record Epoch(String meter, long epoch, ByteBuffer enc) {
+    }
+
+    /** A map that keeps the {@link #CACHE} entries used last. */
+    private static <K, V> Map<K, V> leastRecentlyUsed() {
+        return new LinkedHashMap<>(64, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > CACHE;
+            }
+        };
     }
 
     /** @param meterKeys a meter's public key from its identity */

@@ -60,17 +60,18 @@ final class KeysCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Writes one meter's keys: they seal as that meter, for its houses, and open nothing. */
-    static void writeMeter(KeyDirectory owner, MeterIdentity meter, Path file, PrintWriter out) throws IOException {
-        owner.meterKeyFile(meter).write(file);
-        out.println("wrote " + file + ": " + meter + " (seals readings to the boundary; opens nothing)");
-    }
+    /** The owner's key directory, as the subcommands that make keys from it name it ({@code --dir}). */
+    static final class OwnerDir {
+        @Option(names = "--dir", defaultValue = "gridlet-keys",
+                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
+        Path dir;
 
-    static KeyDirectory owner(Path dir) {
-        try {
-            return KeyDirectory.load(dir);
-        } catch (IOException e) {
-            throw new UserError(e.getMessage());
+        KeyDirectory load() {
+            try {
+                return KeyDirectory.load(dir);
+            } catch (IOException e) {
+                throw new UserError(e.getMessage());
+            }
         }
     }
 
@@ -91,9 +92,8 @@ final class KeysCommand implements Callable<Integer> {
                         + "(default: ${DEFAULT-VALUE}).")
         String houses;
 
-        @Option(names = "--dir", defaultValue = "gridlet-keys",
-                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
-        Path dir;
+        @CommandLine.Mixin
+        OwnerDir owner = new OwnerDir();
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write (default: NAME.keys).")
         Path output;
@@ -106,8 +106,10 @@ final class KeysCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
-            writeMeter(owner(dir), meter, output != null ? output : Path.of(name + ".keys"),
-                    spec.commandLine().getOut());
+            Path to = output != null ? output : Path.of(name + ".keys");
+            owner.load().meterKeyFile(meter).write(to);
+            spec.commandLine().getOut().println("wrote " + to + ": " + meter
+                    + " (seals readings to the boundary; opens nothing)");
             return 0;
         }
     }
@@ -123,9 +125,8 @@ final class KeysCommand implements Callable<Integer> {
         @Option(names = "--count", required = true, paramLabel = "N", description = "How many meters.")
         int count;
 
-        @Option(names = "--dir", defaultValue = "gridlet-keys",
-                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
-        Path dir;
+        @CommandLine.Mixin
+        OwnerDir owner = new OwnerDir();
 
         @Option(names = {"-o", "--output"}, defaultValue = "gridlet-meter-keys", paramLabel = "DIR",
                 description = "Where to write the meters' files (default: ${DEFAULT-VALUE}).")
@@ -134,11 +135,11 @@ final class KeysCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             if (count < 1 || count > 100_000) throw new UserError("--count must be 1..100000");
-            KeyDirectory owner = owner(dir);
+            KeyDirectory keys = owner.load();
             PrintWriter out = spec.commandLine().getOut();
             for (int i = 0; i < count; i++) {
                 MeterIdentity meter = new MeterIdentity(MeterFleet.meterName(i), HouseSet.parse(i + "%" + count));
-                owner.meterKeyFile(meter).write(output.resolve(meter.name() + ".keys"));
+                keys.meterKeyFile(meter).write(output.resolve(meter.name() + ".keys"));
             }
             out.println("wrote " + count + " meters' keys to " + output + " (each seals readings as its meter, for "
                     + "its houses; none opens anything)");
@@ -161,9 +162,8 @@ final class KeysCommand implements Callable<Integer> {
                 description = "The houses it may read: ids and ranges a-b, comma-separated (at most 100,000).")
         String houses;
 
-        @Option(names = "--dir", defaultValue = "gridlet-keys",
-                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
-        Path dir;
+        @CommandLine.Mixin
+        OwnerDir owner = new OwnerDir();
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write (default: NAME.keys).")
         Path output;
@@ -172,7 +172,7 @@ final class KeysCommand implements Callable<Integer> {
         public Integer call() throws IOException {
             AnalystKeyFile file;
             try {
-                file = owner(dir).analystKeyFile(name, HouseSet.parse(houses).members(AnalystKeyFile.MAX_HOUSES));
+                file = owner.load().analystKeyFile(name, HouseSet.parse(houses).members(AnalystKeyFile.MAX_HOUSES));
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
@@ -192,21 +192,19 @@ final class KeysCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--dir", defaultValue = "gridlet-keys",
-                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
-        Path dir;
+        @CommandLine.Mixin
+        OwnerDir owner = new OwnerDir();
 
         @Override
         public Integer call() throws IOException {
-            KeyDirectory owner = owner(dir);
             int id;
             try {
-                id = owner.rotate();
+                id = owner.load().rotate();
             } catch (IllegalArgumentException e) { // the ring is full (ids 1..249)
                 throw new UserError(e.getMessage());
             }
-            spec.commandLine().getOut().println("data key " + id + " is current in " + dir + "; keys "
-                    + owner(dir).ring().material().keySet() + " kept for opening");
+            spec.commandLine().getOut().println("data key " + id + " is current in " + owner.dir + "; keys "
+                    + owner.load().ring().material().keySet() + " kept for opening");
             return 0;
         }
     }
@@ -219,9 +217,8 @@ final class KeysCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--dir", defaultValue = "gridlet-keys",
-                description = "The owner's keys (default: ${DEFAULT-VALUE}).")
-        Path dir;
+        @CommandLine.Mixin
+        OwnerDir owner = new OwnerDir();
 
         @Option(names = {"-o", "--output"}, defaultValue = "runtime.key", paramLabel = "FILE",
                 description = "Where to write (default: ${DEFAULT-VALUE}).")
@@ -229,7 +226,7 @@ final class KeysCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            owner(dir).writeRuntimeKey(output);
+            owner.load().writeRuntimeKey(output);
             spec.commandLine().getOut().println("wrote " + output + ": the software runtime's signing key");
             return 0;
         }

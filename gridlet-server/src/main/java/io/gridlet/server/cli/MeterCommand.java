@@ -9,6 +9,7 @@ import io.gridlet.client.MeterFleet;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.model.HouseSet;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.enclave.keys.MeterKeyFile;
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine.Command;
@@ -120,7 +121,7 @@ final class MeterCommand implements Callable<Integer> {
         Map<String, MeterKeyFile> files = new HashMap<>();
         for (int i = 0; i < meters; i++) {
             String name = MeterFleet.meterName(i);
-            if (Files.exists(keys.resolve("data.keys"))) {
+            if (KeyDirectory.isOwnerDirectory(keys)) {
                 throw new IOException(keys + " is the owner's key directory, which stays with the owner: give the "
                         + "meters' keys (gridlet keys meters --count " + meters + ")");
             }
