@@ -23,8 +23,6 @@ import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.operators.Boundary;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -164,11 +162,9 @@ public final class EngineComparison {
         long n = 0;
         try (MeasurementReader reader = new MeasurementReader(new BufferedInputStream(Files.newInputStream(csv),
                 1 << 16), new Rejections());
-             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(sealed),
-                     1 << 16))) {
-            SealedReadingFile.writeHeader(out);
+             SealedReadingFile.Writer out = new SealedReadingFile.Writer(Files.newOutputStream(sealed), sealer)) {
             for (Measurement m = reader.next(); m != null; m = reader.next()) {
-                sealer.seal(m).writeTo(out);
+                out.add(m);
                 n++;
             }
         }

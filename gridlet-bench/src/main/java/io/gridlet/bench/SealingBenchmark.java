@@ -8,22 +8,27 @@ import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.enclave.sealing.MeterSealer;
 import io.gridlet.enclave.sealing.ReadingOpener;
 import io.gridlet.enclave.sealing.ReadingSuite;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
+import io.gridlet.enclave.sealing.SealedReadingFile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A meter's seal and the boundary's open of one reading (HPKE-derived epoch key, AES-256-GCM with a counter nonce):
- * the per-reading cost of sealed input, the epoch's key agreement excluded (once per meter run).
+ * A meter's seal and the boundary's open of sealed readings (HPKE-derived epoch key, AES-256-GCM with a counter
+ * nonce), per reading: one reading per block (as the live service takes them) and {@link SealedReadingFile#BLOCK}
+ * per block (as files hold them); the epoch's key agreement excluded (once per meter run).
  * Run: {@code ./bench jmh SealingBenchmark}
  */
 @State(Scope.Thread)
@@ -35,7 +40,9 @@ import java.util.concurrent.TimeUnit;
 public class SealingBenchmark {
     private MeterSealer sealer;
     private ReadingOpener opener;
-    private SealedReading[] sealed;
+    private SealedBlock[] sealed;
+    private SealedBlock[] blocks;
+    private List<Measurement> block;
     private int next;
     private long id;
 
@@ -46,8 +53,12 @@ public class SealingBenchmark {
         sealer = new MeterSealer(meter, owner.meters().keyPair(meter), ReadingSuite.publicKey(owner.ingestPublic()),
                 1);
         opener = owner.opener();
-        sealed = new SealedReading[1 << 16];
+        sealed = new SealedBlock[1 << 16];
         for (int i = 0; i < sealed.length; i++) sealed[i] = sealer.seal(reading(i));
+        blocks = new SealedBlock[64];
+        block = new ArrayList<>();
+        for (int i = 0; i < SealedReadingFile.BLOCK; i++) block.add(reading(i));
+        for (int i = 0; i < blocks.length; i++) blocks[i] = sealer.seal(block);
     }
 
     private static Measurement reading(long i) {
@@ -55,15 +66,29 @@ public class SealingBenchmark {
     }
 
     @Benchmark
-    public SealedReading seal() {
+    public SealedBlock seal() {
         return sealer.seal(reading(id++));
     }
 
     @Benchmark
     public ReadingOpener.Opened open() {
         // the same readings again and again: the opener has no replay check of its own (the gate's guard has)
-        ReadingOpener.Opened o = opener.open(sealed[next]);
+        List<ReadingOpener.Opened> o = opener.open(sealed[next]);
         next = (next + 1) & (sealed.length - 1);
+        return o.get(0);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SealedReadingFile.BLOCK)
+    public SealedBlock sealBlock() {
+        return sealer.seal(block);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SealedReadingFile.BLOCK)
+    public List<ReadingOpener.Opened> openBlock() {
+        List<ReadingOpener.Opened> o = opener.open(blocks[next & (blocks.length - 1)]);
+        next++;
         return o;
     }
 }

@@ -19,7 +19,7 @@ import io.gridlet.enclave.sealing.MeterSealer;
 import io.gridlet.enclave.sealing.ReadingOpener;
 import io.gridlet.enclave.sealing.ReadingSuite;
 import io.gridlet.enclave.sealing.SealException;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.enclave.sealing.SealedReadingFile;
 import org.junit.jupiter.api.Timeout;
 
@@ -64,8 +64,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>The runtime's side, what a broker releases ({@link ReleasedKeys#decode}, {@link TrustedRuntime#receiveAll}):
  *       IllegalArgumentException only, also when the broker seals malformed key material to the runtime's key;
  *       what opens is the key material that was sealed.</li>
- *   <li>A sealed reading ({@link SealedReading#readFrom}, from a meter's batch through the log): an IOException or a
- *       {@link SealException} only; {@link SealedReading#clearTimestamp} never throws, and gives a reading's own
+ *   <li>A sealed reading ({@link SealedBlock#readFrom}, from a meter's batch through the log): an IOException or a
+ *       {@link SealException} only; {@link SealedBlock#clearTimestamp} never throws, and gives a reading's own
  *       timestamp; a reading re-encodes to the bytes it was read from; {@link ReadingOpener#open}: a SealException
  *       only, and what opens was sealed by the meter it names, with its timestamp, for one of its houses. A file of sealed readings
  *       ({@link SealedReadingFile}): an IOException only.</li>
@@ -255,37 +255,44 @@ class EnclaveFuzzTest {
         byte[] bytes = data.consumeBoolean() ? data.consumeRemainingAsBytes() : sealedLayout(data);
         long clear;
         try {
-            clear = SealedReading.clearTimestamp(bytes);
+            clear = SealedBlock.clearTimestamp(bytes);
         } catch (Throwable t) {
-            throw escaped("SealedReading.clearTimestamp", "nothing (-1 when it cannot tell)", t);
+            throw escaped("SealedBlock.clearTimestamp", "nothing (-1 when it cannot tell)", t);
         }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-        SealedReading s;
+        SealedBlock s;
         try {
-            s = SealedReading.readFrom(in);
+            s = SealedBlock.readFrom(in);
         } catch (IOException e) {
             return;
         } catch (SealException e) {
             check(e.reason() == SealException.Reason.MALFORMED, "reading a sealed reading failed: " + e.reason());
             return;
         } catch (Throwable t) {
-            throw escaped("SealedReading.readFrom", "an IOException or a SealException", t);
+            throw escaped("SealedBlock.readFrom", "an IOException or a SealException", t);
         }
         int read = bytes.length - available(in);
-        check(clear == s.timestamp(), "clearTimestamp says " + clear + ", the reading " + s.timestamp());
+        check(clear == (s.count() == 1 ? s.timestamp() : -1), "clearTimestamp says " + clear + " of " + s);
+        check(SealedBlock.clearCount(bytes) == s.count(), "clearCount says otherwise of " + s);
         byte[] again = write(s::writeTo);
-        check(Arrays.equals(again, Arrays.copyOf(bytes, read)), "a sealed reading does not re-encode to its bytes");
-        ReadingOpener.Opened o;
+        check(Arrays.equals(again, Arrays.copyOf(bytes, read)) && Arrays.equals(again, s.toBytes()),
+                "a sealed block does not re-encode to its bytes");
+        List<ReadingOpener.Opened> opened;
         try {
-            o = READING_KEYS.opener().open(s);
+            opened = READING_KEYS.opener().open(s);
         } catch (SealException e) {
             return;
         } catch (Throwable t) {
             throw escaped("ReadingOpener.open", "a SealException", t);
         }
-        check(o.reading().timestamp() == s.timestamp() && o.meter().equals(METER) && s.meter().equals(METER.text())
-                && METER.houses().contains(o.reading().houseId()) && o.epoch() == s.epoch() && o.seq() == s.seq(),
-                "opened a reading that is not the meter's own, or not as its clear fields say: " + o + ", " + s);
+        check(opened.size() == s.count(), "opened " + opened.size() + " readings of " + s);
+        for (int i = 0; i < opened.size(); i++) {
+            ReadingOpener.Opened o = opened.get(i);
+            check(o.reading().timestamp() == s.timestamps()[i] && o.meter().equals(METER)
+                    && s.meter().equals(METER.text()) && METER.houses().contains(o.reading().houseId())
+                    && o.epoch() == s.epoch() && o.seq() == s.seq() + i,
+                    "opened a reading that is not the meter's own, or not as its clear fields say: " + o + ", " + s);
+        }
     }
 
     static void sealedFile(FuzzedDataProvider data) {
@@ -316,43 +323,46 @@ class EnclaveFuzzTest {
     }
 
     /**
-     * A sealed reading as a meter writes one: its identity (or other text), an epoch and sequence number, the
-     * epoch's encapsulated key (or other bytes), the timestamp, and a ciphertext sealed under the epoch's key (or
-     * not) over a reading laid out as {@link Measurement#writeTo} does (its timestamp the clear one, or not; of one
-     * of the meter's houses, or not), or over other bytes; maybe changed after.
+     * A sealed block as a meter writes one: its identity (or other text), an epoch and sequence number, the
+     * epoch's encapsulated key (or other bytes), a count (mostly 1) and the timestamps, and a ciphertext sealed
+     * under the epoch's key (or not) over readings laid out as {@link Measurement#writeTo} does (their timestamps
+     * the clear ones, or not; of one of the meter's houses, or not), or over other bytes; maybe changed after.
      */
     private static byte[] sealedLayout(FuzzedDataProvider data) {
-        long houseId = data.consumeLong(0, 3), householdId = data.consumeLong(0, 3);
         byte[] id = (data.consumeBoolean() ? METER.text() : data.consumeString(data.consumeInt(0, 40)))
                 .getBytes(StandardCharsets.UTF_8);
         int epoch = data.consumeInt(0, EPOCHS.length - 1);
         long seq = data.consumeLong(0, 3);
-        long timestamp = data.consumeLong(-1, 1L << 32);
+        int count = data.consumeInt(0, 7) == 0 ? data.consumeInt(0, 3) : 1;
+        long[] timestamps = new long[count];
+        for (int i = 0; i < count; i++) timestamps[i] = data.consumeLong(-1, 1L << 32);
         byte[] enc = data.consumeBoolean() ? EPOCHS[epoch].enc() : Arrays.copyOf(data.consumeBytes(32), 32);
-        byte[] plain = !data.consumeBoolean() ? data.consumeBytes(data.consumeInt(0, 64)) : write(out -> {
-            out.writeLong(data.consumeLong());
-            out.writeLong(data.consumeBoolean() ? timestamp : data.consumeLong());
-            out.writeLong(data.consumeLong(-1, Measurement.MAX_LOAD_MILLIWATTS + 1));
-            out.writeByte(data.consumeInt(-1, 2));
-            out.writeLong(data.consumeLong(0, 3));
-            out.writeLong(householdId);
-            out.writeLong(houseId);
+        byte[] plain = !data.consumeBoolean() ? data.consumeBytes(data.consumeInt(0, 64 * count)) : write(out -> {
+            for (long timestamp : timestamps) {
+                out.writeLong(data.consumeLong());
+                out.writeLong(data.consumeBoolean() ? timestamp : data.consumeLong());
+                out.writeLong(data.consumeLong(-1, Measurement.MAX_LOAD_MILLIWATTS + 1));
+                out.writeByte(data.consumeInt(-1, 2));
+                out.writeLong(data.consumeLong(0, 3));
+                out.writeLong(data.consumeLong(0, 3));
+                out.writeLong(data.consumeLong(0, 3));
+            }
         });
         byte[] header = write(out -> {
-            out.writeByte(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : SealedReading.VERSION);
+            out.writeByte(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : SealedBlock.VERSION);
             out.writeByte(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 255) : id.length);
             out.write(id);
             out.writeLong(epoch);
             out.write(enc);
             out.writeLong(seq);
-            out.writeLong(timestamp);
+            out.writeShort(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 0xffff) : count);
+            for (long timestamp : timestamps) out.writeLong(timestamp);
         });
         byte[] ciphertext = data.consumeBoolean()
                 ? gcm(EPOCHS[epoch].key().getEncoded(), ReadingSuite.nonce(seq), header, plain)
-                : data.consumeBytes(data.consumeInt(0, 80));
+                : data.consumeBytes(data.consumeInt(0, 80 * Math.max(1, count)));
         byte[] bytes = write(out -> {
             out.write(header);
-            out.writeShort(data.consumeInt(0, 15) == 0 ? data.consumeInt(0, 0xffff) : ciphertext.length);
             out.write(ciphertext);
         });
         return data.consumeInt(0, 7) == 0 ? changed(bytes, data) : bytes;

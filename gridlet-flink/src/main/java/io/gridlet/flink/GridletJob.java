@@ -3,7 +3,7 @@ package io.gridlet.flink;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.QueryEngine;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GlobalSharesOperator;
 import io.gridlet.flink.operators.LoadForecastOperator;
@@ -53,7 +53,7 @@ public final class GridletJob {
      * ({@code CodeMeasurement.ofModules}: every class file of these modules) and the key broker's allowlist names.
      */
     public static final List<Class<?>> OPERATOR_CODE = List.of(OrderGateOperator.class, QueryEngine.class,
-            SealedReading.class);
+            SealedBlock.class);
 
     private final QueryConfig config;
     private final long maxLateness;

@@ -19,7 +19,7 @@ import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.enclave.sealing.MeterSealer;
 import io.gridlet.enclave.sealing.ReadingSuite;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.enclave.sealing.SealedReadingFile;
 import io.gridlet.flink.operators.Boundary;
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +32,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 
@@ -82,26 +84,31 @@ class SealedInputTest {
         Path sealed = dir.resolve("in.sealed");
         Random random = new Random(8);
         long readings = 0, refused = 0, replayed = 0;
-        try (MeasurementReader reader = new MeasurementReader(Files.newInputStream(csv), (l, r, m, t) -> { });
-             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(sealed)))) {
+        List<Measurement> all = new ArrayList<>();
+        try (MeasurementReader reader = new MeasurementReader(Files.newInputStream(csv), (l, r, m, t) -> { })) {
+            for (Measurement m = reader.next(); m != null; m = reader.next()) all.add(m);
+        }
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(sealed)))) {
             SealedReadingFile.writeHeader(out);
-            for (Measurement m = reader.next(); m != null; m = reader.next()) {
-                SealedReading s = sealer.seal(m);
+            for (int from = 0; from < all.size(); ) { // blocks of 1 to 300 readings
+                List<Measurement> block = all.subList(from, Math.min(all.size(), from + 1 + random.nextInt(300)));
+                from += block.size();
+                SealedBlock s = sealer.seal(block);
                 s.writeTo(out);
-                readings++;
-                if (random.nextInt(500) == 0) { // a copy with one bit flipped: refused, the original counts
+                readings += block.size();
+                if (random.nextInt(20) == 0) { // a copy with one bit flipped: refused, the original counts
                     byte[] c = s.ciphertext().clone();
                     c[random.nextInt(c.length)] ^= 1 << random.nextInt(8);
-                    new SealedReading(s.meter(), s.epoch(), s.enc(), s.seq(), s.timestamp(), c).writeTo(out);
-                    refused++;
+                    new SealedBlock(s.meter(), s.epoch(), s.enc(), s.seq(), s.timestamps(), c).writeTo(out);
+                    refused += block.size();
                 }
-                if (random.nextInt(500) == 0) { // sealed to another deployment's boundary
-                    foreign.seal(m).writeTo(out);
-                    refused++;
+                if (random.nextInt(20) == 0) { // sealed to another deployment's boundary
+                    foreign.seal(block).writeTo(out);
+                    refused += block.size();
                 }
-                if (random.nextInt(500) == 0) { // the same reading again: a replay, refused inside
+                if (random.nextInt(20) == 0) { // the same readings again: a replay, refused inside
                     s.writeTo(out);
-                    replayed++;
+                    replayed += block.size();
                 }
             }
         }

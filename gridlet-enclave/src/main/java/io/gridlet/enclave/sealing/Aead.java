@@ -22,7 +22,7 @@ final class Aead {
     }
 
     static byte[] nonce() {
-        byte[] nonce = new byte[SealedReading.NONCE_BYTES];
+        byte[] nonce = new byte[SealedBlock.NONCE_BYTES];
         RANDOM.get().nextBytes(nonce);
         return nonce;
     }

@@ -8,6 +8,7 @@ import javax.crypto.SecretKey;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -17,7 +18,7 @@ import java.util.function.Function;
  * each meter's public key, derived from its identity by the owner's meter master key ({@code meterKeys}). A
  * reading opens only if the meter named in it sealed it (any other key gives another epoch key, under which the tag
  * fails), its clear fields are unchanged, its timestamp is the reading's own and its house one of the meter's. The
- * epoch keys of recent epochs are kept (a key agreement each is the costly part), so opening costs one AES-GCM.
+ * epoch keys of recent epochs are kept (a key agreement each is the costly part), so opening a block costs one AES-GCM.
  * Whether a reading was seen before is the caller's to check, from {@link Opened#epoch()} and {@link Opened#seq()}
  * (the boundary keeps a high-water mark per meter in its checkpointed state). Not thread-safe.
  */
@@ -33,13 +34,16 @@ public final class ReadingOpener {
     /** The last epoch opened, and its key: a meter's readings come one after the other. */
     private Epoch lastEpoch;
     private SecretKey lastKey;
-    private final byte[] aad = new byte[SealedReading.MAX_HEADER];
+    private final byte[] aad = new byte[SealedBlock.MAX_HEADER];
 
     /** A reading opened: the reading, who sealed it, and where it stands in that meter's order. */
     public record Opened(Measurement reading, MeterIdentity meter, long epoch, long seq) {
     }
 
     private record Epoch(String meter, long epoch, ByteBuffer enc) {
+        byte[] encBytes() {
+            return enc.array();
+        }
     }
 
     /** A map that keeps the {@link #CACHE} entries used last. */
@@ -58,12 +62,16 @@ public final class ReadingOpener {
         this.meterKeys = meterKeys;
     }
 
-    /** @throws SealException why it does not open: MALFORMED, TAMPERED, MISROUTED, NOT_OWNED */
-    public Opened open(SealedReading s) {
+    /**
+     * Opens a block: its readings in order, each with its sequence number. A block opens whole or not at all.
+     *
+     * @throws SealException why it does not open: MALFORMED, TAMPERED, MISROUTED, NOT_OWNED
+     */
+    public List<Opened> open(SealedBlock s) {
         MeterIdentity meter = identity(s.meter());
         SecretKey key = lastKey;
         boolean known = lastEpoch != null && lastEpoch.epoch() == s.epoch() && lastEpoch.meter().equals(s.meter())
-                && lastEpoch.enc().equals(ByteBuffer.wrap(s.enc()));
+                && Arrays.equals(lastEpoch.encBytes(), s.enc());
         Epoch e = null;
         if (!known) {
             e = new Epoch(s.meter(), s.epoch(), ByteBuffer.wrap(s.enc().clone()));
@@ -79,7 +87,7 @@ public final class ReadingOpener {
     }
 
     /** The epoch's key, derived (a key agreement) unless kept from before. */
-    private SecretKey epochKey(SealedReading s, MeterIdentity meter, Epoch e) {
+    private SecretKey epochKey(SealedBlock s, MeterIdentity meter, Epoch e) {
         SecretKey key = epochs.get(e);
         if (key != null) return key;
         try {
@@ -89,25 +97,35 @@ public final class ReadingOpener {
         }
     }
 
-    private Opened opened(SealedReading s, MeterIdentity meter, byte[] plain) {
-        if (plain.length != Measurement.BINARY_LENGTH) {
-            throw new SealException(SealException.Reason.MALFORMED, "the sealed reading is not a reading");
-        }
-        Measurement m;
+    private List<Opened> opened(SealedBlock s, MeterIdentity meter, byte[] plain) {
+        int count = s.count();
+        Opened[] opened = new Opened[count];
         try {
-            m = Measurement.readFrom(ByteBuffer.wrap(plain));
-        } catch (RuntimeException ex) {
-            throw new SealException(SealException.Reason.MALFORMED, "the sealed reading is not a reading");
+            if (plain.length != count * Measurement.BINARY_LENGTH) {
+                throw new SealException(SealException.Reason.MALFORMED, "the sealed block is not its readings");
+            }
+            ByteBuffer in = ByteBuffer.wrap(plain);
+            for (int i = 0; i < count; i++) {
+                Measurement m;
+                try {
+                    m = Measurement.readFrom(in);
+                } catch (RuntimeException ex) {
+                    throw new SealException(SealException.Reason.MALFORMED, "the sealed block is not its readings");
+                }
+                if (m.timestamp() != s.timestamps()[i]) {
+                    throw new SealException(SealException.Reason.MISROUTED, "a clear timestamp is not the reading's "
+                            + "own");
+                }
+                if (!meter.houses().contains(m.houseId())) {
+                    throw new SealException(SealException.Reason.NOT_OWNED, meter.name() + " may not report for "
+                            + "this house");
+                }
+                opened[i] = new Opened(m, meter, s.epoch(), s.seq() + i);
+            }
         } finally {
             Arrays.fill(plain, (byte) 0);
         }
-        if (m.timestamp() != s.timestamp()) {
-            throw new SealException(SealException.Reason.MISROUTED, "the clear timestamp is not the reading's own");
-        }
-        if (!meter.houses().contains(m.houseId())) {
-            throw new SealException(SealException.Reason.NOT_OWNED, meter.name() + " may not report for this house");
-        }
-        return new Opened(m, meter, s.epoch(), s.seq());
+        return Arrays.asList(opened);
     }
 
     private MeterIdentity identity(String text) {

@@ -94,7 +94,7 @@ public final class ReadingSuite {
 
     /** The nonce of reading {@code seq} of an epoch. */
     public static byte[] nonce(long seq) {
-        return ByteBuffer.allocate(SealedReading.NONCE_BYTES).putInt(0).putLong(seq).array();
+        return ByteBuffer.allocate(SealedBlock.NONCE_BYTES).putInt(0).putLong(seq).array();
     }
 
     /** Fresh random bytes, e.g. for secrets an owner makes. */

@@ -18,7 +18,7 @@ public final class ResultSeal {
     public static final byte VERSION = 3;
     /** The pseudonym of a part's trailer: no house has it (a house's is an HMAC; 0 has probability 2^-64). */
     public static final long TRAILER = 0;
-    private static final int HEADER = 1 + 3 * Long.BYTES + SealedReading.NONCE_BYTES;
+    private static final int HEADER = 1 + 3 * Long.BYTES + SealedBlock.NONCE_BYTES;
 
     private ResultSeal() {
     }
@@ -41,7 +41,7 @@ public final class ResultSeal {
 
     /** The clear fields of a sealed result; MALFORMED if the bytes are not one. */
     public static Header header(byte[] sealed) {
-        if (sealed.length < HEADER + SealedReading.TAG_BYTES || sealed[0] != VERSION) {
+        if (sealed.length < HEADER + SealedBlock.TAG_BYTES || sealed[0] != VERSION) {
             throw new SealException(SealException.Reason.MALFORMED, "not a sealed result of this version");
         }
         ByteBuffer b = ByteBuffer.wrap(sealed, 1, 3 * Long.BYTES);
@@ -51,7 +51,7 @@ public final class ResultSeal {
     /** @throws SealException MALFORMED, TAMPERED (also: another file or run, another house's key) */
     public static byte[] open(SecretKey key, String run, String file, byte[] sealed) {
         Header h = header(sealed);
-        byte[] nonce = new byte[SealedReading.NONCE_BYTES];
+        byte[] nonce = new byte[SealedBlock.NONCE_BYTES];
         System.arraycopy(sealed, 1 + 3 * Long.BYTES, nonce, 0, nonce.length);
         byte[] ct = new byte[sealed.length - HEADER];
         System.arraycopy(sealed, HEADER, ct, 0, ct.length);

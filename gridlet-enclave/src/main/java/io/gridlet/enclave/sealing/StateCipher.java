@@ -27,7 +27,7 @@ public final class StateCipher {
 
     /** @throws SealException UNKNOWN_KEY, TAMPERED (also: another context), MALFORMED */
     public byte[] open(byte[] sealed, byte[] context) {
-        if (sealed.length < 1 + SealedReading.NONCE_BYTES + SealedReading.TAG_BYTES) {
+        if (sealed.length < 1 + SealedBlock.NONCE_BYTES + SealedBlock.TAG_BYTES) {
             throw new SealException(SealException.Reason.MALFORMED, "sealed state of " + sealed.length + " bytes");
         }
         int keyId = sealed[0] & 0xff;
@@ -36,7 +36,7 @@ public final class StateCipher {
             throw new SealException(SealException.Reason.UNKNOWN_KEY, "state sealed under key " + keyId
                     + ", which this key ring does not have");
         }
-        byte[] nonce = new byte[SealedReading.NONCE_BYTES];
+        byte[] nonce = new byte[SealedBlock.NONCE_BYTES];
         System.arraycopy(sealed, 1, nonce, 0, nonce.length);
         byte[] ct = new byte[sealed.length - 1 - nonce.length];
         System.arraycopy(sealed, 1 + nonce.length, ct, 0, ct.length);

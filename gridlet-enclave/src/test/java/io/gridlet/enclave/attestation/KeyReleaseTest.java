@@ -6,7 +6,7 @@ import io.gridlet.core.q2.PlugMedians;
 import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.ReadingKeys;
 import io.gridlet.enclave.sealing.MeterSealingTest;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import org.junit.jupiter.api.Test;
 
 import java.security.KeyPair;
@@ -54,8 +54,8 @@ class KeyReleaseTest {
         broker.releasingReadings(owner);
         TrustedRuntime.Keys received = runtime.receiveAll(broker.release(runtime.attest(broker.challenge())));
         Measurement m = MeterSealingTest.random(new Random(3));
-        SealedReading sealed = MeterSealingTest.meter(owner, "meter-1", "*", 1).seal(m);
-        assertThat(received.readings().opener().open(sealed).reading()).isEqualTo(m);
+        SealedBlock sealed = MeterSealingTest.meter(owner, "meter-1", "*", 1).seal(m);
+        assertThat(received.readings().opener().open(sealed).get(0).reading()).isEqualTo(m);
         assertThat(received.ring().currentId()).isEqualTo(keys.currentId());
         assertThat(received.ring().key(keys.currentId()).getEncoded())
                 .isEqualTo(keys.key(keys.currentId()).getEncoded());

@@ -9,13 +9,13 @@ import io.gridlet.enclave.keys.ReadingKeys;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
@@ -49,25 +49,23 @@ public class MeterSealingTest {
         return new MeterSealer(id, owner.meters().keyPair(id), ReadingSuite.publicKey(owner.ingestPublic()), epoch);
     }
 
-    static byte[] binary(SealedReading s) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        s.writeTo(new DataOutputStream(b));
-        return b.toByteArray();
+    static byte[] binary(SealedBlock s) {
+        return s.toBytes();
     }
 
-    static SealedReading parse(byte[] b) throws IOException {
-        return SealedReading.readFrom(new DataInputStream(new ByteArrayInputStream(b)));
+    static SealedBlock parse(byte[] b) throws IOException {
+        return SealedBlock.readFrom(new DataInputStream(new ByteArrayInputStream(b)));
     }
 
     @Test
     void theClearTimestampAndMeterReadFromTheBinaryFormWithoutOpening() throws Exception {
         MeterSealer sealer = meter(OWNER, "meter-7", "*", 1);
         byte[] bytes = binary(sealer.seal(new Measurement(7, 1_377_986_789L, 1234, Property.LOAD, 1, 2, 3)));
-        assertThat(SealedReading.clearTimestamp(bytes)).isEqualTo(1_377_986_789L);
-        assertThat(SealedReading.clearMeterName(bytes)).isEqualTo("meter-7");
-        assertThat(SealedReading.clearTimestamp(new byte[] {2, 3})).isEqualTo(-1);
-        assertThat(SealedReading.clearTimestamp(new byte[] {1, 2, 3})).isEqualTo(-1);
-        assertThat(SealedReading.clearMeterName(new byte[] {2, 100, 0})).isNull();
+        assertThat(SealedBlock.clearTimestamp(bytes)).isEqualTo(1_377_986_789L);
+        assertThat(SealedBlock.clearMeterName(bytes)).isEqualTo("meter-7");
+        assertThat(SealedBlock.clearTimestamp(new byte[] {2, 3})).isEqualTo(-1);
+        assertThat(SealedBlock.clearTimestamp(new byte[] {1, 2, 3})).isEqualTo(-1);
+        assertThat(SealedBlock.clearMeterName(new byte[] {2, 100, 0})).isNull();
     }
 
     @Test
@@ -77,10 +75,10 @@ public class MeterSealingTest {
         Random r = new Random(2014);
         for (int i = 1; i <= 5_000; i++) {
             Measurement m = random(r);
-            SealedReading s = sealer.seal(m);
+            SealedBlock s = sealer.seal(m);
             byte[] wire = binary(s);
             assertThat(parse(wire)).isEqualTo(s);
-            ReadingOpener.Opened o = boundary.open(parse(wire));
+            ReadingOpener.Opened o = boundary.open(parse(wire)).get(0);
             assertThat(o.reading()).isEqualTo(m);
             assertThat(o.meter().name()).isEqualTo("m");
             assertThat(o.epoch()).isEqualTo(1_700_000_000_000L);
@@ -92,6 +90,58 @@ public class MeterSealingTest {
     }
 
     @Test
+    void aBlockOpensWholeInOrderNumberedAfterTheReadingsBeforeItAndOnlyAsSealed() throws IOException {
+        MeterSealer sealer = meter(OWNER, "m", "1-5", 1);
+        Random r = new Random(99);
+        List<Measurement> readings = new ArrayList<>();
+        for (int i = 0; i < SealedBlock.MAX_READINGS + 1; i++) {
+            Measurement m = random(r);
+            readings.add(new Measurement(m.id(), m.timestamp(), m.milliValue(), m.property(), m.plugId(),
+                    m.householdId(), 1 + i % 5));
+        }
+        assertThatThrownBy(() -> sealer.seal(List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> sealer.seal(readings)).hasMessageContaining("1 to 1024 readings");
+        List<Measurement> foreign = new ArrayList<>(readings.subList(0, 3));
+        foreign.add(new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 9));
+        assertThatThrownBy(() -> sealer.seal(foreign)).hasMessageContaining("house 9 is not one of m's houses");
+
+        ReadingOpener boundary = OWNER.opener();
+        ReplayGuard guard = new ReplayGuard();
+        long seq = 1; // (the refused blocks above took no numbers)
+        int from = 0;
+        for (int size : new int[] {SealedReadingFile.BLOCK, 1, SealedBlock.MAX_READINGS - SealedReadingFile.BLOCK}) {
+            List<Measurement> block = readings.subList(from, from + size);
+            byte[] wire = binary(sealer.seal(block));
+            assertThat(SealedBlock.clearCount(wire)).isEqualTo(size);
+            assertThat(SealedBlock.clearTimestamp(wire)).isEqualTo(size == 1 ? block.get(0).timestamp() : -1);
+            List<ReadingOpener.Opened> opened = boundary.open(parse(wire));
+            assertThat(opened).extracting(ReadingOpener.Opened::reading).containsExactlyElementsOf(block);
+            for (ReadingOpener.Opened o : opened) {
+                assertThat(o.seq()).isEqualTo(seq++);
+                assertThat(guard.check(o)).isEqualTo(ReplayGuard.Verdict.FRESH);
+            }
+            assertThat(boundary.open(parse(wire))).allSatisfy(o -> assertThat(guard.check(o))
+                    .as("the block sent again").isEqualTo(ReplayGuard.Verdict.REPLAYED));
+            if (size > 1) { // the clear timestamps of two readings swapped, or a byte of the ciphertext changed
+                SealedBlock s = parse(wire);
+                long[] swapped = s.timestamps().clone();
+                swapped[0] = s.timestamps()[1];
+                swapped[1] = s.timestamps()[0];
+                byte[] flipped = s.ciphertext().clone();
+                flipped[Measurement.BINARY_LENGTH + 3] ^= 1;
+                for (SealedBlock changed : List.of(new SealedBlock(s.meter(), s.epoch(), s.enc(), s.seq(), swapped,
+                        s.ciphertext()), new SealedBlock(s.meter(), s.epoch(), s.enc(), s.seq(), s.timestamps(),
+                        flipped), new SealedBlock(s.meter(), s.epoch(), s.enc(), s.seq() + 1, s.timestamps(),
+                        s.ciphertext()))) {
+                    assertThatThrownBy(() -> boundary.open(changed)).isInstanceOfSatisfying(SealException.class,
+                            e -> assertThat(e.reason()).isEqualTo(SealException.Reason.TAMPERED));
+                }
+            }
+            from += size;
+        }
+    }
+
+    @Test
     void anyChangedByteIsRefusedNeverOpenedToAnotherReading() throws IOException {
         byte[] wire = binary(meter(OWNER, "m", "*", 1).seal(random(new Random(5))));
         for (int i = 0; i < wire.length; i++) {
@@ -99,7 +149,7 @@ public class MeterSealingTest {
                 byte[] changed = wire.clone();
                 changed[i] ^= (byte) (1 << bit);
                 try {
-                    ReadingOpener.Opened opened = OWNER.opener().open(parse(changed));
+                    ReadingOpener.Opened opened = OWNER.opener().open(parse(changed)).get(0);
                     throw new AssertionError("byte " + i + " bit " + bit + " changed and it opened: " + opened);
                 } catch (SealException | EOFException | IllegalArgumentException expected) {
                     // refused
@@ -114,7 +164,7 @@ public class MeterSealingTest {
         MeterSealer honest = new MeterSealer(mine, OWNER.meters().keyPair(mine),
                 ReadingSuite.publicKey(OWNER.ingestPublic()), 1);
         Measurement ofHouse3 = new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 3);
-        assertThat(OWNER.opener().open(honest.seal(ofHouse3)).reading()).isEqualTo(ofHouse3);
+        assertThat(OWNER.opener().open(honest.seal(ofHouse3)).get(0).reading()).isEqualTo(ofHouse3);
 
         // meter-1's key, claiming to be meter-2, or to own every house: the boundary derives another key
         for (MeterIdentity claimed : new MeterIdentity[] {new MeterIdentity("meter-2", HouseSet.parse("1-5")),
@@ -133,9 +183,9 @@ public class MeterSealingTest {
                 OWNER.meters().keyPair(mine), mine.text(), 1);
         ByteBuffer plain = ByteBuffer.allocate(Measurement.BINARY_LENGTH);
         ofHouse9.writeTo(plain);
-        SealedReading clear = new SealedReading(mine.text(), 1, sending.enc(), 1, ofHouse9.timestamp(),
-                new byte[SealedReading.TAG_BYTES]);
-        SealedReading hostile = new SealedReading(mine.text(), 1, sending.enc(), 1, ofHouse9.timestamp(),
+        SealedBlock clear = new SealedBlock(mine.text(), 1, sending.enc(), 1, new long[] {ofHouse9.timestamp()},
+                new byte[SealedBlock.ciphertextLength(1)]);
+        SealedBlock hostile = new SealedBlock(mine.text(), 1, sending.enc(), 1, new long[] {ofHouse9.timestamp()},
                 Aead.seal(sending.key(), ReadingSuite.nonce(1), clear.header(), plain.array()));
         assertThatThrownBy(() -> OWNER.opener().open(hostile)).isInstanceOfSatisfying(SealException.class,
                 e -> assertThat(e.reason()).isEqualTo(SealException.Reason.NOT_OWNED));
@@ -160,8 +210,8 @@ public class MeterSealingTest {
             assertThat(new String(text, java.nio.charset.StandardCharsets.US_ASCII)).doesNotContain(b64);
         }
         MeterKeyFile read = MeterKeyFile.read(path);
-        SealedReading s = read.sealer().seal(new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 3));
-        assertThat(OWNER.opener().open(s).meter()).isEqualTo(id);
+        SealedBlock s = read.sealer().seal(new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 3));
+        assertThat(OWNER.opener().open(s).get(0).meter()).isEqualTo(id);
         // the meter's private key in the boundary's place opens nothing (HPKE: only the ingest key decapsulates)
         ReadingOpener withMeterKey = new ReadingOpener(ReadingSuite.keyPair(read.meterPrivate(), read.meterPublic()),
                 OWNER.meters()::publicKey);
@@ -174,23 +224,23 @@ public class MeterSealingTest {
         MeterSealer first = meter(OWNER, "m", "*", 1000);
         ReadingOpener boundary = OWNER.opener();
         ReplayGuard guard = new ReplayGuard();
-        SealedReading a = first.seal(random(new Random(1)));
-        SealedReading b = first.seal(random(new Random(2)));
-        assertThat(guard.admit(boundary.open(a))).isTrue();
-        assertThat(guard.admit(boundary.open(a))).as("a sent again").isFalse();
-        assertThat(guard.admit(boundary.open(b))).isTrue();
+        SealedBlock a = first.seal(random(new Random(1)));
+        SealedBlock b = first.seal(random(new Random(2)));
+        assertThat(guard.admit(boundary.open(a).get(0))).isTrue();
+        assertThat(guard.admit(boundary.open(a).get(0))).as("a sent again").isFalse();
+        assertThat(guard.admit(boundary.open(b).get(0))).isTrue();
         byte[] snapshot = guard.snapshot();
         MeterSealer restarted = meter(OWNER, "m", "*", 2000);
-        SealedReading c = restarted.seal(random(new Random(3)));
-        assertThat(guard.admit(boundary.open(c))).as("a later epoch starts again at 1").isTrue();
-        assertThat(guard.admit(boundary.open(first.seal(random(new Random(4))))))
+        SealedBlock c = restarted.seal(random(new Random(3)));
+        assertThat(guard.admit(boundary.open(c).get(0))).as("a later epoch starts again at 1").isTrue();
+        assertThat(guard.admit(boundary.open(first.seal(random(new Random(4)))).get(0)))
                 .as("the earlier epoch, after the later one").isFalse();
         ReplayGuard restored = new ReplayGuard();
         restored.restore(snapshot);
-        assertThat(restored.admit(boundary.open(b))).isFalse();
-        assertThat(restored.admit(boundary.open(c))).isTrue();
+        assertThat(restored.admit(boundary.open(b).get(0))).isFalse();
+        assertThat(restored.admit(boundary.open(c).get(0))).isTrue();
         assertThat(meter(OWNER, "other", "*", 1).seal(random(new Random(5)))).satisfies(
-                s -> assertThat(restored.admit(boundary.open(s))).isTrue());
+                s -> assertThat(restored.admit(boundary.open(s).get(0))).isTrue());
         assertThatThrownBy(() -> restored.restore(new byte[] {9})).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -199,14 +249,14 @@ public class MeterSealingTest {
         long now = 1_700_000_000_000L;
         ReplayGuard guard = new ReplayGuard(() -> now);
         ReadingOpener boundary = OWNER.opener();
-        SealedReading ahead = meter(OWNER, "m", "*", now + ReplayGuard.EPOCH_SKEW_MILLIS + 1).seal(random(new Random(1)));
-        assertThat(guard.check(boundary.open(ahead))).isEqualTo(ReplayGuard.Verdict.FUTURE_EPOCH);
-        SealedReading skewed = meter(OWNER, "m", "*", now + ReplayGuard.EPOCH_SKEW_MILLIS).seal(random(new Random(2)));
-        assertThat(guard.check(boundary.open(skewed))).isEqualTo(ReplayGuard.Verdict.FRESH);
+        SealedBlock ahead = meter(OWNER, "m", "*", now + ReplayGuard.EPOCH_SKEW_MILLIS + 1).seal(random(new Random(1)));
+        assertThat(guard.check(boundary.open(ahead).get(0))).isEqualTo(ReplayGuard.Verdict.FUTURE_EPOCH);
+        SealedBlock skewed = meter(OWNER, "m", "*", now + ReplayGuard.EPOCH_SKEW_MILLIS).seal(random(new Random(2)));
+        assertThat(guard.check(boundary.open(skewed).get(0))).isEqualTo(ReplayGuard.Verdict.FRESH);
         // keys made again for the same name with other houses: another identity, its own mark
         Measurement ofHouse3 = new Measurement(1, 1_377_986_401L, 100, Property.LOAD, 0, 0, 3);
-        SealedReading other = meter(OWNER, "m", "1-5", now - 1).seal(ofHouse3);
-        assertThat(guard.check(boundary.open(other))).isEqualTo(ReplayGuard.Verdict.FRESH);
+        SealedBlock other = meter(OWNER, "m", "1-5", now - 1).seal(ofHouse3);
+        assertThat(guard.check(boundary.open(other).get(0))).isEqualTo(ReplayGuard.Verdict.FRESH);
         assertThat(guard.meters()).isEqualTo(2);
     }
 
@@ -218,7 +268,7 @@ public class MeterSealingTest {
         hostile[2] = (byte) 0xFF; // the identity's first byte
         assertThatThrownBy(() -> parse(hostile)).isInstanceOfSatisfying(SealException.class,
                 e -> assertThat(e.reason()).isEqualTo(SealException.Reason.MALFORMED));
-        assertThat(SealedReading.clearMeterName(hostile)).isNotNull(); // reading the clear fields never throws
+        assertThat(SealedBlock.clearMeterName(hostile)).isNotNull(); // reading the clear fields never throws
 
         MeterIdentity id = new MeterIdentity("meter-1", HouseSet.ALL);
         var pair = OWNER.meters().keyPair(id);

@@ -24,10 +24,10 @@ public record SealedResult(int keyId, String file, long sequence, byte[] nonce, 
         int keyId = in.readUnsignedByte();
         String file = in.readUTF();
         long sequence = in.readLong();
-        byte[] nonce = new byte[SealedReading.NONCE_BYTES];
+        byte[] nonce = new byte[SealedBlock.NONCE_BYTES];
         in.readFully(nonce);
         int n = in.readUnsignedShort();
-        if (n < SealedReading.TAG_BYTES) throw new SealException(SealException.Reason.MALFORMED, "ciphertext of " + n);
+        if (n < SealedBlock.TAG_BYTES) throw new SealException(SealException.Reason.MALFORMED, "ciphertext of " + n);
         byte[] ciphertext = new byte[n];
         in.readFully(ciphertext);
         return new SealedResult(keyId, file, sequence, nonce, ciphertext);

@@ -43,11 +43,11 @@ public final class TrustedEngine {
         this.apply = engine::accept;
     }
 
-    public void accept(SealedReading sealed) {
+    public void accept(SealedBlock sealed) {
         offered++;
         ReadingOpener.Opened o;
         try {
-            o = readings.open(sealed);
+            o = readings.open(sealed).get(0);
         } catch (SealException e) {
             refused.merge(e.reason().name(), 1L, Long::sum);
             return;

@@ -70,13 +70,13 @@ class TrustedEngineTest {
         List<Measurement> kept = new ArrayList<>();
         int tampered = 0;
         int replayed = 0;
-        SealedReading previous = null;
+        SealedBlock previous = null;
         for (int i = 0; i < readings.size(); i++) {
-            SealedReading s = producer.seal(readings.get(i));
+            SealedBlock s = producer.seal(readings.get(i));
             if (i % 997 == 13) { // a changed ciphertext on the way: refused inside, never reaches the queries
                 byte[] c = s.ciphertext().clone();
                 c[i % c.length] ^= 0x20;
-                s = new SealedReading(s.meter(), s.epoch(), s.enc(), s.seq(), s.timestamp(), c);
+                s = new SealedBlock(s.meter(), s.epoch(), s.enc(), s.seq(), s.timestamps(), c);
                 tampered++;
             } else {
                 kept.add(readings.get(i));

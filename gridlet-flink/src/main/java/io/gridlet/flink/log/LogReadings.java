@@ -2,7 +2,7 @@ package io.gridlet.flink.log;
 
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.Measurement;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.flink.source.SourceRecord;
 import io.gridlet.log.LogRecord;
 
@@ -36,7 +36,7 @@ final class LogReadings {
         for (byte[] r : entry.sealed()) {
             long n = line.getAsLong();
             try {
-                out.accept(SourceRecord.sealed(n, SealedReading.readFrom(new DataInputStream(new ByteArrayInputStream(r)))));
+                out.accept(SourceRecord.sealed(n, SealedBlock.readFrom(new DataInputStream(new ByteArrayInputStream(r)))));
             } catch (IOException | RuntimeException e) {
                 out.accept(SourceRecord.rejected(n, RejectReason.UNOPENABLE, "not a sealed reading (" + e.getMessage() + ")",
                         "record " + n));

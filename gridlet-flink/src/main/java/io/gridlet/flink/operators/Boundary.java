@@ -6,7 +6,7 @@ import io.gridlet.enclave.keys.ResultMaster;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.ReadingOpener;
 import io.gridlet.enclave.sealing.SealException;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.enclave.sealing.StateCipher;
 import io.gridlet.enclave.spill.EncryptedSpillStore;
 import io.gridlet.flink.types.SealedTypeInfo;
@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -165,13 +166,13 @@ public final class Boundary implements Serializable {
     }
 
     /**
-     * A sealed reading opened, here inside the boundary, with who sealed it and where it stands in that meter's
-     * order (for the caller's {@link io.gridlet.enclave.sealing.ReplayGuard}).
+     * A block of sealed readings opened, here inside the boundary: each reading with who sealed it and where it
+     * stands in that meter's order (for the caller's {@link io.gridlet.enclave.sealing.ReplayGuard}).
      *
      * @throws SealException why it does not open (tampered, forged, not the meter's house, malformed)
      * @throws IllegalStateException in a plain run: it has no keys to open anything
      */
-    public ReadingOpener.Opened open(SealedReading reading) {
+    public List<ReadingOpener.Opened> open(SealedBlock reading) {
         if (!isSealed()) throw new IllegalStateException("a sealed reading in a plain run: run it --sealed");
         if (opener == null) opener = TrustedKeys.opener(ring);
         return opener.open(reading);

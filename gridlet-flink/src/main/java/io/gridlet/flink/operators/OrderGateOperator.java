@@ -190,7 +190,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             gate.advanceClock(p.clock(), this::emit);
             return;
         }
-        lines.add(1);
+        lines.add(p.isSealed() ? p.sealed().count() : 1); // (a sealed record is a block of readings)
         if (linesPerSecond > 0) pace();
         if (p.isReading()) {
             if (p.rounded()) rounded.add(1);
@@ -200,35 +200,47 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
                 reject(p.line(), RejectReason.UNOPENABLE, "an opened reading in a plain run", "record " + p.line());
                 return;
             }
-            ReadingOpener.Opened o = p.opened(); // opened by the source already (inside the boundary), or here
-            if (o == null) {
-                try {
-                    o = trust.open(p.sealed()); // inside the boundary: the reading exists in the clear only here on
-                } catch (SealException e) {
-                    reject(p.line(), e.reason() == SealException.Reason.NOT_OWNED ? RejectReason.NOT_OWNED
-                            : RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): "
-                            + e.getMessage(), "record " + p.line());
-                    return;
-                } catch (IllegalStateException e) {
-                    reject(p.line(), RejectReason.UNOPENABLE, e.getMessage(), "record " + p.line());
-                    return;
-                }
-            }
-            ReplayGuard.Verdict v = replays.check(o);
-            if (v != ReplayGuard.Verdict.FRESH) {
-                reject(p.line(), v == ReplayGuard.Verdict.REPLAYED ? RejectReason.REPLAYED : RejectReason.UNOPENABLE,
-                        v == ReplayGuard.Verdict.REPLAYED ? "sealed reading " + o.seq() + " of " + o.meter().name()
-                                + "'s epoch " + o.epoch() + " came before"
-                                : v == ReplayGuard.Verdict.FUTURE_EPOCH ? "sealed reading refused: " + o.meter().name()
-                                + "'s epoch " + o.epoch() + " is in the future"
-                                : "sealed reading refused: the boundary remembers " + ReplayGuard.MAX_METERS
-                                + " meters already", "record " + p.line());
+            if (p.isOpened()) {
+                admit(p.opened(), p.line()); // opened by the source already (inside the boundary)
                 return;
             }
-            gate.offer(o.reading(), p.line(), this::emit);
+            List<ReadingOpener.Opened> opened;
+            try {
+                opened = trust.open(p.sealed()); // inside the boundary: the readings exist in the clear only here on
+            } catch (SealException e) { // each reading of a block that does not open is refused
+                rejectAll(p, e.reason() == SealException.Reason.NOT_OWNED ? RejectReason.NOT_OWNED
+                        : RejectReason.UNOPENABLE, "sealed reading refused (" + e.reason() + "): " + e.getMessage());
+                return;
+            } catch (IllegalStateException e) {
+                rejectAll(p, RejectReason.UNOPENABLE, e.getMessage());
+                return;
+            }
+            for (int i = 0; i < opened.size(); i++) admit(opened.get(i), p.line() + i);
         } else {
             reject(p.line(), p.reason(), p.message(), p.text());
         }
+    }
+
+    private void rejectAll(SourceRecord block, RejectReason reason, String message) {
+        for (int i = 0; i < block.sealed().count(); i++) {
+            reject(block.line() + i, reason, message, "record " + (block.line() + i));
+        }
+    }
+
+    /** An opened reading to the gate, unless its meter sent it before (refused as replayed). */
+    private void admit(ReadingOpener.Opened o, long line) {
+        ReplayGuard.Verdict v = replays.check(o);
+        if (v != ReplayGuard.Verdict.FRESH) {
+            reject(line, v == ReplayGuard.Verdict.REPLAYED ? RejectReason.REPLAYED : RejectReason.UNOPENABLE,
+                    v == ReplayGuard.Verdict.REPLAYED ? "sealed reading " + o.seq() + " of " + o.meter().name()
+                            + "'s epoch " + o.epoch() + " came before"
+                            : v == ReplayGuard.Verdict.FUTURE_EPOCH ? "sealed reading refused: " + o.meter().name()
+                            + "'s epoch " + o.epoch() + " is in the future"
+                            : "sealed reading refused: the boundary remembers " + ReplayGuard.MAX_METERS
+                            + " meters already", "record " + line);
+            return;
+        }
+        gate.offer(o.reading(), line, this::emit);
     }
 
     /** Holds the replay to its rate (checked every 64 lines, so the sleeps are a millisecond or more). */

@@ -4,21 +4,23 @@ import io.gridlet.core.csv.RejectReason;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.ReadingOpener;
 import io.gridlet.enclave.sealing.SealException;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.enclave.sealing.SealedReadingFile;
 import org.apache.flink.core.fs.FSDataInputStream;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.util.List;
 
 /**
- * Reads a {@link SealedReadingFile} for Flink's {@code FileSource}. With the name of the keys released to this
- * process, every record is opened here, inside the trusted boundary, in the source's reader thread (beside the
- * task's, where the order gate runs: opening is the costly part of sealed input), and becomes an opened {@link
- * SourceRecord}, or a rejected one saying why it did not open; without, it stays sealed, and the order gate
- * refuses it (a plain run opens nothing). Not split; a checkpointed position is a count of records, replayed by
- * skipping (as for CSV files).
+ * Reads a {@link SealedReadingFile} for Flink's {@code FileSource}, one record per reading. With the name of the
+ * keys released to this process, every block is opened here, inside the trusted boundary, in the source's reader
+ * thread (beside the task's, where the order gate runs: opening is the costly part of sealed input), and each of
+ * its readings becomes an opened {@link SourceRecord}, or a rejected one saying why its block did not open;
+ * without, a block stays sealed, one record, and the order gate opens it or refuses all its readings (a plain run
+ * opens nothing). Not
+ * split; a checkpointed position is a count of records, replayed by skipping (as for CSV files).
  */
 public final class SealedFormat extends WholeFileFormat {
     private final String keys;
@@ -45,6 +47,10 @@ public final class SealedFormat extends WholeFileFormat {
         private final DataInputStream in;
         private final ReadingOpener opener;
         private long records;
+        /** The block being handed out, one reading per record: its readings, or why it did not open. */
+        private List<ReadingOpener.Opened> opened = List.of();
+        private SealException refused;
+        private int next, count;
 
         RecordReader(FSDataInputStream stream, ReadingOpener opener) throws IOException {
             in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
@@ -54,17 +60,36 @@ public final class SealedFormat extends WholeFileFormat {
 
         @Override
         public SourceRecord read() throws IOException {
-            SealedReading r = SealedReadingFile.next(in);
-            if (r == null) return null;
-            long line = ++records;
-            if (opener == null) return SourceRecord.sealed(line, r);
-            try {
-                return SourceRecord.opened(line, opener.open(r));
-            } catch (SealException e) { // (its content is not named: the gate keeps the record number only)
-                return SourceRecord.rejected(line, e.reason() == SealException.Reason.NOT_OWNED
-                        ? RejectReason.NOT_OWNED : RejectReason.UNOPENABLE, "sealed reading refused ("
-                        + e.reason() + "): " + e.getMessage(), "record " + line);
+            if (opener == null) { // left sealed: a record per block, numbered by its first reading (the gate's to open)
+                SealedBlock sealed = SealedReadingFile.next(in);
+                if (sealed == null) return null;
+                long line = records + 1;
+                records += sealed.count();
+                return SourceRecord.sealed(line, sealed);
             }
+            if (next == count && !nextBlock()) return null;
+            long line = ++records;
+            int i = next++;
+            if (refused == null) return SourceRecord.opened(line, opened.get(i));
+            // every reading of a block that does not open is refused (its content is not named: the gate keeps
+            // the record number only)
+            return SourceRecord.rejected(line, refused.reason() == SealException.Reason.NOT_OWNED
+                    ? RejectReason.NOT_OWNED : RejectReason.UNOPENABLE, "sealed reading refused ("
+                    + refused.reason() + "): " + refused.getMessage(), "record " + line);
+        }
+
+        private boolean nextBlock() throws IOException {
+            SealedBlock block = SealedReadingFile.next(in);
+            if (block == null) return false;
+            next = 0;
+            count = block.count();
+            refused = null;
+            try {
+                opened = opener.open(block);
+            } catch (SealException e) {
+                refused = e;
+            }
+            return true;
         }
 
         @Override

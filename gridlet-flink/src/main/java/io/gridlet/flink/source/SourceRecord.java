@@ -3,7 +3,7 @@ package io.gridlet.flink.source;
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.enclave.sealing.ReadingOpener;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 
 /**
  * One input record as the source reads it: a well-formed reading, a sealed reading (opened inside the trusted
@@ -14,7 +14,7 @@ import io.gridlet.enclave.sealing.SealedReading;
  * data time ({@link #clock}), which then drives the order gate instead of the newest timestamp.
  */
 public record SourceRecord(long line, Measurement reading, boolean rounded, RejectReason reason, String message,
-                           String text, SealedReading sealed, ReadingOpener.Opened opened, long clock) {
+                           String text, SealedBlock sealed, ReadingOpener.Opened opened, long clock) {
     private static final long NO_CLOCK = Long.MIN_VALUE;
 
     public static SourceRecord reading(long line, Measurement reading, boolean rounded) {
@@ -25,7 +25,7 @@ public record SourceRecord(long line, Measurement reading, boolean rounded, Reje
         return new SourceRecord(line, null, false, reason, message, text, null, null, NO_CLOCK);
     }
 
-    public static SourceRecord sealed(long line, SealedReading sealed) {
+    public static SourceRecord sealed(long line, SealedBlock sealed) {
         return new SourceRecord(line, null, false, null, null, null, sealed, null, NO_CLOCK);
     }
 

@@ -14,7 +14,7 @@ import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.enclave.sealing.MeterIdentity;
 import io.gridlet.enclave.sealing.MeterSealer;
 import io.gridlet.enclave.sealing.ReadingSuite;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.flink.source.SourceRecord;
 import io.gridlet.flink.types.MeasurementTypeInfo;
 import io.gridlet.flink.types.SealingSerializer;
@@ -123,17 +123,17 @@ class SealedBoundaryTest {
     @Test
     void aSealedReadingThatDoesNotOpenIsRefusedCountedAndNeverPassedOn() throws Exception {
         Measurement a = load(1, 100), b = load(2, 101), c = load(3, 102);
-        SealedReading sealedA = sealer.seal(a), sealedB = sealer.seal(b), sealedC = sealer.seal(c);
+        SealedBlock sealedA = sealer.seal(a), sealedB = sealer.seal(b), sealedC = sealer.seal(c);
         byte[] flipped = sealedB.ciphertext().clone();
         flipped[5] ^= 1;
-        SealedReading tampered = new SealedReading(sealedB.meter(), sealedB.epoch(), sealedB.enc(), sealedB.seq(),
-                sealedB.timestamp(), flipped);
+        SealedBlock tampered = new SealedBlock(sealedB.meter(), sealedB.epoch(), sealedB.enc(), sealedB.seq(),
+                sealedB.timestamps(), flipped);
         // meter-2's key, sealing as meter-1: the boundary derives meter-1's key, and the seal does not verify
         MeterIdentity one = new MeterIdentity("meter-1", HouseSet.ALL);
-        SealedReading forged = new MeterSealer(one, owner.meters().keyPair(new MeterIdentity("meter-2",
+        SealedBlock forged = new MeterSealer(one, owner.meters().keyPair(new MeterIdentity("meter-2",
                 HouseSet.ALL)), ReadingSuite.publicKey(owner.ingestPublic()), 2).seal(c);
         // meter-3 may report for house 8 only: a modified meter that seals house 7 anyway
-        SealedReading notOwned = hostileSeal(new MeterIdentity("meter-3", HouseSet.parse("8")), c);
+        SealedBlock notOwned = hostileSeal(new MeterIdentity("meter-3", HouseSet.parse("8")), c);
         try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
                 new OrderGateOperator(0, 0, sealedBoundary), null)) {
             feed(gate, List.of(SourceRecord.sealed(1, sealedA), SourceRecord.sealed(2, tampered),
@@ -163,7 +163,7 @@ class SealedBoundaryTest {
 
     @Test
     void theGateRemembersEachMetersLastSealedReadingAcrossARestore() throws Exception {
-        SealedReading first = sealer.seal(load(1, 100)), second = sealer.seal(load(2, 101));
+        SealedBlock first = sealer.seal(load(1, 100)), second = sealer.seal(load(2, 101));
         OperatorSubtaskState snapshot;
         try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
                 new OrderGateOperator(0, 0, sealedBoundary), null)) {
@@ -179,20 +179,20 @@ class SealedBoundaryTest {
     }
 
     /** A reading sealed with a meter's own key and identity, but without the sealer's house check. */
-    SealedReading hostileSeal(MeterIdentity meter, Measurement m) throws Exception {
+    SealedBlock hostileSeal(MeterIdentity meter, Measurement m) throws Exception {
         ReadingSuite.Sending epoch = ReadingSuite.send(ReadingSuite.publicKey(owner.ingestPublic()),
                 owner.meters().keyPair(meter), meter.text(), 1);
-        SealedReading clear = new SealedReading(meter.text(), 1, epoch.enc(), 1, m.timestamp(),
-                new byte[SealedReading.TAG_BYTES]);
+        SealedBlock clear = new SealedBlock(meter.text(), 1, epoch.enc(), 1, new long[] {m.timestamp()},
+                new byte[SealedBlock.ciphertextLength(1)]);
         DataOutputSerializer header = new DataOutputSerializer(128);
         clear.writeTo(header);
-        byte[] aad = java.util.Arrays.copyOf(header.getCopyOfBuffer(), header.length() - 2 - SealedReading.TAG_BYTES);
+        byte[] aad = java.util.Arrays.copyOf(header.getCopyOfBuffer(), header.length() - SealedBlock.ciphertextLength(1));
         ByteBuffer plain = ByteBuffer.allocate(Measurement.BINARY_LENGTH);
         m.writeTo(plain);
         Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
         gcm.init(Cipher.ENCRYPT_MODE, epoch.key(), new GCMParameterSpec(128, ReadingSuite.nonce(1)));
         gcm.updateAAD(aad);
-        return new SealedReading(meter.text(), 1, epoch.enc(), 1, m.timestamp(), gcm.doFinal(plain.array()));
+        return new SealedBlock(meter.text(), 1, epoch.enc(), 1, new long[] {m.timestamp()}, gcm.doFinal(plain.array()));
     }
 
     @Test

@@ -15,9 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
-import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -106,11 +104,9 @@ final class GenerateCommand implements Callable<Integer> {
         long n = 0;
         try (var reader = new MeasurementReader(new GeneratedInput(
                 new MeasurementGenerator(config)), new Rejections());
-             var out = new DataOutputStream(new BufferedOutputStream(
-                     Files.newOutputStream(Path.of(output)), 1 << 16))) {
-            SealedReadingFile.writeHeader(out);
+             var out = new SealedReadingFile.Writer(Files.newOutputStream(Path.of(output)), sealer)) {
             for (var m = reader.next(); m != null; m = reader.next()) {
-                sealer.seal(m).writeTo(out);
+                out.add(m);
                 n++;
             }
         }

@@ -12,9 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -67,22 +65,20 @@ final class SealCommand implements Callable<Integer> {
         AtomicLong sealedCount = new AtomicLong();
         Path partial = output.resolveSibling(output.getFileName() + ".partial");
         try (MeasurementReader reader = new MeasurementReader(input.stream(), rejections);
-             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(partial),
-                     1 << 16));
+             SealedReadingFile.Writer out = new SealedReadingFile.Writer(Files.newOutputStream(partial), sealer);
              ProgressDisplay progress = new ProgressDisplay(System.err, !quiet, () -> {
                  double done = input.fractionDone(sealedCount.get());
                  return "gridlet seal: " + Figures.count(sealedCount.get()) + " readings sealed"
                          + (done < 0 ? "" : String.format(Locale.ROOT, ", %.0f %%", 100 * done));
              })) {
-            SealedReadingFile.writeHeader(out);
             for (Measurement m = reader.next(); m != null; m = reader.next()) {
-                if (!sealer.identity().houses().contains(m.houseId())) {
-                    rejections.reject(reader.lineNumber(), RejectReason.NOT_OWNED, "house "
-                            + m.houseId() + " is not one of " + sealer.identity().name() + "'s houses ("
-                            + sealer.identity().houses() + ")", "house " + m.houseId());
+                try {
+                    out.add(m);
+                } catch (IllegalArgumentException notOwned) {
+                    rejections.reject(reader.lineNumber(), RejectReason.NOT_OWNED, notOwned.getMessage(),
+                            "house " + m.houseId());
                     continue;
                 }
-                sealer.seal(m).writeTo(out);
                 sealedCount.incrementAndGet();
             }
         } catch (IOException | RuntimeException e) {

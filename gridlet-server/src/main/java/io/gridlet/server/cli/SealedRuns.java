@@ -11,7 +11,7 @@ import io.gridlet.enclave.keys.AnalystKeyFile;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.enclave.keys.ResultKeys;
 import io.gridlet.enclave.keys.TrustedKeys;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.flink.GridletJob;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.log.IngestLog;
@@ -36,7 +36,7 @@ final class SealedRuns {
      * What the runtime's measurement covers ({@code CodeMeasurement.ofModules}) and the allowlist names.
      */
     static final List<Class<?>> MEASURED_CODE = List.of(GridletJob.class, QueryEngine.class,
-            SealedReading.class, SealedRuns.class, Transport.class, IngestLog.class, AdaptletServer.class,
+            SealedBlock.class, SealedRuns.class, Transport.class, IngestLog.class, AdaptletServer.class,
             Policy.class);
 
     private SealedRuns() {

@@ -9,7 +9,7 @@ import io.gridlet.core.wire.Ack;
 import io.gridlet.core.wire.DataClock;
 import io.gridlet.core.wire.Disorder;
 import io.gridlet.core.wire.ReadingBatch;
-import io.gridlet.enclave.sealing.SealedReading;
+import io.gridlet.enclave.sealing.SealedBlock;
 import io.gridlet.log.IngestLog;
 import io.gridlet.log.LogRecord;
 import io.grpc.ServerServiceDefinition;
@@ -367,8 +367,14 @@ final class IngestService {
             long ts;
             if (batch.isSealed()) {
                 byte[] sealed = batch.sealed().get(i);
-                ts = SealedReading.clearTimestamp(sealed); // (its house is sealed: the boundary checks it)
-                String sealer = SealedReading.clearMeterName(sealed);
+                ts = SealedBlock.clearTimestamp(sealed); // (its house is sealed: the boundary checks it)
+                String sealer = SealedBlock.clearMeterName(sealed);
+                int count = SealedBlock.clearCount(sealed);
+                if (count > 1) { // the service acknowledges, deduplicates and refuses reading by reading
+                    refused.add(refusal(seq, RejectReason.UNOPENABLE, "a block of " + count + " sealed readings "
+                            + "where one is expected"));
+                    continue;
+                }
                 if (sealer != null && !sealer.equals(batch.meter())) { // what cannot be read is the boundary's
                     refused.add(refusal(seq, RejectReason.NOT_OWNED, "a reading sealed by " + sealer
                             + ", sent by " + batch.meter()));

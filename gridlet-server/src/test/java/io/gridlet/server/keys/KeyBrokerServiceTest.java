@@ -94,7 +94,7 @@ class KeyBrokerServiceTest {
                 MeterIdentity meter = new MeterIdentity("meter-1", HouseSet.ALL);
                 MeterSealer sealer = new MeterSealer(meter, readingKeys.meters().keyPair(meter),
                         ReadingSuite.publicKey(readingKeys.ingestPublic()), 1);
-                assertThat(released.readings().opener().open(sealer.seal(reading)).reading()).isEqualTo(reading);
+                assertThat(released.readings().opener().open(sealer.seal(reading)).get(0).reading()).isEqualTo(reading);
                 assertThat(released.ring().key(owner.currentId()).getEncoded())
                         .isEqualTo(owner.key(owner.currentId()).getEncoded());
                 assertThat(released.routing().house(3)).isEqualTo(routing.house(3));

@@ -8,7 +8,6 @@ import io.gridlet.core.model.Measurement;
 import io.gridlet.core.model.Property;
 import io.gridlet.enclave.keys.KeyDirectory;
 import io.gridlet.enclave.sealing.MeterIdentity;
-import io.gridlet.enclave.sealing.SealedReading;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.GridletJob;
@@ -26,9 +25,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -63,12 +59,6 @@ class LiveSealedTest {
     @AfterEach
     void forget() {
         TrustedKeys.unregister(KEYS);
-    }
-
-    static byte[] bytes(SealedReading r) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        r.writeTo(new DataOutputStream(out));
-        return out.toByteArray();
     }
 
     @Test
@@ -120,16 +110,24 @@ class LiveSealedTest {
                     RawIngest plain = new RawIngest(m0);
                     plain.send(RawIngest.batch("meter-0", 1_000_000, RawIngest.reading(last, 1, 0, 0)));
                     assertThat(plain.error().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
-                    byte[] work = bytes(owner.meterKeyFile(new MeterIdentity("meter-0", HouseSet.ALL)).sealer()
-                            .seal(new Measurement(999_999, last, 1, Property.WORK, 0, 0, 0)));
-                    byte[] others = bytes(owner.meterKeyFile(new MeterIdentity("meter-1", HouseSet.ALL)).sealer()
-                            .seal(new Measurement(999_998, last, 1, Property.WORK, 0, 0, 1)));
+                    byte[] work = owner.meterKeyFile(new MeterIdentity("meter-0", HouseSet.ALL)).sealer()
+                            .seal(new Measurement(999_999, last, 1, Property.WORK, 0, 0, 0)).toBytes();
+                    byte[] others = owner.meterKeyFile(new MeterIdentity("meter-1", HouseSet.ALL)).sealer()
+                            .seal(new Measurement(999_998, last, 1, Property.WORK, 0, 0, 1)).toBytes();
                     RawIngest stream = new RawIngest(m0);
                     stream.send(RawIngest.sealedBatch("meter-0", 1_000_000, List.of(work, others)));
                     assertThat(stream.ack().rejected()).extracting(r -> r.seq() + " " + r.reason().label())
                             .containsExactly("1000001 not-owned");
                     stream.send(RawIngest.sealedBatch("meter-0", 1_000_002, List.of(work))); // the same again
                     assertThat(stream.ack().rejected()).isEmpty();
+                    // readings sealed as one block: the service takes them one by one (to acknowledge, deduplicate
+                    // and refuse each), so a block of more is refused whole, before it reaches the log
+                    byte[] block = owner.meterKeyFile(new MeterIdentity("meter-0", HouseSet.ALL)).sealer()
+                            .seal(List.of(new Measurement(999_997, last, 1, Property.WORK, 0, 0, 0),
+                                    new Measurement(999_996, last, 1, Property.WORK, 0, 0, 0))).toBytes();
+                    stream.send(RawIngest.sealedBatch("meter-0", 1_000_003, List.of(block)));
+                    assertThat(stream.ack().rejected()).extracting(r -> r.seq() + " " + r.reason().label())
+                            .containsExactly("1000003 unopenable");
                 }
                 data.endOfData(gateway.port());
                 FlinkRun.Outcome outcome = job.await(Duration.ofSeconds(120));
