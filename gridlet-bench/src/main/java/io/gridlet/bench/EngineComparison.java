@@ -28,10 +28,14 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -39,25 +43,29 @@ import java.util.stream.Stream;
  * parallelism 1 and 2, in one run: file in, spec files out. Flink's start-up and shutdown are measured apart, on
  * a one-line file, and reported separately; its throughput is readings over (wall time - that overhead).
  *
- * <p>With {@code --sealed}, also the job on sealed input (each reading sealed by a meter, opened in the order
- * gate; state and results sealed), the job inside a sealed boundary on plain input (state sealed, routing by
- * pseudonyms), and the same with every record between tasks sealed on its own; each as a share of
- * the plain job at the same parallelism.
+ * <p>With {@code --sealed}, also the job on sealed input (readings sealed by a meter in blocks, opened by the file
+ * source's reader inside the boundary; state and results sealed), the job inside a sealed boundary on plain input
+ * (state sealed, routing by pseudonyms), and the same with every record between tasks sealed on its own; each as a
+ * share of the plain job at the same parallelism. Each is run {@code --runs} times, in rounds, and the median rate
+ * is reported (single runs on a 2-core machine vary by a third).
  *
- * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1] [--sealed]}.
+ * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1] [--sealed] [--runs 3]}.
  */
 public final class EngineComparison {
     public static void main(String[] args) throws Exception {
         int plugs = 200;
         double days = 0.1;
         boolean sealed = false;
+        int runs = 3;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--plugs" -> plugs = Integer.parseInt(args[++i]);
                 case "--days" -> days = Double.parseDouble(args[++i]);
                 case "--sealed" -> sealed = true;
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: EngineComparison [--plugs N (multiple of 40)] [--days D] [--sealed]");
+                    System.err.println("usage: EngineComparison [--plugs N (multiple of 40)] [--days D] [--sealed] "
+                            + "[--runs N (3)]");
                     System.exit(2);
                 }
             }
@@ -84,16 +92,8 @@ public final class EngineComparison {
             System.out.printf(Locale.ROOT, "core      : %.2f M readings/s%n", core / 1e6);
 
             time(tiny, dir.resolve("warm-up"), 1, Boundary.PLAIN); // class loading, the first start: not measured
-            double[] plain = new double[3];
-            for (int p : new int[] {1, 2}) {
-                long overhead = time(tiny, dir.resolve("tiny-" + p), p, Boundary.PLAIN);
-                long wall = time(csv, dir.resolve("flink-" + p), p, Boundary.PLAIN);
-                double rate = lines * 1e9 / Math.max(1, wall - overhead);
-                plain[p] = rate;
-                System.out.printf(Locale.ROOT, "flink p=%d : %.2f M readings/s (wall %.1f s, of which start-up and "
-                                + "shutdown %.1f s), %.0f %% of core%n", p, rate / 1e6, wall / 1e9, overhead / 1e9,
-                        100 * rate / core);
-            }
+            List<Config> configs = new ArrayList<>();
+            configs.add(new Config("", csv, lines, Boundary.PLAIN, false));
             if (sealed) {
                 // keys made here and registered as a runtime would after the key broker released them
                 TrustedKeys.register("bench", KeyRing.generate());
@@ -103,36 +103,64 @@ public final class EngineComparison {
                 TrustedKeys.registerResults("bench", new ResultMaster(new byte[32]));
                 ReadingKeys owner = ReadingKeys.generate();
                 TrustedKeys.registerReadings("bench", owner);
-                // sealed input: the same readings, each sealed by a meter to the boundary (not timed)
+                // sealed input: the same readings, sealed by a meter to the boundary in blocks (not timed)
                 Path sealedInput = dir.resolve("readings.sealed");
                 long sealedReadings = sealInput(csv, sealedInput, owner);
                 Boundary inside = Boundary.sealed("bench", "bench");
                 time(sealedInput, dir.resolve("warm-sealed"), 1, inside, true);
+                configs.add(new Config(" sealed input (meter seals in blocks, opened by the source's reader; state "
+                        + "and results sealed)", sealedInput, sealedReadings, inside, true));
+                configs.add(new Config(" sealed (state and results sealed, pseudonym routing)", csv, lines, inside,
+                        false));
+                configs.add(new Config(" sealed + records (every record between tasks sealed too)", csv, lines,
+                        Boundary.sealed("bench", "bench").sealingRecords(), false));
+            }
+            // every configuration once per round, rounds one after the other: a slow minute of the machine's
+            // touches all of them alike, and the median of the rounds is reported
+            Map<String, List<Double>> rates = new LinkedHashMap<>();
+            for (int round = 0; round < runs; round++) {
                 for (int p : new int[] {1, 2}) {
-                    long overhead = time(tiny, dir.resolve("tiny-sealed-input" + p), p, inside);
-                    long wall = time(sealedInput, dir.resolve("flink-sealed-input" + p), p, inside, true);
-                    double rate = sealedReadings * 1e9 / Math.max(1, wall - overhead);
-                    System.out.printf(Locale.ROOT, "flink p=%d sealed input (meter seals, opened in the gate; "
-                                    + "state and results sealed) : %.2f M readings/s (wall %.1f s), %.0f %% of plain "
-                                    + "at p=%d%n", p, rate / 1e6, wall / 1e9, 100 * rate / plain[p], p);
-                }
-                for (Boundary boundary : List.of(Boundary.sealed("bench", "bench"),
-                        Boundary.sealed("bench", "bench").sealingRecords())) {
-                    String what = boundary.sealsRecords() ? "sealed + records" : "sealed";
-                    for (int p : new int[] {1, 2}) {
-                        long overhead = time(tiny, dir.resolve("tiny-" + what + p), p, boundary);
-                        long wall = time(csv, dir.resolve("flink-" + what + p), p, boundary);
-                        double rate = lines * 1e9 / Math.max(1, wall - overhead);
-                        System.out.printf(Locale.ROOT, "flink p=%d %s : %.2f M readings/s (wall %.1f s), %.0f %% of "
-                                + "plain at p=%d%n", p, what, rate / 1e6, wall / 1e9, 100 * rate / plain[p], p);
+                    for (Config c : configs) {
+                        long overhead = time(tiny, dir.resolve("tiny"), p, c.boundary());
+                        long wall = time(c.input(), dir.resolve("out"), p, c.boundary(), c.sealedInput());
+                        rates.computeIfAbsent(p + c.label(), k -> new ArrayList<>())
+                                .add(c.readings() * 1e9 / Math.max(1, wall - overhead));
                     }
+                }
+                System.err.printf(Locale.ROOT, "round %d of %d done%n", round + 1, runs);
+            }
+            for (int p : new int[] {1, 2}) {
+                double plain = median(rates.get(p + ""));
+                for (Config c : configs) {
+                    List<Double> r = rates.get(p + c.label());
+                    double rate = median(r);
+                    String runsText = r.stream().map(x -> String.format(Locale.ROOT, "%.2f", x / 1e6))
+                            .collect(Collectors.joining(" "));
+                    System.out.printf(Locale.ROOT, "flink p=%d%s : %.2f M readings/s (median of %s), %.0f %% of %s%n",
+                            p, c.label(), rate / 1e6, runsText, 100 * rate / (c.label().isEmpty() ? core : plain),
+                            c.label().isEmpty() ? "core" : "plain at p=" + p);
                 }
             }
         } finally {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            deleteTree(dir);
         }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** One way of running the job: on which input, how many readings it holds, inside which boundary. */
+    private record Config(String label, Path input, long readings, Boundary boundary, boolean sealedInput) {
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private static long time(Path input, Path out, int parallelism, Boundary boundary) throws Exception {
@@ -141,6 +169,7 @@ public final class EngineComparison {
 
     private static long time(Path input, Path out, int parallelism, Boundary boundary, boolean sealedInput)
             throws Exception {
+        deleteTree(out); // the previous run's
         long start = System.nanoTime();
         FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL).boundary(boundary);
         if (sealedInput) {

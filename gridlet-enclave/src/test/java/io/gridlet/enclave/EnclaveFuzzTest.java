@@ -303,7 +303,7 @@ class EnclaveFuzzTest {
             int n = data.consumeInt(0, 3);
             bytes = write(out -> {
                 out.write("GRIDSEAL".getBytes(StandardCharsets.US_ASCII));
-                out.writeByte(data.consumeInt(0, 2));
+                out.writeByte(data.consumeInt(0, 7) == 0 ? data.consumeInt(0, 255) : SealedReadingFile.VERSION);
                 for (int i = 0; i < n; i++) out.write(sealedLayout(data));
             });
         }

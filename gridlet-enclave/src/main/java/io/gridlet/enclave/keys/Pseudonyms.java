@@ -2,7 +2,6 @@ package io.gridlet.enclave.keys;
 
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -18,11 +17,15 @@ public final class Pseudonyms {
 
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
-    /** Pseudonyms already computed: every reading is routed by one, and a fleet has few houses and households. */
-    private final ConcurrentHashMap<IdKey, Long> cache = new ConcurrentHashMap<>();
-    private static final int CACHE_LIMIT = 1 << 20;
+    /**
+     * Pseudonyms already computed, direct-mapped by the ids' hash: every reading is routed by one (twice per
+     * keyBy), and a fleet has few houses, households and plugs. Entries are immutable, so threads share the table
+     * without locks: a reader sees an entry whole or not at all, and a miss computes the HMAC again.
+     */
+    private final Entry[] known = new Entry[TABLE];
+    private static final int TABLE = 1 << 16;
 
-    private record IdKey(int field, long house, long household, long plug) {
+    private record Entry(int field, long house, long household, long plug, long pseudonym) {
     }
 
     public Pseudonyms(byte[] routingKey) {
@@ -41,13 +44,17 @@ public final class Pseudonyms {
 
     /** The pseudonym of a house, household or plug id (for a plug, the whole path house/household/plug). */
     public long of(Field field, long house, long household, long plug) {
-        IdKey id = new IdKey(field.ordinal(), house, field == Field.HOUSE ? 0 : household,
-                field == Field.PLUG ? plug : 0);
-        Long known = cache.get(id);
-        if (known != null) return known;
-        long p = compute(field, house, household, plug);
-        if (cache.size() < CACHE_LIMIT) cache.put(id, p);
-        return p;
+        int f = field.ordinal();
+        long hh = field == Field.HOUSE ? 0 : household, p = field == Field.PLUG ? plug : 0;
+        long h = (house * 0x9E3779B97F4A7C15L + hh) * 0xC2B2AE3D27D4EB4FL + p * 0x165667B19E3779F9L + f;
+        int slot = (int) (h ^ h >>> 29 ^ h >>> 47) & (TABLE - 1);
+        Entry e = known[slot];
+        if (e != null && e.field() == f && e.house() == house && e.household() == hh && e.plug() == p) {
+            return e.pseudonym();
+        }
+        long pseudonym = compute(field, house, household, plug);
+        known[slot] = new Entry(f, house, hh, p, pseudonym);
+        return pseudonym;
     }
 
     private long compute(Field field, long house, long household, long plug) {

@@ -13,7 +13,9 @@ import java.util.List;
  * public key. It can seal, and open nothing: not its own readings, nor another meter's, nor any result. Each
  * sealer is one epoch (its creation time in milliseconds, which must be later than any earlier epoch of the same
  * meter: the boundary refuses readings of an older epoch as replayed), numbering its readings 1, 2, ... (a block's
- * nonce is the number of its first reading, so no two blocks of an epoch share one). Thread-safe.
+ * nonce is the number of its first reading, so no two blocks of an epoch share one). Thread-safe; blocks must
+ * reach the boundary in the order they were sealed (it keeps a high-water mark per meter), so a meter that seals
+ * on several threads sends in seal order.
  */
 public final class MeterSealer {
     private final MeterIdentity identity;

@@ -183,6 +183,9 @@ public record SealedBlock(String meter, long epoch, byte[] enc, long seq, long[]
         if (count == 0 || count > MAX_READINGS) {
             throw new SealException(SealException.Reason.MALFORMED, "a block of " + count + " readings");
         }
+        if (seq < 1 || seq > Long.MAX_VALUE - count) { // meters number their readings from 1
+            throw new SealException(SealException.Reason.MALFORMED, "a block numbered " + seq);
+        }
         byte[] rest = new byte[count * Long.BYTES + ciphertextLength(count)];
         in.readFully(rest);
         long[] timestamps = new long[count];

@@ -44,19 +44,22 @@ public final class TrustedEngine {
     }
 
     public void accept(SealedBlock sealed) {
-        offered++;
-        ReadingOpener.Opened o;
+        java.util.List<ReadingOpener.Opened> opened;
         try {
-            o = readings.open(sealed).get(0);
+            opened = readings.open(sealed);
         } catch (SealException e) {
-            refused.merge(e.reason().name(), 1L, Long::sum);
+            offered += sealed.count();
+            refused.merge(e.reason().name(), (long) sealed.count(), Long::sum);
             return;
         }
-        if (!replays.admit(o)) {
-            refused.merge("REPLAYED", 1L, Long::sum);
-            return;
+        for (ReadingOpener.Opened o : opened) {
+            offered++;
+            if (!replays.admit(o)) {
+                refused.merge("REPLAYED", 1L, Long::sum);
+                continue;
+            }
+            gate.offer(o.reading(), offered, apply);
         }
-        gate.offer(o.reading(), offered, apply);
     }
 
     /** End of input. */

@@ -36,7 +36,14 @@ final class LogReadings {
         for (byte[] r : entry.sealed()) {
             long n = line.getAsLong();
             try {
-                out.accept(SourceRecord.sealed(n, SealedBlock.readFrom(new DataInputStream(new ByteArrayInputStream(r)))));
+                SealedBlock block = SealedBlock.readFrom(new DataInputStream(new ByteArrayInputStream(r)));
+                if (block.count() != 1) { // the gateway logs readings one by one: a longer block was not its doing
+                    out.accept(SourceRecord.rejected(n, RejectReason.UNOPENABLE, "a block of " + block.count()
+                            + " sealed readings in the log, where each entry holds readings one by one",
+                            "record " + n));
+                    continue;
+                }
+                out.accept(SourceRecord.sealed(n, block));
             } catch (IOException | RuntimeException e) {
                 out.accept(SourceRecord.rejected(n, RejectReason.UNOPENABLE, "not a sealed reading (" + e.getMessage() + ")",
                         "record " + n));

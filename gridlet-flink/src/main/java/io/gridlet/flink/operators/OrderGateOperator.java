@@ -190,8 +190,9 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             gate.advanceClock(p.clock(), this::emit);
             return;
         }
-        lines.add(p.isSealed() ? p.sealed().count() : 1); // (a sealed record is a block of readings)
-        if (linesPerSecond > 0) pace();
+        int n = p.isSealed() ? p.sealed().count() : 1; // (a sealed record is a block of readings)
+        lines.add(n);
+        if (linesPerSecond > 0) pace(n);
         if (p.isReading()) {
             if (p.rounded()) rounded.add(1);
             gate.offer(p.reading(), p.line(), this::emit);
@@ -243,10 +244,12 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         gate.offer(o.reading(), line, this::emit);
     }
 
-    /** Holds the replay to its rate (checked every 64 lines, so the sleeps are a millisecond or more). */
-    private void pace() throws InterruptedException {
-        if (paced++ == 0) paceStart = System.nanoTime();
-        if ((paced & 63) != 0) return;
+    /** Holds the replay to its rate (checked every 64 lines or more, so the sleeps are a millisecond or more). */
+    private void pace(int n) throws InterruptedException {
+        if (paced == 0) paceStart = System.nanoTime();
+        long before = paced;
+        paced += n;
+        if (before >> 6 == paced >> 6) return;
         long due = paceStart + (long) (paced * 1e9 / linesPerSecond);
         long ahead = due - System.nanoTime();
         if (ahead > 0) Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));

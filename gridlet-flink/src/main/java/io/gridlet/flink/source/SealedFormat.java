@@ -18,8 +18,8 @@ import java.util.List;
  * keys released to this process, every block is opened here, inside the trusted boundary, in the source's reader
  * thread (beside the task's, where the order gate runs: opening is the costly part of sealed input), and each of
  * its readings becomes an opened {@link SourceRecord}, or a rejected one saying why its block did not open;
- * without, a block stays sealed, one record, and the order gate opens it or refuses all its readings (a plain run
- * opens nothing). Not
+ * without (a plain run, or keys not released to this process), each reading is a rejected record saying so. One
+ * record per reading either way, so a checkpointed count of records means the same whatever the keys. Not
  * split; a checkpointed position is a count of records, replayed by skipping (as for CSV files).
  */
 public final class SealedFormat extends WholeFileFormat {
@@ -32,44 +32,38 @@ public final class SealedFormat extends WholeFileFormat {
 
     @Override
     Reader<SourceRecord> open(FSDataInputStream stream) throws IOException {
-        ReadingOpener opener = null;
-        if (keys != null) {
-            try {
-                opener = TrustedKeys.opener(keys);
-            } catch (IllegalStateException e) { // none released here: left sealed, and the gate refuses each
-                opener = null;
-            }
+        if (keys == null) return new RecordReader(stream, null, "a sealed reading in a plain run: run it --sealed");
+        try {
+            return new RecordReader(stream, TrustedKeys.opener(keys), null);
+        } catch (IllegalStateException e) { // none released here: each reading is refused, and says why
+            return new RecordReader(stream, null, "no keys released to this process to open sealed readings ("
+                    + e.getMessage() + ")");
         }
-        return new RecordReader(stream, opener);
     }
 
     private static final class RecordReader implements Reader<SourceRecord> {
         private final DataInputStream in;
         private final ReadingOpener opener;
+        private final String unopened; // without an opener: why each reading is refused
         private long records;
         /** The block being handed out, one reading per record: its readings, or why it did not open. */
         private List<ReadingOpener.Opened> opened = List.of();
         private SealException refused;
         private int next, count;
 
-        RecordReader(FSDataInputStream stream, ReadingOpener opener) throws IOException {
+        RecordReader(FSDataInputStream stream, ReadingOpener opener, String unopened) throws IOException {
             in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
             this.opener = opener;
+            this.unopened = unopened;
             SealedReadingFile.readHeader(in);
         }
 
         @Override
         public SourceRecord read() throws IOException {
-            if (opener == null) { // left sealed: a record per block, numbered by its first reading (the gate's to open)
-                SealedBlock sealed = SealedReadingFile.next(in);
-                if (sealed == null) return null;
-                long line = records + 1;
-                records += sealed.count();
-                return SourceRecord.sealed(line, sealed);
-            }
             if (next == count && !nextBlock()) return null;
             long line = ++records;
             int i = next++;
+            if (opener == null) return SourceRecord.rejected(line, RejectReason.UNOPENABLE, unopened, "record " + line);
             if (refused == null) return SourceRecord.opened(line, opened.get(i));
             // every reading of a block that does not open is refused (its content is not named: the gate keeps
             // the record number only)
@@ -84,6 +78,7 @@ public final class SealedFormat extends WholeFileFormat {
             next = 0;
             count = block.count();
             refused = null;
+            if (opener == null) return true;
             try {
                 opened = opener.open(block);
             } catch (SealException e) {

@@ -162,6 +162,29 @@ class SealedBoundaryTest {
     }
 
     @Test
+    void aBlockIsOpenedWholeByTheGateItsReadingsNumberedOnOrEachRefused() throws Exception {
+        List<Measurement> three = List.of(load(1, 100), load(2, 101), load(3, 101));
+        SealedBlock block = sealer.seal(three), next = sealer.seal(List.of(load(4, 102), load(5, 103)));
+        byte[] flipped = next.ciphertext().clone();
+        flipped[7] ^= 1;
+        SealedBlock tampered = new SealedBlock(next.meter(), next.epoch(), next.enc(), next.seq(), next.timestamps(),
+                flipped);
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
+                new OrderGateOperator(0, 0, sealedBoundary), null)) {
+            feed(gate, List.of(SourceRecord.sealed(1, block), SourceRecord.sealed(4, tampered),
+                    SourceRecord.sealed(6, block)));
+            gate.processWatermark(Long.MAX_VALUE);
+            assertThat(gate.extractOutputValues()).containsExactlyElementsOf(three);
+            GateCounts counts = counts(gate);
+            assertThat(counts.lines()).isEqualTo(8);
+            assertThat(counts.rejections().counts()).containsOnly(Map.entry(RejectReason.UNOPENABLE, 2L),
+                    Map.entry(RejectReason.REPLAYED, 3L));
+            assertThat(counts.rejections().examples()).extracting(Rejection::lineNumber)
+                    .containsExactly(4L, 5L, 6L, 7L, 8L);
+        }
+    }
+
+    @Test
     void theGateRemembersEachMetersLastSealedReadingAcrossARestore() throws Exception {
         SealedBlock first = sealer.seal(load(1, 100)), second = sealer.seal(load(2, 101));
         OperatorSubtaskState snapshot;
