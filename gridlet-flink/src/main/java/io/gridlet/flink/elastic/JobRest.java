@@ -137,6 +137,24 @@ public final class JobRest {
         return new Load(busyAvg, busyMax, bpAvg, bpMax);
     }
 
+    /** Records a vertex took in and gave out so far, summed over its subtasks (since they last started). */
+    public record Records(long in, long out) {
+    }
+
+    public Records records(String vertexId) throws IOException {
+        JsonNode root = get("/jobs/" + jobId + "/vertices/" + vertexId
+                + "/subtasks/metrics?get=numRecordsIn,numRecordsOut&agg=sum");
+        long in = 0, out = 0;
+        for (JsonNode m : root) {
+            switch (m.path("id").asText()) {
+                case "numRecordsIn" -> in = m.path("sum").asLong();
+                case "numRecordsOut" -> out = m.path("sum").asLong();
+                default -> { }
+            }
+        }
+        return new Records(in, out);
+    }
+
     /** Completed checkpoints so far, with their average duration and size. */
     public record Checkpoints(long completed, double averageMillis, double averageBytes) {
     }

@@ -11,6 +11,9 @@ import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.elastic.Autoscaler;
 import io.gridlet.flink.elastic.ElasticityController;
 import io.gridlet.flink.elastic.JobRest;
+import io.gridlet.server.observe.JobMeters;
+import io.gridlet.server.observe.MetricsEndpoint;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.source.SourceRecord;
 import org.apache.flink.api.connector.source.Source;
@@ -52,7 +55,7 @@ final class FlinkEngine {
     }
 
     /** Where the results go: a fresh start or a resume, and whether progress is shown. */
-    record Output(Path dir, boolean fresh, boolean quiet) {
+    record Output(Path dir, boolean fresh, boolean quiet, MetricsOptions metrics) {
     }
 
     /**
@@ -112,13 +115,17 @@ final class FlinkEngine {
         long started = System.nanoTime();
         AtomicReference<Autoscaler> autoscaler = new AtomicReference<>();
         FlinkRun.Outcome outcome;
-        try (ProgressDisplay progress = new ProgressDisplay(System.err, !s.output().quiet(),
-                () -> status(run, autoscaler.get(), started))) {
+        PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
+        JobMeters meters = new JobMeters(registry, run::progress);
+        try (MetricsEndpoint endpoint = s.output().metrics().start(registry, "run", stderr);
+             ProgressDisplay progress = new ProgressDisplay(System.err, !s.output().quiet(),
+                     () -> status(run, autoscaler.get(), started))) {
             String path = input.toAbsolutePath().toString();
             Source<SourceRecord, ?, ?> source = s.sealing().isSealed()
                     ? GridletJob.sealedSource(path, run.boundary()) : GridletJob.csvSource(path);
             outcome = run.run(env, source, "gridlet " + input.getFileName(), s.output().dir().toAbsolutePath(), dir, resume,
-                    job -> onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler), results -> { });
+                    job -> onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler, meters),
+                    results -> { });
         } finally {
             Autoscaler a = autoscaler.get();
             if (a != null) a.close();
@@ -140,8 +147,9 @@ final class FlinkEngine {
     }
 
     private void onSubmitted(JobClient job, RunDirectory dir, String rest, boolean embedded, PrintWriter stderr,
-                             ProgressDisplay progress, AtomicReference<Autoscaler> autoscaler) {
+                             ProgressDisplay progress, AtomicReference<Autoscaler> autoscaler, JobMeters meters) {
         String jobId = job.getJobID().toHexString();
+        meters.attach(new JobRest(rest, jobId));
         try {
             dir.recordJob(rest, jobId);
         } catch (IOException e) {
@@ -159,6 +167,7 @@ final class FlinkEngine {
                 "gridlet run: " + time(change.timeMillis()) + " parallelism " + change.from() + " -> " + change.to()
                         + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")", stderr));
         autoscaler.set(a.start(Duration.ofSeconds(2)));
+        meters.attach(a);
     }
 
     private static String time(long millis) {

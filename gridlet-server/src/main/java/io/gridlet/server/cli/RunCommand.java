@@ -104,6 +104,9 @@ final class RunCommand implements Callable<Integer> {
             description = "The data owner's keys, with --sealed (gridlet keys) (default: ${DEFAULT-VALUE}).")
     Path keys;
 
+    @CommandLine.Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @CommandLine.ArgGroup(validate = false, heading = "%nKeys from a key broker (with --sealed):%n")
     BrokerOptions broker = new BrokerOptions();
 
@@ -163,7 +166,7 @@ final class RunCommand implements Callable<Integer> {
                 new FlinkEngine.Job(queries, maxLateness, Duration.ofMillis(Math.round(checkpointSeconds * 1000)),
                         replayRate),
                 new FlinkEngine.Scaling(p, scale, scaleMin, max), cluster,
-                new FlinkEngine.Output(out, fresh, quiet),
+                new FlinkEngine.Output(out, fresh, quiet, metrics),
                 sealed ? new FlinkEngine.Sealing(keys, broker, trustedMemoryMib) : FlinkEngine.Sealing.NONE);
     }
 

@@ -8,6 +8,7 @@ import io.gridlet.core.engine.Replay;
 import io.gridlet.core.wire.DataClock;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
+import io.gridlet.flink.elastic.JobRest;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.sink.ResultHub;
@@ -19,8 +20,11 @@ import io.gridlet.server.live.Gateway;
 import io.gridlet.server.live.IdentitiesFile;
 import io.gridlet.server.live.LiveJob;
 import io.gridlet.server.live.ServerTls;
+import io.gridlet.server.observe.JobMeters;
+import io.gridlet.server.observe.MetricsEndpoint;
+import io.gridlet.server.observe.ServiceMeters;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -156,6 +160,9 @@ final class ServeCommand implements Callable<Integer> {
                     + "state spills to an encrypted store in DIR/spill (default: ${DEFAULT-VALUE}).")
     long trustedMemoryMib;
 
+    @CommandLine.Mixin
+    MetricsOptions metricsOptions = new MetricsOptions();
+
     @Option(names = "--fresh", description = "Discard an unfinished run in --dir/out (the log is kept).")
     boolean fresh;
 
@@ -208,7 +215,7 @@ final class ServeCommand implements Callable<Integer> {
                 : new KafkaLog(kafka, topic, Map.of());
         Path results = dir.resolve("out");
         String hub = "serve-" + ProcessHandle.current().pid();
-        MeterRegistry metrics = new SimpleMeterRegistry();
+        PrometheusMeterRegistry metrics = MetricsEndpoint.newRegistry();
         LiveJob.Settings settings = new LiveJob.Settings(QueryConfig.DEFAULT, maxLateness,
                 Duration.ofMillis((long) (checkpointSeconds * 1000)), parallelism, Math.max(4, parallelism),
                 boundary);
@@ -230,6 +237,17 @@ final class ServeCommand implements Callable<Integer> {
             job.close();
             throw new UserError("cannot listen on " + bind + ":" + port + ": " + e.getMessage());
         }
+        JobMeters jobMeters = new JobMeters(metrics, () -> job.run().progress());
+        ServiceMeters.register(metrics, log, gateway::dataTime, jobMeters::gate);
+        final MetricsEndpoint endpoint;
+        try {
+            endpoint = metricsOptions.start(metrics, "serve", err);
+        } catch (UserError e) {
+            gateway.close();
+            job.close();
+            throw e;
+        }
+        attachWhenRunning(job, jobMeters);
         err.println("gridlet serve: listening on " + bind + ":" + gateway.port() + " (" + log.describe()
                 + ", results in " + results + ", Flink REST on http://" + job.rest() + ")");
         ServerTlsOptions.announce(err, serverTls, bind);
@@ -246,6 +264,7 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 gateway.close();
                 job.close();
+                if (endpoint != null) endpoint.close();
             } catch (Exception e) {
                 // stopping anyway
             } finally {
@@ -265,10 +284,12 @@ final class ServeCommand implements Callable<Integer> {
             }
             Runtime.getRuntime().removeShutdownHook(hook);
             gateway.close();
+            if (endpoint != null) endpoint.close();
             throw e;
         }
         Runtime.getRuntime().removeShutdownHook(hook);
         gateway.close();
+        if (endpoint != null) endpoint.close();
         Replay.Summary summary = RunReport.of(outcome);
         RunReport.writeRejections(summary, results);
         RunReport.print(out, summary, outcome.linesWritten(), results);
@@ -276,6 +297,19 @@ final class ServeCommand implements Callable<Integer> {
         out.printf("disorder  readings reached the log up to %d s of data time after later ones of other meters "
                 + "(data time is the watermark over meters: that costs no reading)%n", gateway.disorderSeconds());
         return 0;
+    }
+
+    /** Gives the job's meters its REST API once the job runs (in the background: the service starts meanwhile). */
+    private static void attachWhenRunning(LiveJob job, JobMeters meters) {
+        Thread t = new Thread(() -> {
+            try {
+                meters.attach(new JobRest(job.rest(), job.job(Duration.ofMinutes(10)).getJobID().toHexString()));
+            } catch (Exception e) {
+                // the job never ran: its meters read NaN, and the service says why it stopped
+            }
+        }, "gridlet-serve-job-meters");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** What the gateway refused (the job's own refusals are in the summary above). */

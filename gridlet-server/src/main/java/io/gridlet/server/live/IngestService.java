@@ -19,14 +19,17 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -58,7 +61,8 @@ final class IngestService {
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
     private final Counter accepted, duplicates, malformed, foreign, batches, skipped, splits, failedAppends;
-    private final Counter plainInSealed;
+    private final Counter plainInSealed, entriesAppended;
+    private final Timer ackLatency;
     private final boolean sealedOnly;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Runnable endOfData;
@@ -121,6 +125,13 @@ final class IngestService {
         batches = registry.counter("gridlet.ingest.batches", "outcome", "accepted");
         splits = registry.counter("gridlet.ingest.batches", "outcome", "split");
         failedAppends = registry.counter("gridlet.ingest.batches", "outcome", "append-failed");
+        entriesAppended = Counter.builder("gridlet.log.entries.appended").description("entries this gateway "
+                + "appended to the ingest log").register(registry);
+        ackLatency = Timer.builder("gridlet.ingest.ack").description("from a batch's arrival to its "
+                        + "acknowledgement (durable in the log) or refusal")
+                .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(20),
+                        Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5))
+                .register(registry);
     }
 
     /** Meters known (from the log and since). */
@@ -205,7 +216,11 @@ final class IngestService {
                             + "(gridlet meter --sealed, with the meter's keys)"));
                     return;
                 }
-                tail = accept(batch).whenComplete((ack, error) -> answer(ack, error));
+                long arrived = System.nanoTime();
+                tail = accept(batch).whenComplete((ack, error) -> {
+                    ackLatency.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
+                    answer(ack, error);
+                });
             }
 
             private void answer(Ack ack, Throwable error) {
@@ -291,6 +306,7 @@ final class IngestService {
                 if (current != checked.dataTime()) checked = check(batch, held, current);
                 for (LogRecord entry : commit(batch.meter(), checked)) {
                     parts.add(log.append(entry));
+                    entriesAppended.increment();
                     if (!entry.isSealed()) appended.accept(entry.readings());
                 }
             }
@@ -370,7 +386,7 @@ final class IngestService {
                 ts = SealedBlock.clearTimestamp(sealed); // (its house is sealed: the boundary checks it)
                 String sealer = SealedBlock.clearMeterName(sealed);
                 int count = SealedBlock.clearCount(sealed);
-                if (count > 1) { // the service acknowledges, deduplicates and refuses reading by reading
+                if (count >= 0 && count != 1) { // the service acknowledges, deduplicates, refuses reading by reading
                     refused.add(refusal(seq, RejectReason.UNOPENABLE, "a block of " + count + " sealed readings "
                             + "where one is expected"));
                     continue;

@@ -2,6 +2,7 @@ package io.gridlet.server.cli;
 
 import io.gridlet.core.result.ResultLines;
 import io.gridlet.flink.FlinkRun;
+import io.gridlet.server.observe.PrometheusText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -14,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,14 +46,21 @@ class ServeAndMeterCommandTest {
         String port = Integer.toString(FlinkRun.freeLoopbackPort());
         String[] data = {"--houses", "2", "--days", "0.02", "--interval", "1", "--seed", "5"};
         Path live = dir.resolve("live");
-        ExecutorService background = Executors.newFixedThreadPool(2);
+        ExecutorService background = Executors.newFixedThreadPool(3);
         try {
+            String metricsPort = Integer.toString(FlinkRun.freeLoopbackPort());
             Future<Result> serve = background.submit(() -> gridlet("serve", "-q", "--dir", live.toString(),
-                    "--port", port, "--meters", "4", "--checkpoint-interval", "0.5", "--max-lateness", "900"));
+                    "--port", port, "--meters", "4", "--checkpoint-interval", "0.5", "--max-lateness", "900",
+                    "--metrics-port", metricsPort));
+            // what Prometheus would scrape while the data flows: the last answer that had the job's stages
+            AtomicReference<String> scraped = new AtomicReference<>();
+            AtomicBoolean scraping = new AtomicBoolean(true);
+            Future<?> scraper = background.submit(() -> scrape("http://127.0.0.1:" + metricsPort + "/metrics",
+                    scraped, scraping));
             Path ids = live.resolve("identities");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(ids) && System.nanoTime() < deadline) Thread.sleep(50);
-            Thread.sleep(500); // the gateway listens right after making the identities
+            awaitListening(Integer.parseInt(port), deadline); // the job starts, then the gateway listens
             Future<Result> subscriber = background.submit(() -> gridlet("results", "--target", "127.0.0.1:" + port,
                     "--identities", ids.toString(), "--query", "q1", "--house", "1", "--count", "20"));
             Thread.sleep(1_000); // subscribed before the first result
@@ -66,9 +76,35 @@ class ServeAndMeterCommandTest {
             assertThat(subscribed.out().lines()).hasSize(20)
                     .allMatch(l -> l.startsWith("q1-") && l.split(" ")[1].split(",")[1].equals("1"));
 
+            scraping.set(false);
+            scraper.get(10, TimeUnit.SECONDS);
+            assertThat(scraped.get()).as("a scrape with the job's stages").isNotNull();
+            PrometheusText metrics = PrometheusText.parse(scraped.get());
+            assertThat(metrics.value("gridlet_ingest_readings_total", "outcome", "accepted")).isPositive();
+            assertThat(metrics.samples("gridlet_ingest_ack_seconds_bucket")).isNotEmpty();
+            assertThat(metrics.value("gridlet_ingest_ack_seconds_count")).isPositive();
+            assertThat(metrics.samples("gridlet_adaptlet_calls_total", "adaptlet", "session")).isNotEmpty();
+            assertThat(metrics.value("gridlet_log_size_bytes")).isPositive();
+            assertThat(metrics.value("gridlet_log_entries_appended_total")).isPositive();
+            // the job's figures come from Flink, which reports them with its heartbeats and metric fetches (every
+            // 10 s): a job of a few seconds may not have reported them yet, but every family is there
+            assertThat(metrics.value("gridlet_job_readings_total")).isNotNegative();
+            assertThat(metrics.value("gridlet_job_rejected_total", "reason", "late")).isZero();
+            assertThat(metrics.value("gridlet_job_parallelism")).isEqualTo(1);
+            assertThat(metrics.types()).containsKeys("gridlet_job_data_time_seconds", "gridlet_job_lag_seconds",
+                    "gridlet_job_checkpoint_duration_seconds", "gridlet_job_checkpoint_size_bytes");
+            assertThat(metrics.samples("gridlet_job_checkpoints_total")).hasSize(1);
+            assertThat(metrics.samples("gridlet_job_rescales_total")).hasSize(2);
+            assertThat(metrics.samples("gridlet_stage_busy_ratio")).extracting(x -> x.labels().get("stage"))
+                    .contains("source-readings-order-gate");
+            assertThat(metrics.samples("gridlet_stage_records_in_total")).isNotEmpty()
+                    .allSatisfy(x -> assertThat(x.value()).isNotNegative());
+            assertThat(metrics.samples("gridlet_stage_backpressured_ratio")).isNotEmpty();
+
             Result served = serve.get(120, TimeUnit.SECONDS);
             assertThat(served.code()).as(served.err()).isZero();
-            assertThat(served.err()).contains("listening on 127.0.0.1:" + port, "made " + ids);
+            assertThat(served.err()).contains("listening on 127.0.0.1:" + port, "made " + ids,
+                    "metrics on http://127.0.0.1:" + metricsPort + "/metrics");
             assertThat(served.out()).contains("rejected  0", "wrote");
         } finally {
             background.shutdownNow();
@@ -102,6 +138,38 @@ class ServeAndMeterCommandTest {
         Result help = gridlet("serve", "--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--max-lateness", "--kafka", "gridlet results");
+    }
+
+    private static void awaitListening(int port, long deadline) throws InterruptedException {
+        while (System.nanoTime() < deadline) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("the gateway does not listen on " + port);
+    }
+
+    /** Scrapes every 200 ms while {@code scraping}, keeping the last answer that had the job's stages. */
+    private static void scrape(String url, AtomicReference<String> last, AtomicBoolean scraping) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        while (scraping.get()) {
+            try {
+                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && r.body().contains("gridlet_stage_busy_ratio")) last.set(r.body());
+                Thread.sleep(200);
+            } catch (java.io.IOException e) {
+                try {
+                    Thread.sleep(200); // not listening yet
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     private static String[] concat(String[] a, String[] b) {
