@@ -13,6 +13,7 @@ import picocli.CommandLine;
         subcommands = {RunCommand.class, ServeCommand.class, MeterCommand.class, ResultsCommand.class, ScaleCommand.class,
                 GenerateCommand.class,
                 PolicyCommand.class, KeysCommand.class, BrokerCommand.class, SealCommand.class, UnsealCommand.class, LogCommand.class,
+                AccuracyCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed while running", "2:bad usage or unreadable input"})
