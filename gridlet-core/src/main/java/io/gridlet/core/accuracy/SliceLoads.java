@@ -95,6 +95,11 @@ public final class SliceLoads {
         return slices;
     }
 
+    /** Forgets the slices before {@code slice} (a live view keeps the recent ones only). */
+    public void forgetBefore(long slice) {
+        for (Map<Long, double[]> series : plugs.values()) series.keySet().removeIf(s -> s < slice);
+    }
+
     private static double average(double[] acc) {
         return acc == null ? Double.NaN : acc[0] / acc[1];
     }

@@ -11,11 +11,13 @@ import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.elastic.Autoscaler;
 import io.gridlet.flink.elastic.ElasticityController;
 import io.gridlet.flink.elastic.JobRest;
+import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.server.observe.Dashboard;
 import io.gridlet.server.observe.JobMeters;
 import io.gridlet.server.observe.MetricsEndpoint;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.source.SourceRecord;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -55,7 +57,7 @@ final class FlinkEngine {
     }
 
     /** Where the results go: a fresh start or a resume, and whether progress is shown. */
-    record Output(Path dir, boolean fresh, boolean quiet, MetricsOptions metrics) {
+    record Output(Path dir, boolean fresh, boolean quiet, MetricsOptions metrics, boolean ui) {
     }
 
     /**
@@ -117,7 +119,21 @@ final class FlinkEngine {
         FlinkRun.Outcome outcome;
         PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
         JobMeters meters = new JobMeters(registry, run::progress);
-        try (MetricsEndpoint endpoint = s.output().metrics().start(registry, "run", stderr);
+        boolean ui = s.output().ui() && embedded; // (the results reach this process only from an embedded job)
+        if (s.output().ui() && !embedded) stderr.println("gridlet run: --ui shows embedded runs only");
+        String hub = "run-" + ProcessHandle.current().pid();
+        Dashboard dashboard = ui ? new Dashboard(registry, "gridlet.job.readings", s.job().queries(),
+                autoscaler::get, s.sealing().isSealed()) : null;
+        if (dashboard != null) {
+            dashboard.listenTo(ResultHub.named(hub));
+            if (!s.sealing().isSealed()) {
+                dashboard.follow(new java.io.BufferedInputStream(Files.newInputStream(input), 1 << 16), () -> {
+                    GateCounts c = meters.gate();
+                    return c == null || c.dataTime() == Long.MIN_VALUE ? Long.MIN_VALUE / 2 : c.dataTime();
+                });
+            }
+        }
+        try (MetricsEndpoint endpoint = s.output().metrics().start(registry, "run", stderr, dashboard);
              ProgressDisplay progress = new ProgressDisplay(System.err, !s.output().quiet(),
                      () -> status(run, autoscaler.get(), started))) {
             String path = input.toAbsolutePath().toString();
@@ -125,7 +141,12 @@ final class FlinkEngine {
                     ? GridletJob.sealedSource(path, run.boundary()) : GridletJob.csvSource(path);
             outcome = run.run(env, source, "gridlet " + input.getFileName(), s.output().dir().toAbsolutePath(), dir, resume,
                     job -> onSubmitted(job, dir, rest, embedded, stderr, progress, autoscaler, meters),
-                    results -> { });
+                    results -> {
+                        if (!ui) return;
+                        results.q1().sinkTo(ResultHub.sink(hub)).name("q1-dashboard");
+                        results.q2().sinkTo(ResultHub.sink(hub)).name("q2-dashboard").setParallelism(1)
+                                .setMaxParallelism(1);
+                    });
         } finally {
             Autoscaler a = autoscaler.get();
             if (a != null) a.close();

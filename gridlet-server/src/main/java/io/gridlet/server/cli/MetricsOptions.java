@@ -1,5 +1,6 @@
 package io.gridlet.server.cli;
 
+import io.gridlet.server.observe.Dashboard;
 import io.gridlet.server.observe.MetricsEndpoint;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import picocli.CommandLine.Option;
@@ -20,16 +21,20 @@ final class MetricsOptions {
                     + "no credentials, so expose it only to a network whose Prometheus may read it).")
     String bind;
 
-    @Option(names = "--no-metrics", description = "No metrics endpoint.")
+    @Option(names = "--no-metrics", description = "No metrics endpoint (and no dashboard).")
     boolean off;
 
-    /** Starts the endpoint, and says where it is; null with --no-metrics. */
-    MetricsEndpoint start(PrometheusMeterRegistry registry, String command, PrintWriter err) {
-        if (off) return null;
+    /** Starts the endpoint (with the dashboard, if one), and says where it is; null with --no-metrics. */
+    MetricsEndpoint start(PrometheusMeterRegistry registry, String command, PrintWriter err, Dashboard dashboard) {
+        if (off) {
+            if (dashboard != null) dashboard.close();
+            return null;
+        }
         if (port < 0 || port > 65_535) throw new UserError("--metrics-port must be 0..65535");
         try {
-            MetricsEndpoint endpoint = MetricsEndpoint.start(registry, bind, port);
-            err.println("gridlet " + command + ": metrics on " + endpoint.url());
+            MetricsEndpoint endpoint = MetricsEndpoint.start(registry, bind, port, dashboard);
+            err.println("gridlet " + command + ": metrics on " + endpoint.url()
+                    + (dashboard == null ? "" : ", dashboard on " + endpoint.dashboardUrl()));
             return endpoint;
         } catch (IOException | RuntimeException e) {
             throw new UserError("cannot serve metrics on " + bind + ":" + port + ": " + e.getMessage());

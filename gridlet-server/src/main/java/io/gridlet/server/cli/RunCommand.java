@@ -107,6 +107,11 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Mixin
     MetricsOptions metrics = new MetricsOptions();
 
+    @Option(names = "--ui", description = "A dashboard page beside the metrics, at the printed address: "
+            + "throughput, parallelism and rescales, forecasts against the measured load, outlier shares, "
+            + "rejections (Flink engine, embedded).")
+    boolean ui;
+
     @CommandLine.ArgGroup(validate = false, heading = "%nKeys from a key broker (with --sealed):%n")
     BrokerOptions broker = new BrokerOptions();
 
@@ -166,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
                 new FlinkEngine.Job(queries, maxLateness, Duration.ofMillis(Math.round(checkpointSeconds * 1000)),
                         replayRate),
                 new FlinkEngine.Scaling(p, scale, scaleMin, max), cluster,
-                new FlinkEngine.Output(out, fresh, quiet, metrics),
+                new FlinkEngine.Output(out, fresh, quiet, metrics, ui),
                 sealed ? new FlinkEngine.Sealing(keys, broker, trustedMemoryMib) : FlinkEngine.Sealing.NONE);
     }
 

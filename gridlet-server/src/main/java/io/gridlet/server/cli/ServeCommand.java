@@ -20,6 +20,7 @@ import io.gridlet.server.live.Gateway;
 import io.gridlet.server.live.IdentitiesFile;
 import io.gridlet.server.live.LiveJob;
 import io.gridlet.server.live.ServerTls;
+import io.gridlet.server.observe.Dashboard;
 import io.gridlet.server.observe.JobMeters;
 import io.gridlet.server.observe.MetricsEndpoint;
 import io.gridlet.server.observe.ServiceMeters;
@@ -163,6 +164,10 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     MetricsOptions metricsOptions = new MetricsOptions();
 
+    @Option(names = "--no-dashboard", description = "No dashboard page beside the metrics (it is on "
+            + "http://METRICS-BIND:METRICS-PORT/ by default).")
+    boolean noDashboard;
+
     @Option(names = "--fresh", description = "Discard an unfinished run in --dir/out (the log is kept).")
     boolean fresh;
 
@@ -225,23 +230,32 @@ final class ServeCommand implements Callable<Integer> {
         } catch (RunDirectory.OtherRunException e) {
             throw new UserError(e.getMessage() + "; use --fresh to discard it, or another --dir");
         }
+        Dashboard dashboard = noDashboard || metricsOptions.off ? null
+                : new Dashboard(metrics, "gridlet.ingest.readings", QueryConfig.DEFAULT, null, sealed);
         Gateway gateway;
         try {
-            gateway = Gateway.start(log, ResultHub.named(hub), new Gateway.Settings(policyText, ids,
+            Gateway.Settings gatewaySettings = new Gateway.Settings(policyText, ids,
                     new InetSocketAddress(bind, port), metrics, () -> !job.isDone()).boundary(boundary).tls(serverTls)
-                    .clock(new DataClock.Limits(maxLateness, maxAhead, clockSkew, Duration.ofSeconds(idleAfter))));
+                    .clock(new DataClock.Limits(maxLateness, maxAhead, clockSkew, Duration.ofSeconds(idleAfter)));
+            if (dashboard != null) {
+                gatewaySettings = gatewaySettings.appended(dashboard::readings);
+                dashboard.listenTo(ResultHub.named(hub));
+            }
+            gateway = Gateway.start(log, ResultHub.named(hub), gatewaySettings);
         } catch (LogCorruptedException e) {
             job.close();
+            if (dashboard != null) dashboard.close();
             throw new UserError(e.getMessage()); // the log stays as it is, for gridlet log check / repair
         } catch (IOException e) {
             job.close();
+            if (dashboard != null) dashboard.close();
             throw new UserError("cannot listen on " + bind + ":" + port + ": " + e.getMessage());
         }
         JobMeters jobMeters = new JobMeters(metrics, () -> job.run().progress());
         ServiceMeters.register(metrics, log, gateway::dataTime, jobMeters::gate);
         final MetricsEndpoint endpoint;
         try {
-            endpoint = metricsOptions.start(metrics, "serve", err);
+            endpoint = metricsOptions.start(metrics, "serve", err, dashboard);
         } catch (UserError e) {
             gateway.close();
             job.close();

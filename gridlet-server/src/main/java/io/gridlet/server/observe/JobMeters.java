@@ -65,7 +65,9 @@ public final class JobMeters {
         }).baseUnit("seconds").description("data time: the newest timestamp the job has released to the queries "
                 + "(seconds since the epoch)").register(registry);
         Gauge.builder("gridlet.job.parallelism", this, m -> m.snapshot().parallelism() < 0 ? Double.NaN
-                : m.snapshot().parallelism()).description("parallelism of the job's elastic stages").register(registry);
+                        : m.snapshot().parallelism()).description("parallelism of the job's elastic stages")
+                .strongReference(true) // (Micrometer holds the others weakly: this keeps them all alive)
+                .register(registry);
         FunctionCounter.builder("gridlet.job.checkpoints", this, m -> m.snapshot().checkpoints())
                 .description("checkpoints completed").register(registry);
         Gauge.builder("gridlet.job.checkpoint.duration", this, m -> m.snapshot().checkpointSeconds())

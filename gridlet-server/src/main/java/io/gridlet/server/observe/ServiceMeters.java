@@ -32,7 +32,8 @@ public final class ServiceMeters {
             GateCounts c = j.get();
             if (service < 0 || c == null || c.dataTime() == Long.MIN_VALUE) return Double.NaN;
             return Math.max(0, service - c.dataTime());
-        }).baseUnit("seconds").description("data time of the gateway less the job's").register(registry);
+        }).baseUnit("seconds").description("data time of the gateway less the job's").strongReference(true)
+                .register(registry);
     }
 
     private static double bytes(IngestLog log) {
