@@ -1,6 +1,7 @@
 package io.gridlet.flink;
 
 import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.q1.Forecaster;
 import io.gridlet.core.result.ResultLines;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GateCounts;
@@ -149,7 +150,8 @@ public final class FlinkRun {
     public String identity(String input) {
         return input + "; epoch " + config.epoch() + ", slices " + Arrays.toString(config.sliceSeconds())
                 + ", windows " + Arrays.toString(config.windowSeconds()) + ", max lateness " + maxLateness
-                + " s, max parallelism " + MAX_PARALLELISM;
+                + " s, max parallelism " + MAX_PARALLELISM
+                + (config.forecaster() == Forecaster.SPEC ? "" : ", forecaster " + config.forecaster().label());
     }
 
     /** {@link #identity} of a file input. */

@@ -132,7 +132,7 @@ public final class GridletJob {
         DataStream<ResultRecord> q1 = readings
                 .keyBy(new Partitioning.ByHouse(boundary))
                 .transform("q1-load-forecast", boundary.wire(TypeInformation.of(ResultRecord.class)),
-                        new LoadForecastOperator(config.epoch(), config.sliceSeconds(), boundary));
+                        new LoadForecastOperator(config.epoch(), config.sliceSeconds(), config.forecaster(), boundary));
 
         DataStream<ResultRecord> q2 = readings
                 .keyBy(new Partitioning.ByHousehold(boundary))

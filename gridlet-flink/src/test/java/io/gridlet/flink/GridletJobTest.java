@@ -80,6 +80,23 @@ class GridletJobTest {
     }
 
     @org.junit.jupiter.api.Test
+    void theSeasonalForecasterGivesTheCoresForecastsAtAnyParallelism() throws Exception {
+        QueryConfig seasonal = QueryConfig.DEFAULT.withForecaster(io.gridlet.core.q1.Forecaster.SEASONAL);
+        Path csv = write(shape(4), "seasonal.csv");
+        ResultCollector core = new ResultCollector(), spec = new ResultCollector();
+        try (InputStream in = Files.newInputStream(csv)) {
+            new Replay(seasonal, 0).run(in, core);
+        }
+        try (InputStream in = Files.newInputStream(csv)) {
+            new Replay(QueryConfig.DEFAULT, 0).run(in, spec);
+        }
+        assertThat(core.lines().get("q1-house-900.csv")).isNotEqualTo(spec.lines().get("q1-house-900.csv"));
+        assertThat(core.lines().get("q2-3600.csv")).isEqualTo(spec.lines().get("q2-3600.csv")); // Q2 as it was
+        Collected flink = collect(new GridletJob(seasonal, 0), csv, 2);
+        assertThat(linesByFile(flink.records())).isEqualTo(core.lines());
+    }
+
+    @org.junit.jupiter.api.Test
     void reordersReadingsWithinTheMaxLatenessLikeTheCore() throws Exception {
         GeneratorConfig clean = GeneratorConfig.builder().seed(11)
                 .layout(2, 2, 2)

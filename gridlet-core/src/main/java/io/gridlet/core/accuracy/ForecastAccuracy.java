@@ -4,6 +4,7 @@ import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.engine.OrderGate;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q1.SeasonalSmoothing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,8 +24,9 @@ import java.util.function.Consumer;
  * crossed it) against the average load then measured in that slice ({@link SliceLoads}: the same average Q1
  * computes), next to two naive forecasts made at the same moment: the slice two before's own average ("last
  * slice", what Q1 adds its median to) and the same slice the day before ("day before", or the last slice's average
- * when there is no day before). Slices without a measured value are counted apart ({@link Row#unscored()}), not
- * scored. Errors: MAE and RMSE in W, sMAPE in % ({@code 200·|f−a| / (|f|+|a|)}, 0 when both are 0).
+ * when there is no day before); and the option beside the spec's predictor, {@link SeasonalSmoothing}, fitted on
+ * the measured slices as a job would fit it ("seasonal"). Slices without a measured value are counted apart
+ * ({@link Row#unscored()}), not scored. Errors: MAE and RMSE in W, sMAPE in % ({@code 200·|f−a| / (|f|+|a|)}, 0 when both are 0).
  */
 public final class ForecastAccuracy {
     private ForecastAccuracy() {
@@ -36,7 +38,7 @@ public final class ForecastAccuracy {
 
     /** One slice size and kind (plug or house): how many forecasts were scored, and each forecaster's errors. */
     public record Row(int sliceSeconds, String kind, long scored, long unscored, Score q1, Score lastSlice,
-                      Score dayBefore) {
+                      Score dayBefore, Score seasonal) {
     }
 
     /** Sums of errors, made into a {@link Score}. */
@@ -94,7 +96,8 @@ public final class ForecastAccuracy {
         StringBuilder b = new StringBuilder("slice_seconds,kind,forecaster,scored,unscored,mae_w,rmse_w,smape_pct\n");
         for (Row r : rows) {
             for (Map.Entry<String, Score> f : Map.of("q1", r.q1(), "last-slice", r.lastSlice(), "day-before",
-                    r.dayBefore()).entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+                    r.dayBefore(), "seasonal", r.seasonal()).entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .toList()) {
                 Score s = f.getValue();
                 b.append(String.format(java.util.Locale.ROOT, "%d,%s,%s,%d,%d,%.3f,%.3f,%.3f%n", r.sliceSeconds(),
                         r.kind(), f.getKey(), s.n(), r.unscored(), s.mae(), s.rmse(), s.smape()));
@@ -131,8 +134,9 @@ public final class ForecastAccuracy {
     }
 
     static Row score(Map<Target, Double> forecasts, SliceLoads loads, String kind) {
-        Errors q1 = new Errors(), lastSlice = new Errors(), dayBefore = new Errors();
+        Errors q1 = new Errors(), lastSlice = new Errors(), dayBefore = new Errors(), seasonal = new Errors();
         long unscored = 0;
+        Map<Target, Double> smoothed = seasonal(forecasts.keySet(), loads);
         for (Map.Entry<Target, Double> e : forecasts.entrySet()) {
             Target t = e.getKey();
             long slice = loads.slice(t.ts());
@@ -146,9 +150,43 @@ public final class ForecastAccuracy {
             q1.add(e.getValue(), actual);
             if (!Double.isNaN(last)) lastSlice.add(last, actual);
             dayBefore.add(Double.isNaN(day) ? (Double.isNaN(last) ? 0 : last) : day, actual);
+            double s = smoothed.getOrDefault(t, Double.NaN);
+            seasonal.add(Double.isNaN(s) ? (Double.isNaN(last) ? 0 : last) : s, actual);
         }
         return new Row(loads.sliceSeconds(), kind, q1.score().n(), unscored, q1.score(), lastSlice.score(),
-                dayBefore.score());
+                dayBefore.score(), seasonal.score());
+    }
+
+    /**
+     * What {@link SeasonalSmoothing} forecasts for each target, fitted online on the entity's measured slices as
+     * the job would fit it: the forecast of slice {@code t} from the slices up to {@code t - 2}.
+     */
+    static Map<Target, Double> seasonal(java.util.Collection<Target> targets, SliceLoads loads) {
+        Map<Target, List<Target>> byEntity = new LinkedHashMap<>();
+        for (Target t : targets) {
+            byEntity.computeIfAbsent(new Target(t.house(), t.household(), t.plug(), 0), k -> new ArrayList<>()).add(t);
+        }
+        Map<Target, Double> forecasts = new java.util.HashMap<>();
+        int slots = (int) loads.perDay();
+        byEntity.forEach((entity, list) -> {
+            list.sort(java.util.Comparator.comparingLong(Target::ts));
+            long[] slices = (entity.household() < 0 ? loads.slicesOf(entity.house())
+                    : loads.slicesOf(new SliceLoads.Plug(entity.house(), entity.household(), entity.plug())))
+                    .stream().mapToLong(Long::longValue).sorted().toArray();
+            SeasonalSmoothing model = new SeasonalSmoothing(slots);
+            int next = 0;
+            for (Target t : list) {
+                long target = loads.slice(t.ts());
+                while (next < slices.length && slices[next] <= target - 2) {
+                    long s = slices[next++];
+                    model.add((int) Math.floorMod(s, (long) slots), actual(loads, entity, s));
+                }
+                // made at the end of the slice two before, with its average (the job's current slice then)
+                forecasts.put(t, model.predict(actual(loads, entity, target - 2),
+                        (int) Math.floorMod(target, (long) slots)));
+            }
+        });
+        return forecasts;
     }
 
     private static double actual(SliceLoads loads, Target t, long slice) {

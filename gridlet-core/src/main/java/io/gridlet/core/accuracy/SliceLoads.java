@@ -88,6 +88,16 @@ public final class SliceLoads {
         return houses.keySet();
     }
 
+    /** The plugs seen. */
+    public Iterable<Plug> plugs() {
+        return plugs.keySet();
+    }
+
+    /** The slices in which a plug has a value, in no particular order. */
+    public java.util.Set<Long> slicesOf(Plug plug) {
+        return plugs.getOrDefault(plug, Map.of()).keySet();
+    }
+
     /** The slices in which a house has a value, in no particular order. */
     public java.util.Set<Long> slicesOf(long house) {
         java.util.Set<Long> slices = new java.util.HashSet<>();

@@ -22,7 +22,7 @@ public final class QueryEngine {
     private long dataTime;
 
     public QueryEngine(QueryConfig config, ResultSink sink) {
-        this(new LoadForecast(config.epoch(), config.sliceSeconds()),
+        this(new LoadForecast(config.epoch(), config.forecaster(), config.sliceSeconds()),
                 new OutlierDetection(config.windowSeconds()), sink, false, 0);
     }
 

@@ -35,6 +35,7 @@ public final class LoadForecast {
     private static final int DAY = 86_400;
 
     private final long epoch;
+    private final Forecaster forecaster;
     private final PlugTable plugs = new PlugTable();
     private final Map<Long, Integer> houseIndex = new HashMap<>();
     private final List<Long> houses = new ArrayList<>();
@@ -44,8 +45,14 @@ public final class LoadForecast {
     private final Slices[] slices;
 
     public LoadForecast(long epoch, int... sliceSeconds) {
+        this(epoch, Forecaster.SPEC, sliceSeconds);
+    }
+
+    /** With the spec's forecaster ({@link Forecaster#SPEC}), Q1 as defined; with another, that one's forecasts. */
+    public LoadForecast(long epoch, Forecaster forecaster, int... sliceSeconds) {
         if (sliceSeconds.length == 0) throw new IllegalArgumentException("at least one slice size");
         this.epoch = epoch;
+        this.forecaster = forecaster;
         this.slices = new Slices[sliceSeconds.length];
         for (int s = 0; s < sliceSeconds.length; s++) {
             int size = sliceSeconds[s];
@@ -59,6 +66,10 @@ public final class LoadForecast {
 
     public long epoch() {
         return epoch;
+    }
+
+    public Forecaster forecaster() {
+        return forecaster;
     }
 
     /** Adds one load reading (milliwatts). */
@@ -114,8 +125,8 @@ public final class LoadForecast {
         final int slotsPerDay;
         long[] sum = new long[0];     // current slice, per plug
         int[] count = new int[0];     // current slice, per plug; > 0 means the plug is active
-        SlotHistory[] plugHistory = new SlotHistory[0];
-        SlotHistory[] houseHistory = new SlotHistory[0];
+        SlotModel[] plugHistory = new SlotModel[0];
+        SlotModel[] houseHistory = new SlotModel[0];
         int[] active = new int[16];
         int activeCount;
         long[] order = new long[16];  // scratch: rank << 32 | plug, sorted at each boundary
@@ -132,14 +143,14 @@ public final class LoadForecast {
                 sum = Arrays.copyOf(sum, cap);
                 count = Arrays.copyOf(count, cap);
                 plugHistory = Arrays.copyOf(plugHistory, cap);
-                for (int i = old; i < cap; i++) plugHistory[i] = new SlotHistory(slotsPerDay);
+                for (int i = old; i < cap; i++) plugHistory[i] = forecaster.model(slotsPerDay);
                 if (active.length < cap) active = Arrays.copyOf(active, cap);
                 if (order.length < cap) order = new long[cap];
             }
             if (houseHistory.length < houseCount) {
                 int old = houseHistory.length;
                 houseHistory = Arrays.copyOf(houseHistory, Math.max(houseCount, old * 2));
-                for (int i = old; i < houseHistory.length; i++) houseHistory[i] = new SlotHistory(slotsPerDay);
+                for (int i = old; i < houseHistory.length; i++) houseHistory[i] = forecaster.model(slotsPerDay);
             }
         }
 
@@ -175,7 +186,7 @@ public final class LoadForecast {
                 double average = (double) sum[p] / count[p];
                 houseAverage += average;
                 if (emit) {
-                    double predicted = SlicePredictor.predict(average, plugHistory[p].median(predictedSlot));
+                    double predicted = plugHistory[p].predict(average, predictedSlot);
                     sink.plugForecast(new PlugForecast(seconds, predictedTs, plugs.plug(p), Milli.roundHalfUp(predicted)));
                 }
                 if (record) plugHistory[p].add(currentSlot, average);
@@ -191,7 +202,7 @@ public final class LoadForecast {
         private void finishHouse(int h, double average, boolean emit, boolean record, long predictedTs,
                                  int predictedSlot, int currentSlot, ResultSink sink) {
             if (emit) {
-                double predicted = SlicePredictor.predict(average, houseHistory[h].median(predictedSlot));
+                double predicted = houseHistory[h].predict(average, predictedSlot);
                 sink.houseForecast(new HouseForecast(seconds, predictedTs, houses.get(h), Milli.roundHalfUp(predicted)));
             }
             if (record) houseHistory[h].add(currentSlot, average);
@@ -200,7 +211,8 @@ public final class LoadForecast {
 
     // ---- snapshot / restore ------------------------------------------------------------------------------
 
-    private static final int SNAPSHOT_VERSION = 2;
+    /** 3: the forecaster after the version; 2 (read still): the spec's. */
+    private static final int SNAPSHOT_VERSION = 3;
 
     /** The ids of the houses seen, in order of first appearance. */
     public long[] houses() {
@@ -224,6 +236,7 @@ public final class LoadForecast {
      */
     public void writeHouses(DataOutput out, LongPredicate include) throws IOException {
         out.writeInt(SNAPSHOT_VERSION);
+        out.writeByte(forecaster.ordinal());
         out.writeLong(epoch);
         out.writeInt(slices.length);
         for (Slices s : slices) out.writeInt(s.seconds);
@@ -281,12 +294,19 @@ public final class LoadForecast {
         LoadForecast q1 = null;
         for (DataInput in : parts) {
             int version = in.readInt();
-            if (version != SNAPSHOT_VERSION) throw new IOException("unknown Q1 snapshot version " + version);
+            if (version != SNAPSHOT_VERSION && version != 2) throw new IOException("unknown Q1 snapshot version "
+                    + version);
+            Forecaster forecaster = Forecaster.SPEC;
+            if (version == SNAPSHOT_VERSION) {
+                int f = in.readUnsignedByte();
+                if (f >= Forecaster.values().length) throw new IOException("unknown Q1 forecaster " + f);
+                forecaster = Forecaster.values()[f];
+            }
             long epoch = in.readLong();
             int[] sizes = new int[in.readInt()];
             for (int i = 0; i < sizes.length; i++) sizes[i] = in.readInt();
-            if (q1 == null) q1 = new LoadForecast(epoch, sizes);
-            else if (q1.epoch != epoch || !Arrays.equals(q1.sliceSizes(), sizes)) {
+            if (q1 == null) q1 = new LoadForecast(epoch, forecaster, sizes);
+            else if (q1.epoch != epoch || q1.forecaster != forecaster || !Arrays.equals(q1.sliceSizes(), sizes)) {
                 throw new IOException("Q1 states of different configurations cannot be merged");
             }
             q1.readHouses(in);

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * ({@code slice mod k}), each group kept sorted so that its median is a lookup. A group gains one value a day,
  * so insertion by shifting is cheap; the arrays of a slot are allocated on first use.
  */
-final class SlotHistory {
+final class SlotHistory implements SlotModel {
     private final double[][] values;
     private final int[] counts;
 
@@ -19,7 +19,8 @@ final class SlotHistory {
         counts = new int[slotsPerDay];
     }
 
-    void add(int slot, double value) {
+    @Override
+    public void add(int slot, double value) {
         double[] a = values[slot];
         int n = counts[slot];
         if (a == null) a = values[slot] = new double[4];
@@ -31,6 +32,12 @@ final class SlotHistory {
         counts[slot] = n + 1;
     }
 
+    /** Q1's formula: the current average with the slot's median ({@link SlicePredictor}). */
+    @Override
+    public double predict(double currentAverage, int slot) {
+        return SlicePredictor.predict(currentAverage, median(slot));
+    }
+
     /** Median of the slot's values, or NaN if it has none. */
     double median(int slot) {
         int n = counts[slot];
@@ -39,7 +46,8 @@ final class SlotHistory {
         return (n & 1) == 1 ? a[n >> 1] : (a[(n >> 1) - 1] + a[n >> 1]) / 2.0;
     }
 
-    void writeTo(DataOutput out) throws IOException {
+    @Override
+    public void writeTo(DataOutput out) throws IOException {
         int used = 0;
         for (int c : counts) if (c > 0) used++;
         out.writeInt(used);
@@ -51,7 +59,8 @@ final class SlotHistory {
         }
     }
 
-    void readFrom(DataInput in) throws IOException {
+    @Override
+    public void readFrom(DataInput in) throws IOException {
         int used = in.readInt();
         for (int u = 0; u < used; u++) {
             int slot = in.readInt();

@@ -106,6 +106,28 @@ class ForecastAccuracyTest {
         assertThat(rows).anySatisfy(r -> assertThat(r.dayBefore().mae()).isNotEqualTo(r.lastSlice().mae()));
     }
 
+    @Test
+    void theSeasonalColumnIsWhatARunWithTheSeasonalForecasterForecasts() throws IOException {
+        GeneratorConfig shape = GeneratorConfig.builder().seed(12).layout(2, 2, 2).span(2.5, 30)
+                .gaps(0.02, 0.1, 40).badLines(0.0, 0.0).build();
+        byte[] csv;
+        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
+            csv = in.readAllBytes();
+        }
+        QueryConfig seasonal = QueryConfig.DEFAULT.withForecaster(io.gridlet.core.q1.Forecaster.SEASONAL);
+        Path out = dir.resolve("seasonal");
+        try (ResultFiles files = new ResultFiles(out, seasonal)) {
+            new Replay(seasonal, 0).run(new ByteArrayInputStream(csv), files);
+        }
+        for (ForecastAccuracy.Row row : ForecastAccuracy.evaluate(out, ForecastAccuracy.measure(
+                new ByteArrayInputStream(csv), seasonal, 0))) {
+            // the run's forecasts are printed with 3 decimals: the simulation agrees to that
+            assertThat(row.q1().mae()).as("%s %d", row.kind(), row.sliceSeconds())
+                    .isCloseTo(row.seasonal().mae(), within(1e-3));
+            assertThat(row.q1().rmse()).isCloseTo(row.seasonal().rmse(), within(1e-3));
+        }
+    }
+
     private static void assertSame(ForecastAccuracy.Score score, List<double[]> pairs) {
         double abs = 0, sq = 0, sym = 0;
         for (double[] p : pairs) {

@@ -1,6 +1,7 @@
 package io.gridlet.core.engine;
 
 import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q1.Forecaster;
 import io.gridlet.core.q1.LoadForecast;
 import io.gridlet.core.q2.GlobalShares;
 import io.gridlet.core.q2.PlugMedians;
@@ -29,18 +30,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RescaleStateTest {
     private static final QueryConfig CONFIG = QueryConfig.DEFAULT;
 
-    @ParameterizedTest(name = "{0} -> {1} -> {2} instances")
-    @CsvSource({"1, 3, 2", "2, 1, 4", "3, 5, 1"})
-    void stateMovesBetweenAnyNumbersOfInstances(int first, int second, int third) throws IOException {
+    @ParameterizedTest(name = "{0} -> {1} -> {2} instances, {3} forecaster")
+    @CsvSource({"1, 3, 2, SPEC", "2, 1, 4, SPEC", "3, 5, 1, SPEC", "2, 3, 1, SEASONAL"})
+    void stateMovesBetweenAnyNumbersOfInstances(int first, int second, int third, Forecaster forecaster)
+            throws IOException {
         List<Measurement> all = Generated.readings(Generated.shape(17, 4, 2.6, 60));
 
         ResultCollector expected = new ResultCollector();
-        QueryEngine single = new QueryEngine(CONFIG, expected);
+        QueryEngine single = new QueryEngine(CONFIG.withForecaster(forecaster), expected);
         all.forEach(single::accept);
         single.finish();
 
         ResultCollector actual = new ResultCollector();
-        Instances job = new Instances(first);
+        Instances job = new Instances(first, forecaster);
         // mid-timestamp cuts: readings of the current timestamp are added but not yet evaluated
         int[] cuts = {all.size() / 3, 2 * all.size() / 3};
         int[] sizes = {second, third};
@@ -73,10 +75,10 @@ class RescaleStateTest {
         final PlugMedians[] q2;
         final GlobalShares shares;
 
-        Instances(int n) {
+        Instances(int n, Forecaster forecaster) {
             this(new LoadForecast[n], new PlugMedians[n], new GlobalShares(CONFIG.windowSeconds()));
             for (int i = 0; i < n; i++) {
-                q1[i] = new LoadForecast(CONFIG.epoch(), CONFIG.sliceSeconds());
+                q1[i] = new LoadForecast(CONFIG.epoch(), forecaster, CONFIG.sliceSeconds());
                 q2[i] = new PlugMedians(CONFIG.windowSeconds());
             }
         }

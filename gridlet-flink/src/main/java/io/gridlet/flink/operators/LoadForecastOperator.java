@@ -1,6 +1,7 @@
 package io.gridlet.flink.operators;
 
 import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q1.Forecaster;
 import io.gridlet.core.q1.LoadForecast;
 import io.gridlet.core.result.HouseForecast;
 import io.gridlet.core.result.OutlierShare;
@@ -28,6 +29,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
         implements OneInputStreamOperator<Measurement, ResultRecord> {
     private final long epoch;
     private final int[] sliceSeconds;
+    private final Forecaster forecaster;
     private final Boundary trust;
     private transient LoadForecast q1;
     private transient boolean started;
@@ -41,6 +43,11 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     }
 
     public LoadForecastOperator(long epoch, int[] sliceSeconds, Boundary boundary) {
+        this(epoch, sliceSeconds, Forecaster.SPEC, boundary);
+    }
+
+    public LoadForecastOperator(long epoch, int[] sliceSeconds, Forecaster forecaster, Boundary boundary) {
+        this.forecaster = forecaster;
         this.trust = boundary;
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         this.epoch = epoch;
@@ -53,12 +60,16 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
         KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q1",
                 KeyGroupParts.ownedKeyGroups(getRuntimeContext().getTaskInfo()));
         if (restored.parts().isEmpty()) {
-            q1 = new LoadForecast(epoch, sliceSeconds);
+            q1 = new LoadForecast(epoch, forecaster, sliceSeconds);
             return;
         }
         started = restored.clock().started();
         dataTime = restored.clock().dataTime();
         q1 = LoadForecast.restore(restored.parts());
+        if (q1.forecaster() != forecaster) {
+            throw new IllegalStateException("the checkpoint's Q1 forecasts with " + q1.forecaster().label()
+                    + ", this job with " + forecaster.label() + ": resume with the same forecaster");
+        }
     }
 
     @Override

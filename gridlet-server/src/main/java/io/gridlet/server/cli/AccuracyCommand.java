@@ -101,11 +101,12 @@ final class AccuracyCommand implements Callable<Integer> {
 
     static void print(PrintWriter w, List<ForecastAccuracy.Row> rows) {
         w.println("forecast accuracy: last forecast per slice vs the load then measured (MAE, RMSE in W; sMAPE %)");
-        w.printf(Locale.ROOT, "%-12s %9s %9s   %-26s %-26s %-26s%n", "slice", "scored", "unscored", "q1 (spec)",
-                "last-slice", "day-before");
+        w.printf(Locale.ROOT, "%-12s %8s %8s  %-23s %-23s %-23s %-23s%n", "slice", "scored", "unscored",
+                "q1 (the run's)", "last-slice", "day-before", "seasonal (option)");
         for (ForecastAccuracy.Row r : rows) {
-            w.printf(Locale.ROOT, "%-12s %9d %9d   %-26s %-26s %-26s%n", r.kind() + " " + r.sliceSeconds() + " s",
-                    r.scored(), r.unscored(), text(r.q1()), text(r.lastSlice()), text(r.dayBefore()));
+            w.printf(Locale.ROOT, "%-12s %8d %8d  %-23s %-23s %-23s %-23s%n", r.kind() + " " + r.sliceSeconds() + " s",
+                    r.scored(), r.unscored(), text(r.q1()), text(r.lastSlice()), text(r.dayBefore()),
+                    text(r.seasonal()));
         }
         w.flush();
     }

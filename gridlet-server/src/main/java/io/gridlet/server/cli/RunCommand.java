@@ -3,6 +3,7 @@ package io.gridlet.server.cli;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.core.q1.Forecaster;
 import io.gridlet.core.result.ResultFiles;
 import io.gridlet.flink.FlinkRun;
 import picocli.CommandLine.ArgGroup;
@@ -107,6 +108,11 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Mixin
     MetricsOptions metrics = new MetricsOptions();
 
+    @Option(names = "--forecaster", paramLabel = "NAME", defaultValue = "spec",
+            description = "What Q1's files forecast with: spec (default: the definition's predictor) or seasonal "
+                    + "(seasonal exponential smoothing, an option beside the spec; gridlet accuracy scores both).")
+    String forecaster;
+
     @Option(names = "--ui", description = "A dashboard page beside the metrics, at the printed address: "
             + "throughput, parallelism and rescales, forecasts against the measured load, outlier shares, "
             + "rejections (Flink engine, embedded).")
@@ -146,7 +152,12 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
-        QueryConfig queries = QueryConfig.DEFAULT.withEpoch(epoch);
+        QueryConfig queries;
+        try {
+            queries = QueryConfig.DEFAULT.withEpoch(epoch).withForecaster(Forecaster.of(forecaster));
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--forecaster: " + e.getMessage());
+        }
         if (engine == Engine.core) {
             InputSource source = file != null ? InputSource.file(file, System.in) : InputSource.generated(config());
             return run(source, queries, stdout, stderr);
