@@ -42,11 +42,11 @@ public final class ForecastAccuracy {
     }
 
     /** Sums of errors, made into a {@link Score}. */
-    static final class Errors {
+    public static final class Errors {
         private long n;
         private double abs, squared, symmetric;
 
-        void add(double forecast, double actual) {
+        public void add(double forecast, double actual) {
             double e = forecast - actual;
             n++;
             abs += Math.abs(e);
@@ -55,7 +55,7 @@ public final class ForecastAccuracy {
             symmetric += scale == 0 ? 0 : 2 * Math.abs(e) / scale;
         }
 
-        Score score() {
+        public Score score() {
             return n == 0 ? new Score(0, Double.NaN, Double.NaN, Double.NaN)
                     : new Score(n, abs / n, Math.sqrt(squared / n), 100 * symmetric / n);
         }
@@ -133,7 +133,8 @@ public final class ForecastAccuracy {
         return last;
     }
 
-    static Row score(Map<Target, Double> forecasts, SliceLoads loads, String kind) {
+    /** Scores the last forecasts of one Q1 file ({@link #lastForecasts}) of {@code kind} (plug or house). */
+    public static Row score(Map<Target, Double> forecasts, SliceLoads loads, String kind) {
         Errors q1 = new Errors(), lastSlice = new Errors(), dayBefore = new Errors(), seasonal = new Errors();
         long unscored = 0;
         Map<Target, Double> smoothed = seasonal(forecasts.keySet(), loads);
@@ -179,7 +180,8 @@ public final class ForecastAccuracy {
                 long target = loads.slice(t.ts());
                 while (next < slices.length && slices[next] <= target - 2) {
                     long s = slices[next++];
-                    model.add((int) Math.floorMod(s, (long) slots), actual(loads, entity, s));
+                    // (the job keeps the slices from the epoch on only, as Q1's history does)
+                    if (s >= 0) model.add((int) Math.floorMod(s, (long) slots), actual(loads, entity, s));
                 }
                 // made at the end of the slice two before, with its average (the job's current slice then)
                 forecasts.put(t, model.predict(actual(loads, entity, target - 2),

@@ -77,10 +77,9 @@ public final class ForecastPlot {
             boolean pen = false;
             for (int i = 0; i < slices.size(); i++) {
                 double v = values.get(i)[series];
-                if (Double.isNaN(v)) {
-                    pen = false;
-                    continue;
-                }
+                boolean gap = i > 0 && slices.get(i)[0] - slices.get(i - 1)[0] > loads.sliceSeconds();
+                if (Double.isNaN(v) || gap) pen = false; // a slice without a value, or without a forecast: a gap
+                if (Double.isNaN(v)) continue;
                 double x = LEFT + plotW * (slices.get(i)[0] - t0) / (t1 - t0), y = TOP + plotH - plotH * v / max;
                 svg.append(String.format(Locale.ROOT, "%s%.1f %.1f ", pen ? "L" : "M", x, y));
                 pen = true;

@@ -105,9 +105,12 @@ public final class SliceLoads {
         return slices;
     }
 
-    /** Forgets the slices before {@code slice} (a live view keeps the recent ones only). */
+    /** Forgets the slices before {@code slice}, and the plugs left with none (a live view keeps recent ones). */
     public void forgetBefore(long slice) {
         for (Map<Long, double[]> series : plugs.values()) series.keySet().removeIf(s -> s < slice);
+        plugs.values().removeIf(Map::isEmpty);
+        for (List<Map<Long, double[]>> all : houses.values()) all.removeIf(Map::isEmpty);
+        houses.values().removeIf(List::isEmpty);
     }
 
     private static double average(double[] acc) {

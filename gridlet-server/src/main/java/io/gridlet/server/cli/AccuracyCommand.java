@@ -25,9 +25,10 @@ import java.util.concurrent.Callable;
                 + "in the input: per slice size, for plugs and houses, MAE and RMSE (W) and sMAPE (%) of the last "
                 + "forecast Q1 made for each slice, next to two naive forecasts made at the same moment: the slice "
                 + "two before's average (last-slice) and the same slice the day before (day-before; the last "
-                + "slice's when there is none). Slices with no measured value are counted apart, not scored. "
+                + "slice's when there is none), and the seasonal forecaster gridlet run --forecaster seasonal would "
+                + "have made (seasonal). Slices with no measured value are counted apart, not scored. "
                 + "Writes OUT/accuracy.csv and OUT/accuracy-house-ID-S.svg (the busiest house's forecasts "
-                + "against its load). See docs/queries.md, Forecast accuracy."})
+                + "against its load). See docs/observability.md."})
 final class AccuracyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * and the summary.
  */
 final class FlinkEngine {
+    /** Result hubs of this process: each run or service its own (a hub remembers what it handed on). */
+    private static final java.util.concurrent.atomic.AtomicLong HUBS = new java.util.concurrent.atomic.AtomicLong();
+
     /** What {@code gridlet run} was asked for, as far as the Flink engine is concerned. */
     record Settings(Job job, Scaling scaling, String cluster, Output output, Sealing sealing) {
     }
@@ -121,13 +124,14 @@ final class FlinkEngine {
         JobMeters meters = new JobMeters(registry, run::progress);
         boolean ui = s.output().ui() && embedded; // (the results reach this process only from an embedded job)
         if (s.output().ui() && !embedded) stderr.println("gridlet run: --ui shows embedded runs only");
-        String hub = "run-" + ProcessHandle.current().pid();
+        String hub = "run-" + ProcessHandle.current().pid() + "-" + HUBS.incrementAndGet(); // one per run
         Dashboard dashboard = ui ? new Dashboard(registry, "gridlet.job.readings", s.job().queries(),
                 autoscaler::get, s.sealing().isSealed()) : null;
         if (dashboard != null) {
             dashboard.listenTo(ResultHub.named(hub));
             if (!s.sealing().isSealed()) {
-                dashboard.follow(new java.io.BufferedInputStream(Files.newInputStream(input), 1 << 16), () -> {
+                dashboard.follow(file != null ? InputSource.file(file, System.in).stream() // (.gz too)
+                        : new java.io.BufferedInputStream(Files.newInputStream(input), 1 << 16), () -> {
                     GateCounts c = meters.gate();
                     return c == null || c.dataTime() == Long.MIN_VALUE ? Long.MIN_VALUE / 2 : c.dataTime();
                 });
@@ -158,6 +162,9 @@ final class FlinkEngine {
         if (s.sealing().isSealed()) {
             stdout.println("sealed    the results above are sealed for the data owner: gridlet unseal --keys "
                     + s.sealing().keys() + " " + s.output().dir());
+        } else {
+            RunReport.printAccuracy(stdout, file != null ? InputSource.file(file, System.in)
+                    : InputSource.generated(generated), s.output().dir(), s.job().queries(), s.job().maxLateness());
         }
         Autoscaler a = autoscaler.get();
         if (a != null && !a.history().isEmpty()) {

@@ -87,6 +87,11 @@ final class InputSource {
     }
 
     /** Fraction done in [0, 1], or -1 if unknown (standard input). */
+    /** Bytes of the file, or -1 (generated data, standard input). */
+    long size() {
+        return knownSize;
+    }
+
     double fractionDone(long linesRead) {
         if (counted != null && knownSize > 0) return Math.min(1.0, counted.count / (double) knownSize);
         if (generator != null) return Math.min(1.0, linesRead / (double) generator.config().maxLines());

@@ -30,13 +30,17 @@ final class MetricsOptions {
             if (dashboard != null) dashboard.close();
             return null;
         }
-        if (port < 0 || port > 65_535) throw new UserError("--metrics-port must be 0..65535");
+        if (port < 0 || port > 65_535) {
+            if (dashboard != null) dashboard.close();
+            throw new UserError("--metrics-port must be 0..65535");
+        }
         try {
             MetricsEndpoint endpoint = MetricsEndpoint.start(registry, bind, port, dashboard);
             err.println("gridlet " + command + ": metrics on " + endpoint.url()
                     + (dashboard == null ? "" : ", dashboard on " + endpoint.dashboardUrl()));
             return endpoint;
         } catch (IOException | RuntimeException e) {
+            if (dashboard != null) dashboard.close();
             throw new UserError("cannot serve metrics on " + bind + ":" + port + ": " + e.getMessage());
         }
     }

@@ -144,9 +144,11 @@ final class RunCommand implements Callable<Integer> {
         if (parallelism != null && parallelism < 1) throw new UserError("--parallelism must be >= 1");
         if (sealed && engine == Engine.core) throw new UserError("--sealed runs the Flink job: not --engine core");
         if (trustedMemoryMib < 1) throw new UserError("--trusted-memory must be >= 1 MiB");
+        if (ui && metrics.off) throw new UserError("--ui serves the dashboard beside the metrics: not with --no-metrics");
         if (engine == Engine.core) {
             for (String flinkOnly : new String[]{"--parallelism", "--cluster", "--checkpoint-interval", "--fresh",
-                    "--replay-rate", "--autoscale", "--scale-min", "--scale-max"}) {
+                    "--replay-rate", "--autoscale", "--scale-min", "--scale-max", "--ui", "--metrics-port",
+                    "--metrics-bind"}) {
                 if (spec.commandLine().getParseResult().hasMatchedOption(flinkOnly)) {
                     throw new UserError(flinkOnly + " is for --engine flink");
                 }
@@ -209,6 +211,8 @@ final class RunCommand implements Callable<Integer> {
         }
         RunReport.writeRejections(summary, out);
         RunReport.print(stdout, summary, written, out);
+        RunReport.printAccuracy(stdout, "-".equals(file) ? null : file != null ? InputSource.file(file, System.in)
+                : InputSource.generated(config()), out, queries, maxLateness);
         return 0;
     }
 

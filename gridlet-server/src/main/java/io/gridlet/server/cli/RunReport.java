@@ -1,7 +1,9 @@
 package io.gridlet.server.cli;
 
+import io.gridlet.core.accuracy.ForecastAccuracy;
 import io.gridlet.core.csv.Rejection;
 import io.gridlet.core.csv.Rejections;
+import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.engine.Replay;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.operators.GateCounts;
@@ -12,6 +14,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 /** The end-of-run report, the same for both engines, and the rejections file. */
@@ -53,5 +56,37 @@ final class RunReport {
         o.printf("wrote     %s%n", out.toAbsolutePath().normalize());
         written.forEach((name, lines) -> o.printf("          %-18s %s lines%n", name, Figures.count(lines)));
         o.flush();
+    }
+
+    /** The slice size of the accuracy line in a run's summary (the rest: {@code gridlet accuracy}). */
+    static final int ACCURACY_SLICE = 900;
+    /** Inputs larger than this get no accuracy line (gridlet accuracy has it). */
+    static final long ACCURACY_MAX_BYTES = 512L << 20;
+
+    /**
+     * One line of how good the run's house forecasts at {@link #ACCURACY_SLICE} s were ({@code gridlet accuracy}
+     * has the rest): read from {@code input} again; nothing when it cannot be read again (standard input), a
+     * pointer to {@code gridlet accuracy} for a file of more than 512 MiB.
+     */
+    static void printAccuracy(PrintWriter o, InputSource input, Path out, QueryConfig queries, long maxLateness) {
+        if (input == null) return;
+        if (input.size() > ACCURACY_MAX_BYTES) { // (reading it all again, and its slices in memory: not here)
+            o.println("accuracy  gridlet accuracy " + out + " --input ... scores the forecasts");
+            return;
+        }
+        try {
+            QueryConfig one = new QueryConfig(queries.epoch(), new int[] {ACCURACY_SLICE}, queries.windowSeconds(),
+                    queries.forecaster());
+            io.gridlet.core.accuracy.SliceLoads loads = ForecastAccuracy.measure(input.stream(), one, maxLateness)
+                    .get(ACCURACY_SLICE);
+            ForecastAccuracy.Row r = ForecastAccuracy.score(ForecastAccuracy.lastForecasts(
+                    out.resolve("q1-house-" + ACCURACY_SLICE + ".csv"), false), loads, "house");
+            if (r.scored() == 0) return;
+            o.printf(Locale.ROOT, "accuracy  house forecasts, %d s slices: MAE %.1f W, sMAPE %.1f %% (last slice %.1f W, "
+                            + "day before %.1f W, seasonal %.1f W); more: gridlet accuracy %s%n", ACCURACY_SLICE,
+                    r.q1().mae(), r.q1().smape(), r.lastSlice().mae(), r.dayBefore().mae(), r.seasonal().mae(), out);
+        } catch (IOException | RuntimeException e) {
+            o.println("accuracy  not scored: " + e.getMessage());
+        }
     }
 }

@@ -56,6 +56,9 @@ import java.util.logging.Logger;
                         + "result files to --dir/out and exits; or until Ctrl-C, after which the same command "
                         + "resumes where it stopped (the job from its checkpoint, the gateway from the log)."})
 final class ServeCommand implements Callable<Integer> {
+    /** Result hubs of this process: each run or service its own (a hub remembers what it handed on). */
+    private static final java.util.concurrent.atomic.AtomicLong HUBS = new java.util.concurrent.atomic.AtomicLong();
+
     /**
      * gRPC's Netty transport logs a client that goes away mid-stream (a subscriber that has what it wanted) as a
      * warning with a stack trace: normal for a server, kept off the console (held here: JUL holds loggers weakly).
@@ -219,7 +222,7 @@ final class ServeCommand implements Callable<Integer> {
         IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
                 : new KafkaLog(kafka, topic, Map.of());
         Path results = dir.resolve("out");
-        String hub = "serve-" + ProcessHandle.current().pid();
+        String hub = "serve-" + ProcessHandle.current().pid() + "-" + HUBS.incrementAndGet(); // one per service
         PrometheusMeterRegistry metrics = MetricsEndpoint.newRegistry();
         LiveJob.Settings settings = new LiveJob.Settings(QueryConfig.DEFAULT, maxLateness,
                 Duration.ofMillis((long) (checkpointSeconds * 1000)), parallelism, Math.max(4, parallelism),

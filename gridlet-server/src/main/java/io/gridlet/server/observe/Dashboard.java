@@ -1,5 +1,6 @@
 package io.gridlet.server.observe;
 
+import io.gridlet.core.accuracy.ForecastAccuracy;
 import io.gridlet.core.accuracy.SliceLoads;
 import io.gridlet.core.csv.MeasurementReader;
 import io.gridlet.core.engine.QueryConfig;
@@ -38,13 +39,19 @@ import java.util.function.Supplier;
  * and, from the readings and the results themselves, each house's Q1 forecasts against the load then measured,
  * and Q2's outlier shares of its households over time (the last {@link #KEPT_SLICES} slices and
  * {@link #KEPT_SHARES} shares of each). A sealed service shows neither: its readings and results are opened only
- * inside the boundary. Bounded: the houses and households it keeps are at most {@link #MAX_HOUSES}.
+ * inside the boundary. Bounded: at most {@link #MAX_HOUSES} houses, {@link #MAX_PLUGS} plugs and
+ * {@link #MAX_HOUSEHOLDS_PER_HOUSE} households per house are shown (others are left out), each series its recent
+ * slices only. The meters are read outside its lock, which the ingest and result paths take only to copy.
  */
 public final class Dashboard implements AutoCloseable {
     static final int KEPT_SAMPLES = 900;
     static final int KEPT_SLICES = 400;
-    static final int KEPT_SHARES = 400;
-    static final int MAX_HOUSES = 1_000;
+    static final int KEPT_SHARES = 120;
+    static final int MAX_HOUSES = 200;
+    static final int MAX_PLUGS = 4_000;
+    static final int MAX_HOUSEHOLDS_PER_HOUSE = 16;
+    /** Seconds of throughput the rate is taken over (smooths the second-to-second jitter of the counts). */
+    static final int RATE_WINDOW = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MeterRegistry registry;
@@ -55,18 +62,19 @@ public final class Dashboard implements AutoCloseable {
     private final List<ResultHub.Listening> listening = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
-    private record Sample(long timeMillis, double readingsPerSecond, double lagSeconds, double parallelism) {
+    private record Sample(long timeMillis, double count, double readingsPerSecond, double lagSeconds,
+                          double parallelism) {
     }
 
     private final ArrayDeque<Sample> samples = new ArrayDeque<>(); // guarded by this
-    private double lastCount = Double.NaN; // guarded by this
-    private long lastCountAt;
+    private final java.util.Set<SliceLoads.Plug> plugsSeen = new java.util.HashSet<>(); // guarded by this
+    private long newestTimestamp = Long.MIN_VALUE; // guarded by this
 
     private final Map<Integer, SliceLoads> measured = new HashMap<>(); // guarded by this
     private final Map<Integer, Map<Long, TreeMap<Long, Double>>> forecasts = new HashMap<>(); // size -> house -> ts
     private final Map<Long, Map<Long, TreeMap<Long, Double>>> shares = new HashMap<>(); // house -> household -> ts
     private final TreeSet<Long> houses = new TreeSet<>();
-    private long newestSlice60 = Long.MIN_VALUE;
+    private long forgotAt = Long.MIN_VALUE; // guarded by this
 
     /**
      * @param throughputMeter the counter of readings whose rate is the throughput ({@code
@@ -93,15 +101,19 @@ public final class Dashboard implements AutoCloseable {
 
     private void sample() {
         try {
-            double count = counted(throughputMeter);
+            double count = counted(throughputMeter); // (the meters are read outside the lock)
             double lag = gauge("gridlet.job.lag"), parallelism = gauge("gridlet.job.parallelism");
             long now = System.currentTimeMillis();
             synchronized (this) {
-                double rate = Double.isNaN(lastCount) ? Double.NaN
-                        : Math.max(0, (count - lastCount) * 1000.0 / Math.max(1, now - lastCountAt));
-                lastCount = count;
-                lastCountAt = now;
-                samples.addLast(new Sample(now, rate, lag, parallelism));
+                double rate = Double.NaN;
+                Sample from = null;
+                int back = 0;
+                for (java.util.Iterator<Sample> it = samples.descendingIterator(); it.hasNext() && back < RATE_WINDOW;
+                     back++) {
+                    from = it.next();
+                }
+                if (from != null) rate = Math.max(0, (count - from.count()) * 1000.0 / Math.max(1, now - from.timeMillis()));
+                samples.addLast(new Sample(now, count, rate, lag, parallelism));
                 while (samples.size() > KEPT_SAMPLES) samples.removeFirst();
             }
         } catch (RuntimeException e) {
@@ -157,21 +169,23 @@ public final class Dashboard implements AutoCloseable {
     public synchronized void reading(Measurement m) {
         if (sealed || !m.isLoad()) return;
         if (!houses.contains(m.houseId()) && houses.size() >= MAX_HOUSES) return;
+        SliceLoads.Plug plug = new SliceLoads.Plug(m.houseId(), m.householdId(), m.plugId());
+        if (!plugsSeen.contains(plug)) {
+            if (plugsSeen.size() >= MAX_PLUGS) return;
+            plugsSeen.add(plug);
+        }
         houses.add(m.houseId());
         for (SliceLoads l : measured.values()) l.add(m);
-        SliceLoads minute = measured.get(60);
-        long slice = minute == null ? Long.MIN_VALUE : minute.slice(m.timestamp());
-        if (slice > newestSlice60 + 60) { // forget old slices now and then, not on every reading
-            newestSlice60 = slice;
-            for (SliceLoads l : measured.values()) {
-                l.forgetBefore(l.slice(m.timestamp()) - KEPT_SLICES);
-            }
+        newestTimestamp = Math.max(newestTimestamp, m.timestamp());
+        if (newestTimestamp >= forgotAt + 3600) { // forget old slices each hour of data time, not on every reading
+            forgotAt = newestTimestamp;
+            for (SliceLoads l : measured.values()) l.forgetBefore(l.slice(newestTimestamp) - KEPT_SLICES);
         }
     }
 
     /** A result of the job (Q1 house forecasts and Q2 shares are kept; sealed ones cannot be read here). */
     public synchronized void result(ResultRecord r) {
-        if (sealed) return;
+        if (sealed || r.file().startsWith("q1-plug-")) return;
         String[] f = r.line().split(",");
         try {
             for (Map.Entry<Integer, Map<Long, TreeMap<Long, Double>>> e : forecasts.entrySet()) {
@@ -188,7 +202,7 @@ public final class Dashboard implements AutoCloseable {
                 if (!houses.contains(house) && houses.size() >= MAX_HOUSES) return;
                 houses.add(house);
                 Map<Long, TreeMap<Long, Double>> of = shares.computeIfAbsent(house, h -> new HashMap<>());
-                if (of.size() >= 64 && !of.containsKey(household)) return;
+                if (of.size() >= MAX_HOUSEHOLDS_PER_HOUSE && !of.containsKey(household)) return;
                 keep(of.computeIfAbsent(household, h -> new TreeMap<>()), Long.parseLong(f[1]),
                         Double.parseDouble(f[4]), KEPT_SHARES);
             }
@@ -203,18 +217,11 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /** Everything the page draws, for one house and slice size, as JSON. */
-    public synchronized String state(long house, int sliceSeconds) {
+    public String state(long house, int sliceSeconds) {
         ObjectNode root = JSON.createObjectNode();
         root.put("sealed", sealed);
-        ArrayNode t = root.putArray("time"), rate = root.putArray("readingsPerSecond"),
-                lag = root.putArray("lagSeconds"), parallelism = root.putArray("parallelism");
-        for (Sample s : samples) {
-            t.add(s.timeMillis() / 1000.0);
-            number(rate, s.readingsPerSecond());
-            number(lag, s.lagSeconds());
-            number(parallelism, s.parallelism());
-        }
-        ArrayNode rescales = root.putArray("rescales");
+        // what the meters and the autoscaler say, read before taking the lock (they may wait on the job)
+        ArrayNode rescales = JSON.createArrayNode();
         Autoscaler a = autoscaler.get();
         if (a != null) {
             for (Autoscaler.Change c : a.history()) {
@@ -222,50 +229,79 @@ public final class Dashboard implements AutoCloseable {
                         .put("reason", c.reason()).put("manual", c.manual());
             }
         }
-        ObjectNode rejected = root.putObject("rejections");
-        registry.find("gridlet.job.rejected").meters().forEach(m -> add(rejected, "job " + m.getId().getTag("reason"),
-                ((FunctionCounter) m).count()));
+        ObjectNode rejected = JSON.createObjectNode();
+        registry.find("gridlet.job.rejected").functionCounters().forEach(m ->
+                add(rejected, "job " + m.getId().getTag("reason"), m.count()));
         registry.find("gridlet.ingest.readings").counters().forEach(c -> {
             String outcome = c.getId().getTag("outcome");
             if (outcome != null && outcome.startsWith("rejected-")) {
                 add(rejected, "gateway " + outcome.substring("rejected-".length()), c.count());
             }
         });
-        ObjectNode security = root.putObject("security");
+        ObjectNode security = JSON.createObjectNode();
         registry.find("gridlet.adaptlet.calls").counters().forEach(c -> {
             String outcome = c.getId().getTag("outcome");
-            if (outcome != null && !outcome.equals("accepted") && !outcome.equals("opened")) {
+            if (outcome != null && !REGULAR.contains(outcome)) {
                 add(security, c.getId().getTag("adaptlet") + " " + outcome, c.count());
             }
         });
         registry.find("gridlet.admission.refused").counters().forEach(c ->
                 add(security, "refused " + c.getId().getTag("reason"), c.count()));
-        ArrayNode houseList = root.putArray("houses");
-        houses.forEach(houseList::add);
-        root.put("house", house).put("slice", sliceSeconds);
+        synchronized (this) {
+            ArrayNode t = root.putArray("time"), rate = root.putArray("readingsPerSecond"),
+                    lag = root.putArray("lagSeconds"), parallelism = root.putArray("parallelism");
+            for (Sample s : samples) {
+                t.add(s.timeMillis() / 1000.0);
+                number(rate, s.readingsPerSecond());
+                number(lag, s.lagSeconds());
+                number(parallelism, s.parallelism());
+            }
+            root.set("rescales", rescales);
+            root.set("rejections", rejected);
+            root.set("security", security);
+            ArrayNode houseList = root.putArray("houses");
+            houses.forEach(h -> houseList.add(Long.toString(h))); // (ids as text: JavaScript numbers stop at 2^53)
+            root.put("house", Long.toString(house)).put("slice", sliceSeconds);
+            forecastPanel(root, house, sliceSeconds);
+            ObjectNode outliers = root.putObject("shares");
+            shares.getOrDefault(house, Map.of()).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+                ObjectNode series = outliers.putObject(Long.toString(e.getKey()));
+                ArrayNode st = series.putArray("time"), sv = series.putArray("share");
+                e.getValue().forEach((ts, v) -> {
+                    st.add(ts);
+                    sv.add(v);
+                });
+            });
+        }
+        return root.toString();
+    }
+
+    /** The forecasts of a house against the measured load, and their errors over the slices measured whole. */
+    private void forecastPanel(ObjectNode root, long house, int sliceSeconds) {
         ArrayNode ft = root.putArray("forecastTime"), forecast = root.putArray("forecast"),
                 actual = root.putArray("actual");
         SliceLoads loads = measured.get(sliceSeconds);
         Map<Long, TreeMap<Long, Double>> bySlice = forecasts.get(sliceSeconds);
         TreeMap<Long, Double> f = bySlice == null ? null : bySlice.get(house);
+        ForecastAccuracy.Errors errors = new ForecastAccuracy.Errors();
         if (f != null && loads != null) {
             f.forEach((ts, v) -> {
+                double measuredLoad = loads.house(house, loads.slice(ts));
                 ft.add(ts);
                 forecast.add(v);
-                number(actual, loads.house(house, loads.slice(ts)));
+                number(actual, measuredLoad);
+                // scored as gridlet accuracy scores them, once the slice is over (not against a part of it)
+                if (!Double.isNaN(measuredLoad) && ts + sliceSeconds <= newestTimestamp) errors.add(v, measuredLoad);
             });
         }
-        ObjectNode outliers = root.putObject("shares");
-        shares.getOrDefault(house, Map.of()).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            ObjectNode series = outliers.putObject(Long.toString(e.getKey()));
-            ArrayNode st = series.putArray("time"), sv = series.putArray("share");
-            e.getValue().forEach((ts, v) -> {
-                st.add(ts);
-                sv.add(v);
-            });
-        });
-        return root.toString();
+        ForecastAccuracy.Score score = errors.score();
+        ObjectNode accuracy = root.putObject("accuracy").put("scored", score.n());
+        if (score.n() > 0) accuracy.put("mae", score.mae()).put("rmse", score.rmse()).put("smape", score.smape());
     }
+
+    /** Adaptlet outcomes that are no security event. */
+    private static final java.util.Set<String> REGULAR = java.util.Set.of("accepted", "opened", "reconfigured",
+            "challenged");
 
     private static void add(ObjectNode into, String key, double value) {
         if (value > 0) into.put(key, into.path(key).asDouble(0) + value);

@@ -14,12 +14,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The running Flink job's meters, read when Prometheus scrapes (at most once a second from the job: its
- * accumulators for the order gate's counts, its REST API for the rest): readings read and rejected by reason, data
+ * The running Flink job's meters, as last read from the job (on a thread of their own, at most once a second and
+ * only while someone reads them: its accumulators for the order gate's counts, its REST API for the rest): readings read and rejected by reason, data
  * time, parallelism, each stage's records in and out, busy and back-pressured time, checkpoints, restarts, and
  * the rescales so far (by the autoscaler or by hand). Stages are the job's vertices (a handful, named after their
  * operators), so no label takes unbounded values. Before the job runs, and when it cannot be asked, the gauges
@@ -34,8 +37,16 @@ public final class JobMeters {
     private volatile Autoscaler autoscaler;
     private final Set<String> stagesSeen = ConcurrentHashMap.newKeySet();
 
-    private Snapshot last = Snapshot.NONE; // guarded by this
-    private long lastAt = Long.MIN_VALUE; // guarded by this
+    /** Refreshes every JobMeters' snapshot, one at a time, off the threads that read them. */
+    private static final ExecutorService REFRESHER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "gridlet-job-meters");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private volatile Snapshot last = Snapshot.NONE;
+    private volatile long lastAt = System.nanoTime() - REFRESH_NANOS;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
 
     /** One stage (a vertex: a chain of operators) as last read. */
     private record Stage(int parallelism, double busy, double backPressured, long in, long out) {
@@ -114,17 +125,35 @@ public final class JobMeters {
         return c == null ? 0 : count.applyAsDouble(c);
     }
 
-    /** What the job said last, read again if that was more than a second ago. */
-    private synchronized Snapshot snapshot() {
+    /**
+     * What the job said last; if that was a second ago or more, a refresh is started on the meters' own thread
+     * (never on the caller's: a scrape, or the dashboard, never waits on Flink).
+     */
+    private Snapshot snapshot() {
         long now = System.nanoTime();
-        if (lastAt != Long.MIN_VALUE && now - lastAt < REFRESH_NANOS) return last;
-        lastAt = now;
+        if (now - lastAt >= REFRESH_NANOS && refreshing.compareAndSet(false, true)) {
+            lastAt = now;
+            try {
+                REFRESHER.execute(() -> {
+                    try {
+                        last = refresh(last);
+                    } finally {
+                        refreshing.set(false);
+                    }
+                });
+            } catch (RuntimeException e) {
+                refreshing.set(false);
+            }
+        }
+        return last;
+    }
+
+    private Snapshot refresh(Snapshot previous) {
         GateCounts c = gate.get();
-        Snapshot previous = last;
-        last = new Snapshot(c != null ? c : previous.gate(), previous.parallelism(), previous.stages(),
+        Snapshot next = new Snapshot(c != null ? c : previous.gate(), previous.parallelism(), previous.stages(),
                 previous.checkpoints(), previous.checkpointSeconds(), previous.checkpointBytes(), previous.restarts());
         JobRest r = rest;
-        if (r == null) return last;
+        if (r == null) return next;
         try {
             JobRest.Job job = r.job();
             Map<String, Stage> stages = new LinkedHashMap<>();
@@ -135,14 +164,13 @@ public final class JobMeters {
                         load.backPressuredAvg() / 1000, records.in(), records.out()));
             }
             JobRest.Checkpoints cp = r.checkpoints();
-            last = new Snapshot(last.gate(), job.parallelism(), stages, cp.completed(),
+            stages.keySet().forEach(this::registerStage);
+            return new Snapshot(next.gate(), job.parallelism(), stages, cp.completed(),
                     cp.completed() == 0 ? Double.NaN : cp.averageMillis() / 1000,
                     cp.completed() == 0 ? Double.NaN : cp.averageBytes(), r.restarts());
-            stages.keySet().forEach(this::registerStage);
         } catch (IOException | RuntimeException e) {
-            // the job is between states (a rescale, its end): the last figures stand until it answers again
+            return next; // the job is between states (a rescale, its end): the last figures stand
         }
-        return last;
     }
 
     private void registerStage(String stage) {

@@ -20,10 +20,24 @@ import java.util.concurrent.Executors;
 /**
  * Prometheus text on {@code GET /metrics} from a local HTTP server (the JDK's): what {@code gridlet serve} and
  * {@code gridlet run} count, for a Prometheus server to scrape; with a {@link Dashboard}, its page on {@code /}. One thread answers; a scrape reads the registry's
- * meters, a few of which ask Flink's REST API (at most once a second, see {@link JobMeters}). Anything but
- * {@code GET} or {@code HEAD} of {@code /metrics} is answered 404 or 405 with no body of the request read.
+ * meters (the job's as last read, see {@link JobMeters}). Two workers answer, a request must arrive within 10 s;
+ * only {@code GET} and {@code HEAD} are answered (404 for other paths, 405 for other methods, 403 for a request
+ * to a loopback server naming another host), with no body of the request read.
  */
 public final class MetricsEndpoint implements AutoCloseable {
+    private static final int WORKERS = 2;
+
+    static {
+        // the JDK's server waits for a slow client without end unless told otherwise: a request must arrive whole
+        // within 10 s and a response be taken within 30 s (read once, when the server is first used)
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "10");
+        }
+        if (System.getProperty("sun.net.httpserver.maxRspTime") == null) {
+            System.setProperty("sun.net.httpserver.maxRspTime", "30");
+        }
+    }
+
     /** The exposition format's content type (text format 0.0.4). */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -61,11 +75,12 @@ public final class MetricsEndpoint implements AutoCloseable {
     public static MetricsEndpoint start(PrometheusMeterRegistry registry, String bind, int port, Dashboard dashboard)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 16);
-        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "gridlet-metrics-http");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService worker = new java.util.concurrent.ThreadPoolExecutor(WORKERS, WORKERS, 0,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(64), r -> {
+                    Thread t = new Thread(r, "gridlet-metrics-http");
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy()); // (past 64 waiting: dropped)
         MetricsEndpoint endpoint = new MetricsEndpoint(server, worker, registry, dashboard);
         server.createContext("/", endpoint::handle);
         server.setExecutor(worker);
@@ -77,6 +92,10 @@ public final class MetricsEndpoint implements AutoCloseable {
         try (exchange) {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getPath();
+            if (!hostAllowed(exchange.getRequestHeaders().getFirst("Host"))) { // DNS rebinding: a page elsewhere
+                exchange.sendResponseHeaders(403, -1);
+                return;
+            }
             byte[] body;
             String type;
             if (path.equals("/metrics")) {
@@ -118,6 +137,19 @@ public final class MetricsEndpoint implements AutoCloseable {
                 out.write(body);
             }
         }
+    }
+
+    /**
+     * On a loopback address, only requests that name it (or localhost) as their host are answered: a web page
+     * from elsewhere, whose name was rebound to 127.0.0.1, cannot read the dashboard through the user's browser.
+     */
+    private boolean hostAllowed(String host) {
+        if (!server.getAddress().getAddress().isLoopbackAddress()) return true;
+        if (host == null) return true; // (HTTP/1.0 clients, e.g. some scrapers)
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+                : host.contains(":") ? host.substring(0, host.indexOf(':')) : host;
+        return name.equals("localhost") || name.equals("127.0.0.1") || name.equals("[::1]")
+                || name.equals(server.getAddress().getHostString());
     }
 
     /** The dashboard's state for {@code house=H&slice=S} (bad or missing values: the first house, 900 s). */

@@ -76,8 +76,11 @@
       (r.manual ? "manual: " : "") + r.reason]), ["time", "from", "to", "why"]);
     houses(s.houses.map(String), String(s.house));
     chart("forecast", ["forecast (W)", "measured (W)"], [s.forecastTime, s.forecast, s.actual]);
+    const a = s.accuracy;
     document.getElementById("forecast-note").textContent = s.sealed ? "sealed: readings and results are opened only inside the boundary" :
-      (s.forecastTime.length === 0 ? "no forecast of this house yet" : "");
+      (s.forecastTime.length === 0 ? "no forecast of this house yet" : a.scored === 0 ? "no forecast slice measured yet" :
+        "accuracy over the " + a.scored + " slices measured: MAE " + a.mae.toFixed(1) + " W, RMSE " + a.rmse.toFixed(1) +
+        " W, sMAPE " + a.smape.toFixed(1) + " %");
     const shares = join(s.shares);
     chart("shares", shares.names.map(n => "household " + n), shares.data);
     document.getElementById("shares-note").textContent = shares.names.length === 0 ? "no outlier shares of this house yet" : "";

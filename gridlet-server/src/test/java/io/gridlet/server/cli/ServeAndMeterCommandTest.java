@@ -63,7 +63,9 @@ class ServeAndMeterCommandTest {
             awaitListening(Integer.parseInt(port), deadline); // the job starts, then the gateway listens
             Future<Result> subscriber = background.submit(() -> gridlet("results", "--target", "127.0.0.1:" + port,
                     "--identities", ids.toString(), "--query", "q1", "--house", "1", "--count", "20"));
-            Thread.sleep(1_000); // subscribed before the first result
+            // subscribed before the first result: its session is open (the service's metrics say so), then a moment
+            awaitSessions("http://127.0.0.1:" + metricsPort + "/metrics", 1, deadline);
+            Thread.sleep(500);
 
             String[] meter = concat(new String[] {"meter", "-q", "--target", "127.0.0.1:" + port, "--meters", "4",
                     "--identities", ids.toString(), "--speedup", "300", "--end-of-data"}, data);
@@ -138,6 +140,25 @@ class ServeAndMeterCommandTest {
         Result help = gridlet("serve", "--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--max-lateness", "--kafka", "gridlet results");
+    }
+
+    /** Waits until the service has opened {@code n} sessions, by its metrics. */
+    private static void awaitSessions(String metrics, int n, long deadline) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        while (System.nanoTime() < deadline) {
+            try {
+                String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(metrics)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                if (PrometheusText.parse(body).samples("gridlet_adaptlet_calls_total", "adaptlet", "session",
+                        "outcome", "opened").stream().mapToDouble(PrometheusText.Sample::value).sum() >= n) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the service did not open " + n + " sessions");
     }
 
     private static void awaitListening(int port, long deadline) throws InterruptedException {

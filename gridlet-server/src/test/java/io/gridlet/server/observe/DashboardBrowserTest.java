@@ -68,8 +68,8 @@ class DashboardBrowserTest {
             Path ids = live.resolve("identities");
             awaitTrue(() -> Files.exists(ids) && listening(Integer.parseInt(port)), 60, "the service listens");
             Future<Integer> meters = background.submit(() -> gridlet("meter", "-q", "--target", "127.0.0.1:" + port,
-                    "--meters", "4", "--identities", ids.toString(), "--houses", "3", "--days", "0.12",
-                    "--interval", "2", "--seed", "7", "--speedup", "240", "--end-of-data"));
+                    "--meters", "4", "--identities", ids.toString(), "--houses", "3", "--days", "0.2",
+                    "--interval", "2", "--seed", "7", "--speedup", "360", "--end-of-data"));
 
             ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                     .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1500");
@@ -78,9 +78,13 @@ class DashboardBrowserTest {
                     .build(), options);
             browser.get("http://127.0.0.1:" + metricsPort + "/");
             JavascriptExecutor js = browser;
-            for (String chart : List.of("throughput", "parallelism", "forecast", "shares")) {
-                awaitTrue(() -> ((Number) js.executeScript("return window.gridlet.points(arguments[0])", chart))
-                        .longValue() > 0, 90, "the " + chart + " chart has data points");
+            // every series of every chart gets points (the forecast chart: the forecasts and the measured load)
+            for (String[] series : new String[][] {{"throughput", "1"}, {"parallelism", "1"}, {"forecast", "1"},
+                {"forecast", "2"}, {"shares", "1"}}) {
+                awaitTrue(() -> ((Number) js.executeScript("const c = window.gridlet.charts[arguments[0]]; return c "
+                        + "? c.data[arguments[1]].filter(v => v !== null && v !== undefined).length : 0", series[0],
+                        Integer.parseInt(series[1]))).longValue() > 0, 90,
+                        "series " + series[1] + " of the " + series[0] + " chart has points");
             }
             List<WebElement> houses = browser.findElements(By.cssSelector("#house option"));
             assertThat(houses).hasSizeGreaterThan(1);
@@ -90,6 +94,9 @@ class DashboardBrowserTest {
                     && ((Number) js.executeScript("return window.gridlet.points('forecast')")).longValue() > 0, 30,
                     "the forecast panel shows house " + other);
             assertThat(browser.findElement(By.id("status")).getText()).contains("readings/s");
+            ChromeDriver page = browser;
+            awaitTrue(() -> page.findElement(By.id("forecast-note")).getText().startsWith("accuracy over the"), 40,
+                    "the forecast panel scores the forecasts measured so far");
 
             File shot = browser.getScreenshotAs(OutputType.FILE);
             Files.copy(shot.toPath(), Path.of("target", "dashboard.png"), StandardCopyOption.REPLACE_EXISTING);

@@ -47,9 +47,24 @@ class MetricsEndpointTest {
             HttpResponse<String> post = call("POST", endpoint.url());
             assertThat(post.statusCode()).isEqualTo(405);
             assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
+            // a page elsewhere whose name was rebound to 127.0.0.1 is refused; this machine's own names are not
+            assertThat(rawStatus(endpoint.port(), "evil.example")).isEqualTo(403);
+            assertThat(rawStatus(endpoint.port(), "localhost:" + endpoint.port())).isEqualTo(200);
+            assertThat(rawStatus(endpoint.port(), "127.0.0.1:" + endpoint.port())).isEqualTo(200);
             HttpResponse<String> head = call("HEAD", endpoint.url());
             assertThat(head.statusCode()).isEqualTo(200);
             assertThat(head.body()).isEmpty();
+        }
+    }
+
+    /** The status of a GET of /metrics naming {@code host} (the JDK's client will not set Host itself). */
+    private static int rawStatus(int port, String host) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            return Integer.parseInt(status.split(" ")[1]);
         }
     }
 
