@@ -90,19 +90,42 @@ public final class ResultParts {
         }
 
         @Override
-        public void flush() throws IOException {
+        public void flush() throws IOException { // (before every checkpoint: what is buffered reaches the part)
+            drain();
             out.flush();
         }
 
         @Override
         public void finish() throws IOException {
             write(boundary.sealTrailer(file, part, lines));
+            drain();
             out.flush();
         }
 
+        /**
+         * Lines gather here and reach the part's stream 64 KiB at a time: the local file system's part stream
+         * writes through, and two system calls per line cost more than sealing it.
+         */
+        private final byte[] buffer = new byte[1 << 16];
+        private int buffered;
+
         private void write(byte[] sealed) throws IOException {
-            out.write(Base64.getEncoder().encode(sealed));
-            out.write('\n');
+            byte[] line = Base64.getEncoder().encode(sealed);
+            if (buffered + line.length + 1 > buffer.length) drain();
+            if (line.length + 1 > buffer.length) { // (a line longer than the buffer: never, but written whole)
+                out.write(line);
+                out.write('\n');
+                return;
+            }
+            System.arraycopy(line, 0, buffer, buffered, line.length);
+            buffered += line.length;
+            buffer[buffered++] = '\n';
+        }
+
+        private void drain() throws IOException {
+            if (buffered == 0) return;
+            out.write(buffer, 0, buffered);
+            buffered = 0;
         }
 
         static final class Factory implements BulkWriter.Factory<ResultRecord> {
