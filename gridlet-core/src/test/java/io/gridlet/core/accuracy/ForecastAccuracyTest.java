@@ -37,10 +37,7 @@ class ForecastAccuracyTest {
     void agreesWithANaiveRecomputationOnGeneratedData() throws IOException {
         GeneratorConfig shape = GeneratorConfig.builder().seed(11).layout(3, 2, 2).span(1.3, 20)
                 .gaps(0.02, 0.1, 40).badLines(0.0, 0.0).build();
-        byte[] csv;
-        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
-            csv = in.readAllBytes();
-        }
+        byte[] csv = csv(shape);
         Path out = dir.resolve("out");
         try (ResultFiles files = new ResultFiles(out, QueryConfig.DEFAULT)) {
             new Replay(QueryConfig.DEFAULT, 0).run(new ByteArrayInputStream(csv), files);
@@ -110,10 +107,7 @@ class ForecastAccuracyTest {
     void theSeasonalColumnIsWhatARunWithTheSeasonalForecasterForecasts() throws IOException {
         GeneratorConfig shape = GeneratorConfig.builder().seed(12).layout(2, 2, 2).span(2.5, 30)
                 .gaps(0.02, 0.1, 40).badLines(0.0, 0.0).build();
-        byte[] csv;
-        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
-            csv = in.readAllBytes();
-        }
+        byte[] csv = csv(shape);
         QueryConfig seasonal = QueryConfig.DEFAULT.withForecaster(io.gridlet.core.q1.Forecaster.SEASONAL);
         Path out = dir.resolve("seasonal");
         try (ResultFiles files = new ResultFiles(out, seasonal)) {
@@ -125,6 +119,12 @@ class ForecastAccuracyTest {
             assertThat(row.q1().mae()).as("%s %d", row.kind(), row.sliceSeconds())
                     .isCloseTo(row.seasonal().mae(), within(1e-3));
             assertThat(row.q1().rmse()).isCloseTo(row.seasonal().rmse(), within(1e-3));
+        }
+    }
+
+    private static byte[] csv(GeneratorConfig shape) throws IOException {
+        try (InputStream in = new GeneratedInput(new MeasurementGenerator(shape))) {
+            return in.readAllBytes();
         }
     }
 

@@ -61,6 +61,10 @@ public final class Dashboard implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final List<ResultHub.Listening> listening = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    static final int PENDING_BATCHES = 4_096;
+    private final java.util.concurrent.BlockingQueue<List<Measurement>> pending =
+            new java.util.concurrent.ArrayBlockingQueue<>(PENDING_BATCHES);
+    private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
 
     private record Sample(long timeMillis, double count, double readingsPerSecond, double lagSeconds,
                           double parallelism) {
@@ -97,6 +101,7 @@ public final class Dashboard implements AutoCloseable {
             return t;
         });
         timer.scheduleAtFixedRate(this::sample, 0, 1, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::drain, 100, 100, TimeUnit.MILLISECONDS);
     }
 
     private void sample() {
@@ -161,11 +166,22 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /** Readings the service took (plain ones only: a sealed service never shows one). */
-    public synchronized void readings(List<Measurement> readings) {
-        for (Measurement m : readings) reading(m);
+    public void readings(List<Measurement> readings) {
+        // called on the ingest path, under the gateway's lock: only handed over here, applied on the dashboard's
+        // thread; past PENDING_BATCHES waiting, a batch is left out and counted (the page says so)
+        if (!sealed && !pending.offer(readings)) dropped.add(readings.size());
     }
 
-    /** A reading the service took, or the run read. */
+    /** Applies the batches the gateway handed over. */
+    private void drain() {
+        for (List<Measurement> batch = pending.poll(); batch != null; batch = pending.poll()) {
+            synchronized (this) {
+                for (Measurement m : batch) reading(m);
+            }
+        }
+    }
+
+    /** A reading the run read (the service's come in batches, {@link #readings}). */
     public synchronized void reading(Measurement m) {
         if (sealed || !m.isLoad()) return;
         if (!houses.contains(m.houseId()) && houses.size() >= MAX_HOUSES) return;
@@ -247,6 +263,7 @@ public final class Dashboard implements AutoCloseable {
         });
         registry.find("gridlet.admission.refused").counters().forEach(c ->
                 add(security, "refused " + c.getId().getTag("reason"), c.count()));
+        root.put("readingsLeftOut", dropped.sum());
         synchronized (this) {
             ArrayNode t = root.putArray("time"), rate = root.putArray("readingsPerSecond"),
                     lag = root.putArray("lagSeconds"), parallelism = root.putArray("parallelism");

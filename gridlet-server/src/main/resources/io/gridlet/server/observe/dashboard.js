@@ -80,7 +80,8 @@
     document.getElementById("forecast-note").textContent = s.sealed ? "sealed: readings and results are opened only inside the boundary" :
       (s.forecastTime.length === 0 ? "no forecast of this house yet" : a.scored === 0 ? "no forecast slice measured yet" :
         "accuracy over the " + a.scored + " slices measured: MAE " + a.mae.toFixed(1) + " W, RMSE " + a.rmse.toFixed(1) +
-        " W, sMAPE " + a.smape.toFixed(1) + " %");
+        " W, sMAPE " + a.smape.toFixed(1) + " %") +
+      (s.readingsLeftOut > 0 ? " (measured load incomplete: " + s.readingsLeftOut + " readings left out under load)" : "");
     const shares = join(s.shares);
     chart("shares", shares.names.map(n => "household " + n), shares.data);
     document.getElementById("shares-note").textContent = shares.names.length === 0 ? "no outlier shares of this house yet" : "";
