@@ -47,7 +47,8 @@ import java.util.stream.Stream;
  * source's reader inside the boundary; state and results sealed), the job inside a sealed boundary on plain input
  * (state sealed, routing by pseudonyms), and the same with every record between tasks sealed on its own; each as a
  * share of the plain job at the same parallelism. Each is run {@code --runs} times, in rounds, and the median rate
- * is reported (single runs on a 2-core machine vary by a third).
+ * is reported (single runs on a 2-core machine vary by a third, and up to 2x between rounds); a share is the median
+ * of the rounds' shares (each configuration over plain in the same round: paired, as a slow round slows all).
  *
  * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1] [--sealed] [--runs 3]}.
  */
@@ -130,15 +131,26 @@ public final class EngineComparison {
                 System.err.printf(Locale.ROOT, "round %d of %d done%n", round + 1, runs);
             }
             for (int p : new int[] {1, 2}) {
-                double plain = median(rates.get(p + ""));
+                List<Double> plain = rates.get(p + "");
                 for (Config c : configs) {
                     List<Double> r = rates.get(p + c.label());
                     double rate = median(r);
                     String runsText = r.stream().map(x -> String.format(Locale.ROOT, "%.2f", x / 1e6))
                             .collect(Collectors.joining(" "));
-                    System.out.printf(Locale.ROOT, "flink p=%d%s : %.2f M readings/s (median of %s), %.0f %% of %s%n",
-                            p, c.label(), rate / 1e6, runsText, 100 * rate / (c.label().isEmpty() ? core : plain),
-                            c.label().isEmpty() ? "core" : "plain at p=" + p);
+                    if (c.label().isEmpty()) {
+                        System.out.printf(Locale.ROOT, "flink p=%d : %.2f M readings/s (median of %s), %.0f %% of "
+                                + "core%n", p, rate / 1e6, runsText, 100 * rate / core);
+                        continue;
+                    }
+                    // the machine's speed drifts between rounds (a slow round is slow for every configuration), so
+                    // the share is paired: this configuration over plain in the same round, the median of those
+                    List<Double> shares = new ArrayList<>();
+                    for (int i = 0; i < r.size(); i++) shares.add(r.get(i) / plain.get(i));
+                    String sharesText = shares.stream().map(x -> String.format(Locale.ROOT, "%.0f", 100 * x))
+                            .collect(Collectors.joining(" "));
+                    System.out.printf(Locale.ROOT, "flink p=%d%s : %.2f M readings/s (median of %s), %.0f %% of plain "
+                            + "at p=%d (median of the rounds' %s %%)%n", p, c.label(), rate / 1e6, runsText,
+                            100 * median(shares), p, sharesText);
                 }
             }
         } finally {
