@@ -196,6 +196,9 @@ public final class SessionProtocol {
                 } else if (v instanceof Boolean b) {
                     out.writeByte('b');
                     out.writeBoolean(b);
+                } else if (v instanceof Double d) {
+                    out.writeByte('d');
+                    out.writeDouble(d);
                 } else {
                     out.writeByte('s');
                     writeString(out, (String) v);
@@ -218,6 +221,7 @@ public final class SessionProtocol {
                 if (tag == 'i') v = in.readInt();
                 else if (tag == 'b') v = in.readBoolean();
                 else if (tag == 's') v = readString(in);
+                else if (tag == 'd') v = in.readDouble();
                 else throw new IllegalArgumentException("unknown parameter type " + tag);
                 params.put(name, v);
             }

@@ -14,14 +14,22 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One session resolved against a compiled client/server policy pair (the per-session work of the negotiation),
- * with a known pattern of input comparisons (memorised) and with a new one (satisfiability under the inputs and
- * the preference optimisation). {@code features} scales the pair; the setup prints its variable count (1, 9 and
- * 85 features are about 10, 100 and 1,000 variables, the targets' sizes).
+ * One session resolved against a compiled client/server policy pair (the per-session work of the negotiation).
+ * The server reads 16 run-time inputs (8 loads compared with 0.5, 8 queue lengths from which a parameter bound is
+ * computed), so sessions with random inputs almost never repeat a whole pattern; each independent part of the pair
+ * reads one or two of them. Three costs: a pattern seen before (memorised whole); a new pattern (the usual case:
+ * each part answers from what it has seen of its own inputs, solving only a part pattern it has not seen; the
+ * inputs are 4,096 random sessions cycled, fixed seed); and cold, every part solved afresh on a Sat4j solver (what
+ * a part pattern never seen costs). {@code features} scales the pair; the setup prints its variable count (1, 9
+ * and 85 features are about 10, 100 and 1,000 variables, the targets' sizes).
  * Run: {@code ./bench jmh PolicyBenchmark}; sample mode gives the median and tail.
  */
 @State(Scope.Benchmark)
@@ -35,8 +43,9 @@ public class PolicyBenchmark {
     public int features;
 
     private Resolver resolver;
-    private final Map<String, Double> quiet = Map.of("load", 0.2);
-    private final Map<String, Double> busy = Map.of("load", 0.9);
+    private Map<String, Double> quiet;
+    private Map<String, Double> busy;
+    private final List<Map<String, Double>> sessions = new ArrayList<>();
     private int session;
 
     @Setup
@@ -44,6 +53,17 @@ public class PolicyBenchmark {
         resolver = Resolver.compile(PolicyParser.parse("client", client(features)),
                 PolicyParser.parse("server", server(features)));
         System.out.println("\n" + features + " features: " + resolver.variables() + " variables");
+        Random random = new Random(42);
+        for (int i = 0; i < 4096; i++) {
+            Map<String, Double> in = new HashMap<>();
+            for (int k = 0; k < 8; k++) {
+                in.put("load" + k, random.nextDouble());
+                in.put("queued" + k, (double) random.nextInt(16));
+            }
+            sessions.add(in);
+        }
+        quiet = sessions.get(0);
+        busy = sessions.get(1);
         resolver.resolve(busy); // fail early if the generated pair is wrong
     }
 
@@ -60,7 +80,10 @@ public class PolicyBenchmark {
         return sb.append("}\n").toString();
     }
 
-    /** A server that wants at least one of every three features and higher levels when loaded. */
+    /**
+     * A server that wants at least one of every three features, higher levels of some when one of its loads is
+     * high, and bounds others by a queue length (a value computed from an input, rounded).
+     */
     static String server(int n) {
         StringBuilder sb = new StringBuilder("policy server {\n");
         declare(sb, n);
@@ -70,7 +93,12 @@ public class PolicyBenchmark {
             sb.append(" };\n");
         }
         for (int i = 0; i < n; i += 4) {
-            sb.append("if load > 0.5 then f").append(i).append(" requires f").append(i).append(".l >= 1;\n");
+            sb.append("if load").append(i % 8).append(" > 0.5 then f").append(i).append(" requires f").append(i)
+                    .append(".l >= 1;\n");
+        }
+        for (int i = 2; i < n; i += 4) {
+            sb.append("f").append(i).append(" requires f").append(i).append(".l <= queued").append(i % 8)
+                    .append(" / 4;\n");
         }
         for (int i = 1; i < n; i += 2) sb.append("prefer high f").append(i).append(".l;\n");
         return sb.append("}\n").toString();
@@ -80,15 +108,21 @@ public class PolicyBenchmark {
         for (int i = 0; i < n; i++) sb.append("feature f").append(i).append("(l: 0..3);\n");
     }
 
-    /** A session whose pattern of input comparisons was seen before (the steady state of a server). */
+    /** A session whose pattern of inputs was seen before (the steady state of a server with few inputs). */
     @Benchmark
     public Resolver.Resolution resolveKnownPattern() {
         return resolver.resolve((session++ & 1) == 0 ? quiet : busy);
     }
 
-    /** A session solved from the compiled clauses without the per-pattern memory (a new pattern of inputs). */
+    /** A session whose whole pattern is new: each part answers from its own memory or solves its new pattern. */
     @Benchmark
     public Resolver.Resolution solveNewPattern() {
-        return resolver.solve((session++ & 1) == 0 ? quiet : busy);
+        return resolver.solve(sessions.get(session++ & 4095));
+    }
+
+    /** A session solved from the compiled clauses with no memory at all (every part's pattern never seen). */
+    @Benchmark
+    public Resolver.Resolution solveCold() {
+        return resolver.solveCold(sessions.get(session++ & 4095));
     }
 }

@@ -14,17 +14,49 @@ public sealed interface Expr {
     }
 
     /**
-     * The feature is used and its parameter compares so with {@code value} (an Integer, an enum name, a Boolean);
-     * {@code upper} is set for {@code in [value, upper]} (integers only), with {@code op} {@code GE}.
+     * The feature is used and its parameter compares so with {@code value}: a {@link Value} for an integer or real
+     * parameter (a constant, or computed from run-time inputs), an enum name (String) or a Boolean otherwise;
+     * {@code upper} is set for {@code in [value, upper]} (numbers only), with {@code op} {@code GE}. An Integer or
+     * Double given for a number is taken as a constant {@link Value.Num}.
      */
-    record Cmp(String feature, String param, Op op, Object value, Integer upper, Position at) implements Expr {
+    record Cmp(String feature, String param, Op op, Object value, Object upper, Position at) implements Expr {
+        public Cmp {
+            value = number(value);
+            upper = number(upper);
+        }
+
+        private static Object number(Object v) {
+            return v instanceof Number n ? new Value.Num(n.doubleValue()) : v;
+        }
+
         public boolean isRange() {
             return upper != null;
         }
+
+        /** Whether the compared value is computed from run-time inputs (it differs between sessions). */
+        public boolean readsInputs() {
+            return value instanceof Value v && !v.isConstant() || upper instanceof Value u && !u.isConstant();
+        }
     }
 
-    /** A run-time input (server CPU load, queue length ...) compares so with a constant. */
-    record Input(String name, Op op, double value, Position at) implements Expr {
+    /**
+     * A comparison of two values that depend on run-time inputs and constants only ({@code cpu > 0.8},
+     * {@code queued / workers >= 4}): the same for every configuration, fixed per session.
+     */
+    record Input(Value left, Op op, Value right, Position at) implements Expr {
+        /** {@code name op value}. */
+        public Input(String name, Op op, double value, Position at) {
+            this(new Value.In(name), op, new Value.Num(value), at);
+        }
+
+        public boolean holds(java.util.Map<String, Double> inputs) {
+            return op.test(left.eval(inputs), right.eval(inputs));
+        }
+
+        /** The comparison as written, {@code cpu * 2 > 1.5}: equal text, equal meaning. */
+        public String text() {
+            return left + " " + op.symbol + " " + right;
+        }
     }
 
     record Const(boolean value, Position at) implements Expr {

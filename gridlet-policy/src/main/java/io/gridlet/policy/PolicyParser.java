@@ -13,12 +13,12 @@ import java.util.Map;
  * <pre>
  * policy    := 'policy' NAME '{' item* '}'
  * item      := 'feature' NAME [ '(' param { ',' param } ')' ] ';'
- *            | 'prefer' [ INT ] ( 'low' | 'high' ) FEATURE.PARAM ';'
+ *            | 'prefer' [ INT ] ( 'low' | 'high' ) FEATURE.PARAM ';'     -- an integer parameter
  *            | 'prefer' [ INT ] expr ';'
  *            | [ 'let' binding { ',' binding } 'in' ] expr ';'
- * param     := NAME ':' ( INT '..' INT | 'bool' | '{' NAME { ',' NAME } '}' )
- * binding   := NAME '=' ( NUMBER | NAME '(' ')' | '(' expr ')' )      -- NAME() is a run-time input
- * expr      := or [ ( 'requires' | 'conflicts' ) or ]
+ * param     := NAME ':' ( INT '..' INT | 'real' NUMBER '..' NUMBER | 'bool' | '{' NAME { ',' NAME } '}' )
+ * binding   := NAME '=' ( '(' expr ')' | value )                   -- a condition, or a number
+ * expr      := or [ ( 'requires' | 'conflicts' ) or ] [ 'if' expr ]
  * or        := and { 'or' and }
  * and       := unary { 'and' unary }
  * unary     := 'not' unary | primary
@@ -27,10 +27,23 @@ import java.util.Map;
  *            | 'optional' unary
  *            | 'if' expr 'then' expr [ 'else' expr ]
  *            | FEATURE                                   -- the feature is used
- *            | FEATURE.PARAM ( OP value | 'in' '[' INT ',' INT ']' )
- *            | INPUT OP NUMBER                           -- a run-time input, e.g. cpu > 0.8
+ *            | FEATURE.PARAM ( '==' | '!=' ) NAME         -- an enumeration or bool parameter
+ *            | FEATURE.PARAM 'in' '[' value ',' value ']'  -- an integer or real parameter, ends included
+ *            | operand OP operand { OP operand }         -- a chain: 10 &lt; cpp.size &lt; 18, cpu * 2 &gt; 1
+ * operand   := FEATURE.PARAM | value                     -- a number parameter on its own, or a value
+ * value     := term { ( '+' | '-' ) term }
+ * term      := factor { ( '*' | '/' ) factor }
+ * factor    := '-' factor | NUMBER | '(' value ')' | NAME [ '(' ')' ]  -- NAME: a let number or a run-time input
  * OP        := '==' | '!=' | '&lt;' | '&lt;=' | '&gt;' | '&gt;='
  * </pre>
+ *
+ * <p>{@code X if C} is GlueQoS's conditional: as one of the choices of {@code exactly-one} or {@code one-or-more}
+ * it is the choice {@code X and C} (it is there only while C holds); anywhere else it is {@code if C then X}.
+ * A chain is the conjunction of its links; a link between a parameter and a value is a parameter comparison, one
+ * between two values a comparison of run-time inputs (the same for every configuration). A value compared with an
+ * integer parameter is rounded to the nearest integer, halves up ({@link Value#roundHalfUp}); arithmetic is IEEE
+ * double ({@link Value}). A '-' inside a name must be followed by a letter ({@code exactly-one}), so
+ * {@code queued-1} is {@code queued - 1}; write {@code a - b} with spaces when b is a name.
  *
  * Features must be declared before they are used; a name that is neither a feature, a parameter nor a let
  * binding is a run-time input. Errors carry the line and column.
@@ -56,11 +69,14 @@ public final class PolicyParser {
     private int depth;
     private long nodes;
     private final Map<String, Feature> features = new LinkedHashMap<>();
-    private Map<String, Object> scope = new HashMap<>(); // let bindings: Double, Expr, or InputName
-    /** Every formula built so far, by identity: a let binding is one object used many times. */
-    private final Map<Expr, Size> sizes = new IdentityHashMap<>();
+    private Map<String, Object> scope = new HashMap<>(); // let bindings: a Value or an Expr
+    /** Every formula and value built so far, by identity: a let binding is one object used many times. */
+    private final Map<Object, Size> sizes = new IdentityHashMap<>();
+    /** For each '(' token, the index of its ')' (-1 if none). */
+    private final int[] closing;
 
-    private record InputName(String name) {
+    /** A number parameter written as an operand of a comparison chain. */
+    private record ParamRef(String feature, String param, Domain domain, Token at) {
     }
 
     /** A formula's node count and height with its let bindings written out. */
@@ -77,6 +93,15 @@ public final class PolicyParser {
         this.text = text;
         this.budget = budget;
         this.tokens = lex(text);
+        this.closing = new int[tokens.size()];
+        java.util.ArrayDeque<Integer> open = new java.util.ArrayDeque<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            closing[i] = -1;
+            Token t = tokens.get(i);
+            if (t.kind != Kind.SYMBOL) continue;
+            if (t.text.equals("(")) open.push(i);
+            else if (t.text.equals(")") && !open.isEmpty()) closing[open.pop()] = i;
+        }
     }
 
     /**
@@ -94,6 +119,20 @@ public final class PolicyParser {
                     + " characters, more than " + MAX_CHARS);
         }
         return new PolicyParser(source, text, budget).policy();
+    }
+
+    /**
+     * Parses a value on its own ({@code cpu * 32 / 2}, {@code 16}), as WS-Policy XML carries one in an attribute:
+     * its names are run-time inputs.
+     */
+    public static Value parseValue(String source, String text, CompileBudget budget) {
+        if (text.length() > MAX_CHARS) {
+            throw PolicyException.limit(source, Position.NONE, "value too large: " + text.length() + " characters");
+        }
+        PolicyParser p = new PolicyParser(source, text, budget);
+        Value v = p.value();
+        if (p.peek().kind != Kind.END) throw p.error(p.peek(), "unexpected " + describe(p.peek()) + " after the value");
+        return v;
     }
 
     // ---- lexer ----------------------------------------------------------------------------------------------
@@ -121,6 +160,7 @@ public final class PolicyParser {
             if (Character.isLetter(ch) || ch == '_') {
                 while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || "_-.".indexOf(s.charAt(i)) >= 0)) {
                     if (s.charAt(i) == '.' && i + 1 < s.length() && s.charAt(i + 1) == '.') break;
+                    if (s.charAt(i) == '-' && !(i + 1 < s.length() && Character.isLetter(s.charAt(i + 1)))) break;
                     i++;
                 }
                 if (i - start > CompileBudget.MAX_NAME) {
@@ -128,7 +168,7 @@ public final class PolicyParser {
                             + " characters");
                 }
                 out.add(new Token(Kind.NAME, s.substring(start, i), at, start, i));
-            } else if (digit(ch) || (ch == '-' && i + 1 < s.length() && digit(s.charAt(i + 1)))) {
+            } else if (digit(ch)) {
                 i++;
                 while (i < s.length() && digit(s.charAt(i))) i++;
                 if (i + 1 < s.length() && s.charAt(i) == '.' && digit(s.charAt(i + 1))) {
@@ -140,7 +180,7 @@ public final class PolicyParser {
                 String two = i + 1 < s.length() ? s.substring(i, i + 2) : "";
                 if (List.of("==", "!=", "<=", ">=", "..").contains(two)) {
                     i += 2;
-                } else if ("{}()[],;:<>=".indexOf(ch) >= 0) {
+                } else if ("{}()[],;:<>=+-*/".indexOf(ch) >= 0) {
                     i++;
                 } else {
                     throw new PolicyException(source, at, "unexpected character '" + ch + "'");
@@ -187,15 +227,32 @@ public final class PolicyParser {
     }
 
     private int expectInt(String what) {
+        Token start = peek();
+        boolean minus = accept("-");
         Token t = peek();
         if (t.kind != Kind.NUMBER || t.text.contains(".")) throw error(t, "expected " + what + " (an integer), found "
                 + describe(t));
         next++;
         try {
-            return Integer.parseInt(t.text);
+            return Integer.parseInt(minus ? "-" + t.text : t.text);
         } catch (NumberFormatException e) {
-            throw error(t, "integer out of range: " + t.text);
+            throw error(start, "integer out of range: " + (minus ? "-" : "") + t.text);
         }
+    }
+
+    /** A signed decimal number written out (a real range's end). */
+    private double expectNumber(String what) {
+        boolean minus = accept("-");
+        Token t = peek();
+        if (t.kind != Kind.NUMBER) throw error(t, "expected " + what + " (a number), found " + describe(t));
+        next++;
+        double v = Double.parseDouble(t.text);
+        return minus ? -v : v;
+    }
+
+    /** Whether the next tokens are a number, perhaps negative. */
+    private boolean atNumber() {
+        return peek().kind == Kind.NUMBER || at("-") && tokens.get(next + 1).kind == Kind.NUMBER;
     }
 
     private static String describe(Token t) {
@@ -230,8 +287,15 @@ public final class PolicyParser {
         budget.charge(source, t.at);
         long n = 1;
         int height = 0;
-        for (Expr part : Semantics.children(e)) {
+        List<Object> parts = new ArrayList<>(Semantics.children(e));
+        if (e instanceof Expr.Input in) parts.addAll(List.of(in.left(), in.right()));
+        if (e instanceof Expr.Cmp cmp) {
+            if (cmp.value() instanceof Value v) parts.add(v);
+            if (cmp.upper() instanceof Value v) parts.add(v);
+        }
+        for (Object part : parts) {
             Size s = sizes.get(part);
+            if (s == null) continue; // a constant made by a constructor (Value.Num of a number)
             n += s.nodes;
             height = Math.max(height, s.height);
         }
@@ -313,6 +377,12 @@ public final class PolicyParser {
         Token t = peek();
         try {
             if (accept("bool")) return new Domain.Bool();
+            if (accept("real")) {
+                double min = expectNumber("the range's lower end");
+                expect("..");
+                double max = expectNumber("the range's upper end");
+                return new Domain.Real(min, max);
+            }
             if (accept("{")) {
                 List<String> values = new ArrayList<>();
                 do {
@@ -337,7 +407,7 @@ public final class PolicyParser {
     }
 
     private Preference preference(Token first) {
-        int weight = peek().kind == Kind.NUMBER ? expectInt("a weight") : 1;
+        int weight = atNumber() ? expectInt("a weight") : 1;
         if (at("low") || at("high")) {
             boolean low = tokens.get(next++).text.equals("low");
             Token name = expectName("FEATURE.PARAM");
@@ -361,19 +431,13 @@ public final class PolicyParser {
             do {
                 Token name = expectName("a name to bind");
                 expect("=");
-                Token t = peek();
-                if (t.kind == Kind.NUMBER) {
+                if (at("(") && !valueFollows()) {
                     next++;
-                    scope.put(name.text, Double.parseDouble(t.text));
-                } else if (accept("(")) {
                     Expr e = expr();
                     expect(")");
                     scope.put(name.text, e);
                 } else {
-                    Token input = expectName("a number, an input call like cpuUsage(), or (expr)");
-                    expect("(");
-                    expect(")");
-                    scope.put(name.text, new InputName(input.text));
+                    scope.put(name.text, value());
                 }
             } while (accept(","));
             expect("in");
@@ -385,12 +449,25 @@ public final class PolicyParser {
 
     /** One level of nesting: a statement, a parenthesis, a group's part, an if's part, a let binding. */
     private Expr expr() {
+        return expr(false);
+    }
+
+    /**
+     * @param alternative whether this is one of the choices of a group ({@code exactly-one}, {@code one-or-more}):
+     *                    then {@code X if C} is the choice {@code X and C}, else {@code if C then X}
+     */
+    private Expr expr(boolean alternative) {
         Token first = peek();
         enter(first);
         try {
             Expr left = or();
-            if (accept("requires")) return built(new Expr.Requires(left, or(), first.at), first);
-            if (accept("conflicts")) return built(new Expr.Conflicts(left, or(), first.at), first);
+            if (accept("requires")) left = built(new Expr.Requires(left, or(), first.at), first);
+            else if (accept("conflicts")) left = built(new Expr.Conflicts(left, or(), first.at), first);
+            if (accept("if")) {
+                Expr condition = expr();
+                left = alternative ? built(new Expr.All(List.of(left, condition), first.at), first)
+                        : built(new Expr.If(condition, left, null, first.at), first);
+            }
             return left;
         } finally {
             leave();
@@ -427,6 +504,7 @@ public final class PolicyParser {
 
     private Expr primary() {
         Token t = peek();
+        if (at("(") && valueFollows()) return chain();
         if (accept("(")) {
             Expr e = expr();
             expect(")");
@@ -434,9 +512,9 @@ public final class PolicyParser {
         }
         if (accept("true")) return built(new Expr.Const(true, t.at), t);
         if (accept("false")) return built(new Expr.Const(false, t.at), t);
-        if (accept("all")) return built(new Expr.All(group(), t.at), t);
-        if (accept("exactly-one")) return built(new Expr.ExactlyOne(group(), t.at), t);
-        if (accept("one-or-more")) return built(new Expr.OneOrMore(group(), t.at), t);
+        if (accept("all")) return built(new Expr.All(group(false), t.at), t);
+        if (accept("exactly-one")) return built(new Expr.ExactlyOne(group(true), t.at), t);
+        if (accept("one-or-more")) return built(new Expr.OneOrMore(group(true), t.at), t);
         if (accept("if")) {
             Expr condition = expr();
             expect("then");
@@ -444,15 +522,44 @@ public final class PolicyParser {
             Expr otherwise = accept("else") ? expr() : null;
             return built(new Expr.If(condition, then, otherwise, t.at), t);
         }
-        Token name = expectName("a feature, a parameter comparison or an input comparison");
-        return atom(name);
+        if (atNumber() || at("-")) return chain();
+        Token name = peek();
+        if (name.kind != Kind.NAME) {
+            throw error(name, "expected a feature, a parameter comparison or an input comparison, found "
+                    + describe(name));
+        }
+        Object bound = scope.get(name.text);
+        if (bound instanceof Expr e) {
+            next++;
+            Token after = peek();
+            if (after.kind == Kind.SYMBOL && ("+-*/".contains(after.text) || op(after) != null)) {
+                throw error(name, name.text + " is a condition here, not a number");
+            }
+            return e;
+        }
+        if (bound == null && features.containsKey(name.text)) {
+            next++;
+            if (op() != null) {
+                throw error(name, "feature " + name.text + " has no value; compare one of its parameters");
+            }
+            return built(new Expr.On(name.text, name.at), name);
+        }
+        return chain();
     }
 
-    private List<Expr> group() {
+    /** Whether the '(' here encloses a value: the token after its ')' is arithmetic or a comparison. */
+    private boolean valueFollows() {
+        int close = closing[next];
+        if (close < 0) return false;
+        Token after = tokens.get(close + 1);
+        return after.kind == Kind.SYMBOL && ("+-*/".contains(after.text) || op(after) != null);
+    }
+
+    private List<Expr> group(boolean alternatives) {
         expect("{");
         List<Expr> parts = new ArrayList<>();
         while (!at("}")) {
-            parts.add(expr());
+            parts.add(expr(alternatives));
             if (!accept(";") && !accept(",")) break;
         }
         expect("}");
@@ -474,78 +581,230 @@ public final class PolicyParser {
         return new String[] {feature, param};
     }
 
-    private Expr atom(Token name) {
-        Object bound = scope.get(name.text);
-        if (bound instanceof Expr e) return e;
-        if (bound instanceof Double) throw error(name, name.text + " is a number here, not a condition");
-        if (features.containsKey(name.text)) {
-            if (op() != null) {
-                throw error(name, "feature " + name.text + " has no value; compare one of its parameters");
+    /**
+     * {@code operand OP operand { OP operand }}, or an enumeration/bool comparison, or {@code F.P in [a, b]}: the
+     * conjunction of the links.
+     */
+    private Expr chain() {
+        Token first = peek();
+        Object left = operand();
+        if (left instanceof ParamRef ref && !(ref.domain instanceof Domain.Ints || ref.domain instanceof Domain.Real)) {
+            return named(ref);
+        }
+        if (left instanceof ParamRef ref && accept("in")) {
+            expect("[");
+            Value lo = value();
+            expect(",");
+            Value hi = value();
+            expect("]");
+            if (lo.isConstant() && hi.isConstant() && hi.eval(Map.of()) < lo.eval(Map.of())) {
+                throw error(ref.at, "empty range [" + lo + ", " + hi + "]");
             }
-            return built(new Expr.On(name.text, name.at), name);
+            return built(new Expr.Cmp(ref.feature, ref.param, Op.GE, lo, hi, ref.at.at), ref.at);
         }
-        String[] fp = bound == null ? split(name) : null;
-        if (fp != null) return comparison(name, fp[0], fp[1]);
-        String input = bound instanceof InputName in ? in.name() : name.text;
+        if (op() == null) {
+            if (left instanceof ParamRef ref) {
+                throw error(peek(), "expected a comparison or 'in [a, b]' after " + ref.feature + "." + ref.param);
+            }
+            if (left instanceof Value.In in && tokens.get(next - 1) == first) {
+                throw error(first, "unknown feature " + in.name() + (features.isEmpty() ? " (declare it with "
+                        + "'feature " + in.name() + ";')" : " (declared: " + String.join(", ", features.keySet())
+                        + ")"));
+            }
+            throw error(peek(), "expected a comparison after the value, found " + describe(peek()));
+        }
+        List<Expr> links = new ArrayList<>();
+        Token leftAt = first;
+        while (op() != null) {
+            Op op = op();
+            next++;
+            Token rightAt = peek();
+            Object right = operand();
+            links.add(link(left, op, right, leftAt));
+            left = right;
+            leftAt = rightAt;
+        }
+        return links.size() == 1 ? links.get(0) : built(new Expr.All(links, first.at), first);
+    }
+
+    private Expr link(Object left, Op op, Object right, Token at) {
+        if (left instanceof ParamRef a && right instanceof ParamRef b) {
+            throw error(at, "comparing two parameters (" + a.feature + "." + a.param + ", " + b.feature + "."
+                    + b.param + ") is not supported; compare each with a value");
+        }
+        if (left instanceof ParamRef p) return paramCmp(p, op, (Value) right);
+        if (right instanceof ParamRef p) return paramCmp(p, flip(op), (Value) left);
+        Expr.Input in = new Expr.Input((Value) left, op, (Value) right, at.at);
+        return built(in, at);
+    }
+
+    private Expr paramCmp(ParamRef p, Op op, Value v) {
+        if (!(p.domain instanceof Domain.Ints || p.domain instanceof Domain.Real)) {
+            throw error(p.at, p.feature + "." + p.param + " can only be compared with == or != and a name");
+        }
+        return built(new Expr.Cmp(p.feature, p.param, op, v, null, p.at.at), p.at);
+    }
+
+    /** {@code a op b} as {@code b flip(op) a}. */
+    private static Op flip(Op op) {
+        return switch (op) {
+            case LT -> Op.GT;
+            case LE -> Op.GE;
+            case GT -> Op.LT;
+            case GE -> Op.LE;
+            default -> op;
+        };
+    }
+
+    /** A parameter of a declared feature (a ParamRef) or a value. */
+    private Object operand() {
+        Token t = peek();
+        if (t.kind == Kind.NAME && scope.get(t.text) == null) {
+            String[] fp = split(t);
+            if (fp != null) {
+                next++;
+                Token after = peek();
+                if (after.kind == Kind.SYMBOL && "+-*/".contains(after.text)) {
+                    throw error(t, "parameter " + t.text + " cannot be computed with; compare it on its own, as in "
+                            + t.text + " >= VALUE");
+                }
+                return new ParamRef(fp[0], fp[1], features.get(fp[0]).param(fp[1]), t);
+            }
+        }
+        return value();
+    }
+
+    /** {@code F.P (== | !=) NAME} for an enumeration or bool parameter. */
+    private Expr named(ParamRef ref) {
+        Token name = ref.at;
+        Domain d = ref.domain;
+        if (at("in")) throw error(name, "'in [a, b]' needs an integer or real parameter");
         Op op = op();
-        if (op == null) {
-            throw error(name, "unknown feature " + name.text + (features.isEmpty() ? " (declare it with 'feature "
-                    + name.text + ";')" : " (declared: " + String.join(", ", features.keySet()) + ")"));
-        }
+        if (op == null) throw error(peek(), "expected a comparison after " + name.text);
         next++;
-        return built(new Expr.Input(input, op, number(), name.at), name);
+        if (op != Op.EQ && op != Op.NE) throw error(name, name.text + " can only be compared with == or !=");
+        Token v = expectName("a value of " + d);
+        if (d instanceof Domain.Bool) {
+            if (!v.text.equals("true") && !v.text.equals("false")) throw error(v, "expected true or false");
+            return built(new Expr.Cmp(ref.feature, ref.param, op, Boolean.parseBoolean(v.text), null, name.at), name);
+        }
+        if (!((Domain.Enum) d).values().contains(v.text)) throw error(v, v.text + " is not one of " + d);
+        return built(new Expr.Cmp(ref.feature, ref.param, op, v.text, null, name.at), name);
     }
 
     private Op op() {
-        Token t = peek();
+        return op(peek());
+    }
+
+    private static Op op(Token t) {
         if (t.kind != Kind.SYMBOL) return null;
         for (Op op : Op.values()) if (op.symbol.equals(t.text)) return op;
         return null;
     }
 
-    private double number() {
+    // ---- values ---------------------------------------------------------------------------------------------
+
+    /** {@code term { (+|-) term }}. */
+    private Value value() {
+        Token first = peek();
+        Value v = term();
+        while (at("+") || at("-")) {
+            char op = tokens.get(next++).text.charAt(0);
+            v = builtValue(fold(new Value.Bin(op, v, term())), first);
+        }
+        return v;
+    }
+
+    private Value term() {
+        Token first = peek();
+        Value v = factor();
+        while (at("*") || at("/")) {
+            char op = tokens.get(next++).text.charAt(0);
+            v = builtValue(fold(new Value.Bin(op, v, factor())), first);
+        }
+        return v;
+    }
+
+    private Value factor() {
         Token t = peek();
+        if (accept("-")) {
+            enter(t);
+            try {
+                return builtValue(fold(new Value.Neg(factor())), t);
+            } finally {
+                leave();
+            }
+        }
         if (t.kind == Kind.NUMBER) {
             next++;
-            return Double.parseDouble(t.text);
+            return builtValue(new Value.Num(Double.parseDouble(t.text)), t);
         }
-        if (t.kind == Kind.NAME && scope.get(t.text) instanceof Double d) {
+        if (accept("(")) {
+            enter(t);
+            try {
+                Value v = value();
+                expect(")");
+                return v;
+            } finally {
+                leave();
+            }
+        }
+        if (t.kind != Kind.NAME) throw error(t, "expected a number, an input or '(', found " + describe(t));
+        Object bound = scope.get(t.text);
+        if (bound instanceof Value v) {
             next++;
-            return d;
+            return v;
         }
-        throw error(t, "expected a number, found " + describe(t));
-    }
-
-    private Expr comparison(Token name, String feature, String param) {
-        Domain d = features.get(feature).param(param);
-        if (accept("in")) {
-            if (!(d instanceof Domain.Ints)) throw error(name, "'in [a, b]' needs an integer parameter");
-            expect("[");
-            int lo = intValue();
-            expect(",");
-            int hi = intValue();
-            expect("]");
-            if (hi < lo) throw error(name, "empty range [" + lo + ", " + hi + "]");
-            return built(new Expr.Cmp(feature, param, Op.GE, lo, hi, name.at), name);
+        if (bound instanceof Expr) throw error(t, t.text + " is a condition here, not a number");
+        if (features.containsKey(t.text)) {
+            throw error(t, "feature " + t.text + " has no value; compare one of its parameters");
         }
-        Op op = op();
-        if (op == null) throw error(peek(), "expected a comparison or 'in [a, b]' after " + name.text);
+        if (split(t) != null) {
+            throw error(t, "parameter " + t.text + " cannot be computed with; compare it on its own, as in " + t.text
+                    + " >= VALUE");
+        }
+        if (KEYWORDS.contains(t.text)) throw error(t, "expected a number or an input, found '" + t.text + "'");
         next++;
-        if (d instanceof Domain.Ints) return built(new Expr.Cmp(feature, param, op, intValue(), null, name.at), name);
-        if (op != Op.EQ && op != Op.NE) throw error(name, name.text + " can only be compared with == or !=");
-        Token v = expectName("a value of " + d);
-        if (d instanceof Domain.Bool) {
-            if (!v.text.equals("true") && !v.text.equals("false")) throw error(v, "expected true or false");
-            return built(new Expr.Cmp(feature, param, op, Boolean.parseBoolean(v.text), null, name.at), name);
+        if (at("(") && tokens.get(next + 1).text.equals(")") && tokens.get(next + 1).kind == Kind.SYMBOL) {
+            next += 2; // cpuUsage(): the call form of an input
         }
-        if (!((Domain.Enum) d).values().contains(v.text)) throw error(v, v.text + " is not one of " + d);
-        return built(new Expr.Cmp(feature, param, op, v.text, null, name.at), name);
+        return builtValue(new Value.In(t.text), t);
     }
 
-    private int intValue() {
-        Token t = peek();
-        double v = number();
-        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) throw error(t, "expected an integer, found " + v);
-        return (int) v;
+    private static final java.util.Set<String> KEYWORDS = java.util.Set.of("policy", "feature", "prefer", "let", "in",
+            "not", "and", "or", "all", "exactly-one", "one-or-more", "optional", "if", "then", "else", "requires",
+            "conflicts", "true", "false", "low", "high", "real", "bool");
+
+    /** A computation on constants only is done once, here. */
+    private static Value fold(Value v) {
+        return v.isConstant() && !(v instanceof Value.Num) ? new Value.Num(v.eval(Map.of())) : v;
     }
+
+    /** Records a value's size and height, as {@link #built} does for formulas. */
+    private Value builtValue(Value v, Token t) {
+        budget.charge(source, t.at);
+        if (sizes.containsKey(v)) return v;
+        long n = 1;
+        int height = 0;
+        if (v instanceof Value.Bin b) {
+            for (Value part : List.of(b.left(), b.right())) {
+                Size s = sizes.get(part);
+                n += s.nodes;
+                height = Math.max(height, s.height);
+            }
+        } else if (v instanceof Value.Neg neg) {
+            Size s = sizes.get(neg.operand());
+            n += s.nodes;
+            height = s.height;
+        }
+        height++;
+        if (height > MAX_DEPTH) {
+            throw limit(t, "value too deep: nested deeper than " + MAX_DEPTH + " levels (operators included) with "
+                    + "its let bindings written out");
+        }
+        if (nodes + n > CompileBudget.MAX_NODES) throw tooLarge(t);
+        sizes.put(v, new Size(n, height));
+        return v;
+    }
+
 }

@@ -46,7 +46,7 @@ public final class PolicyText {
             if (c.isRange()) return name + " in [" + c.value() + ", " + c.upper() + "]";
             return name + " " + c.op().symbol + " " + c.value();
         }
-        if (e instanceof Expr.Input in) return in.name() + " " + in.op().symbol + " " + number(in.value());
+        if (e instanceof Expr.Input in) return in.text();
         if (e instanceof Expr.Const k) return Boolean.toString(k.value());
         if (e instanceof Expr.Not not) return "not " + nested(not.operand());
         if (e instanceof Expr.All all) return group("all", all.parts());

@@ -18,9 +18,9 @@ public final class Semantics {
     public static boolean holds(Expr e, Configuration c, Map<String, Double> inputs) {
         if (e instanceof Expr.On on) return c.isOn(on.feature());
         if (e instanceof Expr.Cmp cmp) {
-            return c.isOn(cmp.feature()) && compare(cmp, c.value(cmp.feature(), cmp.param()));
+            return c.isOn(cmp.feature()) && compare(cmp, c.value(cmp.feature(), cmp.param()), inputs);
         }
-        if (e instanceof Expr.Input in) return in.op().test(input(inputs, in), in.value());
+        if (e instanceof Expr.Input in) return in.holds(inputs);
         if (e instanceof Expr.Const k) return k.value();
         if (e instanceof Expr.Not not) return !holds(not.operand(), c, inputs);
         if (e instanceof Expr.All all) return all.parts().stream().allMatch(p -> holds(p, c, inputs));
@@ -37,26 +37,50 @@ public final class Semantics {
                 : i.otherwise() == null || holds(i.otherwise(), c, inputs);
     }
 
-    /** The value of the input {@code in} compares, from the session's inputs. */
-    public static double input(Map<String, Double> inputs, Expr.Input in) {
-        Double v = inputs.get(in.name());
-        if (v == null) throw new PolicyException(null, in.at(), "run-time input '" + in.name() + "' is not given");
-        return v;
+    /**
+     * The number a parameter is compared with, at these inputs: as computed for a real parameter, rounded to the
+     * nearest integer (halves up) for an integer one.
+     */
+    public static double threshold(Object value, boolean integer, Map<String, Double> inputs) {
+        double v = ((Value) value).eval(inputs) + 0.0; // -0.0 is 0.0
+        return integer ? Value.roundHalfUp(v) : v;
     }
 
-    private static boolean compare(Expr.Cmp cmp, Object value) {
+    private static boolean compare(Expr.Cmp cmp, Object value, Map<String, Double> inputs) {
         if (value == null) return false;
-        if (cmp.isRange()) {
-            int v = (Integer) value;
-            return v >= (Integer) cmp.value() && v <= cmp.upper();
+        if (value instanceof Integer || value instanceof Double) {
+            double x = ((Number) value).doubleValue();
+            boolean integer = value instanceof Integer;
+            double v = threshold(cmp.value(), integer, inputs);
+            if (cmp.isRange()) return x >= v && x <= threshold(cmp.upper(), integer, inputs);
+            return cmp.op().test(x, v);
         }
-        if (value instanceof Integer v) return cmp.op().test(v, (Integer) cmp.value());
         boolean equal = value.equals(cmp.value());
         return cmp.op() == Op.EQ ? equal : !equal; // enums and booleans: == and != only
     }
 
+    /** The run-time inputs {@code e} reads (in its comparisons of inputs and its computed parameter values). */
+    public static Set<String> inputs(Expr e) {
+        Set<String> out = new LinkedHashSet<>();
+        collectInputs(e, out);
+        return out;
+    }
+
+    private static void collectInputs(Expr e, Set<String> out) {
+        for (Expr child : children(e)) collectInputs(child, out);
+        if (e instanceof Expr.Input in) {
+            in.left().inputs(out);
+            in.right().inputs(out);
+        }
+        if (e instanceof Expr.Cmp cmp) {
+            if (cmp.value() instanceof Value v) v.inputs(out);
+            if (cmp.upper() instanceof Value v) v.inputs(out);
+        }
+    }
+
     private static boolean inDomain(Domain d, Object v) {
         if (d instanceof Domain.Ints ints) return v instanceof Integer i && i >= ints.min() && i <= ints.max();
+        if (d instanceof Domain.Real real) return v instanceof Double x && real.contains(x);
         if (d instanceof Domain.Bool) return v instanceof Boolean;
         return v instanceof String s && ((Domain.Enum) d).values().contains(s);
     }

@@ -133,6 +133,9 @@ public final class WsPolicyXml {
                 sb.append("      <gq:Param Name=\"").append(escape(name)).append('"');
                 if (d instanceof Domain.Ints ints) {
                     sb.append(" Min=\"").append(ints.min()).append("\" Max=\"").append(ints.max()).append('"');
+                } else if (d instanceof Domain.Real real) {
+                    sb.append(" Type=\"real\" Min=\"").append(Value.number(real.min())).append("\" Max=\"")
+                            .append(Value.number(real.max())).append('"');
                 } else if (d instanceof Domain.Bool) {
                     sb.append(" Type=\"bool\"");
                 } else {
@@ -158,7 +161,10 @@ public final class WsPolicyXml {
             sb.append(indent).append("<gq:Use Feature=\"").append(escape(c.feature())).append('"')
                     .append(optional ? " wsp:Optional=\"true\"" : "").append(">\n");
             sb.append(indent).append("  <gq:Param Name=\"").append(escape(c.param())).append('"');
-            if (c.isRange()) sb.append(" Min=\"").append(c.value()).append("\" Max=\"").append(c.upper()).append('"');
+            if (c.isRange()) {
+                sb.append(" Min=\"").append(escape(c.value().toString())).append("\" Max=\"")
+                        .append(escape(c.upper().toString())).append('"');
+            }
             else sb.append(" Op=\"").append(c.op().name().toLowerCase(Locale.ROOT)).append("\" Value=\"")
                     .append(escape(String.valueOf(c.value()))).append('"');
             sb.append("/>\n").append(indent).append("</gq:Use>\n");
@@ -344,6 +350,7 @@ public final class WsPolicyXml {
                 try {
                     Domain d;
                     if ("bool".equals(a.getValue("Type"))) d = new Domain.Bool();
+                    else if ("real".equals(a.getValue("Type"))) d = new Domain.Real(real(a, "Min"), real(a, "Max"));
                     else if (a.getValue("Values") != null) {
                         List<String> values = List.of(a.getValue("Values").trim().split("\\s+"));
                         if (values.size() > Domain.MAX_SIZE) {
@@ -371,8 +378,10 @@ public final class WsPolicyXml {
             if (d == null) throw error("feature " + f.name() + " has no parameter " + param);
             Position at = here();
             if (a.getValue("Min") != null || a.getValue("Max") != null) {
-                if (!(d instanceof Domain.Ints)) throw error("Min/Max need an integer parameter");
-                parent.parts.add(new Expr.Cmp(f.name(), param, Op.GE, integer(a, "Min"), integer(a, "Max"), at));
+                if (!(d instanceof Domain.Ints || d instanceof Domain.Real)) {
+                    throw error("Min/Max need an integer or real parameter");
+                }
+                parent.parts.add(new Expr.Cmp(f.name(), param, Op.GE, value(a, "Min"), value(a, "Max"), at));
                 return;
             }
             String op = a.getValue("Op"), value = a.getValue("Value");
@@ -384,12 +393,35 @@ public final class WsPolicyXml {
                 throw error("unknown Op " + op + " (eq, ne, lt, le, gt, ge)");
             }
             Object v;
-            if (d instanceof Domain.Ints) v = integer(a, "Value");
+            boolean number = d instanceof Domain.Ints || d instanceof Domain.Real;
+            if (number) v = value(a, "Value");
             else if (d instanceof Domain.Bool) v = Boolean.parseBoolean(value);
             else if (((Domain.Enum) d).values().contains(value)) v = value;
             else throw error(value + " is not one of " + d);
-            if (!(d instanceof Domain.Ints) && o != Op.EQ && o != Op.NE) throw error(param + " takes only eq or ne");
+            if (!number && o != Op.EQ && o != Op.NE) throw error(param + " takes only eq or ne");
             parent.parts.add(new Expr.Cmp(f.name(), param, o, v, null, at));
+        }
+
+        /** A value in the text language's syntax: a number, or computed from run-time inputs. */
+        private Value value(Attributes a, String attribute) throws SAXException {
+            String text = a.getValue(attribute);
+            if (text == null) throw error("gq:Param needs " + attribute);
+            try {
+                return PolicyParser.parseValue(source, text, budget);
+            } catch (PolicyException e) {
+                if (e.kind() == PolicyException.Kind.LIMIT) throw new OverLimit(e.getMessage(), locator);
+                throw error(attribute + ": " + e.getMessage());
+            }
+        }
+
+        private double real(Attributes a, String attribute) throws SAXException {
+            try {
+                double v = Double.parseDouble(a.getValue(attribute));
+                if (!Double.isFinite(v)) throw new NumberFormatException();
+                return v;
+            } catch (NumberFormatException | NullPointerException e) {
+                throw error(attribute + " must be a number, got " + a.getValue(attribute));
+            }
         }
 
         private int integer(Attributes a, String attribute) throws SAXException {

@@ -24,8 +24,7 @@ class PolicyTextTest {
             assertThat(back.preferences()).hasSameSizeAs(p.preferences());
             for (Configuration c : all) {
                 if (!p.features().keySet().containsAll(c.features().keySet())) continue;
-                for (double cpu : new double[] {0.3, 0.9}) {
-                    Map<String, Double> in = Map.of("cpu", cpu);
+                for (Map<String, Double> in : OracleTest.SESSIONS) {
                     for (int i = 0; i < p.statements().size(); i++) {
                         assertThat(Semantics.holds(back.statements().get(i).expr(), c, in)).as(text)
                                 .isEqualTo(Semantics.holds(p.statements().get(i).expr(), c, in));

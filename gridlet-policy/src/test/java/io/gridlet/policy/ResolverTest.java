@@ -70,7 +70,8 @@ class ResolverTest {
                 "gateway line 7: let busy = cpuUsage(), floor = 20 in\n"
                         + "    if busy > 0.8 then puzzle and puzzle.difficulty >= floor\n"
                         + "    else not puzzle;",
-                "with the run-time inputs as given");
+                "at these inputs:",
+                "  cpuUsage > 0.8 holds (cpuUsage = 0.95)");
         // and when the server is not busy, the same pair agrees
         assertThat(resolve(CLIENT, harsh, Map.of("cpuUsage", 0.1))).isInstanceOf(Resolver.Agreed.class);
     }

@@ -12,6 +12,7 @@ import io.gridlet.policy.Position;
 import io.gridlet.policy.Preference;
 import io.gridlet.policy.Semantics;
 import io.gridlet.policy.Statement;
+import io.gridlet.policy.Value;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,12 @@ import java.util.Map;
  * and "prefer low" is a sum of literals; one per distinct comparison of a run-time input, fixed per session by
  * assumption. A feature outside the joint vocabulary is constant false. Each top-level statement is one unit
  * clause on its formula's literal, in its own group (for explanations).
+ *
+ * <p>A comparison whose value is computed from run-time inputs, and every comparison of a real parameter, is a
+ * <em>linked</em> variable: what it means is known once a session's inputs are ({@link Session}). A real parameter
+ * is order-encoded over regions that are known only then: the values the pair compares it with at those inputs
+ * (at most M, its comparisons), its ends, and the open intervals between them, so {@code 2M + 3} regions at most,
+ * each {@code ge[i]} meaning "in region i or above"; positions a session does not use are false.
  *
  * <p>Bounded by a {@link CompileBudget}: variables, clauses, nesting and time are charged as they are made, and a
  * formula used more than once (a let binding) is encoded once, its literal kept by identity.
@@ -57,6 +64,21 @@ final class Encoding {
     record Rooted(String side, Statement statement, int literal) {
     }
 
+    /**
+     * A comparison defined per session: variable {@code var} holds exactly when {@code cmp}'s relation does;
+     * {@code aux} stands for the conjunction an interval or an equality needs.
+     */
+    record Linked(int var, int aux, Expr.Cmp cmp, boolean integer) {
+        String param() {
+            return cmp.feature() + "." + cmp.param();
+        }
+    }
+
+    /** Linked comparisons, in order of creation. */
+    final List<Linked> linked = new ArrayList<>();
+    private final Map<Expr.Cmp, Linked> linkedByCmp = new IdentityHashMap<>();
+    /** Real parameters: "feature.param" to their domain, in order. */
+    final Map<String, Domain.Real> reals = new LinkedHashMap<>();
     Encoding(Policy client, Policy server, CompileBudget budget) {
         this.budget = budget;
         for (Feature f : client.features().values()) {
@@ -74,7 +96,9 @@ final class Encoding {
             featureVar.put(f.name(), newVar());
             Map<String, int[]> params = new HashMap<>();
             for (Map.Entry<String, Domain> p : f.params().entrySet()) {
-                int size = p.getValue().size();
+                if (p.getValue() instanceof Domain.Real real) reals.put(f.name() + "." + p.getKey(), real);
+                int size = p.getValue() instanceof Domain.Real ? 2 * realComparisons(client, server, f.name(),
+                        p.getKey()) + 3 : p.getValue().size();
                 int[] ge = new int[size];
                 for (int i = 1; i < size; i++) {
                     ge[i] = newVar();
@@ -95,10 +119,39 @@ final class Encoding {
                 prefer(p);
             }
         }
+        inputVars = inputAtom.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+        inputTests = java.util.Arrays.stream(inputVars).mapToObj(inputAtom::get).toArray(Expr.Input[]::new);
     }
+
+    /** The input comparison variables, ascending, and their comparisons: the order of {@link #assumptions}. */
+    private final int[] inputVars;
+    private final Expr.Input[] inputTests;
 
     int vars() {
         return vars;
+    }
+
+    /** How many values the pair compares a real parameter with (a range counts two): the most a session has. */
+    private static int realComparisons(Policy client, Policy server, String feature, String param) {
+        int[] n = {0};
+        Map<Expr, Boolean> seen = new IdentityHashMap<>();
+        for (Policy side : List.of(client, server)) {
+            List<Expr> roots = new ArrayList<>();
+            side.statements().forEach(st -> roots.add(st.expr()));
+            side.preferences().forEach(pr -> {
+                if (!pr.isToward()) roots.add(pr.when());
+            });
+            for (Expr root : roots) count(root, feature, param, n, seen);
+        }
+        return n[0];
+    }
+
+    private static void count(Expr e, String feature, String param, int[] n, Map<Expr, Boolean> seen) {
+        if (seen.put(e, true) != null) return; // a let binding used twice is one comparison
+        if (e instanceof Expr.Cmp c && c.feature().equals(feature) && c.param().equals(param)) {
+            n[0] += c.isRange() ? 2 : 1;
+        }
+        for (Expr child : Semantics.children(e)) count(child, feature, param, n, seen);
     }
 
     private int newVar() {
@@ -125,6 +178,10 @@ final class Encoding {
         }
         int[] ge = paramVars.containsKey(p.feature()) ? paramVars.get(p.feature()).get(p.param()) : null;
         if (ge == null) return; // not in the joint vocabulary: the parameter does not exist in a session
+        if (!(vocabulary.get(p.feature()).param(p.param()) instanceof Domain.Ints)) {
+            throw new PolicyException(source, p.at(), "prefer low/high needs an integer parameter, got "
+                    + p.feature() + "." + p.param());
+        }
         int on = featureVar.get(p.feature());
         // each step above the low end, while the feature is used: a reward (high) or a penalty (low)
         for (int i = 1; i < ge.length; i++) term(p.low() ? -p.weight() : p.weight(), and(new int[] {on, ge[i]}));
@@ -164,7 +221,7 @@ final class Encoding {
         }
         if (e instanceof Expr.Cmp cmp) return comparison(cmp);
         if (e instanceof Expr.Input in) {
-            String key = in.name() + " " + in.op().symbol + " " + in.value();
+            String key = in.text();
             Integer v = inputVar.get(key);
             if (v == null) {
                 v = newVar();
@@ -214,35 +271,76 @@ final class Encoding {
         if (on == null) return -top;
         Domain d = vocabulary.get(cmp.feature()).param(cmp.param());
         int[] ge = paramVars.get(cmp.feature()).get(cmp.param());
-        int value = index(d, cmp.value());
         int atom;
-        if (cmp.isRange()) {
-            atom = and(new int[] {atLeast(ge, value), -atLeast(ge, index(d, cmp.upper()) + 1)});
+        if (d instanceof Domain.Real || cmp.readsInputs()) {
+            Linked l = linkedByCmp.get(cmp);
+            if (l == null) {
+                int var = newVar();
+                l = new Linked(var, newVar(), cmp, d instanceof Domain.Ints);
+                linkedByCmp.put(cmp, l);
+                linked.add(l);
+            }
+            atom = l.var();
+        } else if (d instanceof Domain.Ints ints) {
+            atom = numeric(cmp, ge, threshold -> intIndex(ints, threshold, false),
+                    threshold -> intIndex(ints, threshold, true), Map.of(), this::and);
         } else {
+            int value = index(d, cmp.value());
             atom = switch (cmp.op()) {
-                case GE -> atLeast(ge, value);
-                case GT -> atLeast(ge, value + 1);
-                case LT -> -atLeast(ge, value);
-                case LE -> -atLeast(ge, value + 1);
                 case EQ -> and(new int[] {atLeast(ge, value), -atLeast(ge, value + 1)});
                 case NE -> -and(new int[] {atLeast(ge, value), -atLeast(ge, value + 1)});
+                default -> throw new IllegalStateException("enums and booleans compare with == and != only");
             };
         }
         return and(new int[] {on, atom});
     }
 
-    /** The index of a parameter value: integers from the range's low end (may be outside), enums by position. */
-    static int index(Domain d, Object value) {
-        if (d instanceof Domain.Ints ints) {
-            long i = (long) (Integer) value - ints.min();
-            return (int) Math.max(Math.min(i, Integer.MAX_VALUE / 2), Integer.MIN_VALUE / 2);
+    /**
+     * The literal of a number comparison, given where a value lies in the parameter's order encoding: {@code ge(t)}
+     * is the first index whose values are all >= t, {@code gt(t)} the first whose values are all > t (every value
+     * compared with sits on an index boundary: integers rounded, reals on the session's ladder). A conjunction of
+     * two literals is made by {@code and} (a Tseitin variable at compile time, clauses about a linked variable in
+     * a session).
+     */
+    int numeric(Expr.Cmp cmp, int[] ge, java.util.function.DoubleToIntFunction geIndex,
+                java.util.function.DoubleToIntFunction gtIndex, Map<String, Double> inputs,
+                java.util.function.Function<int[], Integer> and) {
+        double t = Semantics.threshold(cmp.value(), isInt(cmp), inputs);
+        if (cmp.isRange()) {
+            double hi = Semantics.threshold(cmp.upper(), isInt(cmp), inputs);
+            if (Double.isNaN(t) || Double.isNaN(hi)) return -top;
+            return and.apply(new int[] {atLeast(ge, geIndex.applyAsInt(t)), -atLeast(ge, gtIndex.applyAsInt(hi))});
         }
+        if (Double.isNaN(t)) return cmp.op() == Op.NE ? top : -top; // IEEE: only != holds with NaN
+        int geI = geIndex.applyAsInt(t), gtI = gtIndex.applyAsInt(t);
+        return switch (cmp.op()) {
+            case GE -> atLeast(ge, geI);
+            case GT -> atLeast(ge, gtI);
+            case LT -> -atLeast(ge, geI);
+            case LE -> -atLeast(ge, gtI);
+            case EQ -> and.apply(new int[] {atLeast(ge, geI), -atLeast(ge, gtI)});
+            case NE -> -and.apply(new int[] {atLeast(ge, geI), -atLeast(ge, gtI)});
+        };
+    }
+
+    private boolean isInt(Expr.Cmp cmp) {
+        return vocabulary.get(cmp.feature()).param(cmp.param()) instanceof Domain.Ints;
+    }
+
+    /** The first index of an integer range whose value is >= t (or > t), t an integer or an infinity. */
+    static int intIndex(Domain.Ints d, double t, boolean strictly) {
+        double i = t - d.min() + (strictly ? 1 : 0);
+        return (int) Math.max(Math.min(i, d.size()), 0);
+    }
+
+    /** The index of an enumeration or boolean value. */
+    static int index(Domain d, Object value) {
         if (d instanceof Domain.Bool) return ((Boolean) value) ? 1 : 0;
         return ((Domain.Enum) d).values().indexOf((String) value);
     }
 
     /** The literal of "index >= i". */
-    private int atLeast(int[] ge, int i) {
+    int atLeast(int[] ge, int i) {
         if (i <= 0) return top;
         if (i >= ge.length) return -top;
         return ge[i];
@@ -276,7 +374,7 @@ final class Encoding {
     }
 
     /** Decodes a model into feature values (parameters by counting their order-encoding literals). */
-    Configuration decode(boolean[] model) {
+    Configuration decode(boolean[] model, Session session) {
         Map<String, Map<String, Object>> on = new LinkedHashMap<>();
         for (Feature f : vocabulary.values()) {
             if (!model[featureVar.get(f.name())]) continue;
@@ -285,7 +383,8 @@ final class Encoding {
                 int[] ge = paramVars.get(f.name()).get(p.getKey());
                 int i = 0;
                 while (i + 1 < ge.length && model[ge[i + 1]]) i++;
-                values.put(p.getKey(), value(p.getValue(), i));
+                values.put(p.getKey(), p.getValue() instanceof Domain.Real
+                        ? session.realValue(f.name() + "." + p.getKey(), i) : value(p.getValue(), i));
             }
             on.put(f.name(), values);
         }
@@ -300,13 +399,102 @@ final class Encoding {
 
     /** The assumption literals for these input values. */
     int[] assumptions(Map<String, Double> inputs) {
-        int[] out = new int[inputVar.size()];
-        int i = 0;
-        for (Map.Entry<Integer, Expr.Input> e : inputAtom.entrySet()) {
-            Expr.Input in = e.getValue();
-            out[i++] = in.op().test(Semantics.input(inputs, in), in.value()) ? e.getKey() : -e.getKey();
-        }
+        int[] out = new int[inputVars.length];
+        for (int i = 0; i < out.length; i++) out[i] = inputTests[i].holds(inputs) ? inputVars[i] : -inputVars[i];
         return out;
     }
 
+    /** The input comparison variables, in the order of {@link #assumptions}. */
+    int[] inputVars() {
+        return inputVars.clone();
+    }
+
+    /**
+     * What one session's inputs make of the pair: the input comparisons' values (assumptions), each linked
+     * comparison's values, each real parameter's ladder, and the clauses that say so.
+     */
+    final class Session {
+        final Map<String, Double> inputs;
+        final int[] assumptions;
+        /** Per linked comparison (in {@link #linked}'s order): the values it compares with, one or two. */
+        final double[][] thresholds;
+        /** Per real parameter: its ends and the values compared with inside, sorted, distinct. */
+        final Map<String, double[]> points;
+
+        Session(Map<String, Double> inputs) {
+            this.inputs = inputs;
+            this.assumptions = assumptions(inputs);
+            thresholds = new double[linked.size()][];
+            Map<String, java.util.TreeSet<Double>> cuts = reals.isEmpty() ? Map.of() : new HashMap<>();
+            for (String p : reals.keySet()) {
+                Domain.Real d = reals.get(p);
+                cuts.put(p, new java.util.TreeSet<>(List.of(d.min(), d.max())));
+            }
+            for (int i = 0; i < thresholds.length; i++) {
+                Linked l = linked.get(i);
+                Expr.Cmp c = l.cmp();
+                double lo = Semantics.threshold(c.value(), l.integer(), inputs);
+                thresholds[i] = c.isRange() ? new double[] {lo, Semantics.threshold(c.upper(), l.integer(), inputs)}
+                        : new double[] {lo};
+                if (l.integer()) continue;
+                Domain.Real d = reals.get(l.param());
+                for (double t : thresholds[i]) if (t > d.min() && t < d.max()) cuts.get(l.param()).add(t);
+            }
+            points = reals.isEmpty() ? Map.of() : new HashMap<>();
+            cuts.forEach((p, set) -> points.put(p, set.stream().mapToDouble(Double::doubleValue).toArray()));
+        }
+
+        /** The clauses defining linked comparison {@code i} at this session, added to {@code out}. */
+        void link(int i, List<int[]> out) {
+            Linked l = linked.get(i);
+            Expr.Cmp c = l.cmp();
+            Domain d = vocabulary.get(c.feature()).param(c.param());
+            int[] ge = paramVars.get(c.feature()).get(c.param());
+            java.util.function.Function<int[], Integer> and = parts -> { // aux <-> parts[0] and parts[1]
+                out.add(new int[] {-l.aux(), parts[0]});
+                out.add(new int[] {-l.aux(), parts[1]});
+                out.add(new int[] {l.aux(), -parts[0], -parts[1]});
+                return l.aux();
+            };
+            int literal;
+            if (d instanceof Domain.Ints ints) {
+                literal = numeric(c, ge, t -> intIndex(ints, t, false), t -> intIndex(ints, t, true), inputs, and);
+            } else {
+                double[] p = points.get(l.param());
+                literal = numeric(c, ge, t -> realIndex(p, t, false), t -> realIndex(p, t, true), inputs, and);
+            }
+            out.add(new int[] {-l.var(), literal});
+            out.add(new int[] {l.var(), -literal});
+        }
+
+        /** The clauses closing the ladder positions of a real parameter this session does not use. */
+        void ladder(String param, List<int[]> out) {
+            String[] fp = {param.substring(0, param.lastIndexOf('.')), param.substring(param.lastIndexOf('.') + 1)};
+            int[] ge = paramVars.get(fp[0]).get(fp[1]);
+            for (int j = 2 * points.get(param).length - 1; j < ge.length; j++) out.add(new int[] {-ge[j]});
+        }
+
+        /** Every session clause: all linked comparisons and ladders (what the explainer needs). */
+        List<int[]> clauses() {
+            List<int[]> out = new ArrayList<>();
+            for (int i = 0; i < linked.size(); i++) link(i, out);
+            for (String p : reals.keySet()) ladder(p, out);
+            return out;
+        }
+
+        /** A real parameter's value in region {@code r}: a point, or the middle of an open interval. */
+        double realValue(String param, int r) {
+            double[] p = points.get(param);
+            return r % 2 == 0 ? p[r / 2] : (p[r / 2] + p[r / 2 + 1]) / 2;
+        }
+    }
+
+    /** The first region (of a real ladder with these points) whose values are all >= t (> t if strictly). */
+    static int realIndex(double[] points, double t, boolean strictly) {
+        if (t < points[0]) return 0;
+        if (t > points[points.length - 1]) return 2 * points.length - 1;
+        int j = java.util.Arrays.binarySearch(points, t);
+        if (j < 0) throw new IllegalStateException("a compared value off the ladder: " + t);
+        return 2 * j + (strictly ? 1 : 0);
+    }
 }

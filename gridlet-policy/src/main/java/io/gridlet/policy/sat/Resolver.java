@@ -8,6 +8,8 @@ import io.gridlet.policy.PolicyParser;
 import io.gridlet.policy.Position;
 import io.gridlet.policy.Semantics;
 import io.gridlet.policy.Statement;
+import io.gridlet.policy.Expr;
+import io.gridlet.policy.Value;
 import org.sat4j.core.Vec;
 import org.sat4j.core.VecInt;
 import org.sat4j.pb.IPBSolver;
@@ -32,6 +34,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.IntPredicate;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.HashMap;
 
 /**
  * A client and a server policy compiled once (the clauses, the objective, a variable per run-time input
@@ -53,10 +58,15 @@ public final class Resolver {
     private final Policy server;
     private final Encoding encoding;
     private final long timeoutMs;
-    private final Map<String, Resolution> solved;
+    private final Map<Key, Resolution> solved;
+    /** Every input comparison and linked comparison, by index: what a whole session's answer depends on. */
+    private final int[] allInputs;
+    private final int[] allLinked;
     private final List<Component> components;
     /** Input patterns whose resolution is kept. */
     static final int MAX_PATTERNS = 1024;
+    /** Answers kept by all parts together (see Component.answers). */
+    static final int MAX_PART_ANSWERS = 65_536;
     private static volatile boolean warm;
 
     /** What resolving a session gave: a configuration and its score, or the conflict. */
@@ -92,9 +102,11 @@ public final class Resolver {
         this.timeoutMs = budget.timeoutMs();
         this.encoding = new Encoding(client, server, budget);
         this.components = split(budget);
+        this.allInputs = java.util.stream.IntStream.range(0, encoding.inputVar.size()).toArray();
+        this.allLinked = java.util.stream.IntStream.range(0, encoding.linked.size()).toArray();
         this.solved = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Resolution> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Key, Resolution> eldest) {
                 return size() > MAX_PATTERNS;
             }
         };
@@ -155,29 +167,45 @@ public final class Resolver {
 
     /**
      * Resolves one session with the deciding side's run-time inputs. The answer depends on the inputs only
-     * through which of the policies' input comparisons hold, so it is solved once per such pattern and kept
-     * (the last {@value #MAX_PATTERNS} patterns): a session with a known pattern costs the comparisons and a
-     * lookup.
+     * through which of the policies' input comparisons hold and the values computed for parameter comparisons, so
+     * it is solved once per such pattern and kept (the last {@value #MAX_PATTERNS} patterns): a session with a
+     * known pattern costs the comparisons and a lookup. A new pattern is solved part by part, each independent
+     * part once per pattern of what it reads (a part that reads no input is solved once, at the first session).
      */
     public Resolution resolve(Map<String, Double> inputs) {
         return resolve(inputs, sessionBudget());
     }
 
-    /** One session's budget: the compile's time limit, or none if it had none. */
-    private CompileBudget sessionBudget() {
-        return timeoutMs < 0 ? CompileBudget.untimed() : CompileBudget.start(timeoutMs);
+    /**
+     * One session's budget, started when first asked for (reading the thread's CPU clock costs about a
+     * microsecond, more than answering a known pattern): the compile's time limit, or none if it had none.
+     */
+    private Supplier<CompileBudget> sessionBudget() {
+        return new Supplier<>() {
+            private CompileBudget budget;
+
+            @Override
+            public CompileBudget get() {
+                if (budget == null) budget = timeoutMs < 0 ? CompileBudget.untimed() : CompileBudget.start(timeoutMs);
+                return budget;
+            }
+        };
     }
 
     /** {@link #resolve(Map)} by the budget's deadline (what is left of an offer's, after its compile). */
     public Resolution resolve(Map<String, Double> inputs, CompileBudget budget) {
-        int[] assumed = encoding.assumptions(inputs);
-        String pattern = Arrays.toString(assumed);
+        return resolve(inputs, () -> budget);
+    }
+
+    private Resolution resolve(Map<String, Double> inputs, Supplier<CompileBudget> budget) {
+        Encoding.Session session = encoding.new Session(inputs);
+        Key pattern = Key.of(session, allInputs, allLinked);
         Resolution r;
         synchronized (solved) {
             r = solved.get(pattern);
         }
         if (r == null) {
-            r = solve(assumed, budget);
+            r = solve(session, budget, true);
             synchronized (solved) {
                 solved.put(pattern, r);
             }
@@ -185,43 +213,86 @@ public final class Resolver {
         return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
     }
 
-    /** Resolves one session without the per-pattern memory: what a new pattern of inputs costs. */
+    /**
+     * Resolves one session without the per-pattern memory of whole sessions: what a new pattern of inputs costs
+     * (each part's own memory still serves, as in {@link #resolve}).
+     */
     public Resolution solve(Map<String, Double> inputs) {
-        Resolution r = solve(encoding.assumptions(inputs), sessionBudget());
+        Resolution r = solve(encoding.new Session(inputs), sessionBudget(), true);
+        return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
+    }
+
+    /** Resolves one session solving every part afresh, no memory at all: what a pattern no part has seen costs. */
+    public Resolution solveCold(Map<String, Double> inputs) {
+        Resolution r = solve(encoding.new Session(inputs), sessionBudget(), false);
         return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
     }
 
     /**
-     * Each independent part on a fresh Sat4j PB solver with its clauses and the input pattern as assumptions;
-     * its preferences optimised by linear search, as Sat4j's PseudoOptDecorator does: each model's sum plus one
+     * Each independent part under the session's input pattern (from its memory, or on a fresh Sat4j PB solver
+     * with its clauses, the session's clauses for its linked comparisons and ladders, and the assumptions); its
+     * preferences optimised by linear search, as Sat4j's PseudoOptDecorator does: each model's sum plus one
      * becomes a pseudo-Boolean lower bound until none is satisfiable.
      */
-    private Resolution solve(int[] assumed, CompileBudget budget) {
-        IVecInt assumptions = new VecInt(assumed);
+    private Resolution solve(Encoding.Session session, Supplier<CompileBudget> budget, boolean remember) {
         boolean[] m = new boolean[encoding.vars() + 1];
         m[encoding.top] = true;
-        for (int a : assumed) m[Math.abs(a)] = a > 0;
+        for (int a : session.assumptions) m[Math.abs(a)] = a > 0;
         for (Component c : components) {
-            int[] model = c.optimise(assumptions, budget);
-            if (model == null) return explain(assumed, budget);
-            for (int lit : model) if (lit > 0 && c.owns(lit)) m[lit] = true;
+            int[] trueVars = remember ? c.remembered(session, budget) : c.optimise(session, budget);
+            if (trueVars == null) return explain(session, budget.get());
+            for (int v : trueVars) m[v] = true;
         }
-        return new Agreed(encoding.decode(m), score(m), Map.of());
+        return new Agreed(encoding.decode(m, session), score(m), Map.of());
+    }
+
+    /** What a session's answer depends on, for some inputs and linked comparisons: their values, as bits. */
+    record Key(long[] bits) {
+        static Key of(Encoding.Session s, int[] inputs, int[] linked) {
+            int n = (inputs.length + 63) / 64;
+            for (int l : linked) n += s.thresholds[l].length;
+            long[] bits = new long[n];
+            for (int i = 0; i < inputs.length; i++) {
+                if (s.assumptions[inputs[i]] > 0) bits[i / 64] |= 1L << (i % 64);
+            }
+            int k = (inputs.length + 63) / 64;
+            for (int l : linked) for (double t : s.thresholds[l]) bits[k++] = Double.doubleToLongBits(t);
+            return new Key(bits);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Arrays.equals(bits, k.bits);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bits);
+        }
     }
 
     /**
      * Independent parts of the compiled pair: variables linked by clauses, the constant-in-a-session ones (true,
-     * the input comparisons) not counting as links. Each part is optimised on its own solver: the sum of
-     * separate optima is the optimum, and a solver never has to reason about the whole sum at once.
+     * the input comparisons) not counting as links, a linked comparison joined to its parameter's variables (a
+     * session's clauses link them). Each part is optimised on its own solver: the sum of separate optima is the
+     * optimum, and a solver never has to reason about the whole sum at once.
      */
     private List<Component> split(CompileBudget budget) {
         int n = encoding.vars();
         int[] parent = new int[n + 1];
         for (int i = 0; i <= n; i++) parent[i] = i;
-        IntPredicate constant = v -> v == encoding.top || encoding.inputAtom.containsKey(v);
+        Map<Integer, Integer> inputIndex = new HashMap<>();
+        int[] inputVars = encoding.inputVars();
+        for (int i = 0; i < inputVars.length; i++) inputIndex.put(inputVars[i], i);
+        IntPredicate constant = v -> v == encoding.top || inputIndex.containsKey(v);
         List<int[]> clauses = new ArrayList<>(encoding.hard);
         for (Encoding.Rooted r : encoding.roots) clauses.add(new int[] {r.literal()});
-        for (int[] clause : clauses) {
+        List<int[]> links = new ArrayList<>(clauses);
+        for (Encoding.Linked l : encoding.linked) {
+            int[] ge = encoding.paramVars.get(l.cmp().feature()).get(l.cmp().param());
+            links.add(ge.length > 1 ? new int[] {l.var(), l.aux(), ge[1]} : new int[] {l.var(), l.aux()});
+        }
+        for (int[] clause : links) {
             budget.charge(null, Position.NONE);
             int first = -1;
             for (int lit : clause) {
@@ -238,6 +309,10 @@ public final class Resolver {
             for (int lit : clause) if (!constant.test(Math.abs(lit))) owner = find(parent, Math.abs(lit));
             Component c = owner < 0 ? constants : byRoot.computeIfAbsent(owner, k -> new Component());
             c.clauses.add(clause);
+            for (int lit : clause) {
+                Integer i = inputIndex.get(Math.abs(lit));
+                if (i != null) c.inputs.add(i);
+            }
         }
         for (int v = 1; v <= n; v++) {
             if (constant.test(v)) continue;
@@ -245,11 +320,21 @@ public final class Resolver {
         }
         for (int[] t : encoding.objective) {
             int v = Math.abs(t[1]);
-            if (!constant.test(v)) byRoot.get(find(parent, v)).objective.add(t);
+            if (!constant.test(v)) byRoot.get(find(parent, v)).objective.add(t); // else a constant per session
+        }
+        for (int i = 0; i < encoding.linked.size(); i++) {
+            byRoot.get(find(parent, encoding.linked.get(i).var())).linked.add(i);
+        }
+        for (String p : encoding.reals.keySet()) {
+            int[] ge = encoding.paramVars.get(p.substring(0, p.lastIndexOf('.'))).get(p.substring(p.lastIndexOf('.')
+                    + 1));
+            byRoot.get(find(parent, ge[1])).reals.add(p);
         }
         List<Component> out = new ArrayList<>();
         out.add(constants);
         out.addAll(byRoot.values());
+        int[] localOf = new int[n + 1]; // each variable's number in its part's own solver (parts are disjoint)
+        for (Component c : out) c.seal(inputVars, localOf);
         return out;
     }
 
@@ -261,26 +346,114 @@ public final class Resolver {
         return v;
     }
 
-    /** One independent part: its clauses, its variables, its share of the objective. */
+    /**
+     * One independent part: its clauses, its variables, its share of the objective, what of a session it reads
+     * (input comparisons, linked comparisons, real parameters' ladders), and its answers by what it read.
+     */
     private final class Component {
         final List<int[]> clauses = new ArrayList<>();
         final Set<Integer> vars = new HashSet<>();
         final List<int[]> objective = new ArrayList<>();
+        final Set<Integer> inputs = new java.util.TreeSet<>();
+        final List<Integer> linked = new ArrayList<>();
+        final List<String> reals = new ArrayList<>();
+        int[] inputIndex;
+        int[] linkedIndex;
+        /**
+         * The part's own numbering, so that its solver has only its variables (a solver's set-up costs in the
+         * number of variables): 1 is true, then its input comparisons, then its variables; local to global.
+         */
+        private int[] toGlobal;
+        private int[] localOf;
+        private final Map<Integer, Integer> inputLocal = new HashMap<>();
+        private final List<int[]> localClauses = new ArrayList<>();
+        private int[] objectiveLiterals;
+        private long[] objectiveWeights;
+        /**
+         * Its best model's true variables, or UNSATISFIABLE, by what it read; the parts share
+         * {@value #MAX_PART_ANSWERS} answers (at least 16 each), so a pair of many parts does not hold millions.
+         */
+        private final Map<Key, int[]> answers = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, int[]> eldest) {
+                return size() > Math.max(16, MAX_PART_ANSWERS / components.size());
+            }
+        };
 
-        boolean owns(int v) {
-            return vars.contains(v);
+        void seal(int[] inputVars, int[] localOf) {
+            inputIndex = inputs.stream().mapToInt(Integer::intValue).toArray();
+            linkedIndex = linked.stream().mapToInt(Integer::intValue).toArray();
+            this.localOf = localOf;
+            int k = inputIndex.length;
+            int[] own = vars.stream().mapToInt(Integer::intValue).sorted().toArray();
+            toGlobal = new int[2 + k + own.length];
+            toGlobal[1] = encoding.top;
+            for (int i = 0; i < k; i++) {
+                toGlobal[2 + i] = inputVars[inputIndex[i]];
+                inputLocal.put(inputVars[inputIndex[i]], 2 + i);
+            }
+            for (int j = 0; j < own.length; j++) {
+                toGlobal[2 + k + j] = own[j];
+                localOf[own[j]] = 2 + k + j;
+            }
+            for (int[] clause : clauses) localClauses.add(local(clause));
+            objectiveLiterals = objective.stream().mapToInt(t -> local(t[1])).toArray();
+            objectiveWeights = objective.stream().mapToLong(t -> t[0]).toArray();
         }
 
-        /** A best model of this part under the assumptions, or null if it has none. */
-        int[] optimise(IVecInt assumptions, CompileBudget budget) {
-            IPBSolver solver = SolverFactory.newDefault();
-            solver.newVar(encoding.vars());
+        private int local(int literal) {
+            int v = Math.abs(literal);
+            int l = v == encoding.top ? 1 : inputLocal.containsKey(v) ? inputLocal.get(v) : localOf[v];
+            return literal > 0 ? l : -l;
+        }
+
+        private int[] local(int[] clause) {
+            int[] out = new int[clause.length];
+            for (int i = 0; i < out.length; i++) out[i] = local(clause[i]);
+            return out;
+        }
+
+        /** Its answer for what it reads of this session: remembered, or solved and remembered. */
+        int[] remembered(Encoding.Session session, Supplier<CompileBudget> budget) {
+            Key key = Key.of(session, inputIndex, linkedIndex);
+            int[] known;
+            synchronized (answers) {
+                known = answers.get(key);
+            }
+            if (known == null) {
+                known = optimise(session, budget);
+                synchronized (answers) {
+                    answers.put(key, known == null ? UNSATISFIABLE : known);
+                }
+            }
+            return known == UNSATISFIABLE ? null : known;
+        }
+
+        /** The true variables of a best model of this part under the session, or null if it has none. */
+        int[] optimise(Encoding.Session session, Supplier<CompileBudget> budgetOnce) {
+            if (vars.isEmpty() && clauses.isEmpty()) return new int[0];
+            CompileBudget budget = budgetOnce.get();
+            IPBSolver solver = SolverFactory.newLight();
+            solver.newVar(toGlobal.length - 1);
             solver.setTimeoutOnConflicts(MAX_CONFLICTS);
             solver.setSearchListener(stopAt(budget));
             if (budget.expired()) throw timeout(budget);
+            List<int[]> sessionClauses = new ArrayList<>();
+            for (int i : linkedIndex) session.link(i, sessionClauses);
+            for (String p : reals) session.ladder(p, sessionClauses);
+            int[] assumed = new int[inputIndex.length];
+            boolean[] fixed = new boolean[toGlobal.length];
+            fixed[1] = true;
+            for (int i = 0; i < assumed.length; i++) {
+                boolean holds = session.assumptions[inputIndex[i]] > 0;
+                assumed[i] = holds ? 2 + i : -(2 + i);
+                fixed[2 + i] = holds;
+            }
+            IVecInt assumptions = new VecInt(assumed);
             try {
-                solver.addClause(new VecInt(new int[] {encoding.top}));
-                for (int[] clause : clauses) solver.addClause(new VecInt(clause));
+                solver.addClause(new VecInt(new int[] {1}));
+                for (int[] clause : localClauses) solver.addClause(new VecInt(clause));
+                for (int[] clause : sessionClauses) solver.addClause(new VecInt(local(clause)));
             } catch (ContradictionException e) {
                 return null;
             }
@@ -288,17 +461,17 @@ public final class Resolver {
                 if (!solver.isSatisfiable(assumptions)) return null;
                 int[] model = solver.model();
                 // strengthen until no better one exists: each model's sum + 1 becomes a lower bound
-                VecInt literals = new VecInt();
+                VecInt literals = new VecInt(objectiveLiterals);
                 Vec<BigInteger> weights = new Vec<>();
-                for (int[] t : objective) {
-                    literals.push(t[1]);
-                    weights.push(BigInteger.valueOf(t[0]));
-                }
-                while (!objective.isEmpty()) {
+                for (long w : objectiveWeights) weights.push(BigInteger.valueOf(w));
+                while (objectiveLiterals.length > 0) {
                     if (budget.expired()) throw timeout(budget);
+                    boolean[] m = fixed.clone();
+                    for (int lit : model) if (lit > 0 && lit < m.length) m[lit] = true;
                     long sum = 0;
-                    boolean[] m = toArray(model);
-                    for (int[] t : objective) if (t[1] > 0 == m[Math.abs(t[1])]) sum += t[0];
+                    for (int t = 0; t < objectiveLiterals.length; t++) {
+                        if (objectiveLiterals[t] > 0 == m[Math.abs(objectiveLiterals[t])]) sum += objectiveWeights[t];
+                    }
                     try {
                         solver.addPseudoBoolean(literals, weights, true, BigInteger.valueOf(sum + 1));
                     } catch (ContradictionException e) {
@@ -307,9 +480,45 @@ public final class Resolver {
                     if (!solver.isSatisfiable(assumptions)) break;
                     model = solver.model();
                 }
-                return model;
+                int firstOwn = 2 + inputIndex.length;
+                return Arrays.stream(model).filter(lit -> lit >= firstOwn).map(lit -> toGlobal[lit]).toArray();
             } catch (TimeoutException e) {
                 throw timeout(budget);
+            }
+        }
+    }
+
+    private static final int[] UNSATISFIABLE = new int[0];
+
+    /**
+     * What the inputs made of the blamed statements: each input comparison, whether it held, with the inputs it
+     * read; each parameter compared with a computed value, that value.
+     */
+    static List<String> atTheInputs(List<Blame> blamed, Map<String, Double> inputs) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (Blame b : blamed) notes(b.statement().expr(), inputs, out, new java.util.IdentityHashMap<>());
+        return out.isEmpty() ? List.of() : java.util.stream.Stream.concat(Stream.of("at these inputs:"),
+                out.stream().map(s -> "  " + s)).toList();
+    }
+
+    private static void notes(Expr e, Map<String, Double> inputs, Set<String> out, Map<Expr, Boolean> seen) {
+        if (seen.put(e, true) != null) return;
+        for (Expr child : Semantics.children(e)) notes(child, inputs, out, seen);
+        if (e instanceof Expr.Input in) {
+            Set<String> read = Semantics.inputs(in);
+            out.add(in.text() + (in.holds(inputs) ? " holds" : " does not hold") + (read.isEmpty() ? ""
+                    : " (" + read.stream().map(n -> n + " = " + Value.number(inputs.get(n)))
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")"));
+        }
+        if (e instanceof Expr.Cmp cmp && cmp.readsInputs()) {
+            for (Object v : cmp.isRange() ? List.of(cmp.value(), cmp.upper()) : List.of(cmp.value())) {
+                Value value = (Value) v;
+                if (value.isConstant()) continue;
+                Set<String> read = new java.util.LinkedHashSet<>();
+                value.inputs(read);
+                out.add(cmp.feature() + "." + cmp.param() + " is compared with " + value + " = "
+                        + Value.number(value.eval(inputs)) + " (" + read.stream().map(n -> n + " = "
+                        + Value.number(inputs.get(n))).collect(java.util.stream.Collectors.joining(", ")) + ")");
             }
         }
     }
@@ -335,12 +544,6 @@ public final class Resolver {
         };
     }
 
-    private boolean[] toArray(int[] model) {
-        boolean[] m = new boolean[encoding.vars() + 1];
-        for (int lit : model) if (lit > 0 && lit <= encoding.vars()) m[lit] = true;
-        return m;
-    }
-
     private long score(boolean[] m) {
         long s = encoding.objectiveOffset;
         for (int[] t : encoding.objective) if (t[1] > 0 == m[Math.abs(t[1])]) s += t[0];
@@ -348,7 +551,8 @@ public final class Resolver {
     }
 
     /** The conflict, as a minimal set of statements (the run-time inputs held fixed). */
-    private Conflict explain(int[] assumed, CompileBudget budget) {
+    private Conflict explain(Encoding.Session session, CompileBudget budget) {
+        int[] assumed = session.assumptions;
         budget.checkTime(null, Position.NONE);
         HighLevelXplain<ISolver> xplain = new HighLevelXplain<>(org.sat4j.minisat.SolverFactory.newDefault());
         xplain.newVar(encoding.vars());
@@ -358,6 +562,7 @@ public final class Resolver {
                 budget.charge(null, Position.NONE); // loading a large encoding again takes time of its own
                 xplain.addNonControlableClause(new VecInt(clause));
             }
+            for (int[] clause : session.clauses()) xplain.addNonControlableClause(new VecInt(clause));
             budget.checkTime(null, Position.NONE);
             for (int a : assumed) xplain.addNonControlableClause(new VecInt(new int[] {a}));
             for (int i = 0; i < encoding.roots.size(); i++) {
@@ -383,7 +588,7 @@ public final class Resolver {
                 reasons.add(f + " is not in both vocabularies (" + (client.features().containsKey(f) ? server.name()
                         : client.name()) + " does not declare it), so it is never used");
             }
-            if (!encoding.inputVar.isEmpty()) reasons.add("with the run-time inputs as given");
+            reasons.addAll(atTheInputs(blamed, session.inputs));
             return new Conflict(blamed, reasons);
         } catch (ContradictionException e) {
             return new Conflict(List.of(), List.of("the policies contradict each other outright"));

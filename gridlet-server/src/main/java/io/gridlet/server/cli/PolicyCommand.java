@@ -2,6 +2,7 @@ package io.gridlet.server.cli;
 
 import io.gridlet.policy.Expr;
 import io.gridlet.policy.Policy;
+import io.gridlet.policy.Preference;
 import io.gridlet.policy.PolicyException;
 import io.gridlet.policy.PolicyParser;
 import io.gridlet.policy.Semantics;
@@ -107,17 +108,13 @@ final class PolicyCommand implements Runnable {
         public Integer call() {
             Policy p = read(file);
             TreeSet<String> inputs = new TreeSet<>();
-            for (Statement s : p.statements()) collectInputs(s.expr(), inputs);
+            for (Statement s : p.statements()) inputs.addAll(Semantics.inputs(s.expr()));
+            for (Preference pref : p.preferences()) if (!pref.isToward()) inputs.addAll(Semantics.inputs(pref.when()));
             spec.commandLine().getOut().printf("%s: policy %s, %d features (%s), %d statements, %d preferences;"
                             + " run-time inputs: %s%n", file, p.name(), p.features().size(),
                     String.join(", ", p.features().keySet()), p.statements().size(), p.preferences().size(),
                     inputs.isEmpty() ? "none" : String.join(", ", inputs));
             return 0;
-        }
-
-        private static void collectInputs(Expr e, TreeSet<String> out) {
-            if (e instanceof Expr.Input in) out.add(in.name());
-            for (Expr child : Semantics.children(e)) collectInputs(child, out);
         }
     }
 

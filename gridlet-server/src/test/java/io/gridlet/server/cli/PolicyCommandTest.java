@@ -56,6 +56,21 @@ class PolicyCommandTest {
     }
 
     @Test
+    void aPuzzleSizeComputedFromTheLoadAndExplainNamesTheInputs() {
+        String meter = example("light-meter.policy"), server = example("cpu-puzzle-server.policy");
+        assertThat(gridlet("policy", "check", server)).isZero();
+        assertThat(out.toString()).contains("run-time inputs: cpuUsage");
+        // 0.3 * 32 / 2 = 4.8: the meter takes puzzles below 12 and never authenticates (ComputedValuesTest)
+        assertThat(gridlet("policy", "resolve", meter, server, "--input", "cpuUsage=0.3")).isZero();
+        assertThat(out.toString()).contains("configuration: cpp(size=4.8)");
+        String[] busy = {"policy", "explain", meter, server, "--input", "cpuUsage=0.9"};
+        assertThat(gridlet(busy)).isZero();
+        assertThat(out.toString()).contains("light-meter line 5: not auth.hmac;")
+                .contains("cpuUsage < 0.5 does not hold (cpuUsage = 0.9)")
+                .contains("cpp.size is compared with cpuUsage * 32 / 2 = 14.4 (cpuUsage = 0.9)");
+    }
+
+    @Test
     void badPoliciesAndMissingInputsAreClearErrors() throws Exception {
         Path bad = Files.createTempFile("bad", ".policy");
         Files.writeString(bad, "policy x {\n  feature a;\n  b;\n}\n");
