@@ -29,8 +29,14 @@ import javax.xml.parsers.SAXParserFactory;
  * {@code Value}, or {@code Min}/{@code Max} for an interval); {@code wsp:Optional="true"} on an assertion is
  * {@code optional}. The vocabulary is a {@code gq:Vocabulary} assertion of {@code gq:Feature} declarations.
  * {@code wsp:ExactlyOne} is read as "exactly one holds" (WS-Policy's choice of one alternative, which is the same
- * when the alternatives use different features). Not expressible, and refused on export with the statement's
- * line: not/or, one-or-more, requires, conflicts, if, run-time inputs, preferences.
+ * when the alternatives use different features). What WS-Policy's operators cannot say travels as assertions of
+ * this vocabulary, each holding its operands as child elements: {@code gq:Not}, {@code gq:Or},
+ * {@code gq:OneOrMore}, {@code gq:Optional} (of a formula), {@code gq:Requires} and {@code gq:Conflicts} (two
+ * children), {@code gq:If} (condition, then, optional else), {@code gq:Input Left=".." Op=".." Right=".."} (a
+ * comparison of values over run-time inputs, each value in the text language's syntax, as is a parameter's
+ * {@code Value}/{@code Min}/{@code Max}), a {@code Type="real"} parameter, and {@code gq:Prefer Weight="w"} (a formula)
+ * or {@code gq:Prefer Weight="w" Toward="high|low" Feature=".." Param=".."}. So every policy round-trips; only the
+ * normal form ({@link #writeNormalForm}) is limited to WS-Policy's own operators.
  *
  * <p>Reading is SAX with DTDs, external entities and XInclude off (a policy from a peer must not make the server
  * fetch or expand anything), within a {@link CompileBudget} like the text language (size, names, items, nesting,
@@ -47,7 +53,19 @@ public final class WsPolicyXml {
 
     public static String write(Policy p) {
         StringBuilder sb = header(p);
-        for (Statement s : p.statements()) element(s.expr(), sb, "  ", false, s.at(), p.source());
+        for (Statement s : p.statements()) element(s.expr(), sb, "  ", false, s.at(), p.source(), true);
+        for (Preference pref : p.preferences()) {
+            sb.append("  <gq:Prefer Weight=\"").append(pref.weight()).append('"');
+            if (pref.isToward()) {
+                sb.append(" Toward=\"").append(pref.low() ? "low" : "high").append("\" Feature=\"")
+                        .append(escape(pref.feature())).append("\" Param=\"").append(escape(pref.param()))
+                        .append("\"/>\n");
+            } else {
+                sb.append(">\n");
+                element(pref.when(), sb, "    ", false, pref.at(), p.source(), true);
+                sb.append("  </gq:Prefer>\n");
+            }
+        }
         return sb.append("</wsp:Policy>\n").toString();
     }
 
@@ -65,11 +83,15 @@ public final class WsPolicyXml {
         for (Statement s : p.statements()) {
             alternatives = product(alternatives, alternatives(s.expr(), s.at(), p), s.at(), p);
         }
+        if (!p.preferences().isEmpty()) {
+            throw new PolicyException(p.source(), p.preferences().get(0).at(), "preferences have no WS-Policy "
+                    + "normal form");
+        }
         StringBuilder sb = header(p);
         sb.append("  <wsp:ExactlyOne>\n");
         for (List<Expr> alternative : alternatives) {
             sb.append("    <wsp:All>\n");
-            for (Expr e : alternative) element(e, sb, "      ", false, Position.NONE, p.source());
+            for (Expr e : alternative) element(e, sb, "      ", false, Position.NONE, p.source(), false);
             sb.append("    </wsp:All>\n");
         }
         return sb.append("  </wsp:ExactlyOne>\n</wsp:Policy>\n").toString();
@@ -94,7 +116,8 @@ public final class WsPolicyXml {
             }
             return out;
         }
-        throw new PolicyException(p.source(), at, "cannot be expressed in WS-Policy: " + PolicyText.expr(e));
+        throw new PolicyException(p.source(), at, "cannot be expressed in WS-Policy's normal form: "
+                + PolicyText.expr(e));
     }
 
     /** Each alternative of a with each of b, their assertions united; alternatives with the same assertions once. */
@@ -146,14 +169,12 @@ public final class WsPolicyXml {
             sb.append("    </gq:Feature>\n");
         }
         sb.append("  </gq:Vocabulary>\n");
-        if (!p.preferences().isEmpty()) {
-            Preference first = p.preferences().get(0);
-            throw new PolicyException(p.source(), first.at(), "preferences cannot be expressed in WS-Policy");
-        }
         return sb;
     }
 
-    private static void element(Expr e, StringBuilder sb, String indent, boolean optional, Position at, String src) {
+    /** @param extended whether the gq: operators may carry what WS-Policy's cannot */
+    private static void element(Expr e, StringBuilder sb, String indent, boolean optional, Position at, String src,
+                                boolean extended) {
         if (e instanceof Expr.On on) {
             sb.append(indent).append("<gq:Use Feature=\"").append(escape(on.feature())).append('"')
                     .append(optional ? " wsp:Optional=\"true\"" : "").append("/>\n");
@@ -170,21 +191,38 @@ public final class WsPolicyXml {
             sb.append("/>\n").append(indent).append("</gq:Use>\n");
         } else if (e instanceof Expr.Optional o && (o.part() instanceof Expr.On || o.part() instanceof Expr.Cmp)
                 && !optional) {
-            element(o.part(), sb, indent, true, at, src);
+            element(o.part(), sb, indent, true, at, src, extended);
         } else if (e instanceof Expr.All all && !optional) {
-            group("wsp:All", all.parts(), sb, indent, at, src);
+            group("wsp:All", all.parts(), sb, indent, at, src, extended);
         } else if (e instanceof Expr.ExactlyOne one && !optional) {
-            group("wsp:ExactlyOne", one.parts(), sb, indent, at, src);
+            group("wsp:ExactlyOne", one.parts(), sb, indent, at, src, extended);
         } else if (e instanceof Expr.Const k && !optional) {
             sb.append(indent).append(k.value() ? "<wsp:All/>\n" : "<wsp:ExactlyOne/>\n");
+        } else if (extended && e instanceof Expr.Input in) {
+            sb.append(indent).append("<gq:Input Left=\"").append(escape(in.left().toString())).append("\" Op=\"")
+                    .append(in.op().name().toLowerCase(Locale.ROOT)).append("\" Right=\"")
+                    .append(escape(in.right().toString())).append("\"/>\n");
+        } else if (extended && !optional && !Semantics.children(e).isEmpty()) {
+            String tag = e instanceof Expr.Not ? "gq:Not" : e instanceof Expr.Any ? "gq:Or"
+                    : e instanceof Expr.OneOrMore ? "gq:OneOrMore" : e instanceof Expr.Optional ? "gq:Optional"
+                    : e instanceof Expr.Requires ? "gq:Requires" : e instanceof Expr.Conflicts ? "gq:Conflicts"
+                    : "gq:If";
+            group(tag, Semantics.children(e), sb, indent, at, src, true);
+        } else if (extended && e instanceof Expr.Any any && any.parts().isEmpty()) {
+            sb.append(indent).append("<gq:Or/>\n");
         } else {
             throw new PolicyException(src, at, "cannot be expressed in WS-Policy: " + PolicyText.expr(e));
         }
     }
 
-    private static void group(String tag, List<Expr> parts, StringBuilder sb, String indent, Position at, String src) {
+    private static void group(String tag, List<Expr> parts, StringBuilder sb, String indent, Position at, String src,
+                              boolean extended) {
+        if (parts.isEmpty()) {
+            sb.append(indent).append('<').append(tag).append("/>\n");
+            return;
+        }
         sb.append(indent).append('<').append(tag).append(">\n");
-        for (Expr p : parts) element(p, sb, indent + "  ", false, at, src);
+        for (Expr p : parts) element(p, sb, indent + "  ", false, at, src, extended);
         sb.append(indent).append("</").append(tag).append(">\n");
     }
 
@@ -246,6 +284,10 @@ public final class WsPolicyXml {
         private final Map<String, Feature> features = new LinkedHashMap<>();
         private final List<Statement> statements = new ArrayList<>();
         private final Deque<Frame> open = new ArrayDeque<>();
+        private final List<Preference> preferences = new ArrayList<>();
+        private Expr.Input pendingInput;
+        private int preferWeight;
+        private String preferToward, preferFeature, preferParam;
 
         private record Frame(String kind, Position at, List<Expr> parts, Map<String, Domain> params, String feature,
                              boolean optional) {
@@ -300,7 +342,7 @@ public final class WsPolicyXml {
         }
 
         private void checkItems() throws SAXException {
-            if (features.size() + statements.size() >= CompileBudget.MAX_ITEMS) {
+            if (features.size() + statements.size() + preferences.size() >= CompileBudget.MAX_ITEMS) {
                 throw new OverLimit("policy too large: more than " + CompileBudget.MAX_ITEMS
                         + " items (features, statements)", locator);
             }
@@ -312,11 +354,24 @@ public final class WsPolicyXml {
             Position at = here();
             String kind = (WSP.equals(uri) ? "wsp:" : GQ.equals(uri) ? "gq:" : "?:") + local;
             Frame parent = open.peek();
+            if (parent != null && (parent.kind.equals("gq:Input") || parent.kind.equals("gq:Prefer")
+                    && preferToward != null)) {
+                throw error(parent.kind + " has no child elements here");
+            }
             switch (kind) {
                 case "wsp:Policy" -> {
                     if (parent == null) name = a.getValue("Name") == null ? "policy" : name(a, "Name");
                 }
-                case "wsp:All", "wsp:ExactlyOne", "gq:Vocabulary" -> { }
+                case "wsp:All", "wsp:ExactlyOne", "gq:Vocabulary", "gq:Not", "gq:Or", "gq:OneOrMore", "gq:Optional",
+                     "gq:Requires", "gq:Conflicts", "gq:If" -> { }
+                case "gq:Input" -> pendingInput = new Expr.Input(value(a, "Left"), op(a), value(a, "Right"), at);
+                case "gq:Prefer" -> {
+                    if (open.size() != 1) throw error("gq:Prefer belongs directly in the policy");
+                    preferWeight = integer(a, "Weight");
+                    preferToward = a.getValue("Toward");
+                    preferFeature = name(a, "Feature");
+                    preferParam = name(a, "Param");
+                }
                 case "gq:Feature" -> {
                     if (parent == null || !parent.kind.equals("gq:Vocabulary")) {
                         throw error("gq:Feature outside gq:Vocabulary");
@@ -335,7 +390,8 @@ public final class WsPolicyXml {
                     param(parent, a);
                 }
                 default -> throw error("unknown element " + qName + " (this reader knows wsp:Policy, wsp:All, "
-                        + "wsp:ExactlyOne, gq:Vocabulary, gq:Feature, gq:Use, gq:Param)");
+                        + "wsp:ExactlyOne, gq:Vocabulary, gq:Feature, gq:Use, gq:Param, gq:Not, gq:Or, gq:OneOrMore, "
+                        + "gq:Optional, gq:Requires, gq:Conflicts, gq:If, gq:Input, gq:Prefer)");
             }
             String feature = a.getValue("Feature") != null ? a.getValue("Feature") : name(a, "Name");
             if (kind.equals("gq:Feature")) checkItems();
@@ -386,12 +442,7 @@ public final class WsPolicyXml {
             }
             String op = a.getValue("Op"), value = a.getValue("Value");
             if (op == null || value == null) throw error("gq:Param in gq:Use needs Op and Value, or Min and Max");
-            Op o;
-            try {
-                o = Op.valueOf(op.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw error("unknown Op " + op + " (eq, ne, lt, le, gt, ge)");
-            }
+            Op o = op(a);
             Object v;
             boolean number = d instanceof Domain.Ints || d instanceof Domain.Real;
             if (number) v = value(a, "Value");
@@ -400,6 +451,24 @@ public final class WsPolicyXml {
             else throw error(value + " is not one of " + d);
             if (!number && o != Op.EQ && o != Op.NE) throw error(param + " takes only eq or ne");
             parent.parts.add(new Expr.Cmp(f.name(), param, o, v, null, at));
+        }
+
+        private Op op(Attributes a) throws SAXException {
+            String op = a.getValue("Op");
+            try {
+                return Op.valueOf(String.valueOf(op).toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw error("unknown Op " + op + " (eq, ne, lt, le, gt, ge)");
+            }
+        }
+
+        /** The one formula an operator element holds as its n-th operand, or an error naming the element. */
+        private Expr operand(Frame f, int count) throws SAXException {
+            if (f.parts.size() != count) {
+                throw new SAXParseException(f.kind + " needs " + count + " operand" + (count == 1 ? "" : "s")
+                        + ", has " + f.parts.size(), null, null, f.at.line(), f.at.column());
+            }
+            return f.parts.get(0);
         }
 
         /** A value in the text language's syntax: a number, or computed from run-time inputs. */
@@ -439,6 +508,41 @@ public final class WsPolicyXml {
             Expr e = switch (f.kind) {
                 case "wsp:All" -> new Expr.All(f.parts, f.at);
                 case "wsp:ExactlyOne" -> new Expr.ExactlyOne(f.parts, f.at);
+                case "gq:Not" -> new Expr.Not(operand(f, 1), f.at);
+                case "gq:Optional" -> new Expr.Optional(operand(f, 1), f.at);
+                case "gq:Or" -> new Expr.Any(f.parts, f.at);
+                case "gq:OneOrMore" -> new Expr.OneOrMore(f.parts, f.at);
+                case "gq:Requires" -> new Expr.Requires(operand(f, 2), f.parts.get(1), f.at);
+                case "gq:Conflicts" -> new Expr.Conflicts(operand(f, 2), f.parts.get(1), f.at);
+                case "gq:If" -> {
+                    if (f.parts.size() != 2 && f.parts.size() != 3) {
+                        throw new SAXParseException("gq:If needs a condition, a then and perhaps an else, has "
+                                + f.parts.size() + " operands", null, null, f.at.line(), f.at.column());
+                    }
+                    yield new Expr.If(f.parts.get(0), f.parts.get(1), f.parts.size() == 3 ? f.parts.get(2) : null,
+                            f.at);
+                }
+                case "gq:Input" -> pendingInput;
+                case "gq:Prefer" -> {
+                    String text = "prefer (from WS-Policy)";
+                    if (preferToward != null) {
+                        if (!preferToward.equals("high") && !preferToward.equals("low")) {
+                            throw error("Toward must be high or low, got " + preferToward);
+                        }
+                        Feature feature = features.get(preferFeature);
+                        if (feature == null || !(feature.param(String.valueOf(preferParam)) instanceof Domain.Ints)) {
+                            throw error("prefer low/high needs an integer parameter of a declared feature, got "
+                                    + preferFeature + "." + preferParam);
+                        }
+                        preferences.add(Preference.toward(preferWeight, preferFeature, preferParam,
+                                preferToward.equals("low"), f.at, text));
+                    } else {
+                        preferences.add(Preference.when(preferWeight, operand(f, 1), f.at, text));
+                    }
+                    preferToward = null;
+                    checkItems();
+                    yield null;
+                }
                 case "wsp:Policy" -> parent == null ? null : new Expr.All(f.parts, f.at);
                 case "gq:Use" -> {
                     Expr on = new Expr.On(f.feature, f.at);
@@ -453,7 +557,7 @@ public final class WsPolicyXml {
                 default -> null;
             };
             if (parent == null) {
-                policy = new Policy(name, source, features, statements, List.of());
+                policy = new Policy(name, source, features, statements, preferences);
             } else if (e != null) {
                 if (open.size() == 1) {
                     checkItems();

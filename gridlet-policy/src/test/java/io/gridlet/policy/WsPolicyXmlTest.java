@@ -42,6 +42,51 @@ class WsPolicyXmlTest {
         }
     }
 
+    @Test
+    void everyPolicyRoundTripsThroughTheExtensionElements() {
+        // random policies of the whole language: inputs, computed values, a real parameter, if, or, not,
+        // requires, conflicts, preferences; written as XML, read back, same meaning and same points
+        Random random = new Random(17);
+        List<Configuration> all = OracleTest.configurations(new ArrayList<>(OracleTest.ALL.values()));
+        for (int round = 0; round < 150; round++) {
+            Policy p = OracleTest.randomPolicy(random, "p" + round);
+            String xml = WsPolicyXml.write(p);
+            Policy back = WsPolicyXml.read("xml", xml);
+            assertThat(back.features()).as(xml).isEqualTo(p.features());
+            assertThat(back.statements()).hasSameSizeAs(p.statements());
+            assertThat(back.preferences()).hasSameSizeAs(p.preferences());
+            assertThat(WsPolicyXml.write(back)).as("a fixed point").isEqualTo(xml);
+            for (Configuration c : all) {
+                if (!p.features().keySet().containsAll(c.features().keySet())) continue;
+                for (Map<String, Double> in : OracleTest.SESSIONS) {
+                    for (int i = 0; i < p.statements().size(); i++) {
+                        assertThat(Semantics.holds(back.statements().get(i).expr(), c, in)).as(xml)
+                                .isEqualTo(Semantics.holds(p.statements().get(i).expr(), c, in));
+                    }
+                    assertThat(Semantics.score(back.preferences(), p.features(), c, in)).as(xml)
+                            .isEqualTo(Semantics.score(p.preferences(), p.features(), c, in));
+                }
+            }
+        }
+        // the example whose puzzle size follows the load, with its "X if C" choice, through XML and back
+        String server = """
+                policy s {
+                  feature cpp(size: real 0..32);
+                  feature auth;
+                  let max = 32 in one-or-more { auth if cpu < 0.5; cpp.size == cpu * max / 2 };
+                  prefer 2 not cpp;
+                }""";
+        String xml = WsPolicyXml.write(PolicyParser.parse("s", server));
+        assertThat(xml).contains("<gq:Input Left=\"cpu\" Op=\"lt\" Right=\"0.5\"/>")
+                .contains("<gq:Param Name=\"size\" Op=\"eq\" Value=\"cpu * 32 / 2\"/>")
+                .contains("<gq:Param Name=\"size\" Type=\"real\" Min=\"0\" Max=\"32\"/>")
+                .contains("<gq:Prefer Weight=\"2\">");
+        assertThat(PolicyText.write(WsPolicyXml.read("xml", xml)))
+                .isEqualTo(PolicyText.write(PolicyParser.parse("s", server)));
+        assertThatThrownBy(() -> WsPolicyXml.writeNormalForm(PolicyParser.parse("s", server)))
+                .hasMessageContaining("normal form");
+    }
+
     private static Expr expressible(Random r, List<String> names, int depth) {
         if (depth == 0 || r.nextInt(3) == 0) {
             String f = names.get(r.nextInt(names.size()));
@@ -58,12 +103,16 @@ class WsPolicyXmlTest {
     }
 
     @Test
-    void whatWsPolicyCannotSayIsRefusedWithTheLine() {
+    void whatWsPolicysNormalFormCannotSayIsRefusedWithTheLine() {
         Policy p = PolicyParser.parse("gateway.policy", ResolverTest.SERVER.replace("  prefer high compress.level;\n", ""));
-        assertThatThrownBy(() -> WsPolicyXml.write(p)).isInstanceOf(PolicyException.class)
-                .hasMessageStartingWith("gateway.policy:7:3: cannot be expressed in WS-Policy: (if cpuUsage > 0.8");
-        assertThatThrownBy(() -> WsPolicyXml.write(PolicyParser.parse("c", ResolverTest.CLIENT)))
-                .hasMessageContaining("cannot be expressed in WS-Policy");
+        assertThatThrownBy(() -> WsPolicyXml.writeNormalForm(p)).isInstanceOf(PolicyException.class)
+                .hasMessageStartingWith("gateway.policy:7:3: cannot be expressed in WS-Policy's normal form: "
+                        + "(if cpuUsage > 0.8");
+        assertThatThrownBy(() -> WsPolicyXml.writeNormalForm(PolicyParser.parse("c", ResolverTest.CLIENT)))
+                .hasMessageContaining("normal form");
+        // the compact form carries it, through the gq: operators
+        assertThat(WsPolicyXml.write(p)).contains("<gq:If>").contains("<gq:Input Left=\"cpuUsage\" Op=\"gt\" "
+                + "Right=\"0.8\"/>");
     }
 
     @Test

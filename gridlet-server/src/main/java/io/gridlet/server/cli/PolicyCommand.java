@@ -151,8 +151,9 @@ final class PolicyCommand implements Runnable {
 
     @Command(name = "convert", mixinStandardHelpOptions = true,
             description = "Converts a policy between the text language and WS-Policy 1.5 XML (the direction follows "
-                    + "the input). WS-Policy cannot express everything (not/or, requires, conflicts, if, inputs, "
-                    + "preferences): such a policy is refused with the statement's position.")
+                    + "the input). What WS-Policy's operators cannot say (not/or, requires, conflicts, if, inputs, "
+                    + "preferences) travels as gq: elements; --normal-form writes WS-Policy's normal form, which "
+                    + "has none of them: such a policy is refused there with the statement's position.")
     static final class Convert implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
