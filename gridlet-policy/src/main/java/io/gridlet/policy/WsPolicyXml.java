@@ -237,8 +237,12 @@ public final class WsPolicyXml {
         return read(source, xml, CompileBudget.untimed());
     }
 
-    /** Reads a policy within a budget (an offer's parse and compile share one). */
+    /**
+     * Reads a policy within a budget (an offer's parse and compile share one). A document without this
+     * vocabulary's namespace is a deployed WS-Policy document, read by {@link WsPolicyDocument}.
+     */
     public static Policy read(String source, String xml, CompileBudget budget) {
+        if (WsPolicyDocument.isForeign(xml)) return WsPolicyDocument.read(source, xml, budget);
         if (xml.length() > CompileBudget.MAX_CHARS) {
             throw PolicyException.limit(source, Position.NONE, "policy too large: " + xml.length()
                     + " characters, more than " + CompileBudget.MAX_CHARS);
@@ -352,7 +356,8 @@ public final class WsPolicyXml {
         public void startElement(String uri, String local, String qName, Attributes a) throws SAXException {
             charge();
             Position at = here();
-            String kind = (WSP.equals(uri) ? "wsp:" : GQ.equals(uri) ? "gq:" : "?:") + local;
+            String kind = (WSP.equals(uri) || WsPolicyDocument.WSP_2004.equals(uri) ? "wsp:" : GQ.equals(uri) ? "gq:"
+                    : "?:") + local;
             Frame parent = open.peek();
             if (parent != null && (parent.kind.equals("gq:Input") || parent.kind.equals("gq:Prefer")
                     && preferToward != null)) {
@@ -396,7 +401,8 @@ public final class WsPolicyXml {
             String feature = a.getValue("Feature") != null ? a.getValue("Feature") : name(a, "Name");
             if (kind.equals("gq:Feature")) checkItems();
             open.push(new Frame(kind, at, new ArrayList<>(), new LinkedHashMap<>(), feature,
-                    "true".equals(a.getValue(WSP, "Optional"))));
+                    "true".equals(a.getValue(WSP, "Optional"))
+                            || "true".equals(a.getValue(WsPolicyDocument.WSP_2004, "Optional"))));
         }
 
         private void param(Frame parent, Attributes a) throws SAXException {

@@ -71,6 +71,29 @@ class PolicyCommandTest {
     }
 
     @Test
+    void deployedWsPolicyDocumentsAreIntersected() throws Exception {
+        String binding = """
+                <wsp:Policy xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"
+                    xmlns:sp="http://docs.oasis-open.org/ws-sx/ws-securitypolicy/200702" Name="%s">
+                  <sp:TransportBinding><wsp:Policy>
+                    <sp:AlgorithmSuite><wsp:Policy><wsp:ExactlyOne>%s</wsp:ExactlyOne></wsp:Policy></sp:AlgorithmSuite>
+                  </wsp:Policy></sp:TransportBinding>
+                  <sp:Wss11 wsp:Optional="true"/>
+                </wsp:Policy>
+                """;
+        Path server = Files.writeString(Files.createTempFile("server", ".xml"),
+                binding.formatted("server", "<sp:Basic256/><sp:Basic128/>"));
+        Path client = Files.writeString(Files.createTempFile("client", ".xml"),
+                binding.formatted("client", "<sp:Basic128/>"));
+        assertThat(gridlet("policy", "check", server.toString())).isZero();
+        assertThat(out.toString()).contains("policy server, 3 features");
+        assertThat(gridlet("policy", "resolve", client.toString(), server.toString())).isZero();
+        assertThat(out.toString()).containsPattern("configuration: TransportBinding\\.[0-9a-f]{8}");
+        Files.delete(server);
+        Files.delete(client);
+    }
+
+    @Test
     void badPoliciesAndMissingInputsAreClearErrors() throws Exception {
         Path bad = Files.createTempFile("bad", ".policy");
         Files.writeString(bad, "policy x {\n  feature a;\n  b;\n}\n");
