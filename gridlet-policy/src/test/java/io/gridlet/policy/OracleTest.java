@@ -96,6 +96,43 @@ class OracleTest {
         assertThat(conflicts).as("conflicts").isGreaterThan(40);
     }
 
+    /**
+     * GlueQoS's "X if C" read back from text against its definition, on random X, Y and C: as a choice of
+     * exactly-one / one-or-more it is "X and C", as a statement "if C then X", at every configuration and session.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2})
+    void xIfCMeansWhatItIsDefinedToMean(long seed) {
+        Random random = new Random(seed);
+        List<String> names = new ArrayList<>(ALL.keySet());
+        List<Configuration> all = configurations(new ArrayList<>(ALL.values()));
+        StringBuilder declarations = new StringBuilder();
+        ALL.values().forEach(f -> declarations.append(PolicyText.write(new Policy("x", "x", Map.of(f.name(), f),
+                List.of(), List.of())).lines().filter(l -> l.contains("feature")).findFirst().orElseThrow())
+                .append('\n'));
+        for (int round = 0; round < 60; round++) {
+            Expr x = expr(random, names, 2), y = expr(random, names, 2), c = random.nextBoolean() ? inputTest(random)
+                    : expr(random, names, 1);
+            String group = random.nextBoolean() ? "exactly-one" : "one-or-more";
+            String text = "policy t {\n" + declarations + group + " { " + PolicyText.expr(x) + " if "
+                    + PolicyText.expr(c) + "; " + PolicyText.expr(y) + " };\n" + PolicyText.expr(x) + " if ("
+                    + PolicyText.expr(c) + ");\n}";
+            Policy p = PolicyParser.parse("t", text);
+            Expr choice = group.equals("exactly-one")
+                    ? new Expr.ExactlyOne(List.of(new Expr.All(List.of(x, c), P), y), P)
+                    : new Expr.OneOrMore(List.of(new Expr.All(List.of(x, c), P), y), P);
+            Expr statement = new Expr.If(c, x, null, P);
+            for (Configuration conf : all) {
+                for (Map<String, Double> in : SESSIONS) {
+                    assertThat(Semantics.holds(p.statements().get(0).expr(), conf, in)).as(text)
+                            .isEqualTo(Semantics.holds(choice, conf, in));
+                    assertThat(Semantics.holds(p.statements().get(1).expr(), conf, in)).as(text)
+                            .isEqualTo(Semantics.holds(statement, conf, in));
+                }
+            }
+        }
+    }
+
     private static void assertMinimalConflict(Resolver.Conflict conflict, List<Configuration> all,
                                               Map<String, Double> inputs, String context) {
         List<Statement> blamed = conflict.statements().stream().map(Resolver.Blame::statement).toList();
