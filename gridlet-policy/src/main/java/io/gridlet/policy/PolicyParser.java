@@ -40,8 +40,9 @@ import java.util.Map;
  * <p>{@code X if C} is GlueQoS's conditional: as one of the choices of {@code exactly-one} or {@code one-or-more}
  * it is the choice {@code X and C} (it is there only while C holds); anywhere else it is {@code if C then X}.
  * A chain is the conjunction of its links; a link between a parameter and a value is a parameter comparison, one
- * between two values a comparison of run-time inputs (the same for every configuration). A value compared with an
- * integer parameter is rounded to the nearest integer, halves up ({@link Value#roundHalfUp}); arithmetic is IEEE
+ * between two values a comparison of run-time inputs (the same for every configuration). An integer parameter
+ * compares with a value exactly, but {@code ==} and {@code !=} round it to the nearest integer, halves up
+ * ({@link Value#roundHalfUp}); arithmetic is IEEE
  * double ({@link Value}). A '-' inside a name must be followed by a letter ({@code exactly-one}), so
  * {@code queued-1} is {@code queued - 1}; write {@code a - b} with spaces when b is a name.
  *
@@ -407,7 +408,17 @@ public final class PolicyParser {
     }
 
     private Preference preference(Token first) {
-        int weight = atNumber() ? expectInt("a weight") : 1;
+        int weight = 1;
+        if (atNumber()) { // a weight, unless the number starts the formula (prefer 2 > cpu; prefer 2 - x: a weight)
+            Token after = tokens.get(next + (at("-") ? 2 : 1));
+            if (!(after.kind == Kind.SYMBOL && ("+*/".contains(after.text) || op(after) != null))) {
+                Token w = peek();
+                weight = expectInt("a weight");
+                if (Math.abs((long) weight) > Preference.MAX_WEIGHT) {
+                    throw error(w, "a preference's weight is at most " + Preference.MAX_WEIGHT + " either way");
+                }
+            }
+        }
         if (at("low") || at("high")) {
             boolean low = tokens.get(next++).text.equals("low");
             Token name = expectName("FEATURE.PARAM");
@@ -428,23 +439,40 @@ public final class PolicyParser {
         Map<String, Object> outer = scope;
         scope = new HashMap<>(outer);
         try {
+            java.util.Set<String> bound = new java.util.HashSet<>();
             do {
                 Token name = expectName("a name to bind");
+                if (KEYWORDS.contains(name.text)) throw error(name, "'" + name.text + "' is a keyword, not a name");
+                if (!bound.add(name.text)) throw error(name, name.text + " is bound twice in this let");
                 expect("=");
-                if (at("(") && !valueFollows()) {
-                    next++;
-                    Expr e = expr();
-                    expect(")");
-                    scope.put(name.text, e);
-                } else {
-                    scope.put(name.text, value());
-                }
+                scope.put(name.text, binding());
             } while (accept(","));
             expect("in");
             return expr();
         } finally {
             scope = outer;
         }
+    }
+
+    /**
+     * A let binding's value: a number ({@code 16}, {@code cpuUsage()}, {@code (cpu * 2)}) or, in parentheses, a
+     * condition ({@code (load > 0.8)}). A parenthesis is read as a value first; if that does not end the
+     * binding, it is read again as a condition (once: bindings do not nest).
+     */
+    private Object binding() {
+        if (!at("(")) return value();
+        int start = next;
+        try {
+            Value v = value();
+            if (at(",") || at("in")) return v;
+        } catch (PolicyException e) {
+            if (e.kind() == PolicyException.Kind.LIMIT) throw e;
+        }
+        next = start; // the failed attempt left its nesting through its finally blocks
+        expect("(");
+        Expr e = expr();
+        expect(")");
+        return e;
     }
 
     /** One level of nesting: a statement, a parenthesis, a group's part, an if's part, a let binding. */

@@ -7,6 +7,9 @@ package io.gridlet.policy;
  * sides' points ({@link Semantics#score}).
  */
 public record Preference(int weight, Expr when, String feature, String param, boolean low, Position at, String text) {
+    /** The largest weight either way: points are summed in longs, and a weight is negated. */
+    public static final int MAX_WEIGHT = 1_000_000;
+
     public static Preference when(int weight, Expr when, Position at, String text) {
         return new Preference(weight, when, null, null, false, at, text);
     }

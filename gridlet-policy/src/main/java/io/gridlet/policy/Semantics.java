@@ -38,12 +38,15 @@ public final class Semantics {
     }
 
     /**
-     * The number a parameter is compared with, at these inputs: as computed for a real parameter, rounded to the
-     * nearest integer (halves up) for an integer one.
+     * The number a parameter is compared with, at these inputs ({@code value} is the comparison's value or its
+     * upper end): as computed, except that {@code ==} and {@code !=} with an integer parameter compare with the
+     * nearest integer, halves up (an integer never equals 7.3); {@code <}, {@code >=}, an interval ... compare
+     * exactly, so {@code n >= 8.25} asks for 9 or more.
      */
-    public static double threshold(Object value, boolean integer, Map<String, Double> inputs) {
+    public static double threshold(Expr.Cmp cmp, Object value, boolean integer, Map<String, Double> inputs) {
         double v = ((Value) value).eval(inputs) + 0.0; // -0.0 is 0.0
-        return integer ? Value.roundHalfUp(v) : v;
+        boolean equality = !cmp.isRange() && (cmp.op() == Op.EQ || cmp.op() == Op.NE);
+        return integer && equality ? Value.roundHalfUp(v) : v;
     }
 
     private static boolean compare(Expr.Cmp cmp, Object value, Map<String, Double> inputs) {
@@ -51,8 +54,8 @@ public final class Semantics {
         if (value instanceof Integer || value instanceof Double) {
             double x = ((Number) value).doubleValue();
             boolean integer = value instanceof Integer;
-            double v = threshold(cmp.value(), integer, inputs);
-            if (cmp.isRange()) return x >= v && x <= threshold(cmp.upper(), integer, inputs);
+            double v = threshold(cmp, cmp.value(), integer, inputs);
+            if (cmp.isRange()) return x >= v && x <= threshold(cmp, cmp.upper(), integer, inputs);
             return cmp.op().test(x, v);
         }
         boolean equal = value.equals(cmp.value());

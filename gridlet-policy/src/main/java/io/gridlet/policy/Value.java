@@ -7,8 +7,8 @@ import java.util.Set;
 /**
  * A number computed from constants and run-time inputs: {@code cpu * puzzleMax / 2}, {@code 8 + queued / 16}.
  * Arithmetic is IEEE double: {@code x / 0} is an infinity, {@code 0 / 0} is NaN, and a comparison with NaN is
- * false (but {@code !=}, which is true). Compared with an integer parameter, a value is first rounded to the
- * nearest integer, halves up ({@link #roundHalfUp}); a real parameter compares with it as it is.
+ * false (but {@code !=}, which is true). An integer parameter compares with a value exactly, except in {@code ==}
+ * and {@code !=}, which round it to the nearest integer, halves up ({@link #roundHalfUp}).
  */
 public sealed interface Value {
     /** The value with these run-time inputs; an input not given is an error naming it. */
@@ -136,15 +136,18 @@ public sealed interface Value {
     }
 
     /**
-     * The integer nearest to {@code v}, halves up ({@code 7.5 -> 8}, {@code -7.5 -> -7}): how a value meets an
-     * integer parameter. Infinities and NaN stay as they are (they compare as such).
+     * The integer nearest to {@code v}, halves up ({@code 7.5 -> 8}, {@code -7.5 -> -7}, 0.49999999999999994 ->
+     * 0): how a value meets an integer parameter in {@code ==} and {@code !=}. Infinities and NaN stay as they are.
      */
     static double roundHalfUp(double v) {
-        return Double.isFinite(v) ? Math.floor(v + 0.5) : v;
+        if (!Double.isFinite(v)) return v;
+        double floor = Math.floor(v);
+        return v - floor >= 0.5 ? floor + 1 : floor; // exact: v - floor(v) loses nothing
     }
 
     /** A number as the policy language writes it: {@code 16}, {@code 0.8}. */
     static String number(double v) {
+        if (v == 0 && 1 / v < 0) return "-0"; // -0.0: cpu / -0 is not cpu / 0
         if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
         if (!Double.isFinite(v)) return Double.isNaN(v) ? "(0 / 0)" : v > 0 ? "(1 / 0)" : "(-1 / 0)";
         return BigDecimal.valueOf(v).toPlainString();

@@ -125,6 +125,77 @@ class ComputedValuesTest {
     }
 
     @Test
+    void inequalitiesCompareExactlyAndOnlyEqualityRounds() {
+        Policy p = parse("feature f(n: 0..10);\nf.n > 2.6;\nf.n >= 8 + queued / 16 or f.n <= 3;");
+        Map<String, Double> in = Map.of("queued", 4.0); // 8 + 4 / 16 = 8.25
+        assertThat(holds(p, new Configuration(Map.of("f", Map.of("n", 3))), in)).isTrue(); // 3 > 2.6
+        assertThat(holds(p, new Configuration(Map.of("f", Map.of("n", 8))), in)).isFalse(); // 8 < 8.25
+        assertThat(holds(p, new Configuration(Map.of("f", Map.of("n", 9))), in)).isTrue();
+        Policy range = parse("feature f(n: 0..10);\nf.n in [x, x * 3];");
+        // [1.5, 4.5]: 2 to 4
+        assertThat(holds(range, new Configuration(Map.of("f", Map.of("n", 1))), Map.of("x", 1.5))).isFalse();
+        assertThat(holds(range, new Configuration(Map.of("f", Map.of("n", 4))), Map.of("x", 1.5))).isTrue();
+        assertThat(holds(range, new Configuration(Map.of("f", Map.of("n", 5))), Map.of("x", 1.5))).isFalse();
+        Resolver r = Resolver.compile(parse("feature f(n: 0..10);\nf;\nprefer low f.n;"), p);
+        assertThat(((Resolver.Agreed) r.resolve(in)).configuration().value("f", "n")).isEqualTo(3);
+        assertThat(((Resolver.Agreed) r.resolve(Map.of("queued", 40.0))).configuration().value("f", "n"))
+                .isEqualTo(3); // 10.5 -> n >= 11 impossible, n <= 3 still
+    }
+
+    @Test
+    void aPreferenceTermOnBothSidesIsCountedOnce() {
+        // both sides' preferences put the same literal in the objective; Sat4j must not see it twice
+        Policy client = parse("feature f; feature h(e: {a, b});\nh.e == a;\nprefer -2 (f and h);\nprefer -3 h;");
+        Policy server = parse("feature f; feature h(e: {a, b});\nprefer -1 h;\nprefer -1 (not f or false);");
+        // f on: -2 - 3 - 1 + 0 = -6; f off: 0 - 3 - 1 - 1 = -5
+        Resolver.Agreed a = (Resolver.Agreed) Resolver.compile(client, server).resolve(Map.of());
+        assertThat(a.configuration().toString()).isEqualTo("h(e=a)");
+        assertThat(a.score()).isEqualTo(-5);
+        assertThatThrownBy(() -> parse("feature f;\nprefer -2147483648 f;")).hasMessageContaining("at most 1000000");
+    }
+
+    @Test
+    void realIntervalsWithoutANumberInsideAreEmpty() {
+        String domain = "feature f(x: real 1..1.0000000000000002);\n";
+        Policy client = parse(domain + "f;\nf.x > 1;\nf.x < 1.0000000000000002;");
+        assertThat(Resolver.compile(client, parse(domain)).resolve(Map.of())).isInstanceOf(Resolver.Conflict.class);
+        Policy wide = parse("feature f(x: real 0..1);\nf;\nf.x > 0.5;\nf.x < 0.5000000000000001;");
+        assertThat(Resolver.compile(wide, parse("feature f(x: real 0..1);")).resolve(Map.of()))
+                .isInstanceOf(Resolver.Conflict.class);
+    }
+
+    @Test
+    void negativeZeroKeepsItsSignInTextAndInTheSolver() {
+        Policy p = parse("feature a;\nif cpu / 0 > 0 then a;\nif cpu / -0 > 0 then not a;");
+        Resolver.Agreed r = (Resolver.Agreed) Resolver.compile(parse("feature a;"), p).resolve(Map.of("cpu", 1.0));
+        assertThat(r.configuration().toString()).isEqualTo("a"); // 1 / 0 > 0; 1 / -0 is -infinity
+        assertThat(PolicyText.write(p)).contains("cpu / -0 > 0");
+    }
+
+    @Test
+    void aRememberedConflictIsToldWithTheSessionsInputs() {
+        Resolver r = Resolver.compile(parse("feature a;\na;"), parse("feature a;\nnot a if cpu > 0.8;"));
+        assertThat(((Resolver.Conflict) r.resolve(Map.of("cpu", 0.9))).reasons()).contains("  cpu > 0.8 holds (cpu = 0.9)");
+        assertThat(((Resolver.Conflict) r.resolve(Map.of("cpu", 0.99))).reasons())
+                .contains("  cpu > 0.8 holds (cpu = 0.99)");
+        assertThat(((Resolver.Conflict) r.solve(Map.of("cpu", 0.95))).reasons())
+                .contains("  cpu > 0.8 holds (cpu = 0.95)");
+    }
+
+    @Test
+    void letBindingsReadValuesInParenthesesAndRefuseKeywordsAndRepeats() {
+        Policy p = parse("feature f(n: 0..10);\nlet t = (cpu * 2), u = (cpu), c = (cpu > 1) in f.n > t + u or c;");
+        assertThat(holds(p, new Configuration(Map.of("f", Map.of("n", 4))), Map.of("cpu", 1.0))).isTrue();
+        assertThat(holds(p, new Configuration(Map.of("f", Map.of("n", 3))), Map.of("cpu", 1.0))).isFalse();
+        assertThatThrownBy(() -> parse("feature f(n: 0..3);\nlet in = 3 in f.n > in;")).hasMessageContaining("keyword");
+        assertThatThrownBy(() -> parse("feature f(n: 0..3);\nlet t = 1, t = 2 in f.n > t;"))
+                .hasMessageContaining("bound twice");
+        Policy pref = parse("feature f;\nprefer 2 > cpu;\nprefer 3 - cpu > 0;");
+        assertThat(pref.preferences().get(0).weight()).isEqualTo(1); // "2 > cpu" is the formula
+        assertThat(pref.preferences().get(1).weight()).isEqualTo(3); // "3 - cpu": the weight, then -cpu > 0
+    }
+
+    @Test
     void theExamplePuzzleSizeFollowsTheServersLoad() throws Exception {
         Policy meter = PolicyParser.parse("light-meter", Files.readString(EXAMPLES.resolve("light-meter.policy")));
         Policy server = PolicyParser.parse("cpu-puzzle-server",

@@ -172,6 +172,10 @@ final class Encoding {
     }
 
     private void prefer(Preference p) {
+        if (Math.abs((long) p.weight()) > Preference.MAX_WEIGHT) {
+            throw new PolicyException(source, p.at(), "a preference's weight is at most " + Preference.MAX_WEIGHT
+                    + " either way, got " + p.weight());
+        }
         if (!p.isToward()) {
             term(p.weight(), literal(p.when()));
             return;
@@ -305,9 +309,9 @@ final class Encoding {
     int numeric(Expr.Cmp cmp, int[] ge, java.util.function.DoubleToIntFunction geIndex,
                 java.util.function.DoubleToIntFunction gtIndex, Map<String, Double> inputs,
                 java.util.function.Function<int[], Integer> and) {
-        double t = Semantics.threshold(cmp.value(), isInt(cmp), inputs);
+        double t = Semantics.threshold(cmp, cmp.value(), isInt(cmp), inputs);
         if (cmp.isRange()) {
-            double hi = Semantics.threshold(cmp.upper(), isInt(cmp), inputs);
+            double hi = Semantics.threshold(cmp, cmp.upper(), isInt(cmp), inputs);
             if (Double.isNaN(t) || Double.isNaN(hi)) return -top;
             return and.apply(new int[] {atLeast(ge, geIndex.applyAsInt(t)), -atLeast(ge, gtIndex.applyAsInt(hi))});
         }
@@ -327,9 +331,9 @@ final class Encoding {
         return vocabulary.get(cmp.feature()).param(cmp.param()) instanceof Domain.Ints;
     }
 
-    /** The first index of an integer range whose value is >= t (or > t), t an integer or an infinity. */
+    /** The first index of an integer range whose value is >= t (or > t), for any t but NaN. */
     static int intIndex(Domain.Ints d, double t, boolean strictly) {
-        double i = t - d.min() + (strictly ? 1 : 0);
+        double i = (strictly ? Math.floor(t) + 1 : Math.ceil(t)) - d.min();
         return (int) Math.max(Math.min(i, d.size()), 0);
     }
 
@@ -433,16 +437,42 @@ final class Encoding {
             for (int i = 0; i < thresholds.length; i++) {
                 Linked l = linked.get(i);
                 Expr.Cmp c = l.cmp();
-                double lo = Semantics.threshold(c.value(), l.integer(), inputs);
-                thresholds[i] = c.isRange() ? new double[] {lo, Semantics.threshold(c.upper(), l.integer(), inputs)}
-                        : new double[] {lo};
+                double lo = Semantics.threshold(c, c.value(), l.integer(), inputs);
+                thresholds[i] = c.isRange() ? new double[] {lo, Semantics.threshold(c, c.upper(), l.integer(),
+                        inputs)} : new double[] {lo};
                 if (l.integer()) continue;
                 Domain.Real d = reals.get(l.param());
                 for (double t : thresholds[i]) if (t > d.min() && t < d.max()) cuts.get(l.param()).add(t);
             }
             points = reals.isEmpty() ? Map.of() : new HashMap<>();
             cuts.forEach((p, set) -> points.put(p, set.stream().mapToDouble(Double::doubleValue).toArray()));
+            indices = new int[thresholds.length][];
+            for (int i = 0; i < thresholds.length; i++) {
+                Linked l = linked.get(i);
+                int[] out = new int[2 * thresholds[i].length];
+                for (int k = 0; k < thresholds[i].length; k++) {
+                    double t = thresholds[i][k];
+                    if (Double.isNaN(t)) {
+                        out[2 * k] = out[2 * k + 1] = -1;
+                    } else if (l.integer()) {
+                        Domain.Ints d = (Domain.Ints) vocabulary.get(l.cmp().feature()).param(l.cmp().param());
+                        out[2 * k] = intIndex(d, t, false);
+                        out[2 * k + 1] = intIndex(d, t, true);
+                    } else {
+                        double[] p = points.get(l.param());
+                        out[2 * k] = realIndex(p, t, false);
+                        out[2 * k + 1] = realIndex(p, t, true);
+                    }
+                }
+                indices[i] = out;
+            }
         }
+
+        /**
+         * Per linked comparison, where each of its values falls in its parameter's order encoding (first index
+         * >= it, first index > it; -1 for NaN): all a session's clauses depend on, with the ladders' lengths.
+         */
+        final int[][] indices;
 
         /** The clauses defining linked comparison {@code i} at this session, added to {@code out}. */
         void link(int i, List<int[]> out) {
@@ -467,11 +497,20 @@ final class Encoding {
             out.add(new int[] {l.var(), -literal});
         }
 
-        /** The clauses closing the ladder positions of a real parameter this session does not use. */
+        /**
+         * The clauses closing the ladder positions of a real parameter this session does not use, and the open
+         * intervals with no number in them (between two neighbouring doubles).
+         */
         void ladder(String param, List<int[]> out) {
             String[] fp = {param.substring(0, param.lastIndexOf('.')), param.substring(param.lastIndexOf('.') + 1)};
             int[] ge = paramVars.get(fp[0]).get(fp[1]);
-            for (int j = 2 * points.get(param).length - 1; j < ge.length; j++) out.add(new int[] {-ge[j]});
+            double[] p = points.get(param);
+            for (int j = 2 * p.length - 1; j < ge.length; j++) out.add(new int[] {-ge[j]});
+            for (int i = 0; i + 1 < p.length; i++) {
+                if (Math.nextUp(p[i]) < p[i + 1]) continue;
+                int r = 2 * i + 1; // region r is empty: not (>= r and not >= r + 1)
+                out.add(new int[] {-atLeast(ge, r), atLeast(ge, r + 1)});
+            }
         }
 
         /** Every session clause: all linked comparisons and ladders (what the explainer needs). */
@@ -482,10 +521,19 @@ final class Encoding {
             return out;
         }
 
+        /** How many points the ladder of linked comparison {@code i}'s parameter has (0 for an integer one). */
+        int ladderLength(int i) {
+            Linked l = linked.get(i);
+            return l.integer() ? 0 : points.get(l.param()).length;
+        }
+
         /** A real parameter's value in region {@code r}: a point, or the middle of an open interval. */
         double realValue(String param, int r) {
             double[] p = points.get(param);
-            return r % 2 == 0 ? p[r / 2] : (p[r / 2] + p[r / 2 + 1]) / 2;
+            if (r % 2 == 0) return p[r / 2];
+            double lo = p[r / 2], hi = p[r / 2 + 1];
+            double mid = lo / 2 + hi / 2; // no overflow
+            return mid > lo && mid < hi ? mid : Math.nextUp(lo); // the interval is not empty (see ladder)
         }
     }
 

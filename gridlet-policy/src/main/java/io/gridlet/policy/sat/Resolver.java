@@ -58,15 +58,16 @@ public final class Resolver {
     private final Policy server;
     private final Encoding encoding;
     private final long timeoutMs;
-    private final Map<Key, Resolution> solved;
+    private final Memory<Key, Resolution> solved;
     /** Every input comparison and linked comparison, by index: what a whole session's answer depends on. */
     private final int[] allInputs;
     private final int[] allLinked;
     private final List<Component> components;
-    /** Input patterns whose resolution is kept. */
+    /** Input patterns whose resolution is kept, and the bytes they may hold. */
     static final int MAX_PATTERNS = 1024;
-    /** Answers kept by all parts together (see Component.answers). */
-    static final int MAX_PART_ANSWERS = 65_536;
+    static final long MAX_PATTERN_BYTES = 4L << 20;
+    /** The bytes all parts' answers may hold together (each part at least 64 KiB), at most MAX_PATTERNS each. */
+    static final long MAX_PART_BYTES = 16L << 20;
     private static volatile boolean warm;
 
     /** What resolving a session gave: a configuration and its score, or the conflict. */
@@ -104,12 +105,8 @@ public final class Resolver {
         this.components = split(budget);
         this.allInputs = java.util.stream.IntStream.range(0, encoding.inputVar.size()).toArray();
         this.allLinked = java.util.stream.IntStream.range(0, encoding.linked.size()).toArray();
-        this.solved = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, Resolution> eldest) {
-                return size() > MAX_PATTERNS;
-            }
-        };
+        this.solved = new Memory<>(MAX_PATTERNS, MAX_PATTERN_BYTES, Key::bytes,
+                r -> r instanceof Agreed a ? 48L * (1 + a.configuration().features().size()) : 4096);
     }
 
     public static Resolver compile(Policy client, Policy server) {
@@ -199,18 +196,26 @@ public final class Resolver {
 
     private Resolution resolve(Map<String, Double> inputs, Supplier<CompileBudget> budget) {
         Encoding.Session session = encoding.new Session(inputs);
-        Key pattern = Key.of(session, allInputs, allLinked);
-        Resolution r;
-        synchronized (solved) {
-            r = solved.get(pattern);
-        }
+        Key pattern = Key.of(session, allInputs, allLinked, true);
+        Resolution r = solved.get(pattern);
         if (r == null) {
             r = solve(session, budget, true);
-            synchronized (solved) {
-                solved.put(pattern, r);
-            }
+            solved.put(pattern, r);
         }
-        return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
+        return stamped(r, inputs);
+    }
+
+    /** A remembered answer told with this session's inputs: an agreement's inputs, a conflict's notes on them. */
+    private static Resolution stamped(Resolution r, Map<String, Double> inputs) {
+        if (r instanceof Agreed a) return new Agreed(a.configuration(), a.score(), Map.copyOf(inputs));
+        Conflict c = (Conflict) r;
+        List<String> reasons = new ArrayList<>();
+        for (String line : c.reasons()) {
+            if (line.equals(AT_THE_INPUTS)) break;
+            reasons.add(line);
+        }
+        reasons.addAll(atTheInputs(c.statements(), inputs));
+        return new Conflict(c.statements(), reasons);
     }
 
     /**
@@ -218,14 +223,12 @@ public final class Resolver {
      * (each part's own memory still serves, as in {@link #resolve}).
      */
     public Resolution solve(Map<String, Double> inputs) {
-        Resolution r = solve(encoding.new Session(inputs), sessionBudget(), true);
-        return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
+        return stamped(solve(encoding.new Session(inputs), sessionBudget(), true), inputs);
     }
 
     /** Resolves one session solving every part afresh, no memory at all: what a pattern no part has seen costs. */
     public Resolution solveCold(Map<String, Double> inputs) {
-        Resolution r = solve(encoding.new Session(inputs), sessionBudget(), false);
-        return r instanceof Agreed a ? new Agreed(a.configuration(), a.score(), Map.copyOf(inputs)) : r;
+        return stamped(solve(encoding.new Session(inputs), sessionBudget(), false), inputs);
     }
 
     /**
@@ -240,7 +243,7 @@ public final class Resolver {
         for (int a : session.assumptions) m[Math.abs(a)] = a > 0;
         for (Component c : components) {
             int[] trueVars = remember ? c.remembered(session, budget) : c.optimise(session, budget);
-            if (trueVars == null) return explain(session, budget.get());
+            if (trueVars == null) return c.conflict(session, budget.get(), remember);
             for (int v : trueVars) m[v] = true;
         }
         return new Agreed(encoding.decode(m, session), score(m), Map.of());
@@ -248,16 +251,31 @@ public final class Resolver {
 
     /** What a session's answer depends on, for some inputs and linked comparisons: their values, as bits. */
     record Key(long[] bits) {
-        static Key of(Encoding.Session s, int[] inputs, int[] linked) {
+        /**
+         * What a part's answer depends on: its input comparisons' values, and where each of its computed values
+         * falls in its parameter's order encoding (with each real ladder's length), not the values themselves: a
+         * cpu of 0.61 or 0.62 is the same pattern when no compared value moves across a parameter's value.
+         * {@code withReals} adds the real values themselves, for an answer that reports them.
+         */
+        static Key of(Encoding.Session s, int[] inputs, int[] linked, boolean withReals) {
             int n = (inputs.length + 63) / 64;
-            for (int l : linked) n += s.thresholds[l].length;
+            for (int l : linked) n += s.indices[l].length + 1 + (withReals ? s.thresholds[l].length : 0);
             long[] bits = new long[n];
             for (int i = 0; i < inputs.length; i++) {
                 if (s.assumptions[inputs[i]] > 0) bits[i / 64] |= 1L << (i % 64);
             }
             int k = (inputs.length + 63) / 64;
-            for (int l : linked) for (double t : s.thresholds[l]) bits[k++] = Double.doubleToLongBits(t);
+            for (int l : linked) {
+                for (int i : s.indices[l]) bits[k++] = i;
+                bits[k++] = s.ladderLength(l);
+                if (withReals) for (double t : s.thresholds[l]) bits[k++] = Double.doubleToLongBits(t);
+            }
             return new Key(bits);
+        }
+
+        /** About how many bytes it holds. */
+        long bytes() {
+            return 16 + 8L * bits.length;
         }
 
         @Override
@@ -287,6 +305,7 @@ public final class Resolver {
         IntPredicate constant = v -> v == encoding.top || inputIndex.containsKey(v);
         List<int[]> clauses = new ArrayList<>(encoding.hard);
         for (Encoding.Rooted r : encoding.roots) clauses.add(new int[] {r.literal()});
+        int firstRoot = encoding.hard.size();
         List<int[]> links = new ArrayList<>(clauses);
         for (Encoding.Linked l : encoding.linked) {
             int[] ge = encoding.paramVars.get(l.cmp().feature()).get(l.cmp().param());
@@ -304,11 +323,13 @@ public final class Resolver {
         }
         Map<Integer, Component> byRoot = new LinkedHashMap<>();
         Component constants = new Component();
-        for (int[] clause : clauses) {
+        for (int index = 0; index < clauses.size(); index++) {
+            int[] clause = clauses.get(index);
             int owner = -1;
             for (int lit : clause) if (!constant.test(Math.abs(lit))) owner = find(parent, Math.abs(lit));
             Component c = owner < 0 ? constants : byRoot.computeIfAbsent(owner, k -> new Component());
-            c.clauses.add(clause);
+            if (index >= firstRoot) c.roots.add(index - firstRoot);
+            else c.clauses.add(clause);
             for (int lit : clause) {
                 Integer i = inputIndex.get(Math.abs(lit));
                 if (i != null) c.inputs.add(i);
@@ -334,7 +355,7 @@ public final class Resolver {
         out.add(constants);
         out.addAll(byRoot.values());
         int[] localOf = new int[n + 1]; // each variable's number in its part's own solver (parts are disjoint)
-        for (Component c : out) c.seal(inputVars, localOf);
+        for (Component c : out) c.seal(inputVars, localOf, Math.max(64L << 10, MAX_PART_BYTES / out.size()));
         return out;
     }
 
@@ -347,11 +368,14 @@ public final class Resolver {
     }
 
     /**
-     * One independent part: its clauses, its variables, its share of the objective, what of a session it reads
-     * (input comparisons, linked comparisons, real parameters' ladders), and its answers by what it read.
+     * One independent part: its clauses, its statements (roots), its variables, its share of the objective, what
+     * of a session it reads (input comparisons, linked comparisons, real parameters' ladders), and its answers and
+     * conflicts by what it read.
      */
     private final class Component {
         final List<int[]> clauses = new ArrayList<>();
+        /** Its statements, by index in the encoding's roots. */
+        final List<Integer> roots = new ArrayList<>();
         final Set<Integer> vars = new HashSet<>();
         final List<int[]> objective = new ArrayList<>();
         final Set<Integer> inputs = new java.util.TreeSet<>();
@@ -367,20 +391,16 @@ public final class Resolver {
         private int[] localOf;
         private final Map<Integer, Integer> inputLocal = new HashMap<>();
         private final List<int[]> localClauses = new ArrayList<>();
+        private int[] rootLocal;
+        /** The objective over its own literals, one term per variable (a literal twice would mislead Sat4j). */
         private int[] objectiveLiterals;
         private long[] objectiveWeights;
-        /**
-         * Its best model's true variables, or UNSATISFIABLE, by what it read; the parts share
-         * {@value #MAX_PART_ANSWERS} answers (at least 16 each), so a pair of many parts does not hold millions.
-         */
-        private final Map<Key, int[]> answers = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, int[]> eldest) {
-                return size() > Math.max(16, MAX_PART_ANSWERS / components.size());
-            }
-        };
+        /** Its best model's true variables, or UNSATISFIABLE, by what it read. */
+        private Memory<Key, int[]> answers;
+        /** When it has no model: its statements that conflict (indices in roots), by what it read. */
+        private Memory<Key, int[]> conflicts;
 
-        void seal(int[] inputVars, int[] localOf) {
+        void seal(int[] inputVars, int[] localOf, long maxBytes) {
             inputIndex = inputs.stream().mapToInt(Integer::intValue).toArray();
             linkedIndex = linked.stream().mapToInt(Integer::intValue).toArray();
             this.localOf = localOf;
@@ -397,8 +417,19 @@ public final class Resolver {
                 localOf[own[j]] = 2 + k + j;
             }
             for (int[] clause : clauses) localClauses.add(local(clause));
-            objectiveLiterals = objective.stream().mapToInt(t -> local(t[1])).toArray();
-            objectiveWeights = objective.stream().mapToLong(t -> t[0]).toArray();
+            rootLocal = roots.stream().mapToInt(r -> local(encoding.roots.get(r).literal())).toArray();
+            // w * (not x) = w - w * x: one net weight per variable, its sign choosing the literal
+            Map<Integer, Long> net = new java.util.TreeMap<>();
+            for (int[] t : objective) {
+                int lit = local(t[1]);
+                net.merge(Math.abs(lit), lit > 0 ? (long) t[0] : -(long) t[0], Long::sum);
+            }
+            net.values().removeIf(w -> w == 0);
+            objectiveLiterals = net.entrySet().stream().mapToInt(e -> e.getValue() > 0 ? e.getKey() : -e.getKey())
+                    .toArray();
+            objectiveWeights = net.values().stream().mapToLong(Math::abs).toArray();
+            answers = new Memory<>(MAX_PATTERNS, maxBytes, Key::bytes, a -> 16 + 4L * a.length);
+            conflicts = new Memory<>(MAX_PATTERNS, maxBytes / 4, Key::bytes, a -> 16 + 4L * a.length);
         }
 
         private int local(int literal) {
@@ -415,45 +446,52 @@ public final class Resolver {
 
         /** Its answer for what it reads of this session: remembered, or solved and remembered. */
         int[] remembered(Encoding.Session session, Supplier<CompileBudget> budget) {
-            Key key = Key.of(session, inputIndex, linkedIndex);
-            int[] known;
-            synchronized (answers) {
-                known = answers.get(key);
-            }
+            Key key = Key.of(session, inputIndex, linkedIndex, false);
+            int[] known = answers.get(key);
             if (known == null) {
                 known = optimise(session, budget);
-                synchronized (answers) {
-                    answers.put(key, known == null ? UNSATISFIABLE : known);
-                }
+                answers.put(key, known == null ? UNSATISFIABLE : known);
             }
             return known == UNSATISFIABLE ? null : known;
         }
 
+        /** The session's clauses that concern this part, in its numbering, and its input assumptions. */
+        private List<int[]> sessionClauses(Encoding.Session session) {
+            List<int[]> global = new ArrayList<>();
+            for (int i : linkedIndex) session.link(i, global);
+            for (String p : reals) session.ladder(p, global);
+            List<int[]> out = new ArrayList<>(global.size() + inputIndex.length);
+            for (int[] clause : global) out.add(local(clause));
+            return out;
+        }
+
+        private int[] assumed(Encoding.Session session) {
+            int[] assumed = new int[inputIndex.length];
+            for (int i = 0; i < assumed.length; i++) {
+                assumed[i] = session.assumptions[inputIndex[i]] > 0 ? 2 + i : -(2 + i);
+            }
+            return assumed;
+        }
+
         /** The true variables of a best model of this part under the session, or null if it has none. */
         int[] optimise(Encoding.Session session, Supplier<CompileBudget> budgetOnce) {
-            if (vars.isEmpty() && clauses.isEmpty()) return new int[0];
+            if (vars.isEmpty() && clauses.isEmpty() && roots.isEmpty()) return new int[0];
             CompileBudget budget = budgetOnce.get();
             IPBSolver solver = SolverFactory.newLight();
             solver.newVar(toGlobal.length - 1);
             solver.setTimeoutOnConflicts(MAX_CONFLICTS);
             solver.setSearchListener(stopAt(budget));
             if (budget.expired()) throw timeout(budget);
-            List<int[]> sessionClauses = new ArrayList<>();
-            for (int i : linkedIndex) session.link(i, sessionClauses);
-            for (String p : reals) session.ladder(p, sessionClauses);
-            int[] assumed = new int[inputIndex.length];
+            int[] assumed = assumed(session);
             boolean[] fixed = new boolean[toGlobal.length];
             fixed[1] = true;
-            for (int i = 0; i < assumed.length; i++) {
-                boolean holds = session.assumptions[inputIndex[i]] > 0;
-                assumed[i] = holds ? 2 + i : -(2 + i);
-                fixed[2 + i] = holds;
-            }
+            for (int a : assumed) fixed[Math.abs(a)] = a > 0;
             IVecInt assumptions = new VecInt(assumed);
             try {
                 solver.addClause(new VecInt(new int[] {1}));
                 for (int[] clause : localClauses) solver.addClause(new VecInt(clause));
-                for (int[] clause : sessionClauses) solver.addClause(new VecInt(local(clause)));
+                for (int root : rootLocal) solver.addClause(new VecInt(new int[] {root}));
+                for (int[] clause : sessionClauses(session)) solver.addClause(new VecInt(clause));
             } catch (ContradictionException e) {
                 return null;
             }
@@ -486,6 +524,49 @@ public final class Resolver {
                 throw timeout(budget);
             }
         }
+
+        /**
+         * Why this part has no model in the session: a minimal set of its statements that cannot hold together
+         * with the session's inputs (Sat4j's HighLevelXplain, one group per statement, on this part's clauses only:
+         * the other parts share no variable with it), remembered by what it read.
+         */
+        Conflict conflict(Encoding.Session session, CompileBudget budget, boolean remember) {
+            Key key = Key.of(session, inputIndex, linkedIndex, false);
+            int[] blamed = remember ? conflicts.get(key) : null;
+            if (blamed == null) {
+                blamed = explain(session, budget);
+                if (remember) conflicts.put(key, blamed);
+            }
+            return conflictOf(blamed, session.inputs);
+        }
+
+        private int[] explain(Encoding.Session session, CompileBudget budget) {
+            budget.checkTime(null, Position.NONE);
+            HighLevelXplain<ISolver> xplain = new HighLevelXplain<>(org.sat4j.minisat.SolverFactory.newDefault());
+            xplain.newVar(toGlobal.length - 1);
+            xplain.setSearchListener(stopAt(budget));
+            try {
+                xplain.addNonControlableClause(new VecInt(new int[] {1}));
+                for (int[] clause : localClauses) {
+                    budget.charge(null, Position.NONE); // loading a large part again takes time of its own
+                    xplain.addNonControlableClause(new VecInt(clause));
+                }
+                for (int[] clause : sessionClauses(session)) xplain.addNonControlableClause(new VecInt(clause));
+                for (int a : assumed(session)) xplain.addNonControlableClause(new VecInt(new int[] {a}));
+                budget.checkTime(null, Position.NONE);
+                for (int i = 0; i < rootLocal.length; i++) {
+                    xplain.addClause(new VecInt(new int[] {rootLocal[i]}), i + 1);
+                }
+                xplain.setTimeoutOnConflicts(MAX_CONFLICTS);
+                if (xplain.isSatisfiable()) throw new IllegalStateException("explaining a satisfiable part");
+                return xplain.explain().stream().mapToInt(id -> roots.get(id - 1)).sorted().toArray();
+            } catch (ContradictionException e) {
+                return new int[0]; // the clauses alone contradict: no statement to blame
+            } catch (TimeoutException e) {
+                throw PolicyException.limit(null, Position.NONE, "explaining the conflict took longer than "
+                        + MAX_CONFLICTS + " conflicts");
+            }
+        }
     }
 
     private static final int[] UNSATISFIABLE = new int[0];
@@ -497,7 +578,7 @@ public final class Resolver {
     static List<String> atTheInputs(List<Blame> blamed, Map<String, Double> inputs) {
         Set<String> out = new java.util.LinkedHashSet<>();
         for (Blame b : blamed) notes(b.statement().expr(), inputs, out, new java.util.IdentityHashMap<>());
-        return out.isEmpty() ? List.of() : java.util.stream.Stream.concat(Stream.of("at these inputs:"),
+        return out.isEmpty() ? List.of() : java.util.stream.Stream.concat(Stream.of(AT_THE_INPUTS),
                 out.stream().map(s -> "  " + s)).toList();
     }
 
@@ -550,51 +631,31 @@ public final class Resolver {
         return s;
     }
 
-    /** The conflict, as a minimal set of statements (the run-time inputs held fixed). */
-    private Conflict explain(Encoding.Session session, CompileBudget budget) {
-        int[] assumed = session.assumptions;
-        budget.checkTime(null, Position.NONE);
-        HighLevelXplain<ISolver> xplain = new HighLevelXplain<>(org.sat4j.minisat.SolverFactory.newDefault());
-        xplain.newVar(encoding.vars());
-        xplain.setSearchListener(stopAt(budget));
-        try {
-            for (int[] clause : encoding.hard) {
-                budget.charge(null, Position.NONE); // loading a large encoding again takes time of its own
-                xplain.addNonControlableClause(new VecInt(clause));
-            }
-            for (int[] clause : session.clauses()) xplain.addNonControlableClause(new VecInt(clause));
-            budget.checkTime(null, Position.NONE);
-            for (int a : assumed) xplain.addNonControlableClause(new VecInt(new int[] {a}));
-            for (int i = 0; i < encoding.roots.size(); i++) {
-                xplain.addClause(new VecInt(new int[] {encoding.roots.get(i).literal()}), i + 1);
-            }
-            xplain.setTimeoutOnConflicts(MAX_CONFLICTS);
-            if (xplain.isSatisfiable()) throw new IllegalStateException("explaining a satisfiable pair");
-            Collection<Integer> core = xplain.explain();
-            List<String> reasons = new ArrayList<>();
-            List<Blame> blamed = new ArrayList<>();
-            TreeSet<Integer> ordered = new TreeSet<>(core);
-            Set<String> outside = new TreeSet<>();
-            for (int id : ordered) {
-                Encoding.Rooted r = encoding.roots.get(id - 1);
-                Blame b = new Blame(r.side(), r.statement());
-                blamed.add(b);
-                reasons.add(b.toString());
-                for (String f : Semantics.features(r.statement().expr())) {
-                    if (!encoding.vocabulary.containsKey(f)) outside.add(f);
-                }
-            }
-            for (String f : outside) {
-                reasons.add(f + " is not in both vocabularies (" + (client.features().containsKey(f) ? server.name()
-                        : client.name()) + " does not declare it), so it is never used");
-            }
-            reasons.addAll(atTheInputs(blamed, session.inputs));
-            return new Conflict(blamed, reasons);
-        } catch (ContradictionException e) {
+    static final String AT_THE_INPUTS = "at these inputs:";
+
+    /** The conflict of these statements (indices in the encoding's roots), in the policies' words. */
+    private Conflict conflictOf(int[] blamedRoots, Map<String, Double> inputs) {
+        if (blamedRoots.length == 0) {
             return new Conflict(List.of(), List.of("the policies contradict each other outright"));
-        } catch (TimeoutException e) {
-            throw PolicyException.limit(null, Position.NONE, "explaining the conflict took longer than "
-                    + MAX_CONFLICTS + " conflicts");
         }
+        List<String> reasons = new ArrayList<>();
+        List<Blame> blamed = new ArrayList<>();
+        Set<String> outside = new TreeSet<>();
+        for (int id : blamedRoots) {
+            Encoding.Rooted r = encoding.roots.get(id);
+            Blame b = new Blame(r.side(), r.statement());
+            blamed.add(b);
+            reasons.add(b.toString());
+            for (String f : Semantics.features(r.statement().expr())) {
+                if (!encoding.vocabulary.containsKey(f)) outside.add(f);
+            }
+        }
+        for (String f : outside) {
+            reasons.add(f + " is not in both vocabularies (" + (client.features().containsKey(f) ? server.name()
+                    : client.name()) + " does not declare it), so it is never used");
+        }
+        reasons.addAll(atTheInputs(blamed, inputs));
+        return new Conflict(blamed, reasons);
     }
+
 }
