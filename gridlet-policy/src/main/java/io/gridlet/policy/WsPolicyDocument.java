@@ -73,22 +73,25 @@ public final class WsPolicyDocument {
         private final boolean ignorable;
         private final String digest;
 
-        Assertion(String namespace, String local, String content, Set<Assertion> nested, boolean ignorable) {
+        /**
+         * @param contentDigest a digest of the canonical content (made once per element, however many nested
+         *                      alternatives it has)
+         * @param hasNested     whether it holds a nested policy ({@code <A/>} and {@code <A><wsp:Policy/></A>}
+         *                      differ, WS-Policy 1.5 §4.5)
+         */
+        Assertion(String namespace, String local, String contentDigest, boolean hasNested, Set<Assertion> nested,
+                  boolean ignorable) {
             this.namespace = namespace;
             this.local = local;
             this.nested = Set.copyOf(nested);
             this.ignorable = ignorable;
-            try {
-                MessageDigest d = MessageDigest.getInstance("SHA-256");
-                for (String part : new String[] {namespace, local, content}) {
-                    d.update(part.getBytes(StandardCharsets.UTF_8));
-                    d.update((byte) 0);
-                }
-                this.nested.stream().map(a -> a.digest).sorted().forEach(n -> d.update(n.getBytes(StandardCharsets.UTF_8)));
-                this.digest = HexFormat.of().formatHex(d.digest(), 0, 16);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
+            MessageDigest d = sha256();
+            for (String part : new String[] {namespace, local, contentDigest, hasNested ? "nested" : "leaf"}) {
+                d.update(part.getBytes(StandardCharsets.UTF_8));
+                d.update((byte) 0);
             }
+            this.nested.stream().map(a -> a.digest).sorted().forEach(n -> d.update(n.getBytes(StandardCharsets.UTF_8)));
+            this.digest = HexFormat.of().formatHex(d.digest(), 0, 16);
         }
 
         public String namespace() {
@@ -130,9 +133,14 @@ public final class WsPolicyDocument {
             return local + parts.stream().sorted().collect(Collectors.joining(", ", "(", ")"));
         }
 
-        /** The feature it is: its local name and its digest's first 8 hex digits, the same in every document. */
+        /**
+         * The feature it is: its local name (as a name of the text language: other characters become '_') and 16
+         * hex digits (64 bits) of its digest, the same in every document.
+         */
         public String feature() {
-            return (local.length() > 100 ? local.substring(0, 100) : local) + "." + digest.substring(0, 8);
+            String name = (local.length() > 100 ? local.substring(0, 100) : local).replaceAll("[^A-Za-z0-9_]", "_");
+            if (!Character.isLetter(name.charAt(0))) name = "_" + name;
+            return name + "." + digest.substring(0, 16);
         }
 
         @Override
@@ -151,6 +159,14 @@ public final class WsPolicyDocument {
         }
     }
 
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The normal form: the alternatives, each a set of assertions; none means the document admits nothing. */
     public record NormalForm(String name, List<Set<Assertion>> alternatives) {
         /** Each alternative described, sorted within; in document order. */
@@ -160,14 +176,29 @@ public final class WsPolicyDocument {
         }
     }
 
-    /** Whether a document is a deployed WS-Policy document rather than one of {@link WsPolicyXml}'s own. */
-    public static boolean isForeign(String xml) {
-        return !xml.contains(WsPolicyXml.GQ);
+    /**
+     * The document as a policy if it is a deployed WS-Policy document, or empty if it is one of
+     * {@link WsPolicyXml}'s own (an element or attribute in its namespace).
+     */
+    public static java.util.Optional<Policy> readIfForeign(String source, String xml, CompileBudget budget) {
+        Node root = parse(source, xml, budget);
+        if (usesGq(root)) return java.util.Optional.empty();
+        return java.util.Optional.of(policy(source, normalForm(source, root, budget)));
+    }
+
+    private static boolean usesGq(Node n) {
+        if (WsPolicyXml.GQ.equals(n.ns)) return true;
+        for (String k : n.attributes.keySet()) if (k.startsWith("{" + WsPolicyXml.GQ + "}")) return true;
+        for (Node c : n.children) if (usesGq(c)) return true;
+        return false;
     }
 
     /** The document's normal form. */
     public static NormalForm normalForm(String source, String xml, CompileBudget budget) {
-        Node root = parse(source, xml, budget);
+        return normalForm(source, parse(source, xml, budget), budget);
+    }
+
+    private static NormalForm normalForm(String source, Node root, CompileBudget budget) {
         if (!isPolicy(root)) {
             throw new PolicyException(source, root.at, "expected wsp:Policy, found " + root.local);
         }
@@ -179,14 +210,29 @@ public final class WsPolicyDocument {
 
     /** The document as a policy over its assertions (see the class comment). */
     public static Policy read(String source, String xml, CompileBudget budget) {
-        NormalForm form = normalForm(source, xml, budget);
+        return policy(source, normalForm(source, xml, budget));
+    }
+
+    private static Policy policy(String source, NormalForm form) {
         Map<String, Feature> vocabulary = new LinkedHashMap<>();
+        Map<String, Assertion> byFeature = new HashMap<>();
+        long assertions = 0;
+        for (Set<Assertion> alternative : form.alternatives()) assertions += alternative.size();
+        if (assertions > CompileBudget.MAX_NODES) {
+            throw PolicyException.limit(source, Position.NONE, "policy too large: its normal form has " + assertions
+                    + " assertions in all, more than " + CompileBudget.MAX_NODES);
+        }
         List<Set<String>> alternatives = new ArrayList<>();
         Set<Set<String>> seen = new LinkedHashSet<>();
         for (Set<Assertion> alternative : form.alternatives()) {
             Set<String> features = new TreeSet<>();
             for (Assertion a : alternative) {
                 if (a.ignorable()) continue; // lax intersection
+                Assertion same = byFeature.putIfAbsent(a.feature(), a);
+                if (same != null && !same.equals(a)) {
+                    throw new PolicyException(source, Position.NONE, "two assertions share the feature name "
+                            + a.feature() + " (a 64-bit digest collision): refused rather than merged");
+                }
                 features.add(a.feature());
                 vocabulary.putIfAbsent(a.feature(), new Feature(a.feature(), Map.of()));
             }
@@ -212,9 +258,8 @@ public final class WsPolicyDocument {
             choices.add(new Expr.All(parts, at));
         }
         Expr e = choices.isEmpty() ? new Expr.Const(false, at) : new Expr.ExactlyOne(choices, at);
-        String text = "one of the " + alternatives.size() + " alternatives of WS-Policy " + form.name() + ": "
-                + String.join(" | ", form.describe());
-        if (text.length() > 2000) text = text.substring(0, 2000) + " ...";
+        String text = "one of the " + alternatives.size() + " alternatives of WS-Policy " + form.name() + " (over "
+                + vocabulary.size() + " assertions)";
         return new Policy(form.name(), source, vocabulary, List.of(new Statement(e, at, text)), List.of());
     }
 
@@ -339,6 +384,9 @@ public final class WsPolicyDocument {
 
     // ---- normal form --------------------------------------------------------------------------------------
 
+    /** The most an assertion's canonical content may be, in characters. */
+    static final int MAX_CONTENT = 64 << 10;
+
     private static final class Normaliser {
         private final String source;
         private final CompileBudget budget;
@@ -404,12 +452,15 @@ public final class WsPolicyDocument {
 
         private List<Set<Assertion>> reference(Node n) {
             String uri = n.attributes.get("{}URI");
-            if (uri == null || !uri.startsWith("#")) {
-                throw new PolicyException(source, n.at, "wsp:PolicyReference to " + uri + ": only references within "
-                        + "the document (URI=\"#id\") are followed; nothing is fetched");
+            if (uri == null) throw new PolicyException(source, n.at, "wsp:PolicyReference needs a URI");
+            Node target = uri.startsWith("#") ? byId.get(uri.substring(1)) : byId.get(uri);
+            if (target == null) {
+                throw new PolicyException(source, n.at, "no policy " + uri + " in the document: only references "
+                        + "within the document (#id, or a policy's Name) are followed; nothing is fetched");
             }
-            Node target = byId.get(uri.substring(1));
-            if (target == null) throw new PolicyException(source, n.at, "no policy " + uri + " in the document");
+            if (expanding.size() >= CompileBudget.MAX_DEPTH) {
+                throw PolicyException.limit(source, n.at, "references nested deeper than " + CompileBudget.MAX_DEPTH);
+            }
             List<Set<Assertion>> known = referenced.get(target);
             if (known != null) return known;
             if (!expanding.add(target)) {
@@ -439,38 +490,70 @@ public final class WsPolicyDocument {
                     opaque.add(c);
                 }
             }
-            String content = canonical(n, opaque);
-            boolean ignorable = "true".equals(n.wsp("Ignorable")) || "1".equals(n.wsp("Ignorable"));
+            StringBuilder content = new StringBuilder();
+            canonical(n, opaque, content);
+            charge(n, content.length() / 64);
+            MessageDigest d = sha256();
+            String digest = HexFormat.of().formatHex(d.digest(content.toString().getBytes(StandardCharsets.UTF_8)));
+            boolean ignorable = flag(n, "Ignorable");
             List<Set<Assertion>> out = new ArrayList<>();
             if (nested == null) {
-                out.add(Set.of(new Assertion(n.ns, n.local, content, Set.of(), ignorable)));
+                out.add(Set.of(new Assertion(n.ns, n.local, digest, false, Set.of(), ignorable)));
             } else {
                 for (Set<Assertion> alternative : alternatives(nested)) {
-                    out.add(Set.of(new Assertion(n.ns, n.local, content, alternative, ignorable)));
+                    charge(n, alternative.size() + 1);
+                    Set<Assertion> kept = new LinkedHashSet<>(); // lax: ignorable nested assertions take no part
+                    for (Assertion a : alternative) if (!a.ignorable()) kept.add(a);
+                    out.add(Set.of(new Assertion(n.ns, n.local, digest, true, kept, ignorable)));
                 }
             }
-            if ("true".equals(n.wsp("Optional")) || "1".equals(n.wsp("Optional"))) out.add(Set.of());
+            if (flag(n, "Optional")) out.add(Set.of());
             return out;
         }
 
-        /** The attributes (but wsp:Optional/Ignorable), text and other children, in a canonical text. */
-        private String canonical(Node n, List<Node> children) {
-            StringBuilder sb = new StringBuilder();
+        /** wsp:Optional / wsp:Ignorable as xs:boolean (whitespace trimmed): true, 1, false, 0, or absent. */
+        private boolean flag(Node n, String attribute) {
+            String v = n.wsp(attribute);
+            if (v == null) return false;
+            return switch (v.strip()) {
+                case "true", "1" -> true;
+                case "false", "0" -> false;
+                default -> throw new PolicyException(source, n.at, "wsp:" + attribute + " must be true or false, got "
+                        + v);
+            };
+        }
+
+        /**
+         * The attributes (but wsp:Optional/Ignorable, namespace declarations and ids), text and other children, in a
+         * canonical text: each piece length-prefixed, so that different content never reads the same; at most
+         * 64 KiB.
+         */
+        private void canonical(Node n, List<Node> children, StringBuilder sb) {
             n.attributes.forEach((k, v) -> {
                 if (k.startsWith("{" + WSP_15 + "}") || k.startsWith("{" + WSP_2004 + "}")
-                        || k.startsWith("{" + XMLConstants.XMLNS_ATTRIBUTE_NS_URI + "}")) {
+                        || k.startsWith("{" + XMLConstants.XMLNS_ATTRIBUTE_NS_URI + "}") || k.equals("{" + WSU + "}Id")
+                        || k.equals("{" + XMLConstants.XML_NS_URI + "}id")) {
                     return;
                 }
-                sb.append('@').append(k).append('=').append(v).append(';');
+                piece(sb, "@", k);
+                piece(sb, "=", v);
             });
             String text = n.text.toString().strip();
-            if (!text.isEmpty()) sb.append('"').append(text).append('"');
+            if (!text.isEmpty()) piece(sb, "\"", text);
             for (Node c : children) {
                 charge(c, 1);
-                sb.append("<{").append(c.ns).append('}').append(c.local).append(' ')
-                        .append(canonical(c, c.children)).append('>');
+                piece(sb, "<", "{" + c.ns + "}" + c.local);
+                canonical(c, c.children, sb);
+                sb.append('>');
+                if (sb.length() > MAX_CONTENT) {
+                    throw PolicyException.limit(source, c.at, "an assertion's content is larger than " + MAX_CONTENT
+                            + " characters written out");
+                }
             }
-            return sb.toString();
+        }
+
+        private static void piece(StringBuilder sb, String kind, String text) {
+            sb.append(kind).append(text.length()).append(':').append(text);
         }
 
         private List<Set<Assertion>> product(List<Set<Assertion>> a, List<Set<Assertion>> b, Node at) {

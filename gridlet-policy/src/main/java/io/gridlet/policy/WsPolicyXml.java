@@ -202,7 +202,7 @@ public final class WsPolicyXml {
             sb.append(indent).append("<gq:Input Left=\"").append(escape(in.left().toString())).append("\" Op=\"")
                     .append(in.op().name().toLowerCase(Locale.ROOT)).append("\" Right=\"")
                     .append(escape(in.right().toString())).append("\"/>\n");
-        } else if (extended && !optional && !Semantics.children(e).isEmpty()) {
+        } else if (extended && !optional && (!Semantics.children(e).isEmpty() || e instanceof Expr.OneOrMore)) {
             String tag = e instanceof Expr.Not ? "gq:Not" : e instanceof Expr.Any ? "gq:Or"
                     : e instanceof Expr.OneOrMore ? "gq:OneOrMore" : e instanceof Expr.Optional ? "gq:Optional"
                     : e instanceof Expr.Requires ? "gq:Requires" : e instanceof Expr.Conflicts ? "gq:Conflicts"
@@ -242,7 +242,8 @@ public final class WsPolicyXml {
      * vocabulary's namespace is a deployed WS-Policy document, read by {@link WsPolicyDocument}.
      */
     public static Policy read(String source, String xml, CompileBudget budget) {
-        if (WsPolicyDocument.isForeign(xml)) return WsPolicyDocument.read(source, xml, budget);
+        java.util.Optional<Policy> deployed = WsPolicyDocument.readIfForeign(source, xml, budget);
+        if (deployed.isPresent()) return deployed.get();
         if (xml.length() > CompileBudget.MAX_CHARS) {
             throw PolicyException.limit(source, Position.NONE, "policy too large: " + xml.length()
                     + " characters, more than " + CompileBudget.MAX_CHARS);
@@ -320,7 +321,7 @@ public final class WsPolicyXml {
          * the text language allows), elements (each at most one formula node), time.
          */
         private void charge() throws SAXException {
-            if (open.size() >= CompileBudget.MAX_DEPTH) {
+            if (open.size() >= CompileBudget.MAX_DEPTH + 2) { // the root and a gq:Use's gq:Param are not formulas
                 throw new OverLimit("policy too deep: nested deeper than " + CompileBudget.MAX_DEPTH + " levels",
                         locator);
             }
@@ -343,7 +344,14 @@ public final class WsPolicyXml {
             if (name.length() > CompileBudget.MAX_NAME) {
                 throw new OverLimit("name too long: more than " + CompileBudget.MAX_NAME + " characters", locator);
             }
+            if (!NAME.matcher(name).matches()) {
+                throw error("'" + name + "' is not a name of the policy language (letters, digits, _, and . or - "
+                        + "before a letter)");
+            }
         }
+
+        private static final java.util.regex.Pattern NAME =
+                java.util.regex.Pattern.compile("[A-Za-z_](?:[A-Za-z0-9_]|\\.(?=[A-Za-z0-9_])|-(?=[A-Za-z]))*");
 
         private void checkItems() throws SAXException {
             if (features.size() + statements.size() + preferences.size() >= CompileBudget.MAX_ITEMS) {
@@ -363,16 +371,36 @@ public final class WsPolicyXml {
                     && preferToward != null)) {
                 throw error(parent.kind + " has no child elements here");
             }
+            if (parent == null && !kind.equals("wsp:Policy")) throw error("expected wsp:Policy, found " + qName);
+            if (parent != null && (parent.kind.equals("gq:Use") || parent.kind.equals("gq:Feature"))
+                    && !kind.equals("gq:Param")) {
+                throw error(parent.kind + " holds only gq:Param, found " + qName);
+            }
+            if (parent != null && parent.kind.equals("gq:Vocabulary") && !kind.equals("gq:Feature")) {
+                throw error("gq:Vocabulary holds only gq:Feature, found " + qName);
+            }
             switch (kind) {
                 case "wsp:Policy" -> {
                     if (parent == null) name = a.getValue("Name") == null ? "policy" : name(a, "Name");
                 }
                 case "wsp:All", "wsp:ExactlyOne", "gq:Vocabulary", "gq:Not", "gq:Or", "gq:OneOrMore", "gq:Optional",
                      "gq:Requires", "gq:Conflicts", "gq:If" -> { }
-                case "gq:Input" -> pendingInput = new Expr.Input(value(a, "Left"), op(a), value(a, "Right"), at);
+                case "gq:Input" -> {
+                    pendingInput = new Expr.Input(value(a, "Left"), op(a), value(a, "Right"), at);
+                    for (String input : Semantics.inputs(pendingInput)) {
+                        int dot = input.lastIndexOf('.');
+                        if (features.containsKey(input) || dot > 0 && features.containsKey(input.substring(0, dot))) {
+                            throw error(input + " is a feature or parameter, not a run-time input; compare it in "
+                                    + "gq:Use/gq:Param");
+                        }
+                    }
+                }
                 case "gq:Prefer" -> {
                     if (open.size() != 1) throw error("gq:Prefer belongs directly in the policy");
                     preferWeight = integer(a, "Weight");
+                    if (Math.abs((long) preferWeight) > Preference.MAX_WEIGHT) {
+                        throw error("a preference's weight is at most " + Preference.MAX_WEIGHT + " either way");
+                    }
                     preferToward = a.getValue("Toward");
                     preferFeature = name(a, "Feature");
                     preferParam = name(a, "Param");
@@ -380,6 +408,11 @@ public final class WsPolicyXml {
                 case "gq:Feature" -> {
                     if (parent == null || !parent.kind.equals("gq:Vocabulary")) {
                         throw error("gq:Feature outside gq:Vocabulary");
+                    }
+                    String feature = name(a, "Name");
+                    if (feature == null) throw error("gq:Feature needs a Name attribute");
+                    if (features.containsKey(feature) || open.stream().anyMatch(o -> feature.equals(o.feature))) {
+                        throw error("feature " + feature + " declared twice");
                     }
                 }
                 case "gq:Use" -> {
@@ -401,8 +434,7 @@ public final class WsPolicyXml {
             String feature = a.getValue("Feature") != null ? a.getValue("Feature") : name(a, "Name");
             if (kind.equals("gq:Feature")) checkItems();
             open.push(new Frame(kind, at, new ArrayList<>(), new LinkedHashMap<>(), feature,
-                    "true".equals(a.getValue(WSP, "Optional"))
-                            || "true".equals(a.getValue(WsPolicyDocument.WSP_2004, "Optional"))));
+                    optional(a)));
         }
 
         private void param(Frame parent, Attributes a) throws SAXException {
@@ -452,11 +484,26 @@ public final class WsPolicyXml {
             Object v;
             boolean number = d instanceof Domain.Ints || d instanceof Domain.Real;
             if (number) v = value(a, "Value");
-            else if (d instanceof Domain.Bool) v = Boolean.parseBoolean(value);
+            else if (d instanceof Domain.Bool) {
+                if (!value.equals("true") && !value.equals("false")) throw error(param + " is true or false, got " + value);
+                v = Boolean.parseBoolean(value);
+            }
             else if (((Domain.Enum) d).values().contains(value)) v = value;
             else throw error(value + " is not one of " + d);
             if (!number && o != Op.EQ && o != Op.NE) throw error(param + " takes only eq or ne");
             parent.parts.add(new Expr.Cmp(f.name(), param, o, v, null, at));
+        }
+
+        /** wsp:Optional as xs:boolean (either namespace): true, 1, false, 0, or absent. */
+        private boolean optional(Attributes a) throws SAXException {
+            String v = a.getValue(WSP, "Optional");
+            if (v == null) v = a.getValue(WsPolicyDocument.WSP_2004, "Optional");
+            if (v == null) return false;
+            return switch (v.strip()) {
+                case "true", "1" -> true;
+                case "false", "0" -> false;
+                default -> throw error("wsp:Optional must be true or false, got " + v);
+            };
         }
 
         private Op op(Attributes a) throws SAXException {

@@ -141,6 +141,26 @@ class WsPolicyDocumentTest {
     }
 
     @Test
+    void nestedPoliciesIdsAndContentAsWsPolicyDefines() {
+        String ns = "<wsp:Policy xmlns:wsp=\"" + WSP15 + "\" xmlns:x=\"urn:x\" Name=\"n\">";
+        // an assertion with an empty nested policy is not the same as one without (1.5 §4.5)
+        assertThat(normal(ns + "<x:A/></wsp:Policy>").alternatives())
+                .isNotEqualTo(normal(ns + "<x:A><wsp:Policy/></x:A></wsp:Policy>").alternatives());
+        // content is compared piece by piece: an attribute value cannot pose as two attributes
+        assertThat(normal(ns + "<x:A a=\"1;@{}b=2\"/></wsp:Policy>").alternatives())
+                .isNotEqualTo(normal(ns + "<x:A a=\"1\" b=\"2\"/></wsp:Policy>").alternatives());
+        // an id names the element, it is not content
+        assertThat(normal(ns + "<x:A xml:id=\"i1\"/></wsp:Policy>").alternatives())
+                .isEqualTo(normal(ns + "<x:A/></wsp:Policy>").alternatives());
+        // a reference by a policy's Name (an IRI) within the document; wsp:Optional as xs:boolean
+        String byName = ns + "<x:Holder wsp:Optional=\" 1 \"><wsp:Policy Name=\"http://example.org/p\"><x:B/>"
+                + "</wsp:Policy></x:Holder><x:C><wsp:PolicyReference URI=\"http://example.org/p\"/></x:C></wsp:Policy>";
+        assertThat(normal(byName).describe()).containsExactlyInAnyOrder("{C(B), Holder(B)}", "{C(B)}");
+        assertThatThrownBy(() -> normal(ns + "<x:A wsp:Optional=\"yes\"/></wsp:Policy>"))
+                .hasMessageContaining("must be true or false");
+    }
+
+    @Test
     void hostileDocumentsAreRefused() {
         String cycle = """
                 <wsp:Policy xmlns:wsp="%s" xmlns:x="urn:x">
@@ -164,6 +184,26 @@ class WsPolicyDocumentTest {
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> normal(bomb.toString()))
                 .isInstanceOfSatisfying(PolicyException.class,
                         e -> assertThat(e.kind()).isEqualTo(PolicyException.Kind.LIMIT)));
+        // a chain of 700 references, each inside the previous: refused at depth 64, not a stack overflow
+        StringBuilder chain = new StringBuilder("<wsp:Policy xmlns:wsp=\"" + WSP15 + "\" xmlns:x=\"urn:x\">"
+                + "<wsp:PolicyReference URI=\"#p0\"/><x:Z wsp:Ignorable=\"true\"><wsp:Policy>");
+        for (int i = 0; i < 700; i++) {
+            chain.append("<wsp:Policy Name=\"p").append(i).append("\"><x:A><wsp:PolicyReference URI=\"#p")
+                    .append(i + 1).append("\"/></x:A></wsp:Policy>");
+        }
+        chain.append("<wsp:Policy Name=\"p700\"/></wsp:Policy></x:Z></wsp:Policy>");
+        assertThatThrownBy(() -> normal(chain.toString())).isInstanceOfSatisfying(PolicyException.class,
+                e -> assertThat(e.getMessage()).contains("references nested deeper than 64"));
+        // content that multiplies: a long namespace on many children, under an assertion of many alternatives
+        String longNs = "urn:" + "n".repeat(800);
+        StringBuilder amplified = new StringBuilder("<wsp:Policy xmlns:wsp=\"" + WSP15 + "\" xmlns:x=\"urn:x\" "
+                + "xmlns:y=\"" + longNs + "\"><x:A>");
+        amplified.append("<y:c/>".repeat(6000)).append("<wsp:Policy><wsp:ExactlyOne>");
+        for (int i = 0; i < 100; i++) amplified.append("<x:L").append(i).append("/>");
+        amplified.append("</wsp:ExactlyOne></wsp:Policy></x:A></wsp:Policy>");
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThatThrownBy(() -> WsPolicyXml.read("peer",
+                amplified.toString(), CompileBudget.forPeer(200))).isInstanceOfSatisfying(PolicyException.class,
+                e -> assertThat(e.kind()).isEqualTo(PolicyException.Kind.LIMIT)));
         assertThatThrownBy(() -> normal("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><wsp:Policy "
                 + "xmlns:wsp=\"" + WSP15 + "\">&e;</wsp:Policy>")).isInstanceOf(PolicyException.class);
     }

@@ -87,6 +87,33 @@ class WsPolicyXmlTest {
                 .hasMessageContaining("normal form");
     }
 
+    @Test
+    void malformedGqDocumentsAreRefusedNotMisread() {
+        String head = "<wsp:Policy xmlns:wsp=\"" + WsPolicyXml.WSP + "\" xmlns:gq=\"" + WsPolicyXml.GQ + "\" Name=\"m\">"
+                + "<gq:Vocabulary><gq:Feature Name=\"a\"><gq:Param Name=\"p\" Values=\"x y\"/></gq:Feature>"
+                + "<gq:Feature Name=\"b\"><gq:Param Name=\"on\" Type=\"bool\"/></gq:Feature></gq:Vocabulary>";
+        String[][] cases = {
+                {"<gq:Vocabulary><gq:Feature Name=\"a\"/></gq:Vocabulary>", "declared twice"},
+                {"<gq:Use Feature=\"a\"><gq:Use Feature=\"b\"/></gq:Use>", "holds only gq:Param"},
+                {"<gq:Use Feature=\"b\"><gq:Param Name=\"on\" Op=\"eq\" Value=\"yes\"/></gq:Use>", "true or false"},
+                {"<gq:Input Left=\"a.p\" Op=\"gt\" Right=\"1\"/>", "not a run-time input"},
+                {"<gq:Prefer Weight=\"2000000\"><gq:Use Feature=\"a\"/></gq:Prefer>", "at most 1000000"},
+        };
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> WsPolicyXml.read("x.xml", head + c[0] + "</wsp:Policy>"))
+                    .as(c[0]).isInstanceOf(PolicyException.class).hasMessageContaining(c[1]);
+        }
+        assertThatThrownBy(() -> WsPolicyXml.read("x.xml", "<wsp:ExactlyOne xmlns:wsp=\"" + WsPolicyXml.WSP
+                + "\" xmlns:gq=\"" + WsPolicyXml.GQ + "\"/>")).hasMessageContaining("expected wsp:Policy");
+        assertThatThrownBy(() -> WsPolicyXml.read("x.xml", head.replace("Name=\"b\"", "Name=\"b c\"")
+                + "</wsp:Policy>")).hasMessageContaining("not a name");
+        // wsp:Optional="1" is xs:boolean true; an empty one-or-more round-trips
+        Policy p = WsPolicyXml.read("x.xml", head + "<gq:Use Feature=\"a\" wsp:Optional=\"1\"/><gq:OneOrMore/>"
+                + "</wsp:Policy>");
+        assertThat(p.statements().get(0).expr()).isInstanceOf(Expr.Optional.class);
+        assertThat(WsPolicyXml.read("again", WsPolicyXml.write(p)).statements()).hasSize(2);
+    }
+
     private static Expr expressible(Random r, List<String> names, int depth) {
         if (depth == 0 || r.nextInt(3) == 0) {
             String f = names.get(r.nextInt(names.size()));
