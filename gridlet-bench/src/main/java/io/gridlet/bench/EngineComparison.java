@@ -50,7 +50,12 @@ import java.util.stream.Stream;
  * is reported (single runs on a 2-core machine vary by a third, and up to 2x between rounds); a share is the median
  * of the rounds' shares (each configuration over plain in the same round: paired, as a slow round slows all).
  *
- * <p>Run: {@code ./bench engines [--plugs 200] [--days 0.1] [--sealed] [--runs 3]}.
+ * <p>{@code --shape} picks the data: {@code debs} (default; every plug every second, like the DEBS'14 set: input-heavy,
+ * one timestamp per second), {@code sparse} (10 x 4 x 6 = 240 plugs each at its own offset every 8 s, 5 % of
+ * readings dropped: about 3.6 M result lines out of 4.9 M lines a day, output-heavy; {@code --plugs} is ignored),
+ * {@code generated} (what {@code gridlet run} generates by default: 40 plugs every 5 s with gaps and outages).
+ *
+ * <p>Run: {@code ./bench engines [--shape debs|sparse|generated] [--plugs 200] [--days 0.1] [--sealed] [--runs 3]}.
  */
 public final class EngineComparison {
     public static void main(String[] args) throws Exception {
@@ -58,27 +63,36 @@ public final class EngineComparison {
         double days = 0.1;
         boolean sealed = false;
         int runs = 3;
+        String shape = "debs";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--shape" -> shape = args[++i];
                 case "--plugs" -> plugs = Integer.parseInt(args[++i]);
                 case "--days" -> days = Double.parseDouble(args[++i]);
                 case "--sealed" -> sealed = true;
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: EngineComparison [--plugs N (multiple of 40)] [--days D] [--sealed] "
-                            + "[--runs N (3)]");
+                    System.err.println("usage: EngineComparison [--shape debs|sparse|generated] [--plugs N (multiple "
+                            + "of 40)] [--days D] [--sealed] [--runs N (3)]");
                     System.exit(2);
                 }
             }
         }
         Path dir = Files.createTempDirectory("gridlet-engines");
         try {
-            GeneratorConfig config = DebsShapedData.config(plugs, days);
+            GeneratorConfig config = switch (shape) {
+                case "debs" -> DebsShapedData.config(plugs, days);
+                case "sparse" -> GeneratorConfig.builder().seed(2014).layout(10, 4, 6).span(days, 8)
+                        .gaps(0.05, 0.05, 0).badLines(0.0, 0.0).build();
+                case "generated" -> GeneratorConfig.builder().span(days, GeneratorConfig.defaults().intervalSeconds())
+                        .build();
+                default -> throw new IllegalArgumentException("--shape is debs, sparse or generated, not " + shape);
+            };
             Path csv = dir.resolve("data.csv");
             long lines = DebsShapedData.writeCsv(config, csv);
             Path tiny = Files.writeString(dir.resolve("tiny.csv"), "1,1377986401,1.000,1,1,1,1\n");
-            System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.2f days, %,d lines%n",
-                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+            System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %s shape, %d plugs, %.2f days, %,d lines%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), shape,
                     config.plugCount(), days, lines);
 
             double core = 0;
@@ -90,7 +104,15 @@ public final class EngineComparison {
                 }
                 core = lines * 1e9 / (System.nanoTime() - start);
             }
-            System.out.printf(Locale.ROOT, "core      : %.2f M readings/s%n", core / 1e6);
+            long results = 0;
+            try (Stream<Path> files = Files.list(dir.resolve("core"))) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("q")).toList()) {
+                    try (Stream<String> l = Files.lines(f)) {
+                        results += l.count();
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "core      : %.2f M readings/s; %,d result lines%n", core / 1e6, results);
 
             time(tiny, dir.resolve("warm-up"), 1, Boundary.PLAIN); // class loading, the first start: not measured
             List<Config> configs = new ArrayList<>();
