@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 /** {@code gridlet accuracy}: how good a run's Q1 forecasts were, against two naive forecasts. */
 @Command(name = "accuracy", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Scores the Q1 forecasts of a run (its output directory OUT) against the load then measured "
-                + "in the input: per slice size, for plugs and houses, MAE and RMSE (W) and sMAPE (%) of the last "
+                + "in the input: per slice size, for plugs and houses, MAE and RMSE (W) and sMAPE (%%) of the last "
                 + "forecast Q1 made for each slice, next to two naive forecasts made at the same moment: the slice "
                 + "two before's average (last-slice) and the same slice the day before (day-before; the last "
                 + "slice's when there is none), and the seasonal forecaster gridlet run --forecaster seasonal would "

@@ -116,6 +116,28 @@ class GridletCommandTest {
     }
 
     @Test
+    void everyCommandsHelpFormatsWithoutAWarning() {
+        // picocli formats descriptions as format strings: a lone '%' makes it print a WARN and the raw text
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(List.of(GridletCommand.commandLine()));
+            int commands = 0;
+            while (!todo.isEmpty()) {
+                CommandLine c = todo.pop();
+                assertThat(c.getUsageMessage()).as(c.getCommandName()).isNotBlank();
+                todo.addAll(c.getSubcommands().values());
+                commands++;
+            }
+            assertThat(commands).isGreaterThan(10);
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(captured.toString()).doesNotContain("Could not format");
+    }
+
+    @Test
     void theFlinkEngineAsksForAFileInsteadOfStandardInput() {
         assertThat(gridlet("run", "-", "--engine", "flink")).isEqualTo(2);
         assertThat(err.toString()).contains("standard input needs --engine core");
