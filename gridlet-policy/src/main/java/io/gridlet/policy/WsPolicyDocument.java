@@ -1,14 +1,11 @@
 package io.gridlet.policy;
 
 import org.xml.sax.Attributes;
-import org.xml.sax.InputSource;
 import org.xml.sax.Locator;
 import org.xml.sax.SAXException;
-import org.xml.sax.SAXParseException;
 import org.xml.sax.helpers.DefaultHandler;
+import io.gridlet.policy.WsPolicyXml.OverLimit;
 
-import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,8 +23,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.xml.XMLConstants;
-import javax.xml.parsers.ParserConfigurationException;
-import javax.xml.parsers.SAXParserFactory;
 
 /**
  * A WS-Policy document as deployed: WS-Policy 1.5 or the 2004/09 submission's namespace, {@code wsp:Policy},
@@ -299,37 +294,9 @@ public final class WsPolicyDocument {
     }
 
     private static Node parse(String source, String xml, CompileBudget budget) {
-        if (xml.length() > CompileBudget.MAX_CHARS) {
-            throw PolicyException.limit(source, Position.NONE, "policy too large: " + xml.length()
-                    + " characters, more than " + CompileBudget.MAX_CHARS);
-        }
         TreeBuilder h = new TreeBuilder(budget);
-        try {
-            SAXParserFactory f = SAXParserFactory.newInstance();
-            f.setNamespaceAware(true);
-            f.setXIncludeAware(false);
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-            f.newSAXParser().parse(new InputSource(new StringReader(xml)), h);
-        } catch (OverLimit e) {
-            throw PolicyException.limit(source, new Position(e.getLineNumber(), e.getColumnNumber()), e.getMessage());
-        } catch (SAXParseException e) {
-            throw new PolicyException(source, new Position(e.getLineNumber(), e.getColumnNumber()), e.getMessage());
-        } catch (SAXException e) {
-            throw new PolicyException(source, Position.NONE, e.getMessage());
-        } catch (IOException | ParserConfigurationException e) {
-            throw new PolicyException(source, Position.NONE, "cannot read: " + e.getMessage());
-        }
+        WsPolicyXml.parse(source, xml, h);
         return h.root;
-    }
-
-    private static final class OverLimit extends SAXParseException {
-        OverLimit(String message, Locator locator) {
-            super(message, locator);
-        }
     }
 
     private static final class TreeBuilder extends DefaultHandler {

@@ -244,11 +244,21 @@ public final class WsPolicyXml {
     public static Policy read(String source, String xml, CompileBudget budget) {
         java.util.Optional<Policy> deployed = WsPolicyDocument.readIfForeign(source, xml, budget);
         if (deployed.isPresent()) return deployed.get();
+        Handler h = new Handler(source, budget);
+        parse(source, xml, h);
+        return h.policy;
+    }
+
+    /**
+     * Parses a policy document with {@code handler}, as a peer's input: at most {@link CompileBudget#MAX_CHARS},
+     * SAX with DTDs, external entities and XInclude off; an {@link OverLimit} the handler throws is a LIMIT, any
+     * other error names its line and column. Both readers ({@link WsPolicyDocument} too) parse through here.
+     */
+    static void parse(String source, String xml, DefaultHandler handler) {
         if (xml.length() > CompileBudget.MAX_CHARS) {
             throw PolicyException.limit(source, Position.NONE, "policy too large: " + xml.length()
                     + " characters, more than " + CompileBudget.MAX_CHARS);
         }
-        Handler h = new Handler(source, budget);
         try {
             SAXParserFactory f = SAXParserFactory.newInstance();
             f.setNamespaceAware(true);
@@ -258,7 +268,7 @@ public final class WsPolicyXml {
             f.setFeature("http://xml.org/sax/features/external-general-entities", false);
             f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
             f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-            f.newSAXParser().parse(new InputSource(new StringReader(xml)), h);
+            f.newSAXParser().parse(new InputSource(new StringReader(xml)), handler);
         } catch (OverLimit e) {
             throw PolicyException.limit(source, new Position(e.getLineNumber(), e.getColumnNumber()), e.getMessage());
         } catch (SAXParseException e) {
@@ -268,11 +278,10 @@ public final class WsPolicyXml {
         } catch (IOException | ParserConfigurationException e) {
             throw new PolicyException(source, Position.NONE, "cannot read: " + e.getMessage());
         }
-        return h.policy;
     }
 
     /** A bound of the budget exceeded while reading. */
-    private static final class OverLimit extends SAXParseException {
+    static final class OverLimit extends SAXParseException {
         OverLimit(String message, Locator locator) {
             super(message, locator);
         }

@@ -513,14 +513,6 @@ final class Encoding {
             }
         }
 
-        /** Every session clause: all linked comparisons and ladders (what the explainer needs). */
-        List<int[]> clauses() {
-            List<int[]> out = new ArrayList<>();
-            for (int i = 0; i < linked.size(); i++) link(i, out);
-            for (String p : reals.keySet()) ladder(p, out);
-            return out;
-        }
-
         /** How many points the ladder of linked comparison {@code i}'s parameter has (0 for an integer one). */
         int ladderLength(int i) {
             Linked l = linked.get(i);

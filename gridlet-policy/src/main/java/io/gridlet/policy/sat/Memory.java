@@ -42,12 +42,4 @@ final class Memory<K, V> {
             eldest.remove();
         }
     }
-
-    synchronized int size() {
-        return entries.size();
-    }
-
-    synchronized long bytes() {
-        return bytes;
-    }
 }
