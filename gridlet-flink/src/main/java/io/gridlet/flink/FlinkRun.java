@@ -55,12 +55,21 @@ public final class FlinkRun {
     /** A failed task is restarted this many times, this long apart, before the run fails. */
     static final int RESTART_ATTEMPTS = 3;
     static final Duration RESTART_DELAY = Duration.ofMillis(500);
+    /**
+     * On a cluster, machines come and go: a lost TaskManager fails the job's tasks (more than once while the
+     * JobManager still counts its slots), so a run there fails only after this many failures within
+     * {@link #CLUSTER_FAILURE_WINDOW}, restarting {@link #CLUSTER_RESTART_DELAY} apart.
+     */
+    static final int CLUSTER_FAILURES = 20;
+    static final Duration CLUSTER_FAILURE_WINDOW = Duration.ofMinutes(10);
+    static final Duration CLUSTER_RESTART_DELAY = Duration.ofSeconds(2);
 
     private final QueryConfig config;
     private final long maxLateness;
     private final Duration checkpointInterval;
     private Boundary boundary = Boundary.PLAIN;
     private long replayRate;
+    private boolean onCluster;
     private volatile JobClient job;
 
     /** What a finished run counted and wrote. */
@@ -132,6 +141,12 @@ public final class FlinkRun {
     /** Runs the job inside this trusted boundary ({@link Boundary#PLAIN} by default). */
     public FlinkRun boundary(Boundary boundary) {
         this.boundary = Objects.requireNonNull(boundary);
+        return this;
+    }
+
+    /** The job runs on a Flink cluster: it tolerates lost TaskManagers (see {@link #CLUSTER_FAILURES}). */
+    public FlinkRun onCluster() {
+        this.onCluster = true;
         return this;
     }
 
@@ -227,9 +242,18 @@ public final class FlinkRun {
 
     private void configure(StreamExecutionEnvironment env, RunDirectory dir, Optional<Path> resumeFrom) {
         Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
+        if (onCluster) {
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "failure-rate");
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_MAX_FAILURES_PER_INTERVAL,
+                    CLUSTER_FAILURES);
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_FAILURE_RATE_INTERVAL,
+                    CLUSTER_FAILURE_WINDOW);
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FAILURE_RATE_DELAY, CLUSTER_RESTART_DELAY);
+        } else {
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, RESTART_DELAY);
+        }
         resumeFrom.ifPresent(checkpoint ->
                 conf.set(SavepointConfigOptions.SAVEPOINT_PATH, checkpoint.toUri().toString()));
         env.configure(conf);

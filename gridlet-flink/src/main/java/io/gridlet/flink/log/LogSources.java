@@ -36,6 +36,9 @@ public final class LogSources {
                 .setBootstrapServers(log.bootstrap())
                 .setTopics(log.topic())
                 .setStartingOffsets(OffsetsInitializer.earliest())
+                // positions committed on completed checkpoints: how the service tells the job read the end
+                .setGroupId(log.jobGroup())
+                .setProperty("commit.offsets.on.checkpoint", "true")
                 .setDeserializer(new KafkaEntries());
         log.extra().forEach(b::setProperty);
         if (log.isBounded()) b.setBounded(OffsetsInitializer.latest());

@@ -106,6 +106,7 @@ final class FlinkEngine {
         if (file == null) generate(generated, input); // deterministic: the same bytes when resuming
 
         boolean embedded = s.cluster() == null;
+        if (!embedded) run.onCluster();
         int slots = Math.max(s.scaling().parallelism(), s.scaling().max());
         int restPort = embedded ? FlinkRun.freeLoopbackPort() : 0;
         String rest = embedded ? "127.0.0.1:" + restPort : s.cluster();
@@ -229,7 +230,7 @@ final class FlinkEngine {
     }
 
     /** The jar this command runs from, shipped to a remote cluster with the job. */
-    private static String ownJar() {
+    static String ownJar() {
         try {
             Path jar = Path.of(FlinkEngine.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (!jar.toString().endsWith(".jar")) {

@@ -14,6 +14,7 @@ import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.IngestLog;
 import io.gridlet.log.kafka.KafkaLog;
+import io.gridlet.flink.sink.ResultTopic;
 import io.gridlet.log.local.LocalLog;
 import io.gridlet.log.local.LogCorruptedException;
 import io.gridlet.server.live.Gateway;
@@ -116,6 +117,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "The Kafka topic, with --kafka; one partition keeps the order (default: ${DEFAULT-VALUE}).")
     String topic;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT",
+            description = "Submit the job to this Flink cluster's JobManager (REST port) instead of running it "
+                    + "embedded; needs --kafka (the cluster reads the readings from the topic) and --dir on a file "
+                    + "system every TaskManager sees (results and checkpoints are written there). Results reach "
+                    + "subscribers through the Kafka topic --results-topic.")
+    String cluster;
+
+    @Option(names = "--results-topic", paramLabel = "TOPIC",
+            description = "With --cluster: the Kafka topic the job's results come back to the service through "
+                    + "(made if missing; default: the --topic name with -results appended).")
+    String resultsTopic;
+
     @Option(names = "--max-lateness", defaultValue = "120",
             description = "Seconds of data time a reading may be older than the service's data time and still be "
                     + "put in order; data time is the watermark over the meters that send, so a meter that sends "
@@ -190,6 +203,12 @@ final class ServeCommand implements Callable<Integer> {
         if (clockSkew < 0) throw new UserError("--clock-skew must be >= 0");
         if (idleAfter < 0) throw new UserError("--idle-after must be >= 0");
         if (checkpointSeconds < 0.05) throw new UserError("--checkpoint-interval must be >= 0.05 s");
+        if (cluster != null && kafka == null) {
+            throw new UserError("--cluster needs --kafka: the cluster's TaskManagers read the readings from a Kafka "
+                    + "topic (the local log is this machine's)");
+        }
+        if (cluster != null && sealed) throw new UserError("--sealed runs embedded: the keys are released in-process");
+        if (resultsTopic != null && cluster == null) throw new UserError("--results-topic goes with --cluster");
         LocalLog.Fsync sync = switch (fsync) {
             case "always" -> LocalLog.Fsync.ALWAYS;
             case "never" -> LocalLog.Fsync.NEVER;
@@ -227,6 +246,17 @@ final class ServeCommand implements Callable<Integer> {
         LiveJob.Settings settings = new LiveJob.Settings(QueryConfig.DEFAULT, maxLateness,
                 Duration.ofMillis((long) (checkpointSeconds * 1000)), parallelism, Math.max(4, parallelism),
                 boundary);
+        String resultsFrom = resultsTopic != null ? resultsTopic : topic + "-results";
+        if (cluster != null) settings = settings.on(new LiveJob.Cluster(cluster, FlinkEngine.ownJar(), resultsFrom));
+        ResultTopic.Following following = null;
+        if (cluster != null) {
+            try { // before the job: subscribers get every result from here on
+                following = ResultTopic.follow(kafka, resultsFrom, ResultHub.named(hub));
+            } catch (IOException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+        final ResultTopic.Following resultsFollowed = following;
         LiveJob job;
         try {
             job = LiveJob.start(log, settings, results, hub, fresh);
@@ -281,6 +311,7 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 gateway.close();
                 job.close();
+                if (resultsFollowed != null) resultsFollowed.close();
                 if (endpoint != null) endpoint.close();
             } catch (Exception e) {
                 // stopping anyway
@@ -301,11 +332,13 @@ final class ServeCommand implements Callable<Integer> {
             }
             Runtime.getRuntime().removeShutdownHook(hook);
             gateway.close();
+            if (resultsFollowed != null) resultsFollowed.close();
             if (endpoint != null) endpoint.close();
             throw e;
         }
         Runtime.getRuntime().removeShutdownHook(hook);
         gateway.close();
+        if (resultsFollowed != null) resultsFollowed.close();
         if (endpoint != null) endpoint.close();
         Replay.Summary summary = RunReport.of(outcome);
         RunReport.writeRejections(summary, results);

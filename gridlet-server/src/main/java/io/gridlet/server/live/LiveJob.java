@@ -6,6 +6,9 @@ import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.log.LogSources;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.flink.sink.ResultTopic;
+import io.gridlet.log.kafka.KafkaLog;
+import org.apache.flink.core.execution.SavepointFormatType;
 import io.gridlet.log.IngestLog;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -21,15 +24,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The queries running continuously over the ingest log on the embedded Flink MiniCluster: results into the
- * run's files (exactly once, merged when the log's end-of-data entry is reached) and, as they come, into a
- * {@link ResultHub} for subscribers. A job stopped before the end (the service shut down) resumes from its last
+ * The queries running continuously over the ingest log on the embedded Flink MiniCluster or a Flink cluster:
+ * results into the run's files (exactly once, merged when the log's end-of-data entry is reached) and, as they
+ * come, into a {@link ResultHub} for subscribers (from a cluster, through a Kafka topic: {@link ResultTopic}). A job stopped before the end (the service shut down) resumes from its last
  * checkpoint when started again on the same output directory: its log position is in that checkpoint.
  */
 public final class LiveJob implements AutoCloseable {
     private final FlinkRun run;
     private final RunDirectory dir;
-    private final int restPort;
+    private final String rest;
     private final CompletableFuture<JobClient> submitted = new CompletableFuture<>();
     private final Future<FlinkRun.Outcome> outcome;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
@@ -39,21 +42,46 @@ public final class LiveJob implements AutoCloseable {
     });
     private final Optional<Path> resumedFrom;
 
-    /** What the job runs with. */
+    /** What the job runs with; {@code cluster} null: on the embedded MiniCluster. */
     public record Settings(QueryConfig queries, long maxLatenessSeconds, Duration checkpointInterval,
-                           int parallelism, int slots, Boundary boundary) {
+                           int parallelism, int slots, Boundary boundary, Cluster cluster) {
+        public Settings(QueryConfig queries, long maxLatenessSeconds, Duration checkpointInterval, int parallelism,
+                        int slots, Boundary boundary) {
+            this(queries, maxLatenessSeconds, checkpointInterval, parallelism, slots, boundary, null);
+        }
+
         public static Settings defaults() {
             return new Settings(QueryConfig.DEFAULT, 5, Duration.ofSeconds(5), 1, 4, Boundary.PLAIN);
         }
+
+        /** The same, submitted to a Flink cluster. */
+        public Settings on(Cluster c) {
+            return new Settings(queries, maxLatenessSeconds, checkpointInterval, parallelism, slots, boundary, c);
+        }
+    }
+
+    /**
+     * A Flink cluster to run the job on: its JobManager's REST address, the jar with the job's classes (shipped
+     * with the job), and the Kafka topic the job's results come back through (the ingest log's Kafka).
+     */
+    public record Cluster(String rest, String jar, String resultsTopic) {
     }
 
     private LiveJob(IngestLog log, Settings s, Path out, String hub, boolean fresh) throws IOException {
+        Cluster cluster = s.cluster();
+        if (cluster != null && !(log instanceof KafkaLog)) {
+            throw new IllegalArgumentException("a job on a cluster reads the ingest log from Kafka, not "
+                    + log.describe());
+        }
         run = new FlinkRun(s.queries(), s.maxLatenessSeconds(), s.checkpointInterval()).boundary(s.boundary());
+        if (cluster != null) run.onCluster();
         dir = new RunDirectory(out);
         resumedFrom = dir.prepare(run.identity(log.describe()), fresh);
-        restPort = FlinkRun.freeLoopbackPort();
-        StreamExecutionEnvironment env = FlinkRun.embedded(s.parallelism(), Math.max(s.slots(), s.parallelism()),
-                restPort);
+        int restPort = cluster == null ? FlinkRun.freeLoopbackPort() : -1;
+        rest = cluster == null ? "127.0.0.1:" + restPort : cluster.rest();
+        StreamExecutionEnvironment env = cluster == null
+                ? FlinkRun.embedded(s.parallelism(), Math.max(s.slots(), s.parallelism()), restPort)
+                : FlinkRun.remote(cluster.rest(), s.parallelism(), cluster.jar());
         outcome = runner.submit(() -> run.run(env, LogSources.of(log), "gridlet live " + log.describe(),
                 out.toAbsolutePath(), dir, resumedFrom, job -> {
                     try {
@@ -63,10 +91,54 @@ public final class LiveJob implements AutoCloseable {
                     }
                     submitted.complete(job);
                 }, results -> {
-                    results.q1().sinkTo(ResultHub.sink(hub)).name("q1-subscribers");
-                    results.q2().sinkTo(ResultHub.sink(hub)).name("q2-subscribers")
-                            .setParallelism(1).setMaxParallelism(1);
+                    if (cluster == null) {
+                        results.q1().sinkTo(ResultHub.sink(hub)).name("q1-subscribers");
+                        results.q2().sinkTo(ResultHub.sink(hub)).name("q2-subscribers")
+                                .setParallelism(1).setMaxParallelism(1);
+                    } else { // the service follows the topic into the hub (ResultTopic.follow)
+                        String bootstrap = ((KafkaLog) log).bootstrap();
+                        results.q1().sinkTo(ResultTopic.sink(bootstrap, cluster.resultsTopic()))
+                                .name("q1-results-topic");
+                        results.q2().sinkTo(ResultTopic.sink(bootstrap, cluster.resultsTopic()))
+                                .name("q2-results-topic").setParallelism(1).setMaxParallelism(1);
+                    }
                 }));
+        if (log instanceof KafkaLog kafka) drainAtEndOfData(kafka);
+    }
+
+    /**
+     * A Kafka topic does not end the job's source (it stops at offsets, not at content): once the end-of-data
+     * entry is in the topic and a completed checkpoint has read through it, the job is stopped with a final
+     * savepoint, draining: every reading read is processed to its results, the files are committed, and the run
+     * finishes as it does at the end of a local log.
+     */
+    private void drainAtEndOfData(KafkaLog kafka) {
+        Thread t = new Thread(() -> {
+            try {
+                JobClient job = submitted.get();
+                while (!outcome.isDone()) {
+                    Thread.sleep(1000);
+                    boolean read;
+                    try {
+                        read = kafka.endOfDataRead();
+                    } catch (IOException e) {
+                        continue; // Kafka unreachable for now: the job's own restarts deal with it
+                    }
+                    if (!read) continue;
+                    try {
+                        job.stopWithSavepoint(true, dir.root().resolve("final-savepoint").toUri().toString(),
+                                SavepointFormatType.CANONICAL).get(10, TimeUnit.MINUTES);
+                        return;
+                    } catch (Exception e) {
+                        // e.g. a restart in progress: try again
+                    }
+                }
+            } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+                // the job never ran, or the service is stopping
+            }
+        }, "gridlet-live-drain");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
@@ -91,9 +163,9 @@ public final class LiveJob implements AutoCloseable {
         return dir;
     }
 
-    /** The embedded Flink REST endpoint (for rescaling: {@code gridlet scale}). */
+    /** The job's Flink REST endpoint, embedded or the cluster's (for rescaling: {@code gridlet scale}). */
     public String rest() {
-        return "127.0.0.1:" + restPort;
+        return rest;
     }
 
     public JobClient job(Duration wait) throws Exception {

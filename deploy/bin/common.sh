@@ -1,0 +1,90 @@
+# Shared by the deploy/ scripts (sourced, not run). Settings, all optional:
+#   GRIDLET_DEPLOY_RUN   where pid files, logs and data go (default: deploy/run)
+#   FLINK_CONF_DIR       the Flink configuration directory (default: deploy/conf/flink)
+#   KAFKA_CONFIG         the broker's properties template (default: deploy/conf/kafka/server.properties)
+#   JAVA                 the java to run (default: java on PATH)
+deploy_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+repo_root=$(cd "$deploy_root/.." && pwd)
+run_dir=${GRIDLET_DEPLOY_RUN:-$deploy_root/run}
+JAVA=${JAVA:-java}
+# what Flink's own scripts pass on Java 17: Flink reflects into these packages
+java_opens="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED \
+--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+--add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED \
+--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
+--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
+
+die() {
+  echo "$(basename "$0"): $*" >&2
+  exit 1
+}
+
+# The classpath of deploy/<part>/target/lib, assembled by Maven (from Maven Central) when missing.
+classpath_of() {
+  local part=$1 lib="$deploy_root/$1/target/lib"
+  if [ ! -d "$lib" ] || [ -z "$(ls -A "$lib" 2> /dev/null)" ]; then
+    echo "$(basename "$0"): assembling $part's classpath (mvn package in deploy/$part) ..." >&2
+    (cd "$repo_root" && mvn -B -q -Dstyle.color=never -pl "deploy/$part" package) >&2 \
+      || die "could not assemble deploy/$part/target/lib"
+  fi
+  echo "$lib/*"
+}
+
+pid_file() { echo "$run_dir/$1.pid"; }
+
+running() {
+  local f
+  f=$(pid_file "$1")
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2> /dev/null
+}
+
+# start_java NAME [java arguments...]: runs java in the background, its pid in RUN/NAME.pid, its output in
+# RUN/NAME.out and its log in RUN/NAME.log.
+start_java() {
+  local name=$1
+  shift
+  mkdir -p "$run_dir"
+  running "$name" && die "$name is running already (pid $(cat "$(pid_file "$name")"))"
+  # shellcheck disable=SC2086
+  nohup "$JAVA" $java_opens -Dlog.file="$run_dir/$name.log" "$@" > "$run_dir/$name.out" 2>&1 < /dev/null &
+  echo $! > "$(pid_file "$name")"
+  echo "$name started (pid $!, log $run_dir/$name.log)"
+}
+
+# stop_java NAME: SIGTERM, then SIGKILL after 30 s.
+stop_java() {
+  local name=$1 pid f
+  f=$(pid_file "$name")
+  if ! running "$name"; then
+    rm -f "$f"
+    echo "$name is not running"
+    return 0
+  fi
+  pid=$(cat "$f")
+  kill "$pid" 2> /dev/null || true
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2> /dev/null; then
+    echo "$name did not stop in 30 s: killing it" >&2
+    kill -9 "$pid" 2> /dev/null || true
+  fi
+  rm -f "$f"
+  echo "$name stopped"
+}
+
+# wait_until SECONDS DESCRIPTION NAME COMMAND...: retries COMMAND every 0.5 s; fails when NAME's process ends
+# first or the time is up.
+wait_until() {
+  local seconds=$1 what=$2 name=$3
+  shift 3
+  local tries=$((seconds * 2))
+  for _ in $(seq 1 "$tries"); do
+    "$@" > /dev/null 2>&1 && return 0
+    running "$name" || die "$name ended before $what; see $run_dir/$name.out and $run_dir/$name.log"
+    sleep 0.5
+  done
+  die "$what: not within $seconds s; see $run_dir/$name.log"
+}

@@ -1,0 +1,214 @@
+package io.gridlet.flink.sink;
+
+import io.gridlet.flink.operators.ResultRecord;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Results through a Kafka topic, for a job that does not run in the service's process (a Flink cluster): the
+ * job's sink produces every result to the topic ({@link #sink}, at least once: flushed on every checkpoint, so
+ * after a restart the results since the last checkpoint are produced again), and the service follows the topic
+ * into its {@link ResultHub} ({@link #follow}), which hands each result on once: it drops a result of a place
+ * (file, house, household, plug) at or before the last it handed on. That holds because a place's results are
+ * produced in increasing order and keyed by the place, so they stay in order in one partition.
+ */
+public final class ResultTopic {
+    /** The most a result's encoding may have (a line is a few hundred bytes). */
+    static final int MAX_RECORD_BYTES = 64 * 1024;
+    private static final byte VERSION = 1;
+
+    private ResultTopic() {
+    }
+
+    /** A sink producing each result to {@code topic} at {@code bootstrap}, keyed by its place. */
+    public static Sink<ResultRecord> sink(String bootstrap, String topic) {
+        return KafkaSink.<ResultRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setRecordSerializer(new Serializer(topic))
+                .build();
+    }
+
+    /** Makes {@code topic} if it does not exist (one partition: the service reads it in one thread). */
+    public static void create(String bootstrap, String topic) throws IOException {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        try (Admin admin = Admin.create(p)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IOException("cannot make topic " + topic + " at " + bootstrap + ": " + e.getCause(), e);
+            }
+        } catch (Exception e) {
+            throw new IOException("cannot make topic " + topic + " at " + bootstrap + ": " + e, e);
+        }
+    }
+
+    static byte[] encode(ResultRecord r) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + r.line().length());
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeByte(VERSION);
+            writeString(out, r.file());
+            out.writeLong(r.order());
+            out.writeLong(r.house());
+            out.writeLong(r.household());
+            out.writeLong(r.plug());
+            writeString(out, r.line());
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    /** A result from its encoding; anything else (too long, cut short, trailing bytes) is an IOException. */
+    static ResultRecord decode(byte[] bytes) throws IOException {
+        if (bytes == null || bytes.length > MAX_RECORD_BYTES) throw new IOException("not a result record");
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+        if (in.readByte() != VERSION) throw new IOException("unknown result record version");
+        String file = readString(in);
+        long order = in.readLong(), house = in.readLong(), household = in.readLong(), plug = in.readLong();
+        String line = readString(in);
+        if (in.available() != 0) throw new IOException("bytes after a result record");
+        return new ResultRecord(file, order, house, household, plug, line);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) throw new IOException("a string longer than the record");
+        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    }
+
+    static byte[] key(ResultRecord r) {
+        return (r.file() + '|' + r.house() + '|' + r.household() + '|' + r.plug()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final class Serializer implements KafkaRecordSerializationSchema<ResultRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+
+        Serializer(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(ResultRecord r, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, key(r), encode(r));
+        }
+    }
+
+    /** A thread following the topic into a hub; closing it stops the thread. */
+    public static final class Following implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Thread thread;
+        private final AtomicLong received = new AtomicLong(), malformed = new AtomicLong();
+        private volatile boolean closed;
+
+        private Following(KafkaConsumer<byte[], byte[]> consumer, ResultHub hub) {
+            this.consumer = consumer;
+            this.thread = new Thread(() -> loop(hub), "gridlet-result-topic");
+            thread.setDaemon(true);
+        }
+
+        private void loop(ResultHub hub) {
+            try {
+                while (!closed) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                        received.incrementAndGet();
+                        ResultRecord result;
+                        try {
+                            result = decode(r.value());
+                        } catch (IOException e) {
+                            malformed.incrementAndGet(); // not from the job's sink: skipped, counted
+                            continue;
+                        }
+                        hub.publish(result);
+                    }
+                }
+            } catch (WakeupException e) {
+                // closed
+            } finally {
+                consumer.close(Duration.ofSeconds(5));
+            }
+        }
+
+        /** Records read from the topic, and those that were not results (skipped). */
+        public long received() {
+            return received.get();
+        }
+
+        public long malformed() {
+            return malformed.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closed = true;
+            consumer.wakeup();
+            thread.join(10_000);
+        }
+    }
+
+    /**
+     * Follows {@code topic} from its end now (results the job produces from here on; subscribers get results
+     * from the moment they subscribe) into {@code hub}. The position is fixed before this returns.
+     */
+    public static Following follow(String bootstrap, String topic, ResultHub hub) throws IOException {
+        create(bootstrap, topic);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        try {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            for (TopicPartition tp : partitions) consumer.position(tp, Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            throw new IOException("cannot follow topic " + topic + " at " + bootstrap + ": " + e.getMessage(), e);
+        }
+        Following f = new Following(consumer, hub);
+        f.thread.start();
+        return f;
+    }
+}
