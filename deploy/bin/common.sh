@@ -33,19 +33,57 @@ classpath_of() {
 
 pid_file() { echo "$run_dir/$1.pid"; }
 
+# flink_resource_params COMMAND CONF [-D key=value ...]: one line, the JVM's memory options and the settings
+# Flink derives from the configuration, separated by a tab (worked out by Flink's BashJavaUtils, as Flink's own
+# scripts do). COMMAND: GET_JM_RESOURCE_PARAMS or GET_TM_RESOURCE_PARAMS.
+flink_resource_params() {
+  local command=$1 conf=$2 cp out results
+  shift 2
+  cp=$(classpath_of flink)
+  out=$("$JAVA" -cp "$cp" org.apache.flink.runtime.util.bash.BashJavaUtils "$command" --configDir "$conf" "$@" \
+    2>&1) || die "Flink refused the configuration: $out"
+  results=$(grep '^BASH_JAVA_UTILS_EXEC_RESULT:' <<< "$out" | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://')
+  [ "$(wc -l <<< "$results")" -ge 2 ] || die "unexpected answer from Flink's BashJavaUtils: $out"
+  printf '%s\t%s\n' "$(sed -n 1p <<< "$results")" "$(sed -n 2p <<< "$results")"
+}
+
+# Whether NAME runs: its pid file names a live process that is that java (its command line has the log file
+# this run directory gives NAME), not whatever process got the number after a reboot.
 running() {
-  local f
+  local f pid
   f=$(pid_file "$1")
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2> /dev/null
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f")
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2> /dev/null || return 1
+  tr '\0' '\n' < "/proc/$pid/cmdline" 2> /dev/null | grep -qxF -- "-Dlog.file=$run_dir/$1.log"
+}
+
+# The usage: a script's leading comment lines (after the #! line).
+usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+}
+
+# Ends a script with its usage: on stdout and status 0 when asked (-h, --help), else on stderr and status 2.
+usage_exit() {
+  case "${1:-}" in
+    -h | --help | help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
+# Refuses to start NAME twice (before anything of the running one is touched: its log, its configuration).
+not_running() {
+  if running "$1"; then die "$1 is running already (pid $(cat "$(pid_file "$1")"))"; fi
+  rm -f "$(pid_file "$1")" "$run_dir/$1.log"
 }
 
 # start_java NAME [java arguments...]: runs java in the background, its pid in RUN/NAME.pid, its output in
-# RUN/NAME.out and its log in RUN/NAME.log.
+# RUN/NAME.out and its log in RUN/NAME.log. Call not_running NAME first.
 start_java() {
   local name=$1
   shift
   mkdir -p "$run_dir"
-  running "$name" && die "$name is running already (pid $(cat "$(pid_file "$name")"))"
   # shellcheck disable=SC2086
   nohup "$JAVA" $java_opens -Dlog.file="$run_dir/$name.log" "$@" > "$run_dir/$name.out" 2>&1 < /dev/null &
   echo $! > "$(pid_file "$name")"
@@ -57,8 +95,9 @@ stop_java() {
   local name=$1 pid f
   f=$(pid_file "$name")
   if ! running "$name"; then
+    [ -f "$f" ] && echo "$name is not running (a stale pid file removed; no process was signalled)" \
+      || echo "$name is not running"
     rm -f "$f"
-    echo "$name is not running"
     return 0
   fi
   pid=$(cat "$f")
@@ -86,5 +125,6 @@ wait_until() {
     running "$name" || die "$name ended before $what; see $run_dir/$name.out and $run_dir/$name.log"
     sleep 0.5
   done
-  die "$what: not within $seconds s; see $run_dir/$name.log"
+  die "$what: not within $seconds s; $name still runs (pid $(cat "$(pid_file "$name")"); stop it with: $0 stop$(
+    [[ "$name" == taskmanager-* ]] && echo " ${name#taskmanager-}")); see $run_dir/$name.log"
 }

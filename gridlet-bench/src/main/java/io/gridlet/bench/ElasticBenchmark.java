@@ -158,14 +158,14 @@ public final class ElasticBenchmark {
         runner.shutdownNow();
     }
 
-    private static double timeRescale(JobRest rest, int parallelism) throws Exception {
+    static double timeRescale(JobRest rest, int parallelism) throws Exception {
         long start = System.nanoTime();
         rest.rescale(parallelism);
         awaitRunningAt(rest, parallelism);
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static void awaitRunningAt(JobRest rest, int parallelism) throws Exception {
+    static void awaitRunningAt(JobRest rest, int parallelism) throws Exception {
         while (true) {
             JobRest.Job job = rest.job();
             if (job.terminal()) throw new IllegalStateException("job ended: " + job.state());
@@ -213,7 +213,7 @@ public final class ElasticBenchmark {
         }
     }
 
-    private static String format(List<Double> seconds) {
+    static String format(List<Double> seconds) {
         List<Double> sorted = seconds.stream().sorted().toList();
         StringBuilder sb = new StringBuilder();
         for (double s : seconds) sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", s));

@@ -62,7 +62,7 @@ public final class FlinkRun {
      */
     static final int CLUSTER_FAILURES = 20;
     static final Duration CLUSTER_FAILURE_WINDOW = Duration.ofMinutes(10);
-    static final Duration CLUSTER_RESTART_DELAY = Duration.ofSeconds(2);
+    public static final Duration CLUSTER_RESTART_DELAY = Duration.ofSeconds(1);
 
     private final QueryConfig config;
     private final long maxLateness;

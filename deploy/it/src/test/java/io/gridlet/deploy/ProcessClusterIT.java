@@ -6,6 +6,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -42,13 +43,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   the end the files equal the core's on the same data, every reading is read once, and a subscriber (through
  *   the results topic) got every result line exactly once.</li>
  * </ol>
- * Everything is stopped in {@link #stopAll}, also when a test fails; the run directory's logs are printed then.
+ * Everything is stopped in {@link #stopAll}, also when a test fails (and by a shutdown hook if the test's JVM is
+ * stopped); after a failure the temporary directory stays, with every process's log in its {@code run/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProcessClusterIT {
     /** The longest any one step may take. */
     private static final long WAIT_MILLIS = TimeUnit.MINUTES.toMillis(3);
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     static Path dir;
     private static Path run;
     private static Map<String, String> env;
@@ -125,7 +127,9 @@ class ProcessClusterIT {
         assertThat(new File(System.getProperty("gridlet.jar"))).as("the packaged gridlet.jar").exists();
         run = dir.resolve("run");
         Files.createDirectories(run);
-        env = Map.of("GRIDLET_DEPLOY_RUN", run.toString(), "KAFKA_HEAP", "384m");
+        env = Map.of("GRIDLET_DEPLOY_RUN", run.toString(), "KAFKA_HEAP", "384m",
+                "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Runtime.getRuntime().addShutdownHook(new Thread(ProcessClusterIT::killLeftovers));
         int broker = freePort(), controller = freePort(), rpc = freePort(), restPort = freePort(), blob = freePort();
         kafka = "127.0.0.1:" + broker;
         rest = "127.0.0.1:" + restPort;
@@ -156,12 +160,23 @@ class ProcessClusterIT {
             script("flink-jobmanager", "stop");
             script("kafka", "stop");
         } finally {
-            // whatever a script could not stop (or a test started) does not outlive the test
-            try (Stream<Path> pids = Files.list(run)) {
-                for (Path pid : pids.filter(p -> p.toString().endsWith(".pid")).toList()) {
-                    ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).ifPresent(ProcessHandle::destroyForcibly);
-                }
+            killLeftovers();
+        }
+        try (Stream<Path> pids = Files.list(run)) {
+            assertThat(pids.filter(p -> p.toString().endsWith(".pid")).toList()).as("processes left").isEmpty();
+        }
+    }
+
+    /** Whatever a script could not stop does not outlive the test. */
+    private static void killLeftovers() {
+        try (Stream<Path> pids = Files.list(run)) {
+            for (Path pid : pids.filter(p -> p.toString().endsWith(".pid")).toList()) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pid).trim()))
+                        .filter(h -> h.info().commandLine().orElse("").contains(run.toString()))
+                        .ifPresent(ProcessHandle::destroyForcibly);
             }
+        } catch (IOException | RuntimeException e) {
+            // nothing left to find
         }
     }
 
@@ -198,7 +213,7 @@ class ProcessClusterIT {
             awaitSessionOpened(metricsPort, serve);
             Path meterOut = dir.resolve("meter.out");
             List<String> meterArgs = new ArrayList<>(List.of("meter", "-q", "--target", "127.0.0.1:" + port,
-                    "--meters", "4", "--identities", live.resolve("identities").toString(), "--speedup", "350",
+                    "--meters", "4", "--identities", live.resolve("identities").toString(), "--speedup", "250",
                     "--end-of-data"));
             meterArgs.addAll(Arrays.asList(data));
             meter = gridlet(meterOut, meterArgs.toArray(String[]::new));

@@ -19,7 +19,8 @@ import java.io.IOException;
 /**
  * The job's side of an {@link IngestLog}: every reading in the log, in log order, as the order gate takes it.
  * A {@link LocalLog} is read by {@link LocalLogSource}; a {@link KafkaLog} by Flink's Kafka connector, its
- * offsets in the job's checkpoints (the topic is the replayable source; no consumer group offsets are relied on).
+ * offsets in the job's checkpoints (the topic is the replayable source; the job resumes from its checkpoints, and
+ * commits its positions to the run's consumer group only as a signal: {@link KafkaLog#endOfDataRead}).
  */
 public final class LogSources {
     private LogSources() {

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * place: every output line is one (file, house, household, plug) at one boundary or timestamp ({@code order}),
  * and each of them is produced in increasing order (see {@link ResultRecord}).
  *
- * <p>In-process only: the job's sink tasks and the listeners share the hub by name, which holds on the embedded
- * MiniCluster. On a Flink cluster the results are in the run's files (or a topic), not here.
+ * <p>In-process: the job's sink tasks and the listeners share the hub by name, which holds on the embedded
+ * MiniCluster. A job on a Flink cluster produces its results to a Kafka topic instead, which the service follows
+ * into its hub ({@link ResultTopic}).
  */
 public final class ResultHub {
     private static final Map<String, ResultHub> HUBS = new ConcurrentHashMap<>();

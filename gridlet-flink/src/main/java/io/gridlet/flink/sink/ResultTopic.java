@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
@@ -26,7 +27,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,27 +46,40 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ResultTopic {
     /** The most a result's encoding may have (a line is a few hundred bytes). */
-    static final int MAX_RECORD_BYTES = 64 * 1024;
+    static final int MAX_RECORD_BYTES = 4 * 1024;
     private static final byte VERSION = 1;
 
     private ResultTopic() {
     }
 
-    /** A sink producing each result to {@code topic} at {@code bootstrap}, keyed by its place. */
-    public static Sink<ResultRecord> sink(String bootstrap, String topic) {
+    /**
+     * A sink producing each result to {@code topic} at {@code bootstrap} ({@code extra}: client settings, e.g.
+     * security), keyed by its place; idempotent, so retries do not reorder a place's results.
+     */
+    public static Sink<ResultRecord> sink(String bootstrap, String topic, Map<String, String> extra) {
+        Properties p = new Properties();
+        p.putAll(extra);
+        p.put("enable.idempotence", "true");
+        p.put("acks", "all");
         return KafkaSink.<ResultRecord>builder()
                 .setBootstrapServers(bootstrap)
+                .setKafkaProducerConfig(p)
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setRecordSerializer(new Serializer(topic))
                 .build();
     }
 
-    /** Makes {@code topic} if it does not exist (one partition: the service reads it in one thread). */
-    public static void create(String bootstrap, String topic) throws IOException {
+    /**
+     * Makes {@code topic} if it does not exist: one partition (the service reads it in one thread), the
+     * broker's default replication.
+     */
+    public static void create(String bootstrap, String topic, Map<String, String> extra) throws IOException {
         Properties p = new Properties();
+        p.putAll(extra);
         p.put("bootstrap.servers", bootstrap);
         try (Admin admin = Admin.create(p)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())))
+                    .all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IOException("cannot make topic " + topic + " at " + bootstrap + ": " + e.getCause(), e);
@@ -71,7 +89,8 @@ public final class ResultTopic {
         }
     }
 
-    static byte[] encode(ResultRecord r) {
+    /** A result as the topic carries it: version 1, file, order, house, household, plug, line (strings as int length + UTF-8). */
+    public static byte[] encode(ResultRecord r) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + r.line().length());
             DataOutputStream out = new DataOutputStream(bytes);
@@ -95,7 +114,7 @@ public final class ResultTopic {
     }
 
     /** A result from its encoding; anything else (too long, cut short, trailing bytes) is an IOException. */
-    static ResultRecord decode(byte[] bytes) throws IOException {
+    public static ResultRecord decode(byte[] bytes) throws IOException {
         if (bytes == null || bytes.length > MAX_RECORD_BYTES) throw new IOException("not a result record");
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
         if (in.readByte() != VERSION) throw new IOException("unknown result record version");
@@ -130,15 +149,25 @@ public final class ResultTopic {
         }
     }
 
-    /** A thread following the topic into a hub; closing it stops the thread. */
+    /**
+     * A thread following the topic into a hub; closing it stops the thread. A record that is not a result of
+     * one of the run's files is skipped and counted; a failing poll is retried every second and counted.
+     */
     public static final class Following implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Properties settings;
+        private final Set<String> files;
         private final Thread thread;
-        private final AtomicLong received = new AtomicLong(), malformed = new AtomicLong();
+        private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+        private final AtomicLong received = new AtomicLong(), malformed = new AtomicLong(),
+                failures = new AtomicLong();
         private volatile boolean closed;
 
-        private Following(KafkaConsumer<byte[], byte[]> consumer, ResultHub hub) {
+        private Following(KafkaConsumer<byte[], byte[]> consumer, Properties settings, Set<String> files,
+                          ResultHub hub) {
             this.consumer = consumer;
+            this.settings = settings;
+            this.files = Set.copyOf(files);
             this.thread = new Thread(() -> loop(hub), "gridlet-result-topic");
             thread.setDaemon(true);
         }
@@ -146,8 +175,19 @@ public final class ResultTopic {
         private void loop(ResultHub hub) {
             try {
                 while (!closed) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    ConsumerRecords<byte[], byte[]> records;
+                    try {
+                        records = consumer.poll(Duration.ofMillis(500));
+                    } catch (WakeupException e) {
+                        return;
+                    } catch (RuntimeException e) { // e.g. the broker away, an authorization change
+                        failures.incrementAndGet();
+                        sleep();
+                        continue;
+                    }
+                    for (ConsumerRecord<byte[], byte[]> r : records) {
                         received.incrementAndGet();
+                        positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                         ResultRecord result;
                         try {
                             result = decode(r.value());
@@ -155,23 +195,64 @@ public final class ResultTopic {
                             malformed.incrementAndGet(); // not from the job's sink: skipped, counted
                             continue;
                         }
-                        hub.publish(result);
+                        if (!files.contains(result.file())) {
+                            malformed.incrementAndGet();
+                            continue;
+                        }
+                        try {
+                            hub.publish(result);
+                        } catch (RuntimeException e) { // a listener's failure is its own
+                            failures.incrementAndGet();
+                        }
                     }
                 }
-            } catch (WakeupException e) {
-                // closed
             } finally {
                 consumer.close(Duration.ofSeconds(5));
             }
         }
 
-        /** Records read from the topic, and those that were not results (skipped). */
+        private void sleep() {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closed = true;
+            }
+        }
+
+        /** Records read from the topic; those that were not results of the run (skipped); failed polls. */
         public long received() {
             return received.get();
         }
 
         public long malformed() {
             return malformed.get();
+        }
+
+        public long failures() {
+            return failures.get();
+        }
+
+        /**
+         * Waits until everything in the topic now has been handed to the hub (the job's last results, before
+         * the service closes); false if that took longer than {@code wait}.
+         */
+        public boolean awaitEnd(Duration wait) throws InterruptedException {
+            Map<TopicPartition, Long> end;
+            try (KafkaConsumer<byte[], byte[]> probe = new KafkaConsumer<>(settings, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                end = probe.endOffsets(List.copyOf(positions.keySet()), wait);
+            } catch (RuntimeException e) {
+                return false;
+            }
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (System.nanoTime() < deadline && thread.isAlive()) {
+                if (end.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+                    return true;
+                }
+                Thread.sleep(50);
+            }
+            return false;
         }
 
         @Override
@@ -184,30 +265,42 @@ public final class ResultTopic {
 
     /**
      * Follows {@code topic} from its end now (results the job produces from here on; subscribers get results
-     * from the moment they subscribe) into {@code hub}. The position is fixed before this returns.
+     * from the moment they subscribe) into {@code hub}; only results of {@code files} (the run's result files)
+     * are handed on. The position is fixed before this returns.
      */
-    public static Following follow(String bootstrap, String topic, ResultHub hub) throws IOException {
-        create(bootstrap, topic);
+    public static Following follow(String bootstrap, String topic, Map<String, String> extra, Set<String> files,
+                                   ResultHub hub) throws IOException {
+        create(bootstrap, topic, extra);
         Properties p = new Properties();
+        p.putAll(extra);
         p.put("bootstrap.servers", bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
+        Following f;
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (partitions.isEmpty()) { // a topic just made may not be known to every broker yet
+                for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                    partitions.add(new TopicPartition(topic, info.partition()));
+                }
+                if (partitions.isEmpty()) {
+                    if (System.nanoTime() > deadline) throw new IllegalStateException("the topic has no partitions");
+                    Thread.sleep(200);
+                }
             }
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
-            for (TopicPartition tp : partitions) consumer.position(tp, Duration.ofSeconds(30));
-        } catch (RuntimeException e) {
+            f = new Following(consumer, p, files, hub);
+            for (TopicPartition tp : partitions) f.positions.put(tp, consumer.position(tp, Duration.ofSeconds(30)));
+        } catch (RuntimeException | InterruptedException e) {
             consumer.close(Duration.ZERO);
             throw new IOException("cannot follow topic " + topic + " at " + bootstrap + ": " + e.getMessage(), e);
         }
-        Following f = new Following(consumer, hub);
         f.thread.start();
         return f;
     }

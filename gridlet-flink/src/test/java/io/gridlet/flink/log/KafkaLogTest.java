@@ -11,6 +11,9 @@ import io.gridlet.core.result.ResultFiles;
 import io.gridlet.core.result.ResultLines;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
+import io.gridlet.flink.operators.ResultRecord;
+import io.gridlet.flink.sink.ResultHub;
+import io.gridlet.flink.sink.ResultTopic;
 import io.gridlet.log.IngestLog;
 import io.gridlet.log.LogRecord;
 import io.gridlet.log.kafka.KafkaLog;
@@ -51,7 +54,10 @@ class KafkaLogTest {
     @BeforeAll
     static void startBroker() throws Exception {
         kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCoResident(true)
-                .setNumBrokerNodes(1).setNumControllerNodes(1).build()).build();
+                .setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("offsets.topic.replication.factor", "1") // consumer groups on one broker
+                .setConfigProp("offsets.topic.num.partitions", "1")
+                .build();
         kafka.format();
         kafka.startup();
         kafka.waitForReadyBrokers();
@@ -117,5 +123,104 @@ class KafkaLogTest {
         assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(readings);
         assertThat(outcome.counts().rejections().total()).isZero();
         generated.assertSameFiles(out);
+    }
+
+    @Test
+    void theEndOfDataIsReadOnlyOnceTheJobsGroupCommittedThroughIt() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("ending", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        KafkaLog log = new KafkaLog(bootstrap, "ending", Map.of()).forRun("run-2");
+        KafkaLog earlier = new KafkaLog(bootstrap, "ending", Map.of()).forRun("run-1");
+        assertThat(log.endOfDataRead()).as("an empty topic").isFalse();
+        Measurement m = new Measurement(1, 1_377_986_401L, 10_000, io.gridlet.core.model.Property.LOAD, 0, 0, 0);
+        try (IngestLog.Writer writer = log.openWriter()) {
+            writer.append(new LogRecord("meter-0", 1, List.of(m))).get(30, TimeUnit.SECONDS);
+            commit(log.jobGroup(), "ending", 1);
+            assertThat(log.endOfDataRead()).as("read to the end, but no end in it").isFalse();
+            writer.append(LogRecord.END_OF_DATA).get(30, TimeUnit.SECONDS);
+            assertThat(log.endOfDataRead()).as("the end is in it, not yet read").isFalse();
+            commit(log.jobGroup(), "ending", 2);
+            assertThat(log.endOfDataRead()).isTrue();
+            commit("someone-else", "ending", 0);
+            assertThat(log.endOfDataRead()).as("another group's position does not count").isTrue();
+            assertThat(earlier.endOfDataRead()).as("another run over the same topic has read nothing yet")
+                    .isFalse();
+        }
+    }
+
+    private static void commit(String group, String topic, long offset) {
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", bootstrap, "group.id", group, "enable.auto.commit", "false"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.commitSync(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(offset)));
+        }
+    }
+
+    /**
+     * The results topic into a hub: followed from its end at {@link ResultTopic#follow} (earlier records are
+     * not handed on), each result handed on once though produced again (a job's restart), a record that is not
+     * a result skipped and counted, and what follows it still handed on.
+     */
+    @Test
+    void theResultsTopicHandsEachResultOnOnce() throws Exception {
+        ResultRecord a = new ResultRecord("q1-plug-60.csv", 60, 1, 2, 3, "a"),
+                b = new ResultRecord("q1-plug-60.csv", 120, 1, 2, 3, "b"),
+                c = new ResultRecord("q2-3600.csv", 120, 1, 2, 0, "c"),
+                early = new ResultRecord("q1-plug-60.csv", 0, 9, 9, 9, "early");
+        ResultTopic.create(bootstrap, "results", Map.of());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", bootstrap),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("results",
+                    ResultTopic.encode(early))).get(30, TimeUnit.SECONDS);
+            ResultHub hub = ResultHub.named("kafka-log-test");
+            List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (ResultHub.Listening l = hub.listen(r -> got.add(r.line()));
+                 ResultTopic.Following following = ResultTopic.follow(bootstrap, "results", Map.of(),
+                         java.util.Set.of("q1-plug-60.csv", "q2-3600.csv"), hub)) {
+                ResultRecord forged = new ResultRecord("../../etc/passwd", Long.MAX_VALUE, 1, 2, 3, "x");
+                for (byte[] value : List.of(ResultTopic.encode(a), ResultTopic.encode(b),
+                        new byte[] {1, 0, 0, 0x7f, 0}, ResultTopic.encode(forged), ResultTopic.encode(a),
+                        ResultTopic.encode(b), ResultTopic.encode(c), ResultTopic.encode(c))) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("results", value))
+                            .get(30, TimeUnit.SECONDS);
+                }
+                assertThat(following.awaitEnd(Duration.ofSeconds(30))).as("followed to the end").isTrue();
+                assertThat(following.received()).isEqualTo(8);
+                assertThat(following.malformed()).as("not a record, and not a file of the run").isEqualTo(2);
+                assertThat(got).containsExactly("a", "b", "c");
+                assertThat(hub.repeated()).isEqualTo(3);
+            } finally {
+                ResultHub.remove("kafka-log-test");
+            }
+        }
+    }
+
+    @Test
+    void aResultRecordDecodesOnlyFromItsOwnEncoding() throws Exception {
+        ResultRecord r = new ResultRecord("q1-house-300.csv", 300, 4, 0, 0, "1377986700,4,12.5,13.0");
+        assertThat(ResultTopic.decode(ResultTopic.encode(r))).isEqualTo(r);
+        byte[] whole = ResultTopic.encode(r);
+        for (int cut = 0; cut < whole.length; cut++) {
+            byte[] shorter = java.util.Arrays.copyOf(whole, cut);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(shorter))
+                    .isInstanceOf(java.io.IOException.class);
+        }
+        byte[] longer = java.util.Arrays.copyOf(whole, whole.length + 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(longer))
+                .isInstanceOf(java.io.IOException.class);
+        byte[] otherVersion = whole.clone();
+        otherVersion[0] = 2;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(otherVersion))
+                .isInstanceOf(java.io.IOException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(new byte[5_000]))
+                .isInstanceOf(java.io.IOException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(null))
+                .isInstanceOf(java.io.IOException.class);
     }
 }

@@ -27,12 +27,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The ingest log as a Kafka topic, for a Flink cluster: the gateway produces each entry keyed by its meter (a
  * meter's entries stay in order in one partition) with {@code acks=all} and idempotence, and acknowledges a batch
- * once Kafka has; the job reads the topic with Flink's Kafka connector (gridlet-flink), its offsets in the job's checkpoints
- * (the topic is the replayable source; no consumer group offsets are relied on).
+ * once Kafka has; the job reads the topic with Flink's Kafka connector (gridlet-flink), its offsets in the job's
+ * checkpoints (the topic is the replayable source; it resumes from those alone).
  *
  * <p>The end-of-data entry is written like any other but does not end the job: Kafka's source stops at offsets,
  * not at content. A run over the topic as it is ({@link #bounded}) reads up to the offsets at its start and
- * finishes; the continuous job runs until it is stopped.
+ * finishes; the continuous job also commits its positions to its run's consumer group, and the service drains it
+ * once those are past the end ({@link #endOfDataRead}).
  */
 public final class KafkaLog implements IngestLog {
     private static final long serialVersionUID = 1L;
@@ -40,22 +41,37 @@ public final class KafkaLog implements IngestLog {
     private final String topic;
     private final boolean bounded;
     private final Map<String, String> extra;
+    private final String run;
 
     /** The topic {@code topic} at {@code bootstrap} (host:port,...); {@code extra} client settings (security). */
     public KafkaLog(String bootstrap, String topic, Map<String, String> extra) {
         this(bootstrap, topic, extra, false);
     }
 
-    private KafkaLog(String bootstrap, String topic, Map<String, String> extra, boolean bounded) {
+    private KafkaLog(String bootstrap, String topic, Map<String, String> extra, boolean bounded, String run) {
         this.bootstrap = bootstrap;
         this.topic = topic;
         this.extra = new HashMap<>(extra);
         this.bounded = bounded;
+        this.run = run;
+    }
+
+    private KafkaLog(String bootstrap, String topic, Map<String, String> extra, boolean bounded) {
+        this(bootstrap, topic, extra, bounded, null);
     }
 
     /** The same topic, read by the job up to its end offsets when the job starts, then finished. */
     public KafkaLog bounded() {
-        return new KafkaLog(bootstrap, topic, extra, true);
+        return new KafkaLog(bootstrap, topic, extra, true, run);
+    }
+
+    /**
+     * The same topic, read by the job of one run (its id stays the same when the run resumes): the job's read
+     * positions go to a consumer group of that run alone ({@link #jobGroup}), so an earlier run's positions over
+     * the same topic tell nothing about this one.
+     */
+    public KafkaLog forRun(String runId) {
+        return new KafkaLog(bootstrap, topic, extra, bounded, java.util.Objects.requireNonNull(runId));
     }
 
     @Override
@@ -178,7 +194,7 @@ public final class KafkaLog implements IngestLog {
      * {@link #endOfDataRead}; the job itself resumes from its checkpoints, never from these).
      */
     public String jobGroup() {
-        return "gridlet-job-" + topic;
+        return "gridlet-job-" + topic + (run == null ? "" : "-" + run);
     }
 
     /**

@@ -251,7 +251,8 @@ final class ServeCommand implements Callable<Integer> {
         ResultTopic.Following following = null;
         if (cluster != null) {
             try { // before the job: subscribers get every result from here on
-                following = ResultTopic.follow(kafka, resultsFrom, ResultHub.named(hub));
+                following = ResultTopic.follow(kafka, resultsFrom, Map.of(),
+                        io.gridlet.core.result.ResultLines.headers(QueryConfig.DEFAULT).keySet(), ResultHub.named(hub));
             } catch (IOException e) {
                 throw new UserError(e.getMessage());
             }
@@ -261,7 +262,11 @@ final class ServeCommand implements Callable<Integer> {
         try {
             job = LiveJob.start(log, settings, results, hub, fresh);
         } catch (RunDirectory.OtherRunException e) {
+            if (resultsFollowed != null) resultsFollowed.close();
             throw new UserError(e.getMessage() + "; use --fresh to discard it, or another --dir");
+        } catch (IllegalStateException | IOException e) {
+            if (resultsFollowed != null) resultsFollowed.close();
+            throw new UserError(e.getMessage());
         }
         Dashboard dashboard = noDashboard || metricsOptions.off ? null
                 : new Dashboard(metrics, "gridlet.ingest.readings", QueryConfig.DEFAULT, null, sealed);
@@ -337,6 +342,10 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         Runtime.getRuntime().removeShutdownHook(hook);
+        if (resultsFollowed != null && !resultsFollowed.awaitEnd(Duration.ofSeconds(60))) {
+            err.println("gridlet serve: the results topic was not followed to its end within 60 s: subscribers "
+                    + "may have missed the last results (the files have them all)");
+        }
         gateway.close();
         if (resultsFollowed != null) resultsFollowed.close();
         if (endpoint != null) endpoint.close();

@@ -189,7 +189,7 @@ public final class Gateway implements AutoCloseable {
     /** Appends the end-of-data entry and waits until it is durable: the job finishes after it. */
     public void endOfData() {
         try {
-            log.append(LogRecord.END_OF_DATA).get(30, TimeUnit.SECONDS);
+            ingest.appendEndOfData().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not append the end of data: " + e, e);
         }

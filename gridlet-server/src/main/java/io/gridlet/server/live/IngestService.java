@@ -61,7 +61,7 @@ final class IngestService {
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
     private final Counter accepted, duplicates, malformed, foreign, batches, skipped, splits, failedAppends;
-    private final Counter plainInSealed, entriesAppended;
+    private final Counter plainInSealed, afterEnd, entriesAppended;
     private final Timer ackLatency;
     private final boolean sealedOnly;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
@@ -74,6 +74,10 @@ final class IngestService {
     private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
     private volatile long publishedDataTime = DataClock.NONE; // the clock's data time, for checks outside the lock
     private volatile Throwable lastFailure;
+    /** The end of the data is in the log (from this gateway): the job reads nothing after it. */
+    private volatile boolean ended;
+    private static final String AFTER_END = "the data has ended (the end-of-data entry is in the log): readings "
+            + "after it would never be read";
 
     /** One meter's place: the last sequence number appended to the log, and the last one durable in it. */
     private static final class MeterState {
@@ -122,6 +126,7 @@ final class IngestService {
         malformed = registry.counter("gridlet.ingest.batches", "outcome", "malformed");
         foreign = registry.counter("gridlet.ingest.batches", "outcome", "not-the-callers");
         plainInSealed = registry.counter("gridlet.ingest.batches", "outcome", "plain-in-sealed");
+        afterEnd = registry.counter("gridlet.ingest.batches", "outcome", "after-end-of-data");
         batches = registry.counter("gridlet.ingest.batches", "outcome", "accepted");
         splits = registry.counter("gridlet.ingest.batches", "outcome", "split");
         failedAppends = registry.counter("gridlet.ingest.batches", "outcome", "append-failed");
@@ -216,6 +221,11 @@ final class IngestService {
                             + "(gridlet meter --sealed, with the meter's keys)"));
                     return;
                 }
+                if (ended && batch.count() > 0) {
+                    afterEnd.increment();
+                    fail(Status.FAILED_PRECONDITION.withDescription(AFTER_END));
+                    return;
+                }
                 long arrived = System.nanoTime();
                 tail = accept(batch).whenComplete((ack, error) -> {
                     ackLatency.record(System.nanoTime() - arrived, TimeUnit.NANOSECONDS);
@@ -302,6 +312,11 @@ final class IngestService {
             List<CompletableFuture<Void>> parts = new ArrayList<>(checked.entries().size() + 1);
             parts.add(state.lastAppend); // durable in order: this batch counts only if the ones before did
             synchronized (this) {
+                if (ended) { // (the appends are ordered by this lock: none follows the end-of-data entry)
+                    afterEnd.increment();
+                    return CompletableFuture.failedFuture(Status.FAILED_PRECONDITION.withDescription(AFTER_END)
+                            .asException());
+                }
                 long current = clock.dataTime();
                 if (current != checked.dataTime()) checked = check(batch, held, current);
                 for (LogRecord entry : commit(batch.meter(), checked)) {
@@ -329,6 +344,17 @@ final class IngestService {
             }
         });
         return append.thenApply(v -> new Ack(lastSeq, gap, refused));
+    }
+
+    /**
+     * Appends the end-of-data entry, after every reading appended so far and before none: readings that come
+     * after it are refused ({@code FAILED_PRECONDITION}), as the job would never read them.
+     */
+    CompletableFuture<Void> appendEndOfData() {
+        synchronized (this) {
+            ended = true;
+            return log.append(LogRecord.END_OF_DATA);
+        }
     }
 
     /** Where to resume: what is durable, once what was appended before this question is durable (or failed). */

@@ -7,6 +7,7 @@ import io.gridlet.flink.log.LogSources;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.flink.sink.ResultTopic;
+import io.gridlet.flink.elastic.JobRest;
 import io.gridlet.log.kafka.KafkaLog;
 import org.apache.flink.core.execution.SavepointFormatType;
 import io.gridlet.log.IngestLog;
@@ -67,16 +68,22 @@ public final class LiveJob implements AutoCloseable {
     public record Cluster(String rest, String jar, String resultsTopic) {
     }
 
-    private LiveJob(IngestLog log, Settings s, Path out, String hub, boolean fresh) throws IOException {
+    private LiveJob(IngestLog given, Settings s, Path out, String hub, boolean fresh) throws IOException {
         Cluster cluster = s.cluster();
-        if (cluster != null && !(log instanceof KafkaLog)) {
+        if (cluster != null && !(given instanceof KafkaLog)) {
             throw new IllegalArgumentException("a job on a cluster reads the ingest log from Kafka, not "
-                    + log.describe());
+                    + given.describe());
         }
         run = new FlinkRun(s.queries(), s.maxLatenessSeconds(), s.checkpointInterval()).boundary(s.boundary());
         if (cluster != null) run.onCluster();
         dir = new RunDirectory(out);
-        resumedFrom = dir.prepare(run.identity(log.describe()), fresh);
+        // where results go is part of what a run is: the job's operators differ (a checkpoint of one cannot be
+        // restored into the other), so an embedded run resumes embedded and a cluster's on a cluster
+        resumedFrom = dir.prepare(run.identity(given.describe() + (cluster == null ? ""
+                : "; results through Kafka topic " + cluster.resultsTopic())), fresh);
+        if (cluster != null) refuseIfStillRunning(cluster);
+        // an earlier run over the same topic says nothing about this one's positions
+        IngestLog log = given instanceof KafkaLog kafka ? kafka.forRun(dir.runId()) : given;
         int restPort = cluster == null ? FlinkRun.freeLoopbackPort() : -1;
         rest = cluster == null ? "127.0.0.1:" + restPort : cluster.rest();
         StreamExecutionEnvironment env = cluster == null
@@ -96,14 +103,33 @@ public final class LiveJob implements AutoCloseable {
                         results.q2().sinkTo(ResultHub.sink(hub)).name("q2-subscribers")
                                 .setParallelism(1).setMaxParallelism(1);
                     } else { // the service follows the topic into the hub (ResultTopic.follow)
-                        String bootstrap = ((KafkaLog) log).bootstrap();
-                        results.q1().sinkTo(ResultTopic.sink(bootstrap, cluster.resultsTopic()))
-                                .name("q1-results-topic");
-                        results.q2().sinkTo(ResultTopic.sink(bootstrap, cluster.resultsTopic()))
-                                .name("q2-results-topic").setParallelism(1).setMaxParallelism(1);
+                        KafkaLog kafka = (KafkaLog) log;
+                        results.q1().sinkTo(ResultTopic.sink(kafka.bootstrap(), cluster.resultsTopic(),
+                                kafka.extra())).name("q1-results-topic");
+                        results.q2().sinkTo(ResultTopic.sink(kafka.bootstrap(), cluster.resultsTopic(),
+                                kafka.extra())).name("q2-results-topic").setParallelism(1).setMaxParallelism(1);
                     }
                 }));
         if (log instanceof KafkaLog kafka) drainAtEndOfData(kafka);
+    }
+
+    /**
+     * A job of this run still running on the cluster (its service was killed, or could not cancel it) would
+     * write the same files and checkpoints as the new one: refused, with what to do.
+     */
+    private void refuseIfStillRunning(Cluster cluster) throws IOException {
+        Optional<java.util.Properties> recorded = dir.job();
+        if (recorded.isEmpty() || !cluster.rest().equals(recorded.get().getProperty("rest"))) return;
+        String id = recorded.get().getProperty("job");
+        try {
+            if (!new JobRest(cluster.rest(), id).job().terminal()) {
+                throw new IllegalStateException("job " + id + " of this run is still running on " + cluster.rest()
+                        + " (a service stopped without cancelling it); cancel it first (Flink's web UI, or "
+                        + "curl -X PATCH http://" + cluster.rest() + "/jobs/" + id + "?mode=cancel)");
+            }
+        } catch (IOException e) {
+            // the cluster does not know it (restarted since): nothing runs
+        }
     }
 
     /**
@@ -115,6 +141,10 @@ public final class LiveJob implements AutoCloseable {
     private void drainAtEndOfData(KafkaLog kafka) {
         Thread t = new Thread(() -> {
             try {
+                while (!submitted.isDone()) { // (never, if the job could not be submitted)
+                    if (outcome.isDone()) return;
+                    Thread.sleep(200);
+                }
                 JobClient job = submitted.get();
                 while (!outcome.isDone()) {
                     Thread.sleep(1000);
@@ -181,9 +211,19 @@ public final class LiveJob implements AutoCloseable {
         return outcome.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Stops the job, keeping its last checkpoint to resume from. */
+    /**
+     * Stops the job, keeping its last checkpoint to resume from. A job being submitted (a cluster's takes a jar
+     * upload) is waited for, up to a minute, and cancelled too: it must not run on without its service.
+     */
     @Override
     public void close() throws Exception {
+        if (!outcome.isDone() && !submitted.isDone()) {
+            try {
+                submitted.get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // not submitted (it failed, or is still uploading): nothing to cancel that we know of
+            }
+        }
         if (!outcome.isDone() && submitted.isDone()) {
             try {
                 submitted.get().cancel().get(30, TimeUnit.SECONDS);

@@ -137,9 +137,17 @@ class ServeAndMeterCommandTest {
         assertThat(badFsync.code()).isEqualTo(2);
         assertThat(badFsync.err()).contains("--fsync must be always or never");
 
+        Result clusterWithoutKafka = gridlet("serve", "--dir", dir.resolve("c").toString(), "--cluster",
+                "127.0.0.1:1");
+        assertThat(clusterWithoutKafka.code()).isEqualTo(2);
+        assertThat(clusterWithoutKafka.err()).contains("--cluster needs --kafka");
+        Result topicWithoutCluster = gridlet("serve", "--dir", dir.resolve("c").toString(), "--results-topic", "r");
+        assertThat(topicWithoutCluster.code()).isEqualTo(2);
+        assertThat(topicWithoutCluster.err()).contains("--results-topic goes with --cluster");
+
         Result help = gridlet("serve", "--help");
         assertThat(help.code()).isZero();
-        assertThat(help.out()).contains("--max-lateness", "--kafka", "gridlet results");
+        assertThat(help.out()).contains("--max-lateness", "--kafka", "--cluster", "--results-topic", "gridlet results");
     }
 
     /** Waits until the service has opened {@code n} sessions, by its metrics. */

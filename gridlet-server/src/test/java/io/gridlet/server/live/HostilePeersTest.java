@@ -170,6 +170,16 @@ class HostilePeersTest {
             fleet.close();
             assertThat(LiveServiceTest.health(port)).isEqualTo(ServingStatus.SERVING);
             data.endOfData(port);
+            // readings after the end of the data would be acknowledged and never read: refused
+            try (LiveFixture.Client late = data.client(port, LiveFixture.MALLORY, LiveFixture.MALLORY_SECRET)) {
+                RawIngest after = new RawIngest(late);
+                after.send(batch(LiveFixture.MALLORY, 5_000, reading(T0 + 20, 1, 0, 900)));
+                Status refusedAfterEnd = after.error();
+                assertThat(refusedAfterEnd.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                assertThat(refusedAfterEnd.getDescription()).contains("the data has ended");
+            }
+            assertThat(metrics.counter("gridlet.ingest.batches", "outcome", "after-end-of-data").count())
+                    .isEqualTo(1);
             FlinkRun.Outcome outcome = live.await(Duration.ofSeconds(120));
             assertThat(outcome.counts().loads() + outcome.counts().works())
                     .as("readings the job took (rejected: %s %s)", outcome.counts().rejections().counts(),
