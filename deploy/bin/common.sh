@@ -6,6 +6,10 @@
 deploy_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 repo_root=$(cd "$deploy_root/.." && pwd)
 run_dir=${GRIDLET_DEPLOY_RUN:-$deploy_root/run}
+# one spelling of the directory however it is given (relative, trailing slash, through a link): the running
+# check compares it with a process's command line
+mkdir -p "$run_dir"
+run_dir=$(cd "$run_dir" && pwd -P)
 JAVA=${JAVA:-java}
 # what Flink's own scripts pass on Java 17: Flink reflects into these packages
 java_opens="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED \
@@ -56,7 +60,11 @@ running() {
   pid=$(cat "$f")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2> /dev/null || return 1
-  tr '\0' '\n' < "/proc/$pid/cmdline" 2> /dev/null | grep -qxF -- "-Dlog.file=$run_dir/$1.log"
+  if [ -r "/proc/$pid/cmdline" ]; then
+    tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -- "-Dlog.file=$run_dir/$1.log"
+  else # no /proc: ps's view of the command line (space-separated)
+    ps -o args= -p "$pid" 2> /dev/null | grep -qF -- "-Dlog.file=$run_dir/$1.log "
+  fi
 }
 
 # The usage: a script's leading comment lines (after the #! line).

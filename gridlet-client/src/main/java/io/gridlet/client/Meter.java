@@ -88,6 +88,7 @@ public final class Meter implements AutoCloseable {
     private long sent;            // the last sequence number sent on the current stream
     private boolean finished;
     private boolean closed;
+    private boolean dataEnded; // the service refused readings: its data has ended (permanent)
     private long rejected, reconnects;
     private boolean everConnected;
     private String configuration = "";
@@ -153,6 +154,10 @@ public final class Meter implements AutoCloseable {
     public synchronized void awaitAcknowledged(long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (acked < next - 1) {
+            if (dataEnded) {
+                throw new IllegalStateException("meter " + name + ": the service's data has ended; " + (next - 1 - acked)
+                        + " readings not acknowledged");
+            }
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
                 throw new IllegalStateException("meter " + name + ": " + (next - 1 - acked)
@@ -212,6 +217,17 @@ public final class Meter implements AutoCloseable {
                 }
                 if (connection(session)) backoff = MIN_BACKOFF_MS; // it carried data: start the backoff over
             } catch (RuntimeException e) {
+                if (isDataEnded(e)) { // permanent: the service reads nothing after the end of its data
+                    synchronized (this) {
+                        lastProblem = describe(e);
+                        dataEnded = true;
+                        closed = true;
+                        notifyAll();
+                    }
+                    events.accept("meter " + name + ": " + describe(e) + "; " + (next - 1 - acked)
+                            + " readings not sent");
+                    return;
+                }
                 synchronized (this) {
                     lastProblem = describe(e);
                 }
@@ -231,6 +247,18 @@ public final class Meter implements AutoCloseable {
             }
             backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
+    }
+
+    /** The gateway's refusal of readings after the end of the data (IngestService): not worth a retry. */
+    static boolean isDataEnded(Throwable e) {
+        Status s = Status.fromThrowable(e);
+        return s.getCode() == Status.Code.FAILED_PRECONDITION && s.getDescription() != null
+                && s.getDescription().startsWith("the data has ended");
+    }
+
+    /** Whether the service refused this meter's readings because its data has ended (the meter stopped). */
+    public synchronized boolean dataEnded() {
+        return dataEnded;
     }
 
     private static String describe(Throwable e) {
@@ -268,6 +296,9 @@ public final class Meter implements AutoCloseable {
             }
             progressed = s.acks > 0;
             stream = null;
+            if (s.error != null && isDataEnded(s.error)) {
+                throw Status.fromThrowable(s.error).asRuntimeException(); // final (the loop stops)
+            }
             if (s.error != null && !closed) {
                 events.accept("meter " + name + ": stream ended: " + describe(s.error));
             }

@@ -32,6 +32,9 @@ public interface IngestLog extends Serializable {
          */
         long lastDataTime() throws IOException;
 
+        /** Whether the log holds the end-of-data entry already (read once, at start). */
+        boolean endOfData() throws IOException;
+
         @Override
         void close() throws IOException;
     }

@@ -187,27 +187,38 @@ public final class ResultTopic {
                     }
                     for (ConsumerRecord<byte[], byte[]> r : records) {
                         received.incrementAndGet();
-                        positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
-                        ResultRecord result;
-                        try {
-                            result = decode(r.value());
-                        } catch (IOException e) {
-                            malformed.incrementAndGet(); // not from the job's sink: skipped, counted
-                            continue;
-                        }
-                        if (!files.contains(result.file())) {
-                            malformed.incrementAndGet();
-                            continue;
-                        }
-                        try {
-                            hub.publish(result);
-                        } catch (RuntimeException e) { // a listener's failure is its own
-                            failures.incrementAndGet();
-                        }
+                        handle(r, hub);
+                    }
+                    // what is handed on, by the consumer's own positions (past any transaction markers too)
+                    try {
+                        for (TopicPartition tp : consumer.assignment()) positions.put(tp, consumer.position(tp));
+                    } catch (WakeupException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        failures.incrementAndGet();
                     }
                 }
             } finally {
                 consumer.close(Duration.ofSeconds(5));
+            }
+        }
+
+        private void handle(ConsumerRecord<byte[], byte[]> r, ResultHub hub) {
+            ResultRecord result;
+            try {
+                result = decode(r.value());
+            } catch (IOException e) {
+                malformed.incrementAndGet(); // not from the job's sink: skipped, counted
+                return;
+            }
+            if (!files.contains(result.file())) {
+                malformed.incrementAndGet();
+                return;
+            }
+            try {
+                hub.publish(result);
+            } catch (RuntimeException e) { // a listener's failure is its own
+                failures.incrementAndGet();
             }
         }
 
@@ -238,6 +249,7 @@ public final class ResultTopic {
          * the service closes); false if that took longer than {@code wait}.
          */
         public boolean awaitEnd(Duration wait) throws InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
             Map<TopicPartition, Long> end;
             try (KafkaConsumer<byte[], byte[]> probe = new KafkaConsumer<>(settings, new ByteArrayDeserializer(),
                     new ByteArrayDeserializer())) {
@@ -245,7 +257,6 @@ public final class ResultTopic {
             } catch (RuntimeException e) {
                 return false;
             }
-            long deadline = System.nanoTime() + wait.toNanos();
             while (System.nanoTime() < deadline && thread.isAlive()) {
                 if (end.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
                     return true;

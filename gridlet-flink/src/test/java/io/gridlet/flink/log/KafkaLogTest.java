@@ -147,6 +147,9 @@ class KafkaLogTest {
             assertThat(earlier.endOfDataRead()).as("another run over the same topic has read nothing yet")
                     .isFalse();
         }
+        try (IngestLog.Writer reopened = log.openWriter()) {
+            assertThat(reopened.endOfData()).as("a restarted gateway knows the data has ended").isTrue();
+        }
     }
 
     private static void commit(String group, String topic, long offset) {

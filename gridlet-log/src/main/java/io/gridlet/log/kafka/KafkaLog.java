@@ -140,6 +140,11 @@ public final class KafkaLog implements IngestLog {
                 return recovered().lastDataTime();
             }
 
+            @Override
+            public synchronized boolean endOfData() throws IOException {
+                return recovered().endOfData();
+            }
+
             /** The topic as it was when the writer opened (read once: appends since are the writer's own). */
             private Recovered recovered() throws IOException {
                 if (recovered == null) recovered = recover();
@@ -153,8 +158,11 @@ public final class KafkaLog implements IngestLog {
         };
     }
 
-    /** What a gateway recovers from the topic: each meter's last sequence number, the newest data time. */
-    public record Recovered(Map<String, Long> lastSequences, long lastDataTime) {
+    /**
+     * What a gateway recovers from the topic: each meter's last sequence number, the newest data time, whether
+     * the end-of-data entry is in it.
+     */
+    public record Recovered(Map<String, Long> lastSequences, long lastDataTime, boolean endOfData) {
     }
 
     /** Each meter's last sequence number in the topic now. */
@@ -168,6 +176,7 @@ public final class KafkaLog implements IngestLog {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, Long> last = new HashMap<>();
         long dataTime = LogRecord.NO_DATA_TIME;
+        boolean ended = false;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
@@ -182,11 +191,12 @@ public final class KafkaLog implements IngestLog {
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     LogRecord entry = LogRecord.decode(r.value());
                     if (!entry.isEnd()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
+                    else ended = true;
                     dataTime = Math.max(dataTime, entry.dataTime());
                 }
             }
         }
-        return new Recovered(last, dataTime);
+        return new Recovered(last, dataTime, ended);
     }
 
     /**

@@ -29,6 +29,7 @@ final class LocalLogWriter implements IngestLog.Writer {
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final Map<String, Long> lastSequences = new HashMap<>(); // from the log on open, and appended since
     private long lastDataTime;
+    private boolean endOfData;
     private final Thread flusher;
     private volatile boolean closed;
     private IOException failed;
@@ -49,6 +50,7 @@ final class LocalLogWriter implements IngestLog.Writer {
         if (log.isCorrupt()) throw log.damage().exception();
         lastSequences.putAll(log.lastSequences());
         lastDataTime = log.lastDataTime();
+        endOfData = log.endOfData();
         List<Long> bases = LocalLog.segments(dir);
         if (bases.isEmpty()) {
             startSegment(0);
@@ -165,6 +167,11 @@ final class LocalLogWriter implements IngestLog.Writer {
     @Override
     public synchronized Map<String, Long> lastSequences() {
         return new HashMap<>(lastSequences);
+    }
+
+    @Override
+    public synchronized boolean endOfData() {
+        return endOfData;
     }
 
     @Override

@@ -128,6 +128,10 @@ class LocalLogTest {
             try (LocalLog.Reader from = log.reader(mid)) {
                 assertThat(LogRecord.decode(from.next()).lastSeq()).isEqualTo(151);
             }
+            assertThat(w.endOfData()).as("read at open: the writer's own end is not news to it").isFalse();
+        }
+        try (IngestLog.Writer reopened = log.openWriter()) {
+            assertThat(reopened.endOfData()).as("a restarted gateway knows the data has ended").isTrue();
         }
     }
 }

@@ -258,6 +258,15 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         final ResultTopic.Following resultsFollowed = following;
+        if (following != null) {
+            for (var counted : Map.<String, java.util.function.ToDoubleFunction<ResultTopic.Following>>of(
+                    "read", f -> f.received(), "skipped", f -> f.malformed(), "failed", f -> f.failures()).entrySet()) {
+                io.micrometer.core.instrument.FunctionCounter.builder("gridlet.results.topic.records", following,
+                                counted.getValue()).tag("outcome", counted.getKey())
+                        .description("records of the results topic the service read, skipped (not results of "
+                                + "this run) and failed polls or hand-ons").register(metrics);
+            }
+        }
         LiveJob job;
         try {
             job = LiveJob.start(log, settings, results, hub, fresh);
@@ -353,6 +362,11 @@ final class ServeCommand implements Callable<Integer> {
         RunReport.writeRejections(summary, results);
         RunReport.print(out, summary, outcome.linesWritten(), results);
         printRefusals(out, metrics);
+        if (resultsFollowed != null) {
+            out.printf("results   %,d records followed from topic %s, %,d skipped (not results of this run), %,d "
+                    + "failures%n", resultsFollowed.received(), resultsFrom, resultsFollowed.malformed(),
+                    resultsFollowed.failures());
+        }
         out.printf("disorder  readings reached the log up to %d s of data time after later ones of other meters "
                 + "(data time is the watermark over meters: that costs no reading)%n", gateway.disorderSeconds());
         return 0;

@@ -114,6 +114,7 @@ final class IngestService {
         log.lastSequences().forEach((meter, last) -> meters.put(meter, new MeterState(last)));
         // a restart goes on from where the job's clock stands, waiting a while for the meters it knew
         long recovered = log.lastDataTime();
+        ended = log.endOfData(); // a restarted gateway goes on refusing what would never be read
         clock.recover(recovered == LogRecord.NO_DATA_TIME ? DataClock.NONE : recovered, meters.keySet(),
                 System.nanoTime());
         publishedDataTime = clock.dataTime();

@@ -77,11 +77,11 @@ public final class LiveJob implements AutoCloseable {
         run = new FlinkRun(s.queries(), s.maxLatenessSeconds(), s.checkpointInterval()).boundary(s.boundary());
         if (cluster != null) run.onCluster();
         dir = new RunDirectory(out);
+        if (cluster != null) refuseIfStillRunning(cluster); // before prepare: --fresh would forget the job
         // where results go is part of what a run is: the job's operators differ (a checkpoint of one cannot be
         // restored into the other), so an embedded run resumes embedded and a cluster's on a cluster
         resumedFrom = dir.prepare(run.identity(given.describe() + (cluster == null ? ""
                 : "; results through Kafka topic " + cluster.resultsTopic())), fresh);
-        if (cluster != null) refuseIfStillRunning(cluster);
         // an earlier run over the same topic says nothing about this one's positions
         IngestLog log = given instanceof KafkaLog kafka ? kafka.forRun(dir.runId()) : given;
         int restPort = cluster == null ? FlinkRun.freeLoopbackPort() : -1;
@@ -217,12 +217,9 @@ public final class LiveJob implements AutoCloseable {
      */
     @Override
     public void close() throws Exception {
-        if (!outcome.isDone() && !submitted.isDone()) {
-            try {
-                submitted.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // not submitted (it failed, or is still uploading): nothing to cancel that we know of
-            }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!outcome.isDone() && !submitted.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(100); // the submission ends in a job (cancelled below) or in a failure (the outcome)
         }
         if (!outcome.isDone() && submitted.isDone()) {
             try {

@@ -2,6 +2,7 @@ package io.gridlet.server.live;
 
 import io.gridlet.adaptlets.AdmissionLimits;
 import io.gridlet.adaptlets.SessionProtocol;
+import io.gridlet.client.Meter;
 import io.gridlet.client.MeterFleet;
 import io.gridlet.core.wire.Ack;
 import io.gridlet.core.wire.DataClock;
@@ -53,6 +54,8 @@ class HostilePeersTest {
     @Test
     void hostileReadingsAndBatchesFailAloneWhileHonestMetersLoseNothing() throws Exception {
         LiveFixture data = new LiveFixture(dir, 3, 1_800, 3).ownHouses(3);
+        byte[] lateSecret = "latecomer-secret-0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        data.identities.add("latecomer", lateSecret, 2, java.util.Map.of("houses", "900"), "meter");
         LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.ALWAYS);
         String hub = "hostile-" + System.nanoTime();
         MeterRegistry metrics = new SimpleMeterRegistry();
@@ -178,8 +181,21 @@ class HostilePeersTest {
                 assertThat(refusedAfterEnd.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                 assertThat(refusedAfterEnd.getDescription()).contains("the data has ended");
             }
+            // and the meter library takes that as final: it stops instead of reconnecting for ever
+            List<String> lateEvents = new CopyOnWriteArrayList<>();
+            Meter late = new Meter("latecomer", lateSecret, data.meterSettings(port), lateEvents::add);
+            try {
+                late.offer(new io.gridlet.core.model.Measurement(1, T0 + 30, 1, io.gridlet.core.model.Property.WORK,
+                        0, 0, 900));
+                late.finish();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> late.awaitAcknowledged(30_000))
+                        .hasMessageContaining("the service's data has ended");
+                assertThat(late.dataEnded()).isTrue();
+            } finally {
+                late.close();
+            }
             assertThat(metrics.counter("gridlet.ingest.batches", "outcome", "after-end-of-data").count())
-                    .isEqualTo(1);
+                    .isEqualTo(2);
             FlinkRun.Outcome outcome = live.await(Duration.ofSeconds(120));
             assertThat(outcome.counts().loads() + outcome.counts().works())
                     .as("readings the job took (rejected: %s %s)", outcome.counts().rejections().counts(),
