@@ -134,14 +134,18 @@ class KafkaLogTest {
         KafkaLog earlier = new KafkaLog(bootstrap, "ending", Map.of()).forRun("run-1");
         assertThat(log.endOfDataRead()).as("an empty topic").isFalse();
         Measurement m = new Measurement(1, 1_377_986_401L, 10_000, io.gridlet.core.model.Property.LOAD, 0, 0, 0);
-        try (IngestLog.Writer writer = log.openWriter()) {
+        try (IngestLog.Writer writer = log.openWriter(); KafkaLog.EndOfDataProbe probe = log.endOfDataProbe()) {
+            assertThat(probe.read()).as("the same question through a probe kept open").isFalse();
             writer.append(new LogRecord("meter-0", 1, List.of(m))).get(30, TimeUnit.SECONDS);
             commit(log.jobGroup(), "ending", 1);
             assertThat(log.endOfDataRead()).as("read to the end, but no end in it").isFalse();
             writer.append(LogRecord.END_OF_DATA).get(30, TimeUnit.SECONDS);
             assertThat(log.endOfDataRead()).as("the end is in it, not yet read").isFalse();
+            assertThat(probe.read()).isFalse();
             commit(log.jobGroup(), "ending", 2);
             assertThat(log.endOfDataRead()).isTrue();
+            assertThat(probe.read()).isTrue();
+            assertThat(probe.read()).as("asked again (its partitions paused by the last answer)").isTrue();
             commit("someone-else", "ending", 0);
             assertThat(log.endOfDataRead()).as("another group's position does not count").isTrue();
             assertThat(earlier.endOfDataRead()).as("another run over the same topic has read nothing yet")

@@ -211,44 +211,70 @@ public final class KafkaLog implements IngestLog {
      * Whether the end of the data is in the topic and the job has read all of it: the last entry of every
      * partition is the end-of-data entry, and the job's group ({@link #jobGroup}) has committed positions at the
      * topic's end, that is a completed checkpoint holds everything up to the end. Then the job can be drained
-     * (stopped with its final results) without losing a reading.
+     * (stopped with its final results) without losing a reading. (One question; to ask again and again, keep an
+     * {@link #endOfDataProbe}.)
      */
     public boolean endOfDataRead() throws IOException {
-        Properties p = clientProperties();
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, jobGroup()); // only read: this consumer never commits
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(10))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
-            if (partitions.isEmpty()) return false;
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
-            var committed = consumer.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(10));
-            for (TopicPartition tp : partitions) {
-                long last = end.get(tp) - 1;
-                if (last < 0) return false;
-                var position = committed.get(tp);
-                if (position == null || position.offset() < end.get(tp)) return false;
-            }
-            consumer.assign(partitions);
-            for (TopicPartition tp : partitions) consumer.seek(tp, end.get(tp) - 1);
-            java.util.Set<TopicPartition> seen = new java.util.HashSet<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (seen.size() < partitions.size() && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    if (r.offset() != end.get(tp) - 1) continue;
-                    if (!LogRecord.decode(r.value()).isEnd()) return false;
-                    seen.add(tp);
-                    consumer.pause(List.of(tp));
+        try (EndOfDataProbe probe = endOfDataProbe()) {
+            return probe.read();
+        }
+    }
+
+    /** {@link #endOfDataRead}'s question, asked through one consumer kept open until closed. */
+    public EndOfDataProbe endOfDataProbe() {
+        return new EndOfDataProbe();
+    }
+
+    /** See {@link #endOfDataProbe}. Not thread-safe: one thread asks. */
+    public final class EndOfDataProbe implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+
+        private EndOfDataProbe() {
+            Properties p = clientProperties();
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, jobGroup()); // only read: this consumer never commits
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        }
+
+        /** See {@link KafkaLog#endOfDataRead}. */
+        public boolean read() throws IOException {
+            try {
+                List<TopicPartition> partitions = new ArrayList<>();
+                for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(10))) {
+                    partitions.add(new TopicPartition(topic, info.partition()));
                 }
+                if (partitions.isEmpty()) return false;
+                Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+                var committed = consumer.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(10));
+                for (TopicPartition tp : partitions) {
+                    if (end.get(tp) < 1) return false;
+                    var position = committed.get(tp);
+                    if (position == null || position.offset() < end.get(tp)) return false;
+                }
+                consumer.assign(partitions);
+                consumer.resume(partitions);
+                for (TopicPartition tp : partitions) consumer.seek(tp, end.get(tp) - 1);
+                java.util.Set<TopicPartition> seen = new java.util.HashSet<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (seen.size() < partitions.size() && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                        if (r.offset() != end.get(tp) - 1) continue;
+                        if (!LogRecord.decode(r.value()).isEnd()) return false;
+                        seen.add(tp);
+                        consumer.pause(List.of(tp));
+                    }
+                }
+                return seen.size() == partitions.size();
+            } catch (org.apache.kafka.common.KafkaException e) {
+                throw new IOException("cannot read topic " + topic + " at " + bootstrap + ": " + e.getMessage(), e);
             }
-            return seen.size() == partitions.size();
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw new IOException("cannot read topic " + topic + " at " + bootstrap + ": " + e.getMessage(), e);
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ofSeconds(5));
         }
     }
 

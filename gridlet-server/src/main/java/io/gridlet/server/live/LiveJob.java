@@ -146,21 +146,23 @@ public final class LiveJob implements AutoCloseable {
                     Thread.sleep(200);
                 }
                 JobClient job = submitted.get();
-                while (!outcome.isDone()) {
-                    Thread.sleep(1000);
-                    boolean read;
-                    try {
-                        read = kafka.endOfDataRead();
-                    } catch (IOException e) {
-                        continue; // Kafka unreachable for now: the job's own restarts deal with it
-                    }
-                    if (!read) continue;
-                    try {
-                        job.stopWithSavepoint(true, dir.root().resolve("final-savepoint").toUri().toString(),
-                                SavepointFormatType.CANONICAL).get(10, TimeUnit.MINUTES);
-                        return;
-                    } catch (Exception e) {
-                        // e.g. a restart in progress: try again
+                try (KafkaLog.EndOfDataProbe probe = kafka.endOfDataProbe()) { // one consumer for the job's life
+                    while (!outcome.isDone()) {
+                        Thread.sleep(1000);
+                        boolean read;
+                        try {
+                            read = probe.read();
+                        } catch (IOException e) {
+                            continue; // Kafka unreachable for now: the job's own restarts deal with it
+                        }
+                        if (!read) continue;
+                        try {
+                            job.stopWithSavepoint(true, dir.root().resolve("final-savepoint").toUri().toString(),
+                                    SavepointFormatType.CANONICAL).get(10, TimeUnit.MINUTES);
+                            return;
+                        } catch (Exception e) {
+                            // e.g. a restart in progress: try again
+                        }
                     }
                 }
             } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
