@@ -152,8 +152,8 @@ public final class LiveJob implements AutoCloseable {
                         boolean read;
                         try {
                             read = probe.read();
-                        } catch (IOException e) {
-                            continue; // Kafka unreachable for now: the job's own restarts deal with it
+                        } catch (IOException | RuntimeException e) {
+                            continue; // Kafka unreachable for now (the job's own restarts deal with it): ask again
                         }
                         if (!read) continue;
                         try {
