@@ -225,6 +225,14 @@ public final class ServerSessions {
         return s;
     }
 
+    /**
+     * Marks the session used now: a message of one of its calls arrived. A long stream (a meter's Send) keeps its
+     * session alive, not only the start of each call ({@link #lookup}).
+     */
+    void touch(Session s) {
+        s.lastUsed = nanoClock.getAsLong();
+    }
+
     /** The session with this id as it stands (to admit a call before its checks ran); null if unknown. */
     Session peek(String id) {
         return id == null ? null : sessions.get(id);

@@ -50,6 +50,32 @@ public final class SessionProtocol {
                     .setIdempotent(true)
                     .build();
 
+    /**
+     * {@link #OPEN} as the server registers it: the request's bytes (at most the message bound, read by the
+     * transport) are decoded in the handler ({@link #decodeOffer}), so a malformed offer is answered with its
+     * INVALID_ARGUMENT; a marshaller that throws makes grpc-java answer UNKNOWN "Application error".
+     */
+    static final MethodDescriptor<byte[], Reply> OPEN_BYTES = OPEN.toBuilder(new MethodDescriptor.Marshaller<byte[]>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readNBytes(MAX_MESSAGE + 1); // more than the bound: refused by decodeOffer
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }, OPEN.getResponseMarshaller()).build();
+
+    /** An offer from its bytes; anything else is an INVALID_ARGUMENT StatusRuntimeException saying why. */
+    static Negotiation.Offer decodeOffer(byte[] bytes) {
+        return decode(bytes, SessionProtocol::readOffer);
+    }
+
     /** A configuration's digest: the first 8 bytes of SHA-256 over its canonical text, in hex. */
     public static String digest(Configuration configuration) {
         try {
@@ -90,22 +116,29 @@ public final class SessionProtocol {
             @Override
             public T parse(InputStream stream) {
                 try {
-                    byte[] all = stream.readNBytes(MAX_MESSAGE + 1);
-                    if (all.length > MAX_MESSAGE) throw new IllegalArgumentException("message longer than "
-                            + MAX_MESSAGE + " bytes");
-                    DataInputStream in = new DataInputStream(new ByteArrayInputStream(all));
-                    T value = reader.read(in);
-                    if (in.available() > 0) throw new IllegalArgumentException("trailing bytes after the message");
-                    return value;
-                } catch (EOFException e) {
-                    throw malformed("message cut short");
-                } catch (IllegalArgumentException e) {
-                    throw malformed(e.getMessage());
+                    return decode(stream.readNBytes(MAX_MESSAGE + 1), reader);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }
         };
+    }
+
+    private static <T> T decode(byte[] all, Reader<T> reader) {
+        try {
+            if (all.length > MAX_MESSAGE) throw new IllegalArgumentException("message longer than " + MAX_MESSAGE
+                    + " bytes");
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(all));
+            T value = reader.read(in);
+            if (in.available() > 0) throw new IllegalArgumentException("trailing bytes after the message");
+            return value;
+        } catch (EOFException e) {
+            throw malformed("message cut short");
+        } catch (IllegalArgumentException e) {
+            throw malformed(e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static StatusRuntimeException malformed(String why) {

@@ -11,6 +11,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
@@ -50,12 +51,20 @@ final class SessionService {
 
     ServerServiceDefinition definition() {
         ServerServiceDefinition open = ServerServiceDefinition.builder(SessionProtocol.SERVICE)
-                .addMethod(SessionProtocol.OPEN, ServerCalls.asyncUnaryCall(this::open))
+                .addMethod(SessionProtocol.OPEN_BYTES, ServerCalls.asyncUnaryCall(this::open))
                 .build();
         return ServerInterceptors.intercept(open, new Gate());
     }
 
-    private void open(Negotiation.Offer offer, StreamObserver<SessionProtocol.Reply> response) {
+    private void open(byte[] request, StreamObserver<SessionProtocol.Reply> response) {
+        Negotiation.Offer offer;
+        try {
+            offer = SessionProtocol.decodeOffer(request);
+        } catch (StatusRuntimeException e) { // INVALID_ARGUMENT, saying why
+            outcomes.count(WovenServer.SESSION, "open-malformed");
+            response.onError(e);
+            return;
+        }
         SessionProtocol.Reply reply;
         try {
             reply = sessions.open(offer, PEER.get());

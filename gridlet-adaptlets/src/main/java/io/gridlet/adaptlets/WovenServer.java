@@ -61,7 +61,7 @@ final class WovenServer implements ServerInterceptor {
                             + (ran == null ? "" : ran) + "], the session runs [" + applied.header() + "]"), false);
         }
         outcomes.count(SESSION, "accepted");
-        if (applied.isEmpty()) return next.startCall(call, headers);
+        if (applied.isEmpty()) return keepAlive(next.startCall(call, headers), session);
 
         ServerScope scope = new ServerScope(call.getMethodDescriptor(), headers, call.getAttributes(), session,
                 sessions);
@@ -81,7 +81,18 @@ final class WovenServer implements ServerInterceptor {
         ServerCall.Listener<Q> app = context == Context.current()
                 ? next.startCall(advised, headers)
                 : Contexts.interceptCall(context, advised, headers, next);
-        return advised.listen(app);
+        return keepAlive(advised.listen(app), session);
+    }
+
+    /** Each message of the call marks its session used (a long stream keeps it from going idle). */
+    private <Q> ServerCall.Listener<Q> keepAlive(ServerCall.Listener<Q> listener, ServerSessions.Session session) {
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+            @Override
+            public void onMessage(Q message) {
+                sessions.touch(session);
+                super.onMessage(message);
+            }
+        };
     }
 
     /**

@@ -22,6 +22,12 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import java.util.concurrent.CompletableFuture;
+
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.stub.StreamObserver;
+
 import static io.gridlet.adaptlets.TestService.assertStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -284,6 +290,75 @@ class SessionQuotasTest {
                     .satisfies(e -> assertStatus(e, Status.Code.UNAUTHENTICATED, "spent before"));
             assertThat(outcomes.get(WovenServer.SESSION, "open-puzzle-replayed")).isEqualTo(1);
             assertThat(net.server.sessions().size()).isEqualTo(3);
+        }
+    }
+
+    /**
+     * A malformed offer is answered INVALID_ARGUMENT with the reason (not UNKNOWN "Application error", which a
+     * marshaller that throws inside grpc-java would give), counted, and the server goes on opening sessions.
+     */
+    @Test
+    void aMalformedOfferIsAnsweredInvalidArgumentWithItsReason() throws Exception {
+        try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server()))) {
+            Channel channel = net.channel();
+            byte[] whole = new byte[0];
+            try (var bytes = SessionProtocol.OPEN.getRequestMarshaller().stream(
+                    new Negotiation.Offer(Negotiation.digest(METER), METER))) {
+                whole = bytes.readAllBytes();
+            }
+            byte[] cut = java.util.Arrays.copyOf(whole, whole.length - 3);
+            byte[] trailing = java.util.Arrays.copyOf(whole, whole.length + 1);
+            byte[] huge = new byte[300_000];
+            for (byte[] bad : java.util.List.of(cut, trailing, new byte[] {0, 0, 0, 9, 'a'}, huge)) {
+                assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, SessionProtocol.OPEN_BYTES,
+                        CallOptions.DEFAULT, bad))
+                        .satisfies(e -> assertStatus(e, Status.Code.INVALID_ARGUMENT, "malformed session message"));
+            }
+            assertThat(net.server.outcomes().get(WovenServer.SESSION, "open-malformed")).isEqualTo(4);
+            assertThat(ClientCalls.blockingUnaryCall(channel, SessionProtocol.OPEN_BYTES, CallOptions.DEFAULT, whole)
+                    .sessionId()).as("a well-formed offer still opens").isNotNull();
+        }
+    }
+
+    /**
+     * A session is idle from its last message, not from the start of its last call: a client stream that goes on
+     * longer than the idle limit keeps its session, and the next call needs no new one.
+     */
+    @Test
+    void aLongStreamKeepsItsSessionAlive() throws Exception {
+        AdmissionLimits limits = AdmissionLimits.DEFAULTS.toBuilder().sessions(100, java.time.Duration.ofMillis(600))
+                .build();
+        try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server()).limits(limits))) {
+            ClientSession meter = open(net, net.channel(), METER);
+            CompletableFuture<String> answer = new CompletableFuture<>();
+            StreamObserver<String> upload = ClientCalls.asyncClientStreamingCall(
+                    meter.channel().newCall(TestService.UPLOAD, CallOptions.DEFAULT), new StreamObserver<>() {
+                        @Override
+                        public void onNext(String value) {
+                            answer.complete(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            answer.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            for (int i = 0; i < 12; i++) { // 2.4 s of stream: four idle limits
+                upload.onNext("m:" + i);
+                Thread.sleep(200);
+            }
+            upload.onCompleted();
+            assertThat(answer.get(10, TimeUnit.SECONDS)).contains("12");
+            assertThat(TestService.send(meter.channel(), "m1:after")).startsWith("ok");
+            assertThat(net.server.outcomes().get(WovenServer.SESSION, "unknown"))
+                    .as("the next call found its session").isZero();
+            Thread.sleep(1_000); // and with nothing sent for longer than the limit, it goes
+            assertThat(TestService.send(meter.channel(), "m1:later")).startsWith("ok"); // (renegotiated)
+            assertThat(net.server.outcomes().get(WovenServer.SESSION, "unknown")).isEqualTo(1);
         }
     }
 }
