@@ -49,6 +49,11 @@ class IdentitiesTest {
                 + "key=value");
         Path twice = Files.writeString(dir.resolve("twice"), "meter-1 meter 1 - houses=1 houses=2\n");
         assertThatThrownBy(() -> Identities.read(twice)).hasMessageContaining("twice:1: two values for houses");
+        // ids are bounded in bytes, as the signature header carries them (one length byte): 200 'é' are 400 bytes
+        String accented = "\u00e9".repeat(200);
+        assertThatThrownBy(() -> new Identities().add(accented, new byte[16], 1, "meter"))
+                .hasMessageContaining("an id of 1 to 255 bytes of UTF-8, got 200 characters");
+        assertThat(new Identities().add("\u00e9".repeat(127), new byte[16], 1, "meter").ids()).hasSize(1);
     }
 
     @Test
