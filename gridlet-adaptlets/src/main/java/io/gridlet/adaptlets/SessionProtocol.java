@@ -76,11 +76,14 @@ public final class SessionProtocol {
         return decode(bytes, SessionProtocol::readOffer);
     }
 
-    /** A configuration's digest: the first 8 bytes of SHA-256 over its canonical text, in hex. */
+    /**
+     * A configuration's digest: the first 8 bytes of SHA-256 over its canonical text
+     * ({@link Configuration#canonical}), in hex.
+     */
     public static String digest(Configuration configuration) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256")
-                    .digest(configuration.toString().getBytes(StandardCharsets.UTF_8));
+                    .digest(configuration.canonical().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

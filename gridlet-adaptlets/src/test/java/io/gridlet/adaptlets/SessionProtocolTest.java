@@ -18,6 +18,29 @@ class SessionProtocolTest {
         return m.parse(m.stream(value));
     }
 
+    /**
+     * The configuration digest a second implementation must reproduce (docs/adaptlet-protocol.md 2.5): SHA-256
+     * over the canonical text, reals as their IEEE 754 bits in hex, so no language's or JDK's way of printing a
+     * double matters. Integer-only configurations keep the digests the protocol document quotes.
+     */
+    @Test
+    void theConfigurationDigestIsOverTheCanonicalText() throws Exception {
+        Configuration ints = new Configuration(Map.of("auth.hmac", Map.of(), "authz", Map.of(),
+                "priority", Map.of("level", 2)));
+        assertThat(ints.canonical()).isEqualTo(ints.toString()).isEqualTo("auth.hmac, authz, priority(level=2)");
+        assertThat(SessionProtocol.digest(ints)).isEqualTo("f4b34d1993d1a268");
+        Configuration reals = new Configuration(Map.of("cpp", Map.of("size", 4.8, "scale", 2e23, "zero", -0.0),
+                "mode", Map.of("on", true, "kind", "fast")));
+        assertThat(reals.toString()).isEqualTo("cpp(scale=1.9999999999999998E23, size=4.8, zero=-0.0), "
+                + "mode(kind=fast, on=true)");
+        assertThat(reals.canonical()).isEqualTo("cpp(scale=0x44c52d02c7e14af6, size=0x4013333333333333, "
+                + "zero=0x8000000000000000), mode(kind=fast, on=true)");
+        byte[] sha = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(reals.canonical().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(SessionProtocol.digest(reals)).isEqualTo(java.util.HexFormat.of().formatHex(sha, 0, 8));
+        assertThat(new Configuration(Map.of()).canonical()).isEqualTo("(nothing)");
+    }
+
     @Test
     void messagesSurviveTheWire() {
         var offers = SessionProtocol.OPEN.getRequestMarshaller();

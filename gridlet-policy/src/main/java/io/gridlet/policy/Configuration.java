@@ -27,6 +27,21 @@ public record Configuration(Map<String, Map<String, Object>> features) {
     /** {@code puzzle(difficulty=16), auth.hmac}, or {@code (nothing)}. */
     @Override
     public String toString() {
+        return text(String::valueOf);
+    }
+
+    /**
+     * The text a configuration's digest covers, the same in any language and on any JVM: {@link #toString()}'s,
+     * except that a real value is written as {@code 0x} and the 16 lowercase hex digits of its IEEE 754 bits
+     * ({@code 4.8} is {@code 0x4013333333333333}), not as Java prints a double (which differs from other
+     * languages, and between JDKs).
+     */
+    public String canonical() {
+        return text(v -> v instanceof Double d ? String.format(java.util.Locale.ROOT, "0x%016x",
+                Double.doubleToRawLongBits(d)) : String.valueOf(v));
+    }
+
+    private String text(java.util.function.Function<Object, String> value) {
         if (features.isEmpty()) return "(nothing)";
         StringBuilder sb = new StringBuilder();
         features.forEach((f, params) -> {
@@ -34,7 +49,8 @@ public record Configuration(Map<String, Map<String, Object>> features) {
             sb.append(f);
             if (!params.isEmpty()) {
                 StringBuilder p = new StringBuilder();
-                params.forEach((k, v) -> p.append(p.isEmpty() ? "" : ", ").append(k).append('=').append(v));
+                params.forEach((k, v) -> p.append(p.isEmpty() ? "" : ", ").append(k).append('=')
+                        .append(value.apply(v)));
                 sb.append('(').append(p).append(')');
             }
         });
