@@ -11,10 +11,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 
 /**
  * The controller's loop around a running job: every {@code interval} it reads the job's signals over REST (busy
- * time of the keyed stages, back-pressure of the source, the machine's CPU), asks the
+ * time of the keyed stages, back-pressure of the source, the machine's CPU; for live input also whether the job's
+ * lag behind its input grows, {@link #lag}), asks the
  * {@link ElasticityController}, and applies a rescale through the adaptive scheduler's resource requirements.
  * A parallelism requested by someone else ({@code gridlet scale}) is noticed and becomes the controller's manual
  * override. Every change is kept, with its reason, and told to the listener.
@@ -34,6 +36,8 @@ public final class Autoscaler implements AutoCloseable {
     });
     private final List<Change> history = new ArrayList<>();
     private volatile String status = "waiting for the job's first signals";
+    private DoubleSupplier lag;
+    private double lagFloor, lastLag = Double.NaN;
     private volatile int parallelism;
     private int requested;
     private long requestedAt;
@@ -50,6 +54,17 @@ public final class Autoscaler implements AutoCloseable {
         this.requested = submittedParallelism;
         this.controller = controller;
         this.listener = listener;
+    }
+
+    /**
+     * Live input: {@code seconds} is how far behind its input the job is, in seconds of data time (NaN: not
+     * known yet). The lag counts as growing when it grew since the last observation by more than a second and
+     * is above {@code floorSeconds} (what the job always trails by: its lateness, the batching of the input).
+     */
+    public Autoscaler lag(DoubleSupplier seconds, double floorSeconds) {
+        this.lag = seconds;
+        this.lagFloor = floorSeconds;
+        return this;
     }
 
     public Autoscaler start(Duration interval) {
@@ -104,7 +119,7 @@ public final class Autoscaler implements AutoCloseable {
             else if (v.name().startsWith("Source")) backPressured = rest.load(v.id()).backPressuredAvg() / 1000;
         }
         ElasticityController.Decision d = controller.observe(
-                new ElasticityController.Signals(now, p, busy, backPressured, false, cpu()));
+                new ElasticityController.Signals(now, p, busy, backPressured, lagGrowing(), cpu()));
         status = d.reason();
         if (d.rescale()) {
             rest.rescale(d.parallelism());
@@ -113,6 +128,15 @@ public final class Autoscaler implements AutoCloseable {
             requested = d.parallelism();
             requestedAt = now;
         }
+    }
+
+    private boolean lagGrowing() {
+        if (lag == null) return false;
+        double now = lag.getAsDouble();
+        if (Double.isNaN(now)) return false;
+        boolean growing = !Double.isNaN(lastLag) && now > lastLag + 1 && now > lagFloor;
+        lastLag = now;
+        return growing;
     }
 
     private void record(Change change) {

@@ -15,6 +15,11 @@ import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.IngestLog;
 import io.gridlet.log.kafka.KafkaLog;
 import io.gridlet.flink.sink.ResultTopic;
+import java.util.function.DoubleSupplier;
+import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicReference;
+import io.gridlet.flink.elastic.ElasticityController;
+import io.gridlet.flink.elastic.Autoscaler;
 import io.gridlet.log.local.LocalLog;
 import io.gridlet.log.local.LogCorruptedException;
 import io.gridlet.server.live.Gateway;
@@ -155,6 +160,21 @@ final class ServeCommand implements Callable<Integer> {
                     + "running with gridlet scale --out DIR/out).")
     int parallelism;
 
+    @Option(names = "--autoscale", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the elasticity controller: it rescales the job's keyed stages within --scale-min and "
+                    + "--scale-max from their busy time, the source's back-pressure and the job's lag behind the "
+                    + "meters (growing: overloaded); gridlet scale overrides it (default: on).")
+    boolean autoscale;
+
+    @Option(names = "--scale-min", paramLabel = "N", defaultValue = "1",
+            description = "The least parallelism the controller goes to (default: ${DEFAULT-VALUE}).")
+    int scaleMin;
+
+    @Option(names = "--scale-max", paramLabel = "N",
+            description = "The most parallelism the controller or gridlet scale can reach (embedded: that many "
+                    + "slots; default: the larger of 4 and --parallelism).")
+    Integer scaleMax;
+
     @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", defaultValue = "5",
             description = "Seconds between checkpoints (default: ${DEFAULT-VALUE}).")
     double checkpointSeconds;
@@ -203,6 +223,14 @@ final class ServeCommand implements Callable<Integer> {
         if (clockSkew < 0) throw new UserError("--clock-skew must be >= 0");
         if (idleAfter < 0) throw new UserError("--idle-after must be >= 0");
         if (checkpointSeconds < 0.05) throw new UserError("--checkpoint-interval must be >= 0.05 s");
+        int maxParallelism = scaleMax != null ? scaleMax : Math.max(4, parallelism);
+        if (scaleMin < 1 || maxParallelism < scaleMin) throw new UserError("need 1 <= --scale-min <= --scale-max");
+        if (maxParallelism > FlinkRun.MAX_PARALLELISM) {
+            throw new UserError("--scale-max must be <= " + FlinkRun.MAX_PARALLELISM + " (the max parallelism)");
+        }
+        if (parallelism > maxParallelism || parallelism < scaleMin) {
+            throw new UserError("--parallelism must be within --scale-min..--scale-max");
+        }
         if (cluster != null && kafka == null) {
             throw new UserError("--cluster needs --kafka: the cluster's TaskManagers read the readings from a Kafka "
                     + "topic (the local log is this machine's)");
@@ -244,8 +272,7 @@ final class ServeCommand implements Callable<Integer> {
         String hub = "serve-" + ProcessHandle.current().pid() + "-" + HUBS.incrementAndGet(); // one per service
         PrometheusMeterRegistry metrics = MetricsEndpoint.newRegistry();
         LiveJob.Settings settings = new LiveJob.Settings(QueryConfig.DEFAULT, maxLateness,
-                Duration.ofMillis((long) (checkpointSeconds * 1000)), parallelism, Math.max(4, parallelism),
-                boundary);
+                Duration.ofMillis((long) (checkpointSeconds * 1000)), parallelism, maxParallelism, boundary);
         String resultsFrom = resultsTopic != null ? resultsTopic : topic + "-results";
         if (cluster != null) settings = settings.on(new LiveJob.Cluster(cluster, FlinkEngine.ownJar(), resultsFrom));
         ResultTopic.Following following = null;
@@ -308,7 +335,20 @@ final class ServeCommand implements Callable<Integer> {
             job.close();
             throw e;
         }
+        AtomicReference<ProgressDisplay> shown = new AtomicReference<>();
         attachWhenRunning(job, jobMeters);
+        if (autoscale) {
+            ElasticityController.Settings controller = ElasticityController.Settings.defaults(scaleMin,
+                    maxParallelism, FlinkRun.MAX_PARALLELISM);
+            startAutoscaler(job, controller, ServiceMeters.lagSeconds(gateway::dataTime, jobMeters::gate),
+                    maxLateness, change -> {
+                        String line = "gridlet serve: parallelism " + change.from() + " -> " + change.to()
+                                + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")";
+                        ProgressDisplay p = shown.get();
+                        if (p != null) p.event(line, err);
+                        else err.println(line);
+                    });
+        }
         err.println("gridlet serve: listening on " + bind + ":" + gateway.port() + " (" + log.describe()
                 + ", results in " + results + ", Flink REST on http://" + job.rest() + ")");
         ServerTlsOptions.announce(err, serverTls, bind);
@@ -338,7 +378,9 @@ final class ServeCommand implements Callable<Integer> {
         FlinkRun.Outcome outcome;
         try (ProgressDisplay progress = new ProgressDisplay(System.err, !quiet,
                 () -> status(job, gateway, metrics, started))) {
+            shown.set(progress);
             outcome = job.await(Duration.ofDays(365_000));
+            shown.set(null);
         } catch (Exception e) {
             if (stopping.get()) {
                 stopped.await();
@@ -370,6 +412,23 @@ final class ServeCommand implements Callable<Integer> {
         out.printf("disorder  readings reached the log up to %d s of data time after later ones of other meters "
                 + "(data time is the watermark over meters: that costs no reading)%n", gateway.disorderSeconds());
         return 0;
+    }
+
+    /**
+     * Starts the elasticity controller once the job runs (in the background), fed by the job's REST signals and
+     * its lag behind the meters; growing lag above the lateness (what the job always trails by) is overload.
+     */
+    private static void startAutoscaler(LiveJob job, ElasticityController.Settings settings, DoubleSupplier lag,
+                                        long maxLatenessSeconds, Consumer<Autoscaler.Change> changes) {
+        Thread t = new Thread(() -> {
+            try {
+                job.autoscale(settings, lag, maxLatenessSeconds + 10, Duration.ofSeconds(2), changes);
+            } catch (Exception e) {
+                // the job never ran: nothing to scale, and the service says why it stopped
+            }
+        }, "gridlet-serve-autoscaler-start");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Gives the job's meters its REST API once the job runs (in the background: the service starts meanwhile). */

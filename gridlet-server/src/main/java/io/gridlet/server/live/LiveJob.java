@@ -7,6 +7,8 @@ import io.gridlet.flink.log.LogSources;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.flink.sink.ResultTopic;
+import io.gridlet.flink.elastic.Autoscaler;
+import io.gridlet.flink.elastic.ElasticityController;
 import io.gridlet.flink.elastic.JobRest;
 import io.gridlet.log.kafka.KafkaLog;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -23,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 
 /**
  * The queries running continuously over the ingest log on the embedded Flink MiniCluster or a Flink cluster:
@@ -42,6 +46,8 @@ public final class LiveJob implements AutoCloseable {
         return t;
     });
     private final Optional<Path> resumedFrom;
+    private final int parallelism;
+    private volatile Autoscaler autoscaler;
 
     /** What the job runs with; {@code cluster} null: on the embedded MiniCluster. */
     public record Settings(QueryConfig queries, long maxLatenessSeconds, Duration checkpointInterval,
@@ -70,6 +76,7 @@ public final class LiveJob implements AutoCloseable {
 
     private LiveJob(IngestLog given, Settings s, Path out, String hub, boolean fresh) throws IOException {
         Cluster cluster = s.cluster();
+        parallelism = s.parallelism();
         if (cluster != null && !(given instanceof KafkaLog)) {
             throw new IllegalArgumentException("a job on a cluster reads the ingest log from Kafka, not "
                     + given.describe());
@@ -182,6 +189,26 @@ public final class LiveJob implements AutoCloseable {
         return new LiveJob(log, settings, out, hub, fresh);
     }
 
+    /**
+     * Runs the elasticity controller over this job once it runs: the job's own signals (the keyed stages' busy
+     * time, the source's back-pressure) and the live input's lag ({@code lagSeconds}: seconds of data time the job
+     * is behind the gateway; growing above {@code lagFloorSeconds} means overloaded). Stopped with the job.
+     */
+    public Autoscaler autoscale(ElasticityController.Settings settings, DoubleSupplier lagSeconds,
+                                double lagFloorSeconds, Duration interval, Consumer<Autoscaler.Change> changes)
+            throws Exception {
+        JobClient j = job(Duration.ofMinutes(10));
+        Autoscaler a = new Autoscaler(new JobRest(rest, j.getJobID().toHexString()), parallelism,
+                new ElasticityController(settings), changes).lag(lagSeconds, lagFloorSeconds);
+        autoscaler = a;
+        return a.start(interval);
+    }
+
+    /** The controller started by {@link #autoscale}, if one was. */
+    public Optional<Autoscaler> autoscaler() {
+        return Optional.ofNullable(autoscaler);
+    }
+
     /** The checkpoint this run resumed from, if it did. */
     public Optional<Path> resumedFrom() {
         return resumedFrom;
@@ -219,6 +246,8 @@ public final class LiveJob implements AutoCloseable {
      */
     @Override
     public void close() throws Exception {
+        Autoscaler a = autoscaler;
+        if (a != null) a.close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!outcome.isDone() && !submitted.isDone() && System.nanoTime() < deadline) {
             Thread.sleep(100); // the submission ends in a job (cancelled below) or in a failure (the outcome)

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -27,13 +28,19 @@ public final class ServiceMeters {
                                 Supplier<GateCounts> job) {
         Gauge.builder("gridlet.log.size", log, ServiceMeters::bytes).baseUnit("bytes")
                 .description("bytes of the ingest log on disk (local log only)").register(registry);
-        Gauge.builder("gridlet.job.lag", job, j -> {
+        DoubleSupplier lag = lagSeconds(gatewayDataTime, job);
+        Gauge.builder("gridlet.job.lag", lag, DoubleSupplier::getAsDouble).baseUnit("seconds")
+                .description("data time of the gateway less the job's").strongReference(true).register(registry);
+    }
+
+    /** The gateway's data time less the job's, in seconds (NaN before both have one): the job's lag. */
+    public static DoubleSupplier lagSeconds(LongSupplier gatewayDataTime, Supplier<GateCounts> job) {
+        return () -> {
             long service = gatewayDataTime.getAsLong();
-            GateCounts c = j.get();
+            GateCounts c = job.get();
             if (service < 0 || c == null || c.dataTime() == Long.MIN_VALUE) return Double.NaN;
             return Math.max(0, service - c.dataTime());
-        }).baseUnit("seconds").description("data time of the gateway less the job's").strongReference(true)
-                .register(registry);
+        };
     }
 
     private static double bytes(IngestLog log) {
