@@ -51,8 +51,9 @@ public final class SessionProtocol {
                     .build();
 
     /**
-     * {@link #OPEN} as the server registers it: the request's bytes (at most the message bound, read by the
-     * transport) are decoded in the handler ({@link #decodeOffer}), so a malformed offer is answered with its
+     * {@link #OPEN} as the server registers it: the request's bytes (the transport holds a message of up to
+     * grpc's inbound limit, 4 MiB by default, RESOURCE_EXHAUSTED beyond; this copies at most the session bound
+     * and one byte) are decoded in the handler ({@link #decodeOffer}), so a malformed offer is answered with its
      * INVALID_ARGUMENT; a marshaller that throws makes grpc-java answer UNKNOWN "Application error".
      */
     static final MethodDescriptor<byte[], Reply> OPEN_BYTES = OPEN.toBuilder(new MethodDescriptor.Marshaller<byte[]>() {

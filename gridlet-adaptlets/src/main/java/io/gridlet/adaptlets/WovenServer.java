@@ -50,7 +50,8 @@ final class WovenServer implements ServerInterceptor {
             // its client opens another session now and never comes back to this one: it would only hold quotas
             if (session.reconfigured()) sessions.remove(session);
             return refuse(call, SESSION, "stale-configuration", Status.FAILED_PRECONDITION.withDescription(
-                    "the session's configuration is now " + resolved.configuration() + "; renegotiate"), true);
+                    "the session's configuration is now " + resolved.configuration().canonical() + "; renegotiate"),
+                    true);
         }
         Weaver.Applied<ServerAdvice> applied = weaver.serverChain(resolved.digest(), resolved.configuration())
                 .forMethod(call.getMethodDescriptor());

@@ -326,7 +326,7 @@ class SessionQuotasTest {
      */
     @Test
     void aLongStreamKeepsItsSessionAlive() throws Exception {
-        AdmissionLimits limits = AdmissionLimits.DEFAULTS.toBuilder().sessions(100, java.time.Duration.ofMillis(600))
+        AdmissionLimits limits = AdmissionLimits.DEFAULTS.toBuilder().sessions(100, java.time.Duration.ofMillis(1_500))
                 .build();
         try (Loopback net = new Loopback(AdaptletServer.builder(SERVER).adaptlet(Priority.server()).limits(limits))) {
             ClientSession meter = open(net, net.channel(), METER);
@@ -347,16 +347,16 @@ class SessionQuotasTest {
                         public void onCompleted() {
                         }
                     });
-            for (int i = 0; i < 12; i++) { // 2.4 s of stream: four idle limits
+            for (int i = 0; i < 12; i++) { // 4.8 s of stream: more than three idle limits
                 upload.onNext("m:" + i);
-                Thread.sleep(200);
+                Thread.sleep(400);
             }
             upload.onCompleted();
             assertThat(answer.get(10, TimeUnit.SECONDS)).contains("12");
             assertThat(TestService.send(meter.channel(), "m1:after")).startsWith("ok");
             assertThat(net.server.outcomes().get(WovenServer.SESSION, "unknown"))
                     .as("the next call found its session").isZero();
-            Thread.sleep(1_000); // and with nothing sent for longer than the limit, it goes
+            Thread.sleep(2_500); // and with nothing sent for longer than the limit, it goes
             assertThat(TestService.send(meter.channel(), "m1:later")).startsWith("ok"); // (renegotiated)
             assertThat(net.server.outcomes().get(WovenServer.SESSION, "unknown")).isEqualTo(1);
         }

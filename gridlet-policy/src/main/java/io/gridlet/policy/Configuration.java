@@ -33,12 +33,13 @@ public record Configuration(Map<String, Map<String, Object>> features) {
     /**
      * The text a configuration's digest covers, the same in any language and on any JVM: {@link #toString()}'s,
      * except that a real value is written as {@code 0x} and the 16 lowercase hex digits of its IEEE 754 bits
-     * ({@code 4.8} is {@code 0x4013333333333333}), not as Java prints a double (which differs from other
+     * as the wire carries them ({@code doubleToLongBits}: one NaN; {@code 4.8} is {@code 0x4013333333333333}),
+     * not as Java prints a double (which differs from other
      * languages, and between JDKs).
      */
     public String canonical() {
         return text(v -> v instanceof Double d ? String.format(java.util.Locale.ROOT, "0x%016x",
-                Double.doubleToRawLongBits(d)) : String.valueOf(v));
+                Double.doubleToLongBits(d)) : String.valueOf(v));
     }
 
     private String text(java.util.function.Function<Object, String> value) {

@@ -33,9 +33,9 @@ public final class Identities {
     public Identities add(String id, byte[] secret, int maxPriority, Map<String, String> attributes,
                           String... roles) {
         // the signature header carries the id's length in one byte (Hmac): longer ids could never sign a call
-        if (id.isEmpty() || id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
-            throw new IllegalArgumentException("an id of 1 to 255 bytes of UTF-8, got " + id.length()
-                    + " characters");
+        int bytes = id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes == 0 || bytes > 255) {
+            throw new IllegalArgumentException("an id of 1 to 255 bytes of UTF-8, got " + bytes + " bytes");
         }
         if (secret != null && secret.length < 16) {
             throw new IllegalArgumentException("the secret of " + id + " is shorter than 16 bytes");

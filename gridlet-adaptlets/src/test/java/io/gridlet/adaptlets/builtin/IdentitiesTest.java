@@ -52,7 +52,7 @@ class IdentitiesTest {
         // ids are bounded in bytes, as the signature header carries them (one length byte): 200 'é' are 400 bytes
         String accented = "\u00e9".repeat(200);
         assertThatThrownBy(() -> new Identities().add(accented, new byte[16], 1, "meter"))
-                .hasMessageContaining("an id of 1 to 255 bytes of UTF-8, got 200 characters");
+                .hasMessageContaining("an id of 1 to 255 bytes of UTF-8, got 400 bytes");
         assertThat(new Identities().add("\u00e9".repeat(127), new byte[16], 1, "meter").ids()).hasSize(1);
     }
 

@@ -59,7 +59,9 @@ public final class Autoscaler implements AutoCloseable {
     /**
      * Live input: {@code seconds} is how far behind its input the job is, in seconds of data time (NaN: not
      * known yet). The lag counts as growing when it grew since the last observation by more than a second and
-     * is above {@code floorSeconds} (what the job always trails by: its lateness, the batching of the input).
+     * is above {@code floorSeconds} (what the job always trails by: its lateness, the batching of the input);
+     * it counts as overload of the keyed stages only while they are at least at their target busy time (a lag
+     * that grows while they idle is the single-instance source's, which more instances would not help).
      */
     public Autoscaler lag(DoubleSupplier seconds, double floorSeconds) {
         this.lag = seconds;
@@ -98,7 +100,10 @@ public final class Autoscaler implements AutoCloseable {
     /** One observation and decision (public for tests that drive the loop themselves). */
     public synchronized void tick() throws IOException {
         JobRest.Job job = rest.job();
-        if (!job.running()) return; // rescaling or restarting: no signals worth reading
+        if (!job.running()) {
+            lastLag = Double.NaN; // (the lag across a pause and replay says nothing about the load)
+            return; // rescaling or restarting: no signals worth reading
+        }
         int p = job.parallelism();
         parallelism = p;
         int asked = rest.requestedParallelism();
@@ -110,6 +115,7 @@ public final class Autoscaler implements AutoCloseable {
             requestedAt = now;
         }
         if (requested != p && now - requestedAt < RESCALE_TIMEOUT_MILLIS) {
+            lastLag = Double.NaN;
             status = "rescaling from " + p + " to " + requested; // decide on the new parallelism's signals
             return;
         }
@@ -119,7 +125,8 @@ public final class Autoscaler implements AutoCloseable {
             else if (v.name().startsWith("Source")) backPressured = rest.load(v.id()).backPressuredAvg() / 1000;
         }
         ElasticityController.Decision d = controller.observe(
-                new ElasticityController.Signals(now, p, busy, backPressured, lagGrowing(), cpu()));
+                new ElasticityController.Signals(now, p, busy, backPressured,
+                        lagGrowing() && busy >= controller.settings().thresholds().targetBusy(), cpu()));
         status = d.reason();
         if (d.rescale()) {
             rest.rescale(d.parallelism());

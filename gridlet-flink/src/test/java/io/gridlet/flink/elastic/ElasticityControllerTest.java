@@ -139,4 +139,23 @@ class ElasticityControllerTest {
         assertThat(rescales).isEmpty();
         assertThat(d.reason()).contains("within 25%..85%");
     }
+
+    /**
+     * Live input: a growing lag is overload though busy time is under the scale-out line (a job at 70 % busy
+     * that falls behind its meters), sustained as long as busy overload must be; a lag that stops growing is not.
+     */
+    @Test
+    void aGrowingInputLagIsOverloadWhenSustained() {
+        ElasticityController c = new ElasticityController(Settings.defaults(1, 8, 128));
+        Decision d = null;
+        for (long t = 0; t < 9; t++) d = c.observe(new Signals(t * S, 2, 0.7, 0, true, 0.5));
+        assertThat(d.rescale()).isFalse();
+        assertThat(d.reason()).contains("input lag growing");
+        d = c.observe(new Signals(9 * S, 2, 0.7, 0, false, 0.5)); // it stopped growing: the clock starts over
+        assertThat(d.rescale()).isFalse();
+        for (long t = 10; t < 21 && !d.rescale(); t++) d = c.observe(new Signals(t * S, 2, 0.7, 0, true, 0.5));
+        assertThat(d.rescale()).as("after 10 s of a growing lag").isTrue();
+        assertThat(d.parallelism()).isGreaterThan(2);
+        assertThat(d.reason()).contains("input lag growing");
+    }
 }

@@ -160,11 +160,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "running with gridlet scale --out DIR/out).")
     int parallelism;
 
-    @Option(names = "--autoscale", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--autoscale", negatable = true, fallbackValue = "true",
             description = "Run the elasticity controller: it rescales the job's keyed stages within --scale-min and "
                     + "--scale-max from their busy time, the source's back-pressure and the job's lag behind the "
-                    + "meters (growing: overloaded); gridlet scale overrides it (default: on).")
-    boolean autoscale;
+                    + "meters (growing while they are busy: overloaded); gridlet scale overrides it (default: on "
+                    + "embedded; with --cluster off unless given: it needs the cluster's adaptive scheduler).")
+    Boolean autoscale;
 
     @Option(names = "--scale-min", paramLabel = "N", defaultValue = "1",
             description = "The least parallelism the controller goes to (default: ${DEFAULT-VALUE}).")
@@ -305,7 +306,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         Dashboard dashboard = noDashboard || metricsOptions.off ? null
-                : new Dashboard(metrics, "gridlet.ingest.readings", QueryConfig.DEFAULT, null, sealed);
+                : new Dashboard(metrics, "gridlet.ingest.readings", QueryConfig.DEFAULT,
+                        () -> job.autoscaler().orElse(null), sealed);
         Gateway gateway;
         try {
             Gateway.Settings gatewaySettings = new Gateway.Settings(policyText, ids,
@@ -337,10 +339,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         AtomicReference<ProgressDisplay> shown = new AtomicReference<>();
         attachWhenRunning(job, jobMeters);
-        if (autoscale) {
+        if (autoscale != null ? autoscale : cluster == null) {
             ElasticityController.Settings controller = ElasticityController.Settings.defaults(scaleMin,
                     maxParallelism, FlinkRun.MAX_PARALLELISM);
-            startAutoscaler(job, controller, ServiceMeters.lagSeconds(gateway::dataTime, jobMeters::gate),
+            startAutoscaler(job, jobMeters, controller, ServiceMeters.lagSeconds(gateway::dataTime, jobMeters::gate),
                     maxLateness, change -> {
                         String line = "gridlet serve: parallelism " + change.from() + " -> " + change.to()
                                 + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")";
@@ -398,6 +400,7 @@ final class ServeCommand implements Callable<Integer> {
                     + "may have missed the last results (the files have them all)");
         }
         gateway.close();
+        job.close(); // (finished: this stops its controller)
         if (resultsFollowed != null) resultsFollowed.close();
         if (endpoint != null) endpoint.close();
         Replay.Summary summary = RunReport.of(outcome);
@@ -418,11 +421,12 @@ final class ServeCommand implements Callable<Integer> {
      * Starts the elasticity controller once the job runs (in the background), fed by the job's REST signals and
      * its lag behind the meters; growing lag above the lateness (what the job always trails by) is overload.
      */
-    private static void startAutoscaler(LiveJob job, ElasticityController.Settings settings, DoubleSupplier lag,
-                                        long maxLatenessSeconds, Consumer<Autoscaler.Change> changes) {
+    private static void startAutoscaler(LiveJob job, JobMeters meters, ElasticityController.Settings settings,
+                                        DoubleSupplier lag, long maxLatenessSeconds,
+                                        Consumer<Autoscaler.Change> changes) {
         Thread t = new Thread(() -> {
             try {
-                job.autoscale(settings, lag, maxLatenessSeconds + 10, Duration.ofSeconds(2), changes);
+                meters.attach(job.autoscale(settings, lag, maxLatenessSeconds + 10, Duration.ofSeconds(2), changes));
             } catch (Exception e) {
                 // the job never ran: nothing to scale, and the service says why it stopped
             }

@@ -48,6 +48,7 @@ public final class LiveJob implements AutoCloseable {
     private final Optional<Path> resumedFrom;
     private final int parallelism;
     private volatile Autoscaler autoscaler;
+    private boolean closed; // guarded by this
 
     /** What the job runs with; {@code cluster} null: on the embedded MiniCluster. */
     public record Settings(QueryConfig queries, long maxLatenessSeconds, Duration checkpointInterval,
@@ -200,7 +201,11 @@ public final class LiveJob implements AutoCloseable {
         JobClient j = job(Duration.ofMinutes(10));
         Autoscaler a = new Autoscaler(new JobRest(rest, j.getJobID().toHexString()), parallelism,
                 new ElasticityController(settings), changes).lag(lagSeconds, lagFloorSeconds);
-        autoscaler = a;
+        synchronized (this) {
+            if (closed) throw new IllegalStateException("the job is closed");
+            if (autoscaler != null) throw new IllegalStateException("the job has its controller already");
+            autoscaler = a;
+        }
         return a.start(interval);
     }
 
@@ -246,7 +251,11 @@ public final class LiveJob implements AutoCloseable {
      */
     @Override
     public void close() throws Exception {
-        Autoscaler a = autoscaler;
+        Autoscaler a;
+        synchronized (this) {
+            closed = true;
+            a = autoscaler;
+        }
         if (a != null) a.close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!outcome.isDone() && !submitted.isDone() && System.nanoTime() < deadline) {
