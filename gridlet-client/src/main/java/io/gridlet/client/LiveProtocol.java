@@ -26,6 +26,11 @@ import java.io.UncheckedIOException;
 public final class LiveProtocol {
     public static final String INGEST = "gridlet.Ingest";
     public static final String RESULTS = "gridlet.Results";
+    /**
+     * How the gateway's FAILED_PRECONDITION refusing readings after the end of the data begins: a meter takes it
+     * as final ({@link Meter}), not as a reason to reconnect.
+     */
+    public static final String DATA_ENDED = "the data has ended";
 
     public static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override

@@ -253,7 +253,7 @@ public final class Meter implements AutoCloseable {
     static boolean isDataEnded(Throwable e) {
         Status s = Status.fromThrowable(e);
         return s.getCode() == Status.Code.FAILED_PRECONDITION && s.getDescription() != null
-                && s.getDescription().startsWith("the data has ended");
+                && s.getDescription().startsWith(LiveProtocol.DATA_ENDED);
     }
 
     /** Whether the service refused this meter's readings because its data has ended (the meter stopped). */

@@ -193,8 +193,7 @@ final class FlinkEngine {
         ElasticityController controller = new ElasticityController(
                 ElasticityController.Settings.defaults(s.scaling().min(), s.scaling().max(), FlinkRun.MAX_PARALLELISM));
         Autoscaler a = new Autoscaler(new JobRest(rest, jobId), s.scaling().parallelism(), controller, change -> progress.event(
-                "gridlet run: " + time(change.timeMillis()) + " parallelism " + change.from() + " -> " + change.to()
-                        + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")", stderr));
+                "gridlet run: " + time(change.timeMillis()) + " " + describe(change), stderr));
         autoscaler.set(a.start(Duration.ofSeconds(2)));
         meters.attach(a);
     }
@@ -230,6 +229,23 @@ final class FlinkEngine {
     }
 
     /** The jar this command runs from, shipped to a remote cluster with the job. */
+    /** Checks --parallelism, --scale-min and --scale-max together (gridlet run and serve). */
+    static void checkScaling(int parallelism, int min, int max) {
+        if (min < 1 || max < min) throw new UserError("need 1 <= --scale-min <= --scale-max");
+        if (max > FlinkRun.MAX_PARALLELISM) {
+            throw new UserError("--scale-max must be <= " + FlinkRun.MAX_PARALLELISM + " (the max parallelism)");
+        }
+        if (parallelism > max || parallelism < min) {
+            throw new UserError("--parallelism must be within --scale-min..--scale-max");
+        }
+    }
+
+    /** A rescale as the progress display tells it: "parallelism 1 -> 2 (autoscaler: why)". */
+    static String describe(Autoscaler.Change change) {
+        return "parallelism " + change.from() + " -> " + change.to() + (change.manual() ? " (manual: "
+                : " (autoscaler: ") + change.reason() + ")";
+    }
+
     static String ownJar() {
         try {
             Path jar = Path.of(FlinkEngine.class.getProtectionDomain().getCodeSource().getLocation().toURI());

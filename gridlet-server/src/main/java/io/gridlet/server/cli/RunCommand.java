@@ -173,11 +173,7 @@ final class RunCommand implements Callable<Integer> {
         int max = scaleMax == null ? Math.max(p, cores) : scaleMax;
         if (!(checkpointSeconds >= 0.05)) throw new UserError("--checkpoint-interval must be >= 0.05 s");
         if (replayRate < 0) throw new UserError("--replay-rate must be >= 0");
-        if (scaleMin < 1 || max < scaleMin) throw new UserError("need 1 <= --scale-min <= --scale-max");
-        if (max > FlinkRun.MAX_PARALLELISM) {
-            throw new UserError("--scale-max must be <= " + FlinkRun.MAX_PARALLELISM + " (the max parallelism)");
-        }
-        if (p > max || p < scaleMin) throw new UserError("--parallelism must be within --scale-min..--scale-max");
+        FlinkEngine.checkScaling(p, scaleMin, max);
         boolean scale = autoscale && (cluster == null
                 || spec.commandLine().getParseResult().hasMatchedOption("--autoscale"));
         return new FlinkEngine.Settings(

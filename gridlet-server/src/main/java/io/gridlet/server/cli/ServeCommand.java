@@ -225,13 +225,7 @@ final class ServeCommand implements Callable<Integer> {
         if (idleAfter < 0) throw new UserError("--idle-after must be >= 0");
         if (checkpointSeconds < 0.05) throw new UserError("--checkpoint-interval must be >= 0.05 s");
         int maxParallelism = scaleMax != null ? scaleMax : Math.max(4, parallelism);
-        if (scaleMin < 1 || maxParallelism < scaleMin) throw new UserError("need 1 <= --scale-min <= --scale-max");
-        if (maxParallelism > FlinkRun.MAX_PARALLELISM) {
-            throw new UserError("--scale-max must be <= " + FlinkRun.MAX_PARALLELISM + " (the max parallelism)");
-        }
-        if (parallelism > maxParallelism || parallelism < scaleMin) {
-            throw new UserError("--parallelism must be within --scale-min..--scale-max");
-        }
+        FlinkEngine.checkScaling(parallelism, scaleMin, maxParallelism);
         if (cluster != null && kafka == null) {
             throw new UserError("--cluster needs --kafka: the cluster's TaskManagers read the readings from a Kafka "
                     + "topic (the local log is this machine's)");
@@ -344,8 +338,7 @@ final class ServeCommand implements Callable<Integer> {
                     maxParallelism, FlinkRun.MAX_PARALLELISM);
             startAutoscaler(job, jobMeters, controller, ServiceMeters.lagSeconds(gateway::dataTime, jobMeters::gate),
                     maxLateness, change -> {
-                        String line = "gridlet serve: parallelism " + change.from() + " -> " + change.to()
-                                + (change.manual() ? " (manual: " : " (autoscaler: ") + change.reason() + ")";
+                        String line = "gridlet serve: " + FlinkEngine.describe(change);
                         ProgressDisplay p = shown.get();
                         if (p != null) p.event(line, err);
                         else err.println(line);

@@ -76,7 +76,7 @@ final class IngestService {
     private volatile Throwable lastFailure;
     /** The end of the data is in the log (from this gateway): the job reads nothing after it. */
     private volatile boolean ended;
-    private static final String AFTER_END = "the data has ended (the end-of-data entry is in the log): readings "
+    private static final String AFTER_END = LiveProtocol.DATA_ENDED + " (the end-of-data entry is in the log): readings "
             + "after it would never be read";
 
     /** One meter's place: the last sequence number appended to the log, and the last one durable in it. */
