@@ -32,7 +32,7 @@ import java.util.function.DoubleSupplier;
 
 /**
  * A gRPC server (Netty) whose services run the adaptlets its sessions negotiate: the session service
- * ({@code gridlet.Session/Open}, puzzle-gated when the server is loaded: {@link SessionService}), the application's
+ * ({@code gridlet.session.v1.Session/Open}, puzzle-gated when the server is loaded: {@link SessionService}), the application's
  * services woven with {@link WovenServer}, calls admitted (within the {@link AdmissionLimits}) and ranked by
  * {@link Admission} before they are queued for the {@link ServingExecutor}, and a loop that samples the policy's
  * run-time inputs ({@code cpuUsage()}: the machine's CPU load 0..1; {@code queueLength()}: calls waiting for a worker;

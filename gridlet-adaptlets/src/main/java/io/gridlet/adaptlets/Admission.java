@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
 /**
  * Admits each call before any work is queued for it, and ranks it. gRPC asks for a call's executor once, as the
  * call arrives (on the transport's thread: the server's default executor is direct); the answer is either the
- * {@link ServingExecutor} at the call's rank, the negotiation thread for {@code gridlet.Session/Open}, or, for a
+ * {@link ServingExecutor} at the call's rank, the negotiation thread for {@code gridlet.session.v1.Session/Open}, or, for a
  * call over a limit, a refusal: the call then runs where it is, only as far as this class's interceptor (the
  * outermost), which closes it with RESOURCE_EXHAUSTED ({@link OverLimit}). Opens have a thread of their own because
  * answering one may compile a peer's policy (up to the compile budget's CPU time): on the serving workers, a few
@@ -33,7 +33,7 @@ import java.util.function.LongSupplier;
  *   <li>the serving queue: a new call finding {@link AdmissionLimits#queuedCalls()} calls waiting, or, if it is
  *       unverified (rank 0), finding half that many unverified calls waiting;</li>
  *   <li>the negotiation queue: an Open finding {@link AdmissionLimits#queuedOpens()} Opens waiting;</li>
- *   <li>{@code gridlet.Session/Open} per peer address and second (a token bucket per peer);</li>
+ *   <li>{@code gridlet.session.v1.Session/Open} per peer address and second (a token bucket per peer);</li>
  *   <li>calls in flight per session and per identity (the identity that authenticated in the session before;
  *       released when the call ends, by its context's cancellation, which gRPC does for every call).</li>
  * </ul>

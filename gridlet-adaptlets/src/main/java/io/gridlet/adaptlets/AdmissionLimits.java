@@ -19,7 +19,7 @@ import java.util.Locale;
  *       site of meters behind one NAT address is one peer.</li>
  *   <li>{@code sessionsPerIdentity} 8: when an identity authenticates in a ninth session, its least recently used
  *       session is closed (its client reopens transparently if it is still there); an identity never holds more.</li>
- *   <li>{@code opensPerPeerPerSecond} 20 ({@code gridlet.Session/Open} calls, bursts of twice that): what one
+ *   <li>{@code opensPerPeerPerSecond} 20 ({@code gridlet.session.v1.Session/Open} calls, bursts of twice that): what one
  *       address may ask the server to negotiate and compile.</li>
  *   <li>{@code queuedOpens} 64: Opens waiting for the negotiation thread (Opens, which may compile a peer's
  *       policy, run on a thread of their own, never on the workers that serve the application's calls).</li>

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The client end of a session: opens it by negotiating the client's policy with the server's
- * ({@code gridlet.Session/Open}), verifies the configuration against its own policy, and gives a {@link #channel()}
+ * ({@code gridlet.session.v1.Session/Open}), verifies the configuration against its own policy, and gives a {@link #channel()}
  * whose calls carry the session and run the configuration's client advice. Challenges from the server are answered
  * and the call retried without the application seeing it; when the server says the session is unknown or its
  * configuration changed, the session is renegotiated (the digest only, the text if the server asks) and the call

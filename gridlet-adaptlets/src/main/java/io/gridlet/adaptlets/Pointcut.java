@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /**
  * Which calls an adaptlet applies to: full method names matching one of the glob patterns
- * ({@code gridlet.Ingest/*}, {@code *}; {@code *} matches any run of characters) and one of the call kinds.
+ * ({@code gridlet.ingest.v1.Ingest/*}, {@code *}; {@code *} matches any run of characters) and one of the call kinds.
  */
 public final class Pointcut {
     public static final Pointcut ALL = new Pointcut(List.of("*"), EnumSet.allOf(MethodType.class));

@@ -1,6 +1,15 @@
 package io.gridlet.adaptlets;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.gridlet.policy.Configuration;
+import io.gridlet.proto.session.v1.Agreed;
+import io.gridlet.proto.session.v1.Feature;
+import io.gridlet.proto.session.v1.Input;
+import io.gridlet.proto.session.v1.NeedPolicy;
+import io.gridlet.proto.session.v1.Offer;
+import io.gridlet.proto.session.v1.Parameter;
+import io.gridlet.proto.session.v1.Refused;
+import io.gridlet.proto.session.v1.SessionGrpc;
 import io.gridlet.policy.Negotiation;
 import io.gridlet.policy.PolicyParser;
 import io.grpc.MethodDescriptor;
@@ -8,31 +17,27 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * The session service on the wire: {@code gridlet.Session/Open}, a unary call carrying the policy
- * {@link Negotiation.Offer} and answering the {@link Negotiation.Answer} plus, when agreed, the new session's id.
- * The messages are a small binary format of their own (length-prefixed UTF-8 strings, big-endian numbers); the
- * decoder bounds every length and refuses anything malformed with an {@link IllegalArgumentException}.
+ * The session service on the wire: {@code gridlet.session.v1.Session/Open} (proto/gridlet/session/v1), a unary
+ * call carrying the policy {@link Negotiation.Offer} and answering the {@link Negotiation.Answer} plus, when agreed,
+ * the new session's id. The decoder bounds the message and every count, and refuses anything malformed (a
+ * parameter without a value, a feature or parameter twice, a reply without an answer) with INVALID_ARGUMENT.
  */
 public final class SessionProtocol {
-    public static final String SERVICE = "gridlet.Session";
+    public static final String SERVICE = SessionGrpc.SERVICE_NAME;
 
     private SessionProtocol() {
     }
@@ -44,9 +49,9 @@ public final class SessionProtocol {
     public static final MethodDescriptor<Negotiation.Offer, Reply> OPEN =
             MethodDescriptor.<Negotiation.Offer, Reply>newBuilder()
                     .setType(MethodDescriptor.MethodType.UNARY)
-                    .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Open"))
-                    .setRequestMarshaller(marshaller(SessionProtocol::writeOffer, SessionProtocol::readOffer))
-                    .setResponseMarshaller(marshaller(SessionProtocol::writeReply, SessionProtocol::readReply))
+                    .setFullMethodName(SessionGrpc.getOpenMethod().getFullMethodName())
+                    .setRequestMarshaller(marshaller(SessionProtocol::encodeOffer, SessionProtocol::decodeOffer))
+                    .setResponseMarshaller(marshaller(SessionProtocol::encodeReply, SessionProtocol::decodeReply))
                     .setIdempotent(true)
                     .build();
 
@@ -74,7 +79,12 @@ public final class SessionProtocol {
 
     /** An offer from its bytes; anything else is an INVALID_ARGUMENT StatusRuntimeException saying why. */
     static Negotiation.Offer decodeOffer(byte[] bytes) {
-        return decode(bytes, SessionProtocol::readOffer);
+        return decode(bytes, Offer::parseFrom, SessionProtocol::readOffer);
+    }
+
+    /** A reply from its bytes; anything else is an INVALID_ARGUMENT StatusRuntimeException saying why. */
+    static Reply decodeReply(byte[] bytes) {
+        return decode(bytes, io.gridlet.proto.session.v1.Reply::parseFrom, SessionProtocol::readReply);
     }
 
     /**
@@ -91,36 +101,23 @@ public final class SessionProtocol {
         }
     }
 
-    // ---- codec ----
+    // ---- codec: gridlet.session.v1 (proto/gridlet/session/v1/session.proto), bounded ----
 
     private static final int MAX_MESSAGE = PolicyParser.MAX_CHARS * 4 + 4096;
     private static final int MAX_ITEMS = 4096;
 
-    private interface Writer<T> {
-        void write(T value, DataOutputStream out) throws IOException;
-    }
-
-    private interface Reader<T> {
-        T read(DataInputStream in) throws IOException;
-    }
-
-    private static <T> MethodDescriptor.Marshaller<T> marshaller(Writer<T> writer, Reader<T> reader) {
+    private static <T> MethodDescriptor.Marshaller<T> marshaller(Function<T, byte[]> encoder,
+                                                                 Function<byte[], T> decoder) {
         return new MethodDescriptor.Marshaller<>() {
             @Override
             public InputStream stream(T value) {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-                try (DataOutputStream out = new DataOutputStream(bytes)) {
-                    writer.write(value, out);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                return new ByteArrayInputStream(bytes.toByteArray());
+                return new ByteArrayInputStream(encoder.apply(value));
             }
 
             @Override
             public T parse(InputStream stream) {
                 try {
-                    return decode(stream.readNBytes(MAX_MESSAGE + 1), reader);
+                    return decoder.apply(stream.readNBytes(MAX_MESSAGE + 1));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -128,20 +125,19 @@ public final class SessionProtocol {
         };
     }
 
-    private static <T> T decode(byte[] all, Reader<T> reader) {
+    private interface Parser<P> {
+        P parse(byte[] bytes) throws InvalidProtocolBufferException;
+    }
+
+    private static <P, T> T decode(byte[] all, Parser<P> parser, Function<P, T> reader) {
         try {
             if (all.length > MAX_MESSAGE) throw new IllegalArgumentException("message longer than " + MAX_MESSAGE
                     + " bytes");
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(all));
-            T value = reader.read(in);
-            if (in.available() > 0) throw new IllegalArgumentException("trailing bytes after the message");
-            return value;
-        } catch (EOFException e) {
-            throw malformed("message cut short");
+            return reader.apply(parser.parse(all));
+        } catch (InvalidProtocolBufferException e) {
+            throw malformed(e.getMessage());
         } catch (IllegalArgumentException e) {
             throw malformed(e.getMessage());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
@@ -149,139 +145,103 @@ public final class SessionProtocol {
         return Status.INVALID_ARGUMENT.withDescription("malformed session message: " + why).asRuntimeException();
     }
 
-    static void writeOffer(Negotiation.Offer offer, DataOutputStream out) throws IOException {
-        writeString(out, offer.digest());
-        out.writeBoolean(offer.policyText() != null);
-        if (offer.policyText() != null) writeString(out, offer.policyText());
+    static byte[] encodeOffer(Negotiation.Offer offer) {
+        Offer.Builder out = Offer.newBuilder().setDigest(offer.digest());
+        if (offer.policyText() != null) out.setPolicyText(offer.policyText());
+        return out.build().toByteArray();
     }
 
-    static Negotiation.Offer readOffer(DataInputStream in) throws IOException {
-        String digest = readString(in);
-        String text = in.readBoolean() ? readString(in) : null;
-        return new Negotiation.Offer(digest, text);
+    private static Negotiation.Offer readOffer(Offer in) {
+        return new Negotiation.Offer(in.getDigest(), in.hasPolicyText() ? in.getPolicyText() : null);
     }
 
-    private static final int AGREED = 1;
-    private static final int NEED_POLICY = 2;
-    private static final int REFUSED = 3;
-
-    static void writeReply(Reply reply, DataOutputStream out) throws IOException {
+    static byte[] encodeReply(Reply reply) {
         Negotiation.Answer answer = reply.answer();
+        io.gridlet.proto.session.v1.Reply.Builder out = io.gridlet.proto.session.v1.Reply.newBuilder();
         if (answer instanceof Negotiation.Agreed a) {
-            out.writeByte(AGREED);
-            writeString(out, reply.sessionId());
-            writeConfiguration(out, a.configuration());
-            out.writeInt(a.inputs().size());
-            for (Map.Entry<String, Double> e : a.inputs().entrySet()) {
-                writeString(out, e.getKey());
-                out.writeDouble(e.getValue());
+            Agreed.Builder agreed = Agreed.newBuilder().setSessionId(reply.sessionId()).setScore(a.score());
+            for (Map.Entry<String, Map<String, Object>> f : a.configuration().features().entrySet()) {
+                Feature.Builder feature = Feature.newBuilder().setName(f.getKey());
+                for (Map.Entry<String, Object> p : f.getValue().entrySet()) {
+                    Parameter.Builder parameter = Parameter.newBuilder().setName(p.getKey());
+                    Object v = p.getValue();
+                    if (v instanceof Integer i) parameter.setIntValue(i);
+                    else if (v instanceof Boolean b) parameter.setBoolValue(b);
+                    else if (v instanceof Double d) parameter.setRealValue(d);
+                    else parameter.setEnumValue((String) v);
+                    feature.addParameters(parameter);
+                }
+                agreed.addFeatures(feature);
             }
-            out.writeLong(a.score());
+            for (Map.Entry<String, Double> e : a.inputs().entrySet()) {
+                agreed.addInputs(Input.newBuilder().setName(e.getKey()).setValue(e.getValue()));
+            }
+            out.setAgreed(agreed);
         } else if (answer instanceof Negotiation.NeedPolicy n) {
-            out.writeByte(NEED_POLICY);
-            writeString(out, n.digest());
+            out.setNeedPolicy(NeedPolicy.newBuilder().setDigest(n.digest()));
         } else {
             Negotiation.Refused r = (Negotiation.Refused) answer;
-            out.writeByte(REFUSED);
-            writeString(out, r.reason().name());
-            out.writeInt(r.details().size());
-            for (String d : r.details()) writeString(out, d);
+            out.setRefused(Refused.newBuilder().setReason(r.reason().name()).addAllDetails(r.details()));
         }
+        return out.build().toByteArray();
     }
 
-    static Reply readReply(DataInputStream in) throws IOException {
-        int kind = in.readByte();
-        switch (kind) {
+    private static Reply readReply(io.gridlet.proto.session.v1.Reply in) {
+        switch (in.getAnswerCase()) {
             case AGREED: {
-                String id = readString(in);
-                Configuration c = readConfiguration(in);
-                int n = count(in);
+                Agreed a = in.getAgreed();
+                count(a.getFeaturesCount());
+                count(a.getInputsCount());
+                Map<String, Map<String, Object>> features = new TreeMap<>();
+                for (Feature f : a.getFeaturesList()) {
+                    count(f.getParametersCount());
+                    Map<String, Object> params = new TreeMap<>();
+                    for (Parameter p : f.getParametersList()) {
+                        Object v = switch (p.getValueCase()) {
+                            case INT_VALUE -> p.getIntValue();
+                            case BOOL_VALUE -> p.getBoolValue();
+                            case REAL_VALUE -> p.getRealValue();
+                            case ENUM_VALUE -> p.getEnumValue();
+                            case VALUE_NOT_SET -> throw new IllegalArgumentException("parameter " + p.getName()
+                                    + " of " + f.getName() + " has no value");
+                        };
+                        if (params.put(p.getName(), v) != null) {
+                            throw new IllegalArgumentException("parameter " + p.getName() + " of " + f.getName()
+                                    + " twice");
+                        }
+                    }
+                    if (features.put(f.getName(), params) != null) {
+                        throw new IllegalArgumentException("feature " + f.getName() + " twice");
+                    }
+                }
                 Map<String, Double> inputs = new LinkedHashMap<>();
-                for (int i = 0; i < n; i++) inputs.put(readString(in), in.readDouble());
-                return new Reply(new Negotiation.Agreed(c, inputs, in.readLong()), id);
+                for (Input i : a.getInputsList()) {
+                    if (inputs.put(i.getName(), i.getValue()) != null) {
+                        throw new IllegalArgumentException("input " + i.getName() + " twice");
+                    }
+                }
+                return new Reply(new Negotiation.Agreed(new Configuration(features), inputs, a.getScore()),
+                        a.getSessionId());
             }
             case NEED_POLICY:
-                return new Reply(new Negotiation.NeedPolicy(readString(in)), null);
+                return new Reply(new Negotiation.NeedPolicy(in.getNeedPolicy().getDigest()), null);
             case REFUSED: {
                 Negotiation.Reason reason;
                 try {
-                    reason = Negotiation.Reason.valueOf(readString(in));
+                    reason = Negotiation.Reason.valueOf(in.getRefused().getReason());
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("unknown refusal reason");
                 }
-                int n = count(in);
-                List<String> details = new ArrayList<>();
-                for (int i = 0; i < n; i++) details.add(readString(in));
-                return new Reply(new Negotiation.Refused(reason, details), null);
+                count(in.getRefused().getDetailsCount());
+                return new Reply(new Negotiation.Refused(reason, List.copyOf(in.getRefused().getDetailsList())),
+                        null);
             }
             default:
-                throw new IllegalArgumentException("unknown answer kind " + kind);
+                throw new IllegalArgumentException("a reply with no answer");
         }
     }
 
-    private static void writeConfiguration(DataOutputStream out, Configuration c) throws IOException {
-        out.writeInt(c.features().size());
-        for (Map.Entry<String, Map<String, Object>> f : c.features().entrySet()) {
-            writeString(out, f.getKey());
-            out.writeInt(f.getValue().size());
-            for (Map.Entry<String, Object> p : f.getValue().entrySet()) {
-                writeString(out, p.getKey());
-                Object v = p.getValue();
-                if (v instanceof Integer i) {
-                    out.writeByte('i');
-                    out.writeInt(i);
-                } else if (v instanceof Boolean b) {
-                    out.writeByte('b');
-                    out.writeBoolean(b);
-                } else if (v instanceof Double d) {
-                    out.writeByte('d');
-                    out.writeDouble(d);
-                } else {
-                    out.writeByte('s');
-                    writeString(out, (String) v);
-                }
-            }
-        }
-    }
-
-    private static Configuration readConfiguration(DataInputStream in) throws IOException {
-        int n = count(in);
-        Map<String, Map<String, Object>> features = new TreeMap<>();
-        for (int i = 0; i < n; i++) {
-            String feature = readString(in);
-            int m = count(in);
-            Map<String, Object> params = new TreeMap<>();
-            for (int j = 0; j < m; j++) {
-                String name = readString(in);
-                int tag = in.readByte();
-                Object v;
-                if (tag == 'i') v = in.readInt();
-                else if (tag == 'b') v = in.readBoolean();
-                else if (tag == 's') v = readString(in);
-                else if (tag == 'd') v = in.readDouble();
-                else throw new IllegalArgumentException("unknown parameter type " + tag);
-                params.put(name, v);
-            }
-            features.put(feature, params);
-        }
-        return new Configuration(features);
-    }
-
-    private static int count(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > MAX_ITEMS) throw new IllegalArgumentException("a count of " + n + " items");
-        return n;
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > in.available()) throw new IllegalArgumentException("a string of " + n + " bytes");
-        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+    private static void count(int n) {
+        if (n > MAX_ITEMS) throw new IllegalArgumentException("a count of " + n + " items");
     }
 }

@@ -20,7 +20,7 @@ import javax.net.ssl.SSLSession;
 import java.util.function.BooleanSupplier;
 
 /**
- * The session service, {@code gridlet.Session/Open}: answers an offer with a configuration and a new session
+ * The session service, {@code gridlet.session.v1.Session/Open}: answers an offer with a configuration and a new session
  * ({@link ServerSessions#open}), or with the limit it is over (RESOURCE_EXHAUSTED). The negotiated defences guard
  * the negotiation too: while the server is loaded, an Open must carry a solved client puzzle, asked for and checked
  * by the server advice of the {@link OpenGuard} adaptlet as on any woven call, bound to the caller's address since

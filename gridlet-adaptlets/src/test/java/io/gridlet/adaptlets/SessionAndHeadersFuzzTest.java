@@ -9,6 +9,13 @@ import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.Identity;
 import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.policy.Negotiation;
+import io.gridlet.proto.session.v1.Agreed;
+import io.gridlet.proto.session.v1.Feature;
+import io.gridlet.proto.session.v1.Input;
+import io.gridlet.proto.session.v1.NeedPolicy;
+import io.gridlet.proto.session.v1.Offer;
+import io.gridlet.proto.session.v1.Parameter;
+import io.gridlet.proto.session.v1.Refused;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -35,7 +42,7 @@ import javax.crypto.spec.SecretKeySpec;
  * build: JAZZER_FUZZ=1 is set for this module's tests). Jazzer fuzzes one test per JVM, so this one test takes every
  * decoder here; the first value it consumes picks one. The contracts:
  * <ul>
- *   <li>{@code gridlet.Session/Open}'s messages ({@link SessionProtocol}: the offer a client sends, the reply a
+ *   <li>{@code gridlet.session.v1.Session/Open}'s messages ({@link SessionProtocol}: the offer a client sends, the reply a
  *       server sends): a malformed one is a StatusRuntimeException with INVALID_ARGUMENT and nothing else; what
  *       parses survives stream/parse.</li>
  *   <li>The headers the built-in adaptlets read from a call ({@code auth.hmac}'s signature, {@code puzzle}'s
@@ -79,16 +86,17 @@ class SessionAndHeadersFuzzTest {
         }
     }
 
-    // ---- gridlet.Session/Open ----
+    // ---- gridlet.session.v1.Session/Open ----
 
     static void offer(FuzzedDataProvider data) {
-        byte[] bytes = data.consumeBoolean() ? data.consumeRemainingAsBytes() : write(out -> {
-            string(out, data);
-            boolean text = data.consumeBoolean();
-            out.writeBoolean(text);
-            if (text) string(out, data);
-            trailing(out, data);
-        });
+        byte[] bytes;
+        if (data.consumeBoolean()) {
+            bytes = data.consumeRemainingAsBytes();
+        } else {
+            Offer.Builder o = Offer.newBuilder().setDigest(data.consumeString(70));
+            if (data.consumeBoolean()) o.setPolicyText(data.consumeString(64));
+            bytes = trailing(o.build().toByteArray(), data);
+        }
         MethodDescriptor.Marshaller<Negotiation.Offer> m = SessionProtocol.OPEN.getRequestMarshaller();
         Negotiation.Offer offer = parse(m, bytes, "the offer's marshaller");
         if (offer == null) return;
@@ -97,50 +105,53 @@ class SessionAndHeadersFuzzTest {
     }
 
     static void reply(FuzzedDataProvider data) {
-        byte[] bytes = data.consumeBoolean() ? data.consumeRemainingAsBytes() : write(out -> {
-            int kind = data.consumeInt(0, 4);
-            out.writeByte(kind);
-            switch (kind) {
+        byte[] bytes;
+        if (data.consumeBoolean()) {
+            bytes = data.consumeRemainingAsBytes();
+        } else {
+            io.gridlet.proto.session.v1.Reply.Builder r = io.gridlet.proto.session.v1.Reply.newBuilder();
+            switch (data.consumeInt(0, 3)) {
                 case 1 -> {
-                    string(out, data);
+                    Agreed.Builder a = Agreed.newBuilder().setSessionId(data.consumeString(40));
                     int features = data.consumeInt(0, 3);
-                    out.writeInt(features);
                     for (int f = 0; f < features; f++) {
-                        string(out, data);
+                        Feature.Builder feature = Feature.newBuilder().setName(data.pickValue(
+                                new String[] {"puzzle", "auth.hmac", data.consumeString(8)}));
                         int params = data.consumeInt(0, 3);
-                        out.writeInt(params);
                         for (int p = 0; p < params; p++) {
-                            string(out, data);
-                            char tag = data.pickValue(new Character[] {'i', 'b', 's', 'x'});
-                            out.writeByte(tag);
-                            if (tag == 'i') out.writeInt(data.consumeInt());
-                            else if (tag == 'b') out.writeByte(data.consumeInt(0, 2));
-                            else if (tag == 's') string(out, data);
+                            Parameter.Builder parameter = Parameter.newBuilder().setName(data.pickValue(
+                                    new String[] {"difficulty", "level", data.consumeString(8)}));
+                            switch (data.consumeInt(0, 4)) {
+                                case 0 -> parameter.setIntValue(data.consumeInt());
+                                case 1 -> parameter.setBoolValue(data.consumeBoolean());
+                                case 2 -> parameter.setRealValue(data.consumeDouble());
+                                case 3 -> parameter.setEnumValue(data.consumeString(8));
+                                default -> {
+                                } // no value
+                            }
+                            feature.addParameters(parameter);
                         }
+                        a.addFeatures(feature);
                     }
                     int inputs = data.consumeInt(0, 3);
-                    out.writeInt(inputs);
                     for (int i = 0; i < inputs; i++) {
-                        string(out, data);
-                        out.writeDouble(data.consumeDouble());
+                        a.addInputs(Input.newBuilder().setName(data.consumeString(8)).setValue(data.consumeDouble()));
                     }
-                    out.writeLong(data.consumeLong());
+                    r.setAgreed(a.setScore(data.consumeLong()));
                 }
-                case 2 -> string(out, data);
+                case 2 -> r.setNeedPolicy(NeedPolicy.newBuilder().setDigest(data.consumeString(70)));
                 case 3 -> {
-                    byte[] reason = data.pickValue(new String[] {"INVALID_POLICY", "LIMIT", "CONFLICT", "OTHER"})
-                            .getBytes(StandardCharsets.US_ASCII);
-                    out.writeInt(reason.length);
-                    out.write(reason);
+                    Refused.Builder refused = Refused.newBuilder().setReason(data.pickValue(
+                            new String[] {"INVALID_POLICY", "LIMIT", "CONFLICT", "OTHER"}));
                     int details = data.consumeInt(0, 3);
-                    out.writeInt(details);
-                    for (int i = 0; i < details; i++) string(out, data);
+                    for (int i = 0; i < details; i++) refused.addDetails(data.consumeString(24));
+                    r.setRefused(refused);
                 }
                 default -> {
-                }
+                } // no answer
             }
-            trailing(out, data);
-        });
+            bytes = trailing(r.build().toByteArray(), data);
+        }
         MethodDescriptor.Marshaller<SessionProtocol.Reply> m = SessionProtocol.OPEN.getResponseMarshaller();
         SessionProtocol.Reply reply = parse(m, bytes, "the reply's marshaller");
         if (reply == null) return;
@@ -149,12 +160,13 @@ class SessionAndHeadersFuzzTest {
         check(m.parse(m.stream(reply)).equals(reply), "a reply does not survive stream/parse: " + reply);
     }
 
-    /** A string as the session messages write one (int length, UTF-8), its length now and then not its own. */
-    private static void string(DataOutputStream out, FuzzedDataProvider data) throws IOException {
-        byte[] b = data.consumeBoolean() ? data.consumeString(24).getBytes(StandardCharsets.UTF_8)
-                : data.consumeBytes(data.consumeInt(0, 24));
-        out.writeInt(data.consumeInt(0, 15) == 0 ? data.consumeInt(-1, 64) : b.length);
-        out.write(b);
+    /** The message, maybe with the rest of the input after it (protobuf reads on: more fields, or malformed). */
+    private static byte[] trailing(byte[] message, FuzzedDataProvider data) {
+        if (!data.consumeBoolean()) return message;
+        byte[] tail = data.consumeRemainingAsBytes();
+        byte[] all = Arrays.copyOf(message, message.length + tail.length);
+        System.arraycopy(tail, 0, all, message.length, tail.length);
+        return all;
     }
 
     private static <T> T parse(MethodDescriptor.Marshaller<T> m, byte[] bytes, String what) {
@@ -376,10 +388,6 @@ class SessionAndHeadersFuzzTest {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
-    }
-
-    private static void trailing(DataOutputStream out, FuzzedDataProvider data) throws IOException {
-        if (data.consumeInt(0, 7) == 0) out.write(data.consumeBytes(data.consumeInt(1, 4)));
     }
 
     private static void check(boolean holds, String what) {

@@ -11,6 +11,7 @@ import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Priority;
 import io.gridlet.client.ClientIdentity;
 import io.gridlet.client.LivePolicies;
+import io.gridlet.client.IngestWire;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.core.wire.ReadingBatch;
 import io.gridlet.policy.Negotiation;
@@ -40,6 +41,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -366,7 +368,7 @@ abstract class DosAttack {
     // ---------------------------------------------------------------------------------------------------------
 
     /**
-     * {@code open-flood}: {@code gridlet.Session/Open} as fast as answered from each of {@code peers} loopback
+     * {@code open-flood}: {@code gridlet.session.v1.Session/Open} as fast as answered from each of {@code peers} loopback
      * addresses ({@code window} in flight per address, or {@code rate} a second per address), each offer a fresh
      * valid policy nobody sent before; never solving the Open puzzle. {@code compile-bombs}: the same with the
      * policies of {@link #bombs()}, each made new by a comment, after probing each alone (the {@code probe}
@@ -693,8 +695,8 @@ abstract class DosAttack {
             byte[] secret = Base64.getDecoder().decode(args.get("secret"));
             double mib = doubleArg("mib", 3.9);
             long maxBytes = (long) (doubleArg("max-gib", 8) * (1L << 30));
-            int per = 2 + 1024;
-            int header = 1 + 2 + id.getBytes(StandardCharsets.UTF_8).length + 8 + 4;
+            int per = IngestWire.SEALED_OVERHEAD + 1024;
+            int header = IngestWire.HEADER_BYTES_MAX;
             int readings = (int) Math.min(ReadingBatch.MAX_READINGS, ((long) (mib * (1 << 20)) - header) / per);
             byte[] reading = new byte[1024];
             ThreadLocalRandom.current().nextBytes(reading);
@@ -702,7 +704,10 @@ abstract class DosAttack {
             r.put(0, (byte) 1).put(1, (byte) 1).putLong(2, 900).putLong(10, 900).putLong(18, -1L);
             List<byte[]> sealed = new ArrayList<>();
             for (int i = 0; i < readings; i++) sealed.add(reading);
-            byte[] template = ReadingBatch.encodeSealed(id, 1, sealed);
+            // a batch is its header (meter, first sequence number) and this body: protobuf merges concatenated fields
+            byte[] template = IngestWire.encodeSealed(id, 1, sealed);
+            byte[] body = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder(parse(template)).clearMeter()
+                    .clearFirstSeq().build().toByteArray();
             event(String.format(Locale.ROOT, "batch %,d bytes, %,d sealed readings of 1 KiB", template.length,
                     readings));
             AtomicLong sentBytes = new AtomicLong();
@@ -710,13 +715,20 @@ abstract class DosAttack {
             ClientSession s = session(channel("127.0.0.1"), LivePolicies.bundled(LivePolicies.CLIENT),
                     new ClientIdentity(id, secret).adaptlets());
             AtomicLong nextSeq = new AtomicLong(1);
-            for (int i = 0; i < streams; i++) stream(s, template, id, readings, nextSeq, sentBytes, maxBytes);
+            for (int i = 0; i < streams; i++) stream(s, body, id, readings, nextSeq, sentBytes, maxBytes);
             event("ready");
         }
 
-        private void stream(ClientSession s, byte[] template, String id, int readings, AtomicLong nextSeq,
+        private static io.gridlet.proto.ingest.v1.ReadingBatch parse(byte[] batch) {
+            try {
+                return io.gridlet.proto.ingest.v1.ReadingBatch.parseFrom(batch);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void stream(ClientSession s, byte[] body, String id, int readings, AtomicLong nextSeq,
                             AtomicLong sentBytes, long maxBytes) {
-            int seqAt = 1 + 2 + id.getBytes(StandardCharsets.UTF_8).length;
             ClientCall<byte[], byte[]> call = s.channel().newCall(LiveProtocol.SEND, CallOptions.DEFAULT);
             ClientCalls.asyncBidiStreamingCall(call, new ClientResponseObserver<byte[], byte[]>() {
                 private ClientCallStreamObserver<byte[]> out;
@@ -729,8 +741,10 @@ abstract class DosAttack {
 
                 private void push() {
                     while (out.isReady() && !stop.get() && sentBytes.get() < maxBytes) {
-                        byte[] batch = template.clone();
-                        ByteBuffer.wrap(batch).putLong(seqAt, nextSeq.getAndAdd(readings));
+                        byte[] header = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter(id)
+                                .setFirstSeq(nextSeq.getAndAdd(readings)).build().toByteArray();
+                        byte[] batch = Arrays.copyOf(header, header.length + body.length);
+                        System.arraycopy(body, 0, batch, header.length, body.length);
                         out.onNext(batch);
                         sentBytes.addAndGet(batch.length);
                         count("batches sent");

@@ -1,31 +1,32 @@
 package io.gridlet.client;
 
-import io.gridlet.core.wire.ReadingBatch;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.gridlet.proto.ingest.v1.IngestGrpc;
+import io.gridlet.proto.results.v1.ResultsGrpc;
 import io.grpc.MethodDescriptor;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * The live service's gRPC methods. Messages are the byte forms of {@link ReadingBatch} and
- * {@link io.gridlet.core.wire.Ack} (documented there) and of {@link Subscription} and {@link Result} (here):
+ * The live service's gRPC methods, as proto/gridlet/ingest/v1/ingest.proto and results/v1/results.proto declare
+ * them. Messages travel as their bytes here ({@link IngestWire} converts batches and acknowledgements, this class
+ * subscriptions and results), so the server decodes in its handlers and counts a malformed message:
  *
  * <ul>
- *   <li>{@code gridlet.Ingest/Send} (bidirectional): batches in, acknowledgements out, one per batch, in order;
- *   <li>{@code gridlet.Ingest/EndOfData} (unary, role {@code operator}): no more data will come; the job drains,
- *       writes its final result files and stops;
- *   <li>{@code gridlet.Results/Subscribe} (server streaming): result lines as the job produces them.
+ *   <li>{@code gridlet.ingest.v1.Ingest/Send} (bidirectional): batches in, acknowledgements out, one per batch,
+ *       in order;
+ *   <li>{@code gridlet.ingest.v1.Ingest/EndOfData} (unary, role {@code operator}): no more data will come; the job
+ *       drains, writes its final result files and stops;
+ *   <li>{@code gridlet.results.v1.Results/Subscribe} (server streaming): result lines as the job produces them.
  * </ul>
  * Health is the standard {@code grpc.health.v1.Health} service, open without a session.
  */
 public final class LiveProtocol {
-    public static final String INGEST = "gridlet.Ingest";
-    public static final String RESULTS = "gridlet.Results";
+    public static final String INGEST = IngestGrpc.SERVICE_NAME;
+    public static final String RESULTS = ResultsGrpc.SERVICE_NAME;
     /**
      * How the gateway's FAILED_PRECONDITION refusing readings after the end of the data begins: a meter takes it
      * as final ({@link Meter}), not as a reason to reconnect.
@@ -48,59 +49,51 @@ public final class LiveProtocol {
         }
     };
 
-    public static final MethodDescriptor<byte[], byte[]> SEND = method(INGEST, "Send",
-            MethodDescriptor.MethodType.BIDI_STREAMING);
-    public static final MethodDescriptor<byte[], byte[]> END_OF_DATA = method(INGEST, "EndOfData",
-            MethodDescriptor.MethodType.UNARY);
-    public static final MethodDescriptor<byte[], byte[]> SUBSCRIBE = method(RESULTS, "Subscribe",
-            MethodDescriptor.MethodType.SERVER_STREAMING);
+    public static final MethodDescriptor<byte[], byte[]> SEND = bytes(IngestGrpc.getSendMethod());
+    public static final MethodDescriptor<byte[], byte[]> END_OF_DATA = bytes(IngestGrpc.getEndOfDataMethod());
+    public static final MethodDescriptor<byte[], byte[]> SUBSCRIBE = bytes(ResultsGrpc.getSubscribeMethod());
 
     private LiveProtocol() {
     }
 
-    private static MethodDescriptor<byte[], byte[]> method(String service, String name,
-                                                           MethodDescriptor.MethodType type) {
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(type)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(service, name))
-                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    /** A generated method with its messages as bytes: the same name, type and wire. */
+    public static MethodDescriptor<byte[], byte[]> bytes(MethodDescriptor<?, ?> generated) {
+        return generated.toBuilder(BYTES, BYTES).build();
     }
 
     /** The meter a batch claims to come from (for authorization per message); null if it does not say. */
     public static String meterOf(Object message) {
-        return ReadingBatch.meterOf((byte[]) message);
+        return IngestWire.meterOf((byte[]) message);
     }
 
     /**
      * What a subscriber wants: {@code query} "q1", "q2" or "" (both); {@code house} one house's results, or -1
-     * for all. Bytes: {@code UTF query, long house}.
+     * for all.
      */
     public record Subscription(String query, long house) {
         public Subscription {
             if (!query.isEmpty() && !query.equals("q1") && !query.equals("q2")) {
                 throw new IllegalArgumentException("query must be q1, q2 or empty (both), got " + query);
             }
+            if (house < -1 || house > 0xFFFF_FFFFL) {
+                throw new IllegalArgumentException("house must be 0.." + 0xFFFF_FFFFL + " or -1 (all), got " + house);
+            }
         }
 
         public byte[] encode() {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeUTF(query);
-                out.writeLong(house);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
+            var s = io.gridlet.proto.results.v1.Subscription.newBuilder().setQuery(query);
+            if (house >= 0) s.setHouse((int) house);
+            return s.build().toByteArray();
         }
 
         public static Subscription decode(byte[] bytes) {
+            io.gridlet.proto.results.v1.Subscription s;
             try {
-                DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-                Subscription s = new Subscription(in.readUTF(), in.readLong());
-                if (in.available() != 0) throw new IllegalArgumentException("bytes after the subscription");
-                return s;
-            } catch (IOException e) {
-                throw new IllegalArgumentException("truncated subscription", e);
+                s = io.gridlet.proto.results.v1.Subscription.parseFrom(bytes);
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalArgumentException("not a gridlet.results.v1.Subscription: " + e.getMessage());
             }
+            return new Subscription(s.getQuery(), s.hasHouse() ? Integer.toUnsignedLong(s.getHouse()) : -1);
         }
 
         public boolean wants(String file, long resultHouse) {
@@ -108,25 +101,18 @@ public final class LiveProtocol {
         }
     }
 
-    /** One result line and the output file it belongs to. Bytes: {@code UTF file, UTF line}. */
+    /** One result line and the output file it belongs to. */
     public record Result(String file, String line) {
         public byte[] encode() {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(file.length() + line.length() + 4);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeUTF(file);
-                out.writeUTF(line);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return bytes.toByteArray();
+            return io.gridlet.proto.results.v1.Result.newBuilder().setFile(file).setLine(line).build().toByteArray();
         }
 
         public static Result decode(byte[] bytes) {
             try {
-                DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-                return new Result(in.readUTF(), in.readUTF());
-            } catch (IOException e) {
-                throw new IllegalArgumentException("truncated result", e);
+                var r = io.gridlet.proto.results.v1.Result.parseFrom(bytes);
+                return new Result(r.getFile(), r.getLine());
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalArgumentException("not a gridlet.results.v1.Result: " + e.getMessage());
             }
         }
     }

@@ -24,7 +24,7 @@ import java.util.function.Function;
 /**
  * One simulated meter: it numbers its readings, keeps them (its local storage) until the gateway acknowledges
  * them, and sends them in batches (of {@code batchSize}, or what it has once the last batch is
- * {@code lingerMs} old) over one {@code gridlet.Ingest/Send} stream in a negotiated session. When the
+ * {@code lingerMs} old) over one {@code gridlet.ingest.v1.Ingest/Send} stream in a negotiated session. When the
  * stream breaks it reconnects with exponential backoff (0.1 s doubling to 5 s, with jitter), asks the gateway
  * where to resume, and sends the rest again: nothing is lost and the gateway drops what it already has.
  *
@@ -274,7 +274,7 @@ public final class Meter implements AutoCloseable {
         boolean progressed = false;
         synchronized (this) {
             stream = s;
-            s.requests.onNext(new ReadingBatch(name, acked + 1, List.of()).encode()); // where do I resume?
+            s.requests.onNext(IngestWire.encode(new ReadingBatch(name, acked + 1, List.of()))); // where do I resume?
             try {
                 while (!s.over) {
                     long unsent = next - 1 - sent;
@@ -316,25 +316,25 @@ public final class Meter implements AutoCloseable {
         int n = (int) Math.min(settings.batchSize(), next - first);
         List<Measurement> batch = new ArrayList<>(n);
         List<byte[]> sealed = sealer == null ? null : new ArrayList<>(n);
-        long bytes = ReadingBatch.HEADER_BYTES_MAX;
+        long bytes = IngestWire.HEADER_BYTES_MAX;
         int i = 0;
         Iterator<byte[]> sealedReadings = storedSealed.iterator();
         for (Measurement m : stored) {
             byte[] r = sealed == null ? null : sealedReadings.next();
             if (i++ < skip) continue;
             if (sealed != null) {
-                if (!batch.isEmpty() && bytes + 2 + r.length > ReadingBatch.MAX_MESSAGE_BYTES) break;
-                bytes += 2 + r.length;
+                if (!batch.isEmpty() && bytes + IngestWire.SEALED_OVERHEAD + r.length > ReadingBatch.MAX_MESSAGE_BYTES) break;
+                bytes += IngestWire.SEALED_OVERHEAD + r.length;
                 sealed.add(r);
             } else {
-                if (!batch.isEmpty() && bytes + Measurement.BINARY_LENGTH > ReadingBatch.MAX_MESSAGE_BYTES) break;
-                bytes += Measurement.BINARY_LENGTH;
+                if (!batch.isEmpty() && bytes + IngestWire.PLAIN_READING_BYTES_MAX > ReadingBatch.MAX_MESSAGE_BYTES) break;
+                bytes += IngestWire.PLAIN_READING_BYTES_MAX;
             }
             batch.add(m);
             if (batch.size() == n) break;
         }
-        s.requests.onNext(sealed == null ? new ReadingBatch(name, first, batch).encode()
-                : ReadingBatch.encodeSealed(name, first, sealed));
+        s.requests.onNext(sealed == null ? IngestWire.encode(new ReadingBatch(name, first, batch))
+                : IngestWire.encodeSealed(name, first, sealed));
         disorder.pass(batch);
         sent = first + batch.size() - 1;
         lastSend = System.nanoTime();
@@ -364,7 +364,7 @@ public final class Meter implements AutoCloseable {
 
         @Override
         public void onNext(byte[] message) {
-            Ack ack = Ack.decode(message);
+            Ack ack = IngestWire.decodeAck(message);
             synchronized (Meter.this) {
                 acks++;
                 long upTo = Math.min(ack.lastSeq(), next - 1);

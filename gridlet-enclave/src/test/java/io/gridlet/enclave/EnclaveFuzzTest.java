@@ -55,7 +55,7 @@ import javax.crypto.spec.SecretKeySpec;
  * signed or sealed with the keys a legitimate sender would hold, so the fuzzer gets past the signature or the tag to
  * what is decoded behind it. The contracts:
  * <ul>
- *   <li>The key broker ({@code gridlet.KeyBroker/Release}, {@code KeyBrokerService}): an attestation that does not
+ *   <li>The key broker ({@code gridlet.keys.v1.KeyBroker/Release}, {@code KeyBrokerService}): an attestation that does not
  *       decode is an IllegalArgumentException (INVALID_ARGUMENT), one that is refused a {@link KeyReleaseException}
  *       (PERMISSION_DENIED), nothing else; keys are released only for an attestation by the trusted signer, of a
  *       software runtime, over a nonce the broker issued and not used before, dated within the broker's maximum

@@ -5,7 +5,7 @@ import java.lang.management.ThreadMXBean;
 
 /**
  * The bounds on the work one policy may cause, in one place: a policy comes from a peer before it is authenticated
- * (gridlet.Session/Open), so reading and compiling it must take milliseconds and little memory whatever it says.
+ * (gridlet.session.v1.Session/Open), so reading and compiling it must take milliseconds and little memory whatever it says.
  * A budget is started per compile (an offer's parse, compile and first resolution share one) and every pass charges
  * it: the parser (text size, names, items, nesting, size with let bindings written out), the WS-Policy reader, the
  * SAT encoding (variables, clauses) and the solver (time). Going over any bound is a {@link PolicyException} of kind

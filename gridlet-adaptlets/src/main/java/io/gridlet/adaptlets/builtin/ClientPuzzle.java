@@ -46,7 +46,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>As a {@link ServingExecutor.ServingRank} the puzzle ranks a call by the work its solution shows, so a
  * saturated server serves solved calls before unsolved ones, the hardest puzzles first. As an {@link OpenGuard}
- * it guards {@code gridlet.Session/Open} on a loaded server, its challenges then bound to the caller's address.
+ * it guards {@code gridlet.session.v1.Session/Open} on a loaded server, its challenges then bound to the caller's address.
  */
 public final class ClientPuzzle implements OpenGuard, ServingExecutor.ServingRank {
     public static final String NAME = "puzzle";

@@ -4,8 +4,6 @@ import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.model.Property;
 
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,23 +13,16 @@ import java.util.List;
  * What a meter sends: its name, the sequence number of the first reading, and its readings numbered on from it.
  * A batch with no readings asks where to resume (the gateway answers with the last sequence number it holds).
  *
- * <p>The wire form (big-endian): {@code byte version (1), unsigned short n + n bytes of UTF-8: the meter
- * (1..128 bytes), long firstSeq (>= 1),
- * int count (0..MAX_READINGS)}, then per reading {@value Measurement#BINARY_LENGTH} bytes in
- * {@link Measurement#writeTo}'s layout. A message that breaks this layout is malformed as a whole
- * ({@link IllegalArgumentException}); a reading whose fields are out of range is rejected alone
- * ({@link Decoded#rejected()}) and the others stand.
+ * <p>This is the model and its checks; the wire form is protobuf ({@code gridlet.ingest.v1.ReadingBatch} in
+ * {@code proto/}, converted in gridlet-client's {@code IngestWire}). A batch that breaks a rule of the whole
+ * (meter name, sequence numbers, count) is malformed as a whole ({@link IllegalArgumentException}); a reading whose
+ * fields are out of range is rejected alone ({@link Decoded#rejected()}) and the others stand.
  */
 public record ReadingBatch(String meter, long firstSeq, List<Measurement> readings) {
-    public static final int VERSION = 1;
-    /** The version byte of a batch of sealed readings (opaque here: opened only inside the job's boundary). */
-    public static final int SEALED = 2;
     /** Largest sealed reading accepted. */
     public static final int MAX_SEALED_BYTES = 1024;
     public static final int MAX_READINGS = 10_000;
     public static final int MAX_METER_BYTES = 128;
-    /** The largest header: version, the longest meter name, firstSeq, count. */
-    public static final int HEADER_BYTES_MAX = 1 + 2 + MAX_METER_BYTES + 8 + 4;
     /**
      * What a meter puts in one message at most: well under gRPC's default 4 MiB, so a batch of the largest sealed
      * readings is cut by bytes before it is too large to send.
@@ -60,32 +51,6 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
         }
     }
 
-    public byte[] encode() {
-        byte[] name = meter.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(1 + 2 + name.length + 8 + 4 + readings.size() * Measurement.BINARY_LENGTH);
-        out.put((byte) VERSION).putShort((short) name.length).put(name).putLong(firstSeq).putInt(readings.size());
-        for (Measurement m : readings) m.writeTo(out);
-        return out.array();
-    }
-
-    /**
-     * A batch of sealed readings (each an opaque byte string of at most {@value #MAX_SEALED_BYTES}): {@code byte 2,
-     * u16 length + UTF-8 meter, long firstSeq, int n}, then per reading {@code u16 length, bytes}.
-     */
-    public static byte[] encodeSealed(String meter, long firstSeq, List<byte[]> sealed) {
-        checkMeter(meter);
-        byte[] name = meter.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 2 + name.length + 8 + 4;
-        for (byte[] r : sealed) size += 2 + r.length;
-        ByteBuffer out = ByteBuffer.allocate(size);
-        out.put((byte) SEALED).putShort((short) name.length).put(name).putLong(firstSeq).putInt(sealed.size());
-        for (byte[] r : sealed) {
-            if (r.length > MAX_SEALED_BYTES) throw new IllegalArgumentException("sealed reading of " + r.length);
-            out.putShort((short) r.length).put(r);
-        }
-        return out.array();
-    }
-
     /** A reading the decoder refused, by its sequence number. */
     public record Rejected(long seq, RejectReason reason, String message) {
     }
@@ -103,98 +68,75 @@ public record ReadingBatch(String meter, long firstSeq, List<Measurement> readin
         }
     }
 
-    /** Decodes the wire form; throws {@link IllegalArgumentException} naming what is wrong with a malformed one. */
-    public static Decoded decode(byte[] message) {
-        ByteBuffer in = ByteBuffer.wrap(message);
-        try {
-            int version = in.get() & 0xff;
-            if (version != VERSION && version != SEALED) {
-                throw new IllegalArgumentException("unknown batch version " + version);
-            }
-            String meter = utf(in);
-            checkMeter(meter);
-            long firstSeq = in.getLong();
-            if (firstSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + firstSeq);
-            int count = in.getInt();
-            if (count < 0 || count > MAX_READINGS) {
-                throw new IllegalArgumentException("reading count " + count + " outside 0.." + MAX_READINGS);
-            }
-            if (firstSeq > Long.MAX_VALUE - count) throw new IllegalArgumentException("sequence numbers overflow");
-            if (version == SEALED) {
-                long[] seqs = new long[count];
-                List<byte[]> sealed = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    int n = in.getShort() & 0xffff;
-                    if (n == 0 || n > MAX_SEALED_BYTES) throw new IllegalArgumentException("sealed reading of " + n);
-                    byte[] r = new byte[n];
-                    in.get(r);
-                    sealed.add(r);
-                    seqs[i] = firstSeq + i;
-                }
-                if (in.hasRemaining()) throw new IllegalArgumentException("bytes after the last sealed reading");
-                return new Decoded(meter, firstSeq, count, seqs, List.of(), List.of(), sealed);
-            }
-            long expected = (long) count * Measurement.BINARY_LENGTH;
-            if (in.remaining() != expected) {
-                throw new IllegalArgumentException("batch of " + count + " readings needs " + expected
-                        + " bytes of readings, has " + in.remaining());
-            }
-            long[] seqs = new long[count];
-            List<Measurement> valid = new ArrayList<>(count);
-            List<Rejected> rejected = new ArrayList<>(0);
-            for (int i = 0; i < count; i++) {
-                long seq = firstSeq + i;
-                long id = in.getLong(), ts = in.getLong(), value = in.getLong();
-                int code = in.get();
-                long plug = in.getLong(), household = in.getLong(), house = in.getLong();
-                String why = null;
-                RejectReason reason = RejectReason.BAD_NUMBER;
-                if (code != 0 && code != 1) {
-                    reason = RejectReason.BAD_PROPERTY;
-                    why = "property must be 0 or 1, got " + code;
-                } else if (ts < 0 || ts > MAX_U32) {
-                    why = "timestamp " + ts + " outside 0.." + MAX_U32;
-                } else if (outsideU32(plug) || outsideU32(household) || outsideU32(house)) {
-                    why = "ids must be 0.." + MAX_U32 + ", got plug " + plug + ", household " + household
-                            + ", house " + house;
-                } else if (value < 0) {
-                    reason = code == 1 ? RejectReason.NEGATIVE_LOAD : RejectReason.BAD_NUMBER;
-                    why = "value must not be negative, got " + value + " thousandths";
-                } else if (code == 1 && value > Measurement.MAX_LOAD_MILLIWATTS) {
-                    why = "load " + value + " mW above " + Measurement.MAX_LOAD_MILLIWATTS;
-                }
-                if (why != null) {
-                    rejected.add(new Rejected(seq, reason, why));
-                } else {
-                    seqs[valid.size()] = seq;
-                    valid.add(new Measurement(id, ts, value, Property.ofCode(code), plug, household, house));
-                }
-            }
-            return new Decoded(meter, firstSeq, count, valid.size() == count ? seqs
-                    : Arrays.copyOf(seqs, valid.size()), valid, rejected, null);
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("truncated batch", e);
+    /** Checks the rules of a whole batch; throws {@link IllegalArgumentException} naming the one broken. */
+    private static void checkWhole(String meter, long firstSeq, int count) {
+        checkMeter(meter);
+        if (firstSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + firstSeq);
+        if (count < 0 || count > MAX_READINGS) {
+            throw new IllegalArgumentException("reading count " + count + " outside 0.." + MAX_READINGS);
         }
+        if (firstSeq > Long.MAX_VALUE - count) throw new IllegalArgumentException("sequence numbers overflow");
     }
 
-    /** The meter a message claims to come from, read without decoding the rest; null if it does not say. */
-    public static String meterOf(byte[] message) {
-        try {
-            ByteBuffer in = ByteBuffer.wrap(message);
-            int version = in.get() & 0xff;
-            return version == VERSION || version == SEALED ? utf(in) : null;
-        } catch (RuntimeException e) {
-            return null;
+    /** A batch of sealed readings (each 1..{@value #MAX_SEALED_BYTES} opaque bytes), checked. */
+    public static Decoded sealed(String meter, long firstSeq, List<byte[]> sealed) {
+        checkWhole(meter, firstSeq, sealed.size());
+        long[] seqs = new long[sealed.size()];
+        for (int i = 0; i < seqs.length; i++) {
+            int n = sealed.get(i).length;
+            if (n == 0 || n > MAX_SEALED_BYTES) throw new IllegalArgumentException("sealed reading of " + n);
+            seqs[i] = firstSeq + i;
         }
+        return new Decoded(meter, firstSeq, seqs.length, seqs, List.of(), List.of(), List.copyOf(sealed));
     }
 
-    /** A name as DataOutput.writeUTF writes an ASCII one: unsigned short length, bytes (UTF-8 here). */
-    static String utf(ByteBuffer in) {
-        int length = in.getShort() & 0xffff;
-        if (length > in.remaining()) throw new IllegalArgumentException("truncated name");
-        String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
-        in.position(in.position() + length);
-        return s;
+    /**
+     * A batch of plain readings from its columns (entry i of each is reading {@code firstSeq + i}; all of one
+     * length): the whole checked, then each reading alone (property 0 or 1, timestamp and ids within 32 bits
+     * unsigned, value not negative, a load not above {@link Measurement#MAX_LOAD_MILLIWATTS}).
+     */
+    public static Decoded plain(String meter, long firstSeq, long[] id, long[] timestamp, long[] value,
+                                byte[] property, long[] plug, long[] household, long[] house) {
+        int count = id.length;
+        if (timestamp.length != count || value.length != count || property.length != count || plug.length != count
+                || household.length != count || house.length != count) {
+            throw new IllegalArgumentException("columns of different lengths (ids " + count + ", timestamps "
+                    + timestamp.length + ", values " + value.length + ", properties " + property.length + ", plugs "
+                    + plug.length + ", households " + household.length + ", houses " + house.length + ")");
+        }
+        checkWhole(meter, firstSeq, count);
+        long[] seqs = new long[count];
+        List<Measurement> valid = new ArrayList<>(count);
+        List<Rejected> rejected = new ArrayList<>(0);
+        for (int i = 0; i < count; i++) {
+            long seq = firstSeq + i;
+            long ts = timestamp[i], v = value[i];
+            int code = property[i] & 0xff;
+            String why = null;
+            RejectReason reason = RejectReason.BAD_NUMBER;
+            if (code != 0 && code != 1) {
+                reason = RejectReason.BAD_PROPERTY;
+                why = "property must be 0 or 1, got " + code;
+            } else if (ts < 0 || ts > MAX_U32) {
+                why = "timestamp " + ts + " outside 0.." + MAX_U32;
+            } else if (outsideU32(plug[i]) || outsideU32(household[i]) || outsideU32(house[i])) {
+                why = "ids must be 0.." + MAX_U32 + ", got plug " + plug[i] + ", household " + household[i]
+                        + ", house " + house[i];
+            } else if (v < 0) {
+                reason = code == 1 ? RejectReason.NEGATIVE_LOAD : RejectReason.BAD_NUMBER;
+                why = "value must not be negative, got " + v + " thousandths";
+            } else if (code == 1 && v > Measurement.MAX_LOAD_MILLIWATTS) {
+                why = "load " + v + " mW above " + Measurement.MAX_LOAD_MILLIWATTS;
+            }
+            if (why != null) {
+                rejected.add(new Rejected(seq, reason, why));
+            } else {
+                seqs[valid.size()] = seq;
+                valid.add(new Measurement(id[i], ts, v, Property.ofCode(code), plug[i], household[i], house[i]));
+            }
+        }
+        return new Decoded(meter, firstSeq, count, valid.size() == count ? seqs
+                : Arrays.copyOf(seqs, valid.size()), valid, rejected, null);
     }
 
     private static boolean outsideU32(long v) {

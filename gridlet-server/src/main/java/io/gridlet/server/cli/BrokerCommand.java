@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code gridlet broker}: the owner's key broker over mutual TLS, for runtimes on other machines. */
 @Command(name = "broker", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves the owner's key broker (gRPC gridlet.KeyBroker) over mutual TLS: a runtime that "
+        description = {"Serves the owner's key broker (gRPC gridlet.keys.v1.KeyBroker) over mutual TLS: a runtime that "
                 + "presents a certificate of the client CA with one of the --runtime names, and attests to code "
                 + "on the owner's allowlist (gridlet keys), gets the keys, sealed to its own key; anything else is "
                 + "refused and gets nothing. gridlet run --sealed --broker and gridlet serve --sealed --broker "

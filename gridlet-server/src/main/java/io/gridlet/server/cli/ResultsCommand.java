@@ -23,7 +23,7 @@ import java.util.function.BiFunction;
 
 /** {@code gridlet results}: subscribes to a running service's results and prints them as they come. */
 @Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Subscribes to gridlet serve's results (gridlet.Results/Subscribe) and prints each line as "
+        description = "Subscribes to gridlet serve's results (gridlet.results.v1.Results/Subscribe) and prints each line as "
                 + "'FILE LINE' (FILE: the output file it belongs to, e.g. q1-house-60.csv) from now on, until the "
                 + "service stops or --count lines came.")
 final class ResultsCommand implements Callable<Integer> {

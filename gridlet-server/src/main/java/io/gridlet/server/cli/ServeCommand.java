@@ -52,11 +52,11 @@ import java.util.logging.Logger;
 /** {@code gridlet serve}: the live service, ingest gateway + the job over the ingest log + result subscriptions. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-                "Runs the live service: meters stream readings over gRPC (gridlet.Ingest/Send) in sessions whose "
+                "Runs the live service: meters stream readings over gRPC (gridlet.ingest.v1.Ingest/Send) in sessions whose "
                         + "features (authentication, authorization, puzzles, priority) are negotiated from the "
                         + "policies; each batch is acknowledged once it is durable in the ingest log; the queries "
                         + "run continuously over the log on an embedded Flink job; subscribers receive results "
-                        + "(gridlet.Results/Subscribe, e.g. with gridlet results); the standard gRPC health "
+                        + "(gridlet.results.v1.Results/Subscribe, e.g. with gridlet results); the standard gRPC health "
                         + "service (grpc.health.v1.Health) reports SERVING.",
                 "Runs until the end of the data (gridlet meter --end-of-data, as the operator), then writes the "
                         + "result files to --dir/out and exits; or until Ctrl-C, after which the same command "

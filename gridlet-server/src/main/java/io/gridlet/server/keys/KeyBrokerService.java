@@ -1,11 +1,18 @@
 package io.gridlet.server.keys;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.enclave.attestation.Attestation;
 import io.gridlet.enclave.attestation.KeyBroker;
 import io.gridlet.enclave.attestation.KeyReleaseException;
 import io.gridlet.enclave.attestation.ReleasedKeys;
 import io.gridlet.enclave.attestation.TrustedRuntime;
+import io.gridlet.proto.keys.v1.ChallengeRequest;
+import io.gridlet.proto.keys.v1.KeyBrokerGrpc;
+import io.gridlet.proto.keys.v1.Nonce;
+import io.gridlet.proto.keys.v1.ReleaseRequest;
+import io.gridlet.proto.keys.v1.Released;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
@@ -18,26 +25,23 @@ import io.grpc.stub.ServerCalls;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The key broker as a gRPC service, for a runtime on another machine: {@code gridlet.KeyBroker/Challenge} (a
- * one-time nonce) and {@code gridlet.KeyBroker/Release} (an attestation in, the data keys sealed to the runtime's
+ * The key broker as a gRPC service, for a runtime on another machine: {@code gridlet.keys.v1.KeyBroker/Challenge} (a
+ * one-time nonce) and {@code gridlet.keys.v1.KeyBroker/Release} (an attestation in, the data keys sealed to the runtime's
  * key out). Serve it behind {@code auth.mtls} + {@code authz} (a {@code runtime} role): the channel is mutually
  * authenticated, and what the broker releases can only be opened by the runtime that attested anyway.
  */
 public final class KeyBrokerService {
-    public static final String SERVICE = "gridlet.KeyBroker";
+    public static final String SERVICE = KeyBrokerGrpc.SERVICE_NAME;
     /** The server policy the broker runs under: a client certificate, and the runtime role. */
     public static final String POLICY = "policy key-broker { feature auth.mtls; feature authz; auth.mtls; authz; }";
 
-    static final MethodDescriptor<byte[], byte[]> CHALLENGE = method("Challenge");
-    static final MethodDescriptor<byte[], byte[]> RELEASE = method("Release");
+    /** The generated methods; Release takes its request as bytes, so a malformed one is answered, not dropped. */
+    static final MethodDescriptor<ChallengeRequest, Nonce> CHALLENGE = KeyBrokerGrpc.getChallengeMethod();
+    static final MethodDescriptor<ReleaseRequest, Released> RELEASE = KeyBrokerGrpc.getReleaseMethod();
+    private static final MethodDescriptor<byte[], Released> RELEASE_BYTES = RELEASE.toBuilder(LiveProtocol.BYTES,
+            RELEASE.getResponseMarshaller()).build();
 
     private KeyBrokerService() {
-    }
-
-    private static MethodDescriptor<byte[], byte[]> method(String name) {
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
-                .setRequestMarshaller(LiveProtocol.BYTES).setResponseMarshaller(LiveProtocol.BYTES).build();
     }
 
     /** The service over {@code broker}; a refusal is PERMISSION_DENIED with the broker's reason. */
@@ -45,16 +49,24 @@ public final class KeyBrokerService {
         return ServerServiceDefinition.builder(SERVICE)
                 .addMethod(CHALLENGE, ServerCalls.asyncUnaryCall((request, response) -> {
                     try {
-                        response.onNext(broker.challenge());
+                        response.onNext(Nonce.newBuilder().setNonce(ByteString.copyFrom(broker.challenge())).build());
                         response.onCompleted();
                     } catch (IllegalStateException e) { // too many outstanding
                         response.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage())
                                 .asRuntimeException());
                     }
                 }))
-                .addMethod(RELEASE, ServerCalls.asyncUnaryCall((request, response) -> {
+                .addMethod(RELEASE_BYTES, ServerCalls.asyncUnaryCall((request, response) -> {
                     try {
-                        response.onNext(broker.release(Attestation.decode(request)).encode());
+                        byte[] attestation;
+                        try {
+                            attestation = ReleaseRequest.parseFrom(request).getAttestation().toByteArray();
+                        } catch (InvalidProtocolBufferException e) {
+                            throw new IllegalArgumentException("not a gridlet.keys.v1.ReleaseRequest: "
+                                    + e.getMessage());
+                        }
+                        response.onNext(Released.newBuilder().setKeys(ByteString.copyFrom(
+                                broker.release(Attestation.decode(attestation)).encode())).build());
                         response.onCompleted();
                     } catch (IllegalArgumentException e) {
                         response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
@@ -74,9 +86,10 @@ public final class KeyBrokerService {
      */
     public static TrustedRuntime.Keys fetch(Channel channel, TrustedRuntime runtime) {
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS);
-        byte[] nonce = ClientCalls.blockingUnaryCall(channel, CHALLENGE, options, new byte[0]);
-        byte[] released = ClientCalls.blockingUnaryCall(channel, RELEASE, options,
-                runtime.attest(nonce).encode());
-        return runtime.receiveAll(ReleasedKeys.decode(released));
+        byte[] nonce = ClientCalls.blockingUnaryCall(channel, CHALLENGE, options, ChallengeRequest.getDefaultInstance())
+                .getNonce().toByteArray();
+        Released released = ClientCalls.blockingUnaryCall(channel, RELEASE, options, ReleaseRequest.newBuilder()
+                .setAttestation(ByteString.copyFrom(runtime.attest(nonce).encode())).build());
+        return runtime.receiveAll(ReleasedKeys.decode(released.getKeys().toByteArray()));
     }
 }

@@ -1,6 +1,7 @@
 package io.gridlet.server.live;
 
 import io.gridlet.adaptlets.builtin.Identity;
+import io.gridlet.client.IngestWire;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.HouseSet;
@@ -203,7 +204,7 @@ final class IngestService {
             public void onNext(byte[] message) {
                 ReadingBatch.Decoded batch;
                 try {
-                    batch = ReadingBatch.decode(message);
+                    batch = IngestWire.decode(message);
                 } catch (IllegalArgumentException e) {
                     malformed.increment();
                     fail(Status.INVALID_ARGUMENT.withDescription("malformed batch: " + e.getMessage()));
@@ -244,7 +245,7 @@ final class IngestService {
                         return;
                     }
                     try {
-                        acks.onNext(ack.encode());
+                        acks.onNext(IngestWire.encode(ack));
                     } catch (RuntimeException e) {
                         fail(Status.INTERNAL.withDescription("acknowledgement not sent: " + e));
                         return;

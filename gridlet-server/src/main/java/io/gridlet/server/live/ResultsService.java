@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code gridlet.Results/Subscribe}: the job's result lines, from the moment of subscribing, filtered by query
+ * {@code gridlet.results.v1.Results/Subscribe}: the job's result lines, from the moment of subscribing, filtered by query
  * and house, at the pace the subscriber reads (gRPC flow control). A subscriber that falls more than
  * {@value #MAX_BEHIND} results behind is cut off with RESOURCE_EXHAUSTED rather than holding the server's memory;
  * the complete results are in the run's files.

@@ -124,7 +124,7 @@ class HostilePeersTest {
                 assertThat(stream.ack().lastSeq()).isEqualTo(4_000);
 
                 // bytes that are no batch (a torn reading) end that stream alone
-                stream.send(batch(LiveFixture.MALLORY, 4_001, new byte[10]));
+                stream.send(RawIngest.torn(LiveFixture.MALLORY, 4_001));
                 assertThat(stream.error().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
 
                 // another meter's name

@@ -130,7 +130,7 @@ class LiveServiceTest {
             assertThat(stream.ack().lastSeq()).isEqualTo(8);
             stream.send(batch("meter-0", 5, good(5), good(6), good(7), good(8), good(9))); // a resend: 4 known
             assertThat(stream.ack()).isEqualTo(new Ack(9, List.of()));
-            stream.send(batch("meter-0", 10, new byte[10])); // malformed (a torn reading): the stream ends, counted
+            stream.send(RawIngest.torn("meter-0", 10)); // malformed (a torn reading): the stream ends, counted
             assertThat(stream.error()).extracting(Status::getCode).isEqualTo(Status.Code.INVALID_ARGUMENT);
 
             RawIngest other = new RawIngest(meter); // a meter may not send another meter's readings

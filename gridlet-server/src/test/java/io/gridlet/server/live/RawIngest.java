@@ -1,16 +1,16 @@
 package io.gridlet.server.live;
 
+import com.google.protobuf.ByteString;
+import io.gridlet.client.IngestWire;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.core.wire.Ack;
-import io.gridlet.core.wire.ReadingBatch;
+import io.gridlet.proto.ingest.v1.Readings;
+import io.gridlet.proto.ingest.v1.SealedReadings;
 import io.grpc.CallOptions;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A raw ingest stream in a session, as a hostile or buggy meter would drive it: send any bytes, take acks or the
- * stream's end. With helpers that write readings and batches in the wire layout byte by byte (not through the
- * codecs under test).
+ * stream's end. With helpers that build batches with the generated protobuf classes (not through the codec under
+ * test), readings whatever their range.
  */
 final class RawIngest implements StreamObserver<byte[]> {
     private final BlockingQueue<Object> answers = new LinkedBlockingQueue<>();
@@ -39,7 +39,7 @@ final class RawIngest implements StreamObserver<byte[]> {
     Ack ack() throws InterruptedException {
         Object a = answers.poll(10, TimeUnit.SECONDS);
         assertThat(a).as("an acknowledgement").isInstanceOf(byte[].class);
-        return Ack.decode((byte[]) a);
+        return IngestWire.decodeAck((byte[]) a);
     }
 
     Status error() throws InterruptedException {
@@ -63,65 +63,58 @@ final class RawIngest implements StreamObserver<byte[]> {
         answers.add("completed");
     }
 
-    /** A load reading of house {@code house} in the wire layout. */
-    static byte[] reading(long timestamp, long milliValue, int property, long house) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeLong(timestamp);
-            out.writeLong(timestamp);
-            out.writeLong(milliValue);
-            out.writeByte(property);
-            out.writeLong(0);
-            out.writeLong(0);
-            out.writeLong(house);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return bytes.toByteArray();
+    /** One reading's fields as a meter would put them on the wire, whatever their range. */
+    record Raw(long timestamp, long milliValue, int property, long house) {
     }
 
-    /** A reading of house 0 in the wire layout, valid unless the arguments say otherwise. */
-    static byte[] bad(long timestamp, long milliValue, int property) {
+    /** A reading of house {@code house}, id = timestamp, plug and household 0. */
+    static Raw reading(long timestamp, long milliValue, int property, long house) {
+        return new Raw(timestamp, milliValue, property, house);
+    }
+
+    /** A reading of house 0, valid unless the arguments say otherwise. */
+    static Raw bad(long timestamp, long milliValue, int property) {
         return reading(timestamp, milliValue, property, 0);
     }
 
-    static byte[] good(long seq) {
+    static Raw good(long seq) {
         return bad(1_377_986_401L + seq, 1_000 * seq, 1);
     }
 
-    static byte[] batch(String meter, long firstSeq, byte[]... readings) {
-        return batch(ReadingBatch.VERSION, meter, firstSeq, List.of(readings));
-    }
-
-    /** A batch of sealed (opaque) readings: each prefixed by its length. */
-    static byte[] sealedBatch(String meter, long firstSeq, List<byte[]> sealed) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(body)) {
-            for (byte[] r : sealed) {
-                out.writeShort(r.length);
-                out.write(r);
+    /**
+     * A batch built with the generated protobuf classes (not through the codec under test): the columns as
+     * proto/gridlet/ingest/v1 lays them out, ids and timestamps as differences.
+     */
+    static byte[] batch(String meter, long firstSeq, Raw... readings) {
+        var b = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter(meter).setFirstSeq(firstSeq);
+        if (readings.length > 0) {
+            Readings.Builder r = Readings.newBuilder();
+            byte[] property = new byte[readings.length];
+            long last = 0;
+            for (int i = 0; i < readings.length; i++) {
+                Raw x = readings[i];
+                r.addIdDelta(x.timestamp() - last).addTimestampDelta(x.timestamp() - last).addValue(x.milliValue())
+                        .addPlug(0).addHousehold(0).addHouse((int) x.house());
+                property[i] = (byte) x.property();
+                last = x.timestamp();
             }
-        } catch (IOException e) {
-            throw new AssertionError(e);
+            b.setReadings(r.setProperty(ByteString.copyFrom(property)));
         }
-        return batch(ReadingBatch.SEALED, meter, firstSeq, List.of(body.toByteArray()), sealed.size());
+        return b.build().toByteArray();
     }
 
-    private static byte[] batch(int version, String meter, long firstSeq, List<byte[]> readings) {
-        return batch(version, meter, firstSeq, readings, readings.size());
+    /** A malformed batch: one reading torn (its columns of different lengths). */
+    static byte[] torn(String meter, long firstSeq) {
+        return io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter(meter).setFirstSeq(firstSeq)
+                .setReadings(Readings.newBuilder().addIdDelta(1).addTimestampDelta(1).addValue(1)).build()
+                .toByteArray();
     }
 
-    private static byte[] batch(int version, String meter, long firstSeq, List<byte[]> parts, int count) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(version);
-            out.writeUTF(meter);
-            out.writeLong(firstSeq);
-            out.writeInt(count);
-            for (byte[] r : parts) out.write(r);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return bytes.toByteArray();
+    /** A batch of sealed (opaque) readings. */
+    static byte[] sealedBatch(String meter, long firstSeq, List<byte[]> sealed) {
+        SealedReadings.Builder s = SealedReadings.newBuilder();
+        for (byte[] r : sealed) s.addReading(ByteString.copyFrom(r));
+        return io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter(meter).setFirstSeq(firstSeq)
+                .setSealed(s).build().toByteArray();
     }
 }

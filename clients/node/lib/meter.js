@@ -1,0 +1,150 @@
+// A meter: readings in, numbered 1, 2, ... for this meter's name; batches over one gridlet.ingest.v1.Ingest/Send
+// stream in a negotiated session; each reading kept until the gateway acknowledges it durable. On a broken stream it
+// reconnects with backoff, asks the gateway where to resume (an empty batch) and sends on from there.
+import grpc from '@grpc/grpc-js';
+import { batchMessage, MAX_READINGS } from './readings.js';
+import { signalOf, MAX_ATTEMPTS } from './session.js';
+
+const SEND = 'gridlet.ingest.v1.Ingest/Send';
+export const DATA_ENDED = 'the data has ended';
+
+export class Meter {
+  /**
+   * @param {Session} session an opened session
+   * @param {object} o name (the meter's id), batch (readings per batch), inFlight (batches sent ahead of their
+   *   acknowledgements), backoffMs / maxBackoffMs, log(line)
+   */
+  constructor(session, { name, batch = 1000, inFlight = 8, backoffMs = 100, maxBackoffMs = 5000, log = () => {} }) {
+    if (!(batch >= 1 && batch <= MAX_READINGS)) throw new Error(`a batch has 1..${MAX_READINGS} readings`);
+    Object.assign(this, { session, name, batchSize: batch, inFlight, backoffMs, maxBackoffMs, log });
+    this.pending = []; // readings acked+1 .. acked+pending.length
+    this.acked = 0; // the gateway holds every reading up to here
+    this.stats = { sent: 0, acked: 0, rejected: 0, reconnects: 0, rejections: new Map() };
+  }
+
+  /**
+   * Sends every reading of the (async) iterable, and resolves once all are acknowledged. A final refusal (the
+   * data has ended, the policy, permissions) rejects; a broken connection is retried for ever with backoff.
+   */
+  async run(readings) {
+    const source = readings[Symbol.asyncIterator] ? readings[Symbol.asyncIterator]() : readings[Symbol.iterator]();
+    this.source = source;
+    this.exhausted = false;
+    let backoff = this.backoffMs;
+    let attempts = 0;
+    for (;;) {
+      const before = this.acked;
+      let outcome;
+      try {
+        outcome = await this.stream();
+      } catch (err) {
+        outcome = { err };
+      }
+      if (outcome.done) return this.stats;
+      const err = outcome.err;
+      if (this.acked > before) { backoff = this.backoffMs; attempts = 0; }
+      if (!outcome.committed && attempts < MAX_ATTEMPTS - 1 && signalOf(err)) {
+        attempts++;
+        if (await this.session.answer(err)) continue; // a puzzle solved, or a new session: try again at once
+      }
+      if (final(err)) throw err;
+      this.stats.reconnects++;
+      this.log(`meter ${this.name}: stream ended (${describe(err)}); again in ${backoff} ms`);
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, this.maxBackoffMs);
+      if (err && (err.code === grpc.status.FAILED_PRECONDITION || err.code === grpc.status.NOT_FOUND)) {
+        await this.session.open().catch(() => {}); // a lost session: the next attempt tells if this failed
+      }
+    }
+  }
+
+  /** One stream: resume, send, take acknowledgements; resolves {done} or {err, committed}. */
+  stream() {
+    return new Promise((resolve) => {
+      const call = this.session.ingest.Send(this.session.headers(SEND));
+      let resumed = false, committed = false, settled = false, ended = false;
+      let sent = this.acked; // last sequence number sent on this stream
+      let outstanding = 0;
+      const settle = (v) => { if (!settled) { settled = true; resolve(v); } };
+
+      const pump = async () => {
+        if (!resumed || ended || settled) return;
+        while (outstanding < this.inFlight) {
+          // (acknowledgements arrive while this awaits the source: where the next batch starts in pending moves)
+          while (this.pending.length - (sent - this.acked) < this.batchSize && !this.exhausted) {
+            const r = await this.source.next();
+            if (r.done) this.exhausted = true;
+            else this.pending.push(r.value);
+          }
+          if (settled) return;
+          const next = sent + 1;
+          const offset = next - (this.acked + 1);
+          const batch = this.pending.slice(offset, offset + this.batchSize);
+          if (batch.length === 0) break;
+          outstanding++;
+          sent = next + batch.length - 1;
+          this.stats.sent += batch.length;
+          if (!call.write(batchMessage(this.name, next, batch))) {
+            await new Promise((r) => call.once('drain', r));
+          }
+        }
+        if (this.exhausted && sent === this.acked + this.pending.length && outstanding === 0 && !ended) {
+          ended = true;
+          call.end(); // everything acknowledged: half-close, the gateway closes with OK
+        }
+      };
+      let pumping = Promise.resolve();
+      const schedule = () => { pumping = pumping.then(pump).catch((err) => { call.cancel(); settle({ err, committed }); }); };
+
+      call.on('data', (ack) => {
+        committed = true;
+        const last = Number(ack.lastSeq);
+        if (!resumed) {
+          resumed = true; // the gateway holds everything up to last: send what comes after
+          const drop = Math.min(Math.max(0, last - this.acked), this.pending.length);
+          this.pending.splice(0, drop);
+          this.acked = Math.max(this.acked, last);
+          sent = this.acked;
+          schedule();
+          return;
+        }
+        outstanding--;
+        for (const r of ack.rejected) {
+          if (++this.stats.rejected <= 10) this.log(`meter ${this.name}: reading ${r.seq} refused (${r.reason}): ${r.message}`);
+          this.stats.rejections.set(r.reason, (this.stats.rejections.get(r.reason) || 0) + 1);
+        }
+        if (last > this.acked) {
+          const n = Math.min(last - this.acked, this.pending.length);
+          this.pending.splice(0, n);
+          this.acked += n;
+          this.stats.acked += n;
+        }
+        schedule();
+      });
+      call.on('status', (status) => {
+        if (status.code === grpc.status.OK) {
+          this.session.keep(status.metadata);
+          if (ended) settle({ done: true });
+          else settle({ err: Object.assign(new Error('the gateway closed the stream'), { code: grpc.status.UNAVAILABLE }), committed });
+        }
+      });
+      call.on('error', (err) => settle({ err, committed }));
+      call.write(batchMessage(this.name, this.acked + 1, [])); // where do I resume?
+    });
+  }
+}
+
+/** An error no retry mends: the data has ended, or the gateway refuses us for good. */
+function final(err) {
+  if (!err || err.code === undefined) return true; // a bug of ours, not the network's
+  const code = err.code;
+  if (code === grpc.status.FAILED_PRECONDITION && String(err.details || '').startsWith(DATA_ENDED)) return true;
+  return [grpc.status.INVALID_ARGUMENT, grpc.status.PERMISSION_DENIED, grpc.status.UNAUTHENTICATED,
+    grpc.status.UNIMPLEMENTED].includes(code);
+}
+
+function describe(err) {
+  if (!err) return 'closed';
+  const name = Object.keys(grpc.status).find((k) => grpc.status[k] === err.code) || err.code;
+  return `${name}: ${err.details || err.message}`;
+}

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import grpc from '@grpc/grpc-js';
+import { gridlet } from '../lib/wire.js';
+import { Session } from '../lib/session.js';
+import { Meter } from '../lib/meter.js';
+import { generatedReadings } from '../lib/readings.js';
+import { leadingZeroBits } from '../lib/adaptlets.js';
+
+const POLICY = readFileSync(new URL('../policies/node-meter.policy', import.meta.url), 'utf8');
+const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
+
+/**
+ * A stand-in gateway on loopback, only as far as this test needs: agrees on the configuration it is given, numbers
+ * what it takes per meter, breaks streams when told, and challenges with a puzzle when told.
+ */
+async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = false }) {
+  const server = new grpc.Server();
+  const state = { readings: new Map(), last: 0, streams: 0, opens: 0, solved: 0, headers: [] };
+  server.addService(gridlet.session.v1.Session.service, {
+    Open: (call, done) => {
+      state.opens++;
+      done(null, { agreed: { sessionId: randomBytes(16).toString('hex'), features, inputs: [], score: 0 } });
+    },
+  });
+  server.addService(gridlet.ingest.v1.Ingest.service, {
+    Send: (call) => {
+      const n = state.streams++;
+      state.headers.push(call.metadata);
+      if (puzzleBits > 0) {
+        const s = call.metadata.get('gridlet-puzzle-solution-bin')[0];
+        if (!s || leadingZeroBits(createHash('sha256').update(s).digest()) < puzzleBits) {
+          const c = Buffer.alloc(42);
+          c[0] = 1;
+          c[1] = puzzleBits;
+          c.writeBigInt64BE(BigInt(Date.now() + 30000), 2);
+          const md = new grpc.Metadata();
+          md.set('gridlet-challenge', 'puzzle');
+          md.set('gridlet-puzzle-bin', c);
+          call.emit('error', Object.assign(new Error('solve the puzzle'), { code: grpc.status.RESOURCE_EXHAUSTED, metadata: md }));
+          return;
+        }
+        state.solved++;
+      }
+      let batches = 0;
+      call.on('data', (b) => {
+        if (ended && b.readings) {
+          call.emit('error', { code: grpc.status.FAILED_PRECONDITION,
+            details: 'the data has ended: no readings are taken after it' });
+          return;
+        }
+        const first = Number(b.firstSeq);
+        const count = b.readings ? b.readings.idDelta.length : 0;
+        for (let i = 0; i < count; i++) {
+          const seq = first + i;
+          if (seq === state.last + 1) { state.readings.set(seq, Number(b.readings.value[i])); state.last = seq; }
+        }
+        call.write({ lastSeq: String(state.last), skipped: '0', rejected: [] });
+        if (count > 0 && ++batches === breakAfter[n]) {
+          call.emit('error', Object.assign(new Error('gone'), { code: grpc.status.UNAVAILABLE }));
+        }
+      });
+      call.on('end', () => call.end());
+    },
+  });
+  const port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0',
+    grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  return { state, address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+}
+
+const feature = (name, parameters = []) => ({ name, parameters });
+
+test('a broken stream is resumed from the gateway\'s last sequence number: every reading once, in order', async () => {
+  const gw = await fakeGateway({ features: [feature('auth.hmac'), feature('authz')], breakAfter: [3, 2] });
+  const session = await new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET }).open();
+  try {
+    const readings = [...generatedReadings({ count: 5000 })];
+    const meter = new Meter(session, { name: 'm1', batch: 300, inFlight: 4, backoffMs: 10 });
+    async function* slowly() { // a source that awaits I/O now and then, as a file does: acks come in between
+      for (let i = 0; i < readings.length; i++) {
+        if (i % 97 === 0) await new Promise((r) => setImmediate(r));
+        yield readings[i];
+      }
+    }
+    const stats = await meter.run(slowly());
+    assert.equal(stats.acked, 5000);
+    assert.equal(stats.reconnects, 2);
+    assert.equal(gw.state.last, 5000);
+    for (let seq = 1; seq <= 5000; seq++) assert.equal(gw.state.readings.get(seq), readings[seq - 1].value);
+    const h = gw.state.headers[0];
+    assert.equal(h.get('gridlet-adaptlets')[0], 'auth.hmac,authz');
+    assert.equal(h.get('gridlet-config')[0], session.configDigest);
+    assert.equal(h.get('gridlet-auth-bin')[0].length, 1 + 2 + 56);
+  } finally {
+    session.close();
+    gw.stop();
+  }
+});
+
+test('a puzzle challenge is solved and the call tried again', async () => {
+  const gw = await fakeGateway({ features: [feature('auth.hmac'), feature('puzzle',
+    [{ name: 'difficulty', intValue: 10 }])], puzzleBits: 10 });
+  const session = await new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET }).open();
+  try {
+    const stats = await new Meter(session, { name: 'm1', batch: 100 }).run(generatedReadings({ count: 1000 }));
+    assert.equal(stats.acked, 1000);
+    assert.equal(gw.state.solved, 1);
+    assert.equal(gw.state.headers[1].get('gridlet-adaptlets')[0], 'puzzle,auth.hmac');
+  } finally {
+    session.close();
+    gw.stop();
+  }
+});
+
+test('a configuration that breaks our policy is refused before any call', async () => {
+  const gw = await fakeGateway({ features: [feature('authz')] }); // no auth.hmac: our policy requires it
+  const session = new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET });
+  try {
+    await assert.rejects(session.open(), /breaks our policy: node-meter line 8: auth.hmac;/);
+  } finally {
+    session.close();
+    gw.stop();
+  }
+  const harder = await fakeGateway({ features: [feature('auth.hmac'), feature('puzzle',
+    [{ name: 'difficulty', intValue: 21 }])] });
+  const s2 = new Session({ address: harder.address, policyText: POLICY, id: 'm1', secret: SECRET });
+  try {
+    await assert.rejects(s2.open(), /puzzle requires puzzle.difficulty <= 20/);
+  } finally {
+    s2.close();
+    harder.stop();
+  }
+});
+
+test('after the end of the data the meter stops instead of reconnecting', async () => {
+  const gw = await fakeGateway({ features: [feature('auth.hmac')], ended: true });
+  const session = await new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET }).open();
+  try {
+    await assert.rejects(new Meter(session, { name: 'm1', backoffMs: 10 }).run(generatedReadings({ count: 10 })),
+      (err) => err.code === grpc.status.FAILED_PRECONDITION);
+    assert.equal(gw.state.streams, 1);
+  } finally {
+    session.close();
+    gw.stop();
+  }
+});
