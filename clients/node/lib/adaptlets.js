@@ -1,11 +1,16 @@
-// The client halves of the built-in adaptlets this meter runs (docs/adaptlet-protocol.md §4-§6): the puzzle,
-// HMAC signing, priority; authz sends nothing. Their run order is the server's (§3.5).
+// The client halves of the built-in adaptlets this meter runs (docs/adaptlet-protocol.md §4-§7): the puzzle,
+// HMAC signing, priority, compression; authz sends nothing. Their run order is the server's (§3.5).
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 
 /** The server's run order of the built-in adaptlets (§3.5). */
-export const RUN_ORDER = ['puzzle', 'auth.hmac', 'auth.mtls', 'authz', 'priority'];
+export const RUN_ORDER = ['compress', 'puzzle', 'auth.hmac', 'auth.mtls', 'authz', 'priority'];
 /** The adaptlets this client has a half of. */
-export const IMPLEMENTED = new Set(['puzzle', 'auth.hmac', 'authz', 'priority']);
+export const IMPLEMENTED = new Set(['compress', 'puzzle', 'auth.hmac', 'authz', 'priority']);
+/**
+ * The one gzip level this client compresses at: grpc-js compresses a channel's messages with zlib's default
+ * (level 6) and takes no level, so a configuration with another compress.level is refused (§7).
+ */
+export const GZIP_LEVEL = 6;
 
 export const CHALLENGE_BYTES = 42;
 const DOMAIN = Buffer.from('gridlet-auth-v1', 'ascii');

@@ -61,7 +61,7 @@ export class Meter {
   /** One stream: resume, send, take acknowledgements; resolves {done} or {err, committed}. */
   stream() {
     return new Promise((resolve) => {
-      const call = this.session.ingest.Send(this.session.headers(SEND));
+      const call = this.session.ingestClient().Send(this.session.headers(SEND));
       let resumed = false, committed = false, settled = false, ended = false;
       let sent = this.acked; // last sequence number sent on this stream
       let outstanding = 0;

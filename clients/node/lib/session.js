@@ -3,7 +3,7 @@
 import grpc from '@grpc/grpc-js';
 import { gridlet } from './wire.js';
 import { parsePolicy, policyDigest, violations, configDigest, canonical } from './policy.js';
-import { RUN_ORDER, IMPLEMENTED, solvePuzzle, readChallenge, signCall, priorityHeader } from './adaptlets.js';
+import { RUN_ORDER, IMPLEMENTED, GZIP_LEVEL, solvePuzzle, readChallenge, signCall, priorityHeader } from './adaptlets.js';
 
 /** The hardest puzzle this client solves to open a session under load (§2.6), as the Java client. */
 export const MAX_OPEN_PUZZLE_BITS = 20;
@@ -29,6 +29,8 @@ export class Session {
    *   (default insecure), log(line)
    */
   constructor({ address, policyText, id, secret, credentials = grpc.credentials.createInsecure(), log = () => {} }) {
+    this.address = address;
+    this.credentials = credentials;
     this.policyText = policyText;
     this.policy = parsePolicy(policyText);
     this.digest = policyDigest(policyText);
@@ -46,6 +48,20 @@ export class Session {
 
   close() {
     this.ingest.close();
+    if (this.gzipped) this.gzipped.close();
+  }
+
+  /**
+   * The Ingest client for this session's calls: with compress on, one whose channel sends gzip (grpc-js compresses
+   * per channel, so compressed calls get a channel of their own).
+   */
+  ingestClient() {
+    if (!this.compressed) return this.ingest;
+    if (!this.gzipped) {
+      this.gzipped = new gridlet.ingest.v1.Ingest(this.address, this.credentials,
+        { 'grpc.default_compression_algorithm': 2 }); // 2: gzip
+    }
+    return this.gzipped;
   }
 
   /** Opens (or reopens) the session: the digest first when we opened before, the text when asked (§2.1). */
@@ -101,6 +117,10 @@ export class Session {
     for (const i of agreed.inputs) inputs[i.name] = i.value;
     const wrong = violations(this.policy, configuration, inputs);
     for (const f of configuration.keys()) if (!IMPLEMENTED.has(f)) wrong.push(`no adaptlet for ${f} in this client`);
+    const gzip = configuration.get('compress');
+    if (gzip && gzip.get('level') && gzip.get('level').value !== GZIP_LEVEL) {
+      wrong.push(`compress at level ${gzip.get('level').value}: this client compresses at level ${GZIP_LEVEL} only`);
+    }
     if (wrong.length > 0) {
       throw new Error(`the server's configuration ${canonical(configuration)} breaks our policy: ${wrong.join('; ')}`);
     }
@@ -111,6 +131,7 @@ export class Session {
     this.adaptlets = RUN_ORDER.filter((f) => configuration.has(f)).join(',');
     this.difficulty = configuration.has('puzzle') ? configuration.get('puzzle').get('difficulty').value : 0;
     this.level = configuration.has('priority') ? configuration.get('priority').get('level').value : null;
+    this.compressed = configuration.has('compress');
     this.solution = null;
     this.kept = null; // bound to the old session
     this.log(`session ${changed ? 're' : ''}opened: ${canonical(configuration)}`);
@@ -177,7 +198,7 @@ export class Session {
 
   /** Tells the service no more data will come (the caller must have the operator role). */
   endOfData() {
-    return this.unary(this.ingest, 'EndOfData', {}, 'gridlet.ingest.v1.Ingest/EndOfData');
+    return this.unary(this.ingestClient(), 'EndOfData', {}, 'gridlet.ingest.v1.Ingest/EndOfData');
   }
 
   /** Keeps the next challenge from an OK call's trailers (§4, "Next challenge"). */

@@ -118,7 +118,7 @@ test('a configuration that breaks our policy is refused before any call', async 
   const gw = await fakeGateway({ features: [feature('authz')] }); // no auth.hmac: our policy requires it
   const session = new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET });
   try {
-    await assert.rejects(session.open(), /breaks our policy: node-meter line 8: auth.hmac;/);
+    await assert.rejects(session.open(), /breaks our policy: node-meter line 10: auth.hmac;/);
   } finally {
     session.close();
     gw.stop();
@@ -131,6 +131,29 @@ test('a configuration that breaks our policy is refused before any call', async 
   } finally {
     s2.close();
     harder.stop();
+  }
+});
+
+test('compression at the one level grpc-js has is taken, at another refused', async () => {
+  const six = await fakeGateway({ features: [feature('auth.hmac'), feature('compress', [{ name: 'level', intValue: 6 }])] });
+  const session = await new Session({ address: six.address, policyText: POLICY, id: 'm1', secret: SECRET }).open();
+  try {
+    assert.equal(session.adaptlets, 'compress,auth.hmac');
+    const stats = await new Meter(session, { name: 'm1', batch: 100 }).run(generatedReadings({ count: 500 }));
+    assert.equal(stats.acked, 500);
+    assert.notEqual(session.ingestClient(), session.ingest, 'compressed calls on a channel of their own');
+  } finally {
+    session.close();
+    six.stop();
+  }
+  const nine = await fakeGateway({ features: [feature('auth.hmac'), feature('compress', [{ name: 'level', intValue: 9 }])] });
+  const s9 = new Session({ address: nine.address, policyText: POLICY.replace('compress.level == 6', 'compress.level >= 1'),
+    id: 'm1', secret: SECRET });
+  try {
+    await assert.rejects(s9.open(), /compress at level 9: this client compresses at level 6 only/);
+  } finally {
+    s9.close();
+    nine.stop();
   }
 });
 

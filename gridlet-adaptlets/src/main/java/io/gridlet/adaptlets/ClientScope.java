@@ -16,6 +16,7 @@ public final class ClientScope {
     private int attempt;
     private Metadata headers = new Metadata();
     private Metadata trailers = new Metadata();
+    private int compression; // the gzip level this attempt's messages are sent at; 0: uncompressed
 
     ClientScope(MethodDescriptor<?, ?> method, CallOptions options, ClientSession.State session) {
         this.method = method;
@@ -63,6 +64,15 @@ public final class ClientScope {
         return headers.get(key.header());
     }
 
+    /** Send this attempt's messages gzip-compressed at {@code level} (1..9; {@code compress} does). */
+    public void compress(int level) {
+        compression = level;
+    }
+
+    int compression() {
+        return compression;
+    }
+
     Metadata headers() {
         return headers;
     }
@@ -71,6 +81,7 @@ public final class ClientScope {
     void nextAttempt(Metadata lastTrailers) {
         attempt++;
         headers = new Metadata();
+        compression = 0;
         trailers = lastTrailers == null ? new Metadata() : lastTrailers;
     }
 

@@ -23,6 +23,7 @@ public final class ServerScope {
     private final ServerSessions.Session session;
     private final ServerSessions sessions;      // null: a session outside any table (benchmarks)
     private final Metadata trailers = new Metadata();
+    private int compression; // the gzip level the responses are sent at; 0: as the application says
     private final List<Context.Key<?>> keys = new ArrayList<>(2);
     private final List<Object> values = new ArrayList<>(2);
 
@@ -110,6 +111,15 @@ public final class ServerScope {
             if (keys.get(i) == key) return (T) values.get(i);
         }
         return null;
+    }
+
+    /** Send this call's responses gzip-compressed at {@code level} (1..9; {@code compress} does). */
+    public void compress(int level) {
+        compression = level;
+    }
+
+    int compression() {
+        return compression;
     }
 
     Metadata trailers() {

@@ -4,6 +4,7 @@ import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -73,12 +74,24 @@ final class WovenCall<Q, R> extends ClientCall<Q, R> {
         headers.put(Headers.CONFIG, state.digest());
         if (!applied.isEmpty()) headers.put(Headers.ADAPTLETS, applied.header());
         headers.merge(scope.headers());
-        ClientCall<Q, R> call = next.newCall(method, options);
+        int level = scope.compression();
+        ClientCall<Q, R> call = level == 0 ? next.newCall(method, options)
+                : compressed(next.newCall(method, options.withCompression(MessageCompression.encoding())), level);
         current = call;
         call.start(new Attempt(call), headers);
         if (requested > 0) call.request(requested);
         for (Q m : kept) call.sendMessage(m);
         if (halfClosed) call.halfClose();
+    }
+
+    /** A call whose messages are framed with the gzip level the session agreed ({@link MessageCompression}). */
+    private static <Q, R> ClientCall<Q, R> compressed(ClientCall<Q, R> call, int level) {
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+            @Override
+            public void sendMessage(Q message) {
+                MessageCompression.at(level, () -> super.sendMessage(message));
+            }
+        };
     }
 
     @Override

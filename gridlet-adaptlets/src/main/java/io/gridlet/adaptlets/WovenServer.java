@@ -77,6 +77,7 @@ final class WovenServer implements ServerInterceptor {
                 };
             }
         }
+        if (scope.compression() > 0) call.setCompression(MessageCompression.encoding());
         Advised<Q, R> advised = new Advised<>(call, scope, names, advice);
         Context context = scope.context();
         ServerCall.Listener<Q> app = context == Context.current()
@@ -149,7 +150,13 @@ final class WovenServer implements ServerInterceptor {
 
         @Override
         public void sendMessage(R message) {
-            if (!closed) super.sendMessage(message);
+            if (closed) return;
+            int level = scope.compression();
+            if (level == 0) {
+                super.sendMessage(message);
+                return;
+            }
+            MessageCompression.at(level, () -> Advised.super.sendMessage(message));
         }
 
         ServerCall.Listener<Q> listen(ServerCall.Listener<Q> app) {

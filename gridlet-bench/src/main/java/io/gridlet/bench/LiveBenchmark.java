@@ -152,6 +152,11 @@ public final class LiveBenchmark {
                 fleet.finish(600_000);
                 System.out.println("sessions  : " + fleet.meters().get(0).configuration() + " (meter-0; reconnects "
                         + fleet.counts().reconnects() + ")");
+                long wire = 0;
+                for (Meter m : fleet.meters()) wire += m.wireBytes();
+                System.out.printf(Locale.ROOT, "wire      : %.1f bytes per reading in batch messages (%,d bytes for %,d "
+                        + "readings acknowledged; gRPC and HTTP/2 framing not counted)%n",
+                        (double) wire / fleet.counts().acknowledged(), wire, fleet.counts().acknowledged());
                 if (time90 == 0) {
                     time90 = System.nanoTime();
                     ackedAt90 = fleet.counts().acknowledged();

@@ -3,6 +3,7 @@ package io.gridlet.client;
 import io.gridlet.adaptlets.Adaptlet;
 import io.gridlet.adaptlets.builtin.Authorization;
 import io.gridlet.adaptlets.builtin.ClientPuzzle;
+import io.gridlet.adaptlets.builtin.Compression;
 import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
 import io.gridlet.adaptlets.builtin.Priority;
@@ -20,7 +21,8 @@ public record ClientIdentity(String id, byte[] secret) {
     public static final String OPERATOR = "operator", ANALYST = "analyst";
 
     public List<Adaptlet> adaptlets() {
-        return List.of(ClientPuzzle.client(), HmacAuth.client(id, secret), Priority.client(), Authorization.client());
+        return List.of(ClientPuzzle.client(), HmacAuth.client(id, secret), Priority.client(), Compression.client(),
+                Authorization.client());
     }
 
     /**

@@ -78,6 +78,7 @@ public final class Meter implements AutoCloseable {
 
     // guarded by `this`
     private final ArrayDeque<Measurement> stored = new ArrayDeque<>(); // seqs acked+1 .. next-1
+    private long wireBytes; // bytes of the batches sent (resends included)
     /**
      * With a sealer, the same readings sealed, once, as they were stored: a reading sent again is the same bytes
      * (the boundary refuses a copy as replayed), never a new seal with a new sequence number.
@@ -333,12 +334,19 @@ public final class Meter implements AutoCloseable {
             batch.add(m);
             if (batch.size() == n) break;
         }
-        s.requests.onNext(sealed == null ? IngestWire.encode(new ReadingBatch(name, first, batch))
-                : IngestWire.encodeSealed(name, first, sealed));
+        byte[] message = sealed == null ? IngestWire.encode(new ReadingBatch(name, first, batch))
+                : IngestWire.encodeSealed(name, first, sealed);
+        wireBytes += message.length;
+        s.requests.onNext(message);
         disorder.pass(batch);
         sent = first + batch.size() - 1;
         lastSend = System.nanoTime();
         s.ready = s.requests.isReady();
+    }
+
+    /** Bytes of the batch messages sent so far (gRPC's framing and HTTP/2's not counted; resends counted). */
+    public synchronized long wireBytes() {
+        return wireBytes;
     }
 
     private byte[] seal(Measurement m) {

@@ -32,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <ul>
  *   <li>it streams a generated DEBS'14 file and ends the data as the operator; the service's result files equal
  *       gridlet run's on the same file, and every reading was acknowledged, none refused;</li>
- *   <li>with a server policy that turns the puzzle on, it solves the puzzles (the server counts challenges and
- *       accepted solutions), and refuses the malformed lines of a file exactly as gridlet run's reader does.</li>
+ *   <li>with a server policy that turns the puzzle and compression on, it solves the puzzles (the server counts
+ *       challenges and accepted solutions) and sends gzip (the server counts compress's accepted calls), and
+ *       refuses the malformed lines of a file exactly as gridlet run's reader does.</li>
  * </ul>
  * The temporary directory, with every process's output, is kept when a test fails.
  */
@@ -102,8 +103,10 @@ class InteropIT {
                   feature auth.hmac;
                   feature authz;
                   feature priority(level: 0..3);
+                  feature compress(level: 1..9);
                   auth.hmac;
                   authz;
+                  compress;
                   puzzle and puzzle.difficulty >= 12;
                   priority requires priority.level <= 2;
                 }
@@ -114,7 +117,8 @@ class InteropIT {
 
         String meter = nodeToEnd(dir.resolve("node-2.out"), "--target", "127.0.0.1:" + port, "--id", "node-1",
                 "--identities", identities.toString(), "--file", csv.toString(), "--batch", "200");
-        assertThat(meter).contains("session opened: auth.hmac, authz, priority(level=2), puzzle(difficulty=12)");
+        assertThat(meter).contains("session opened: auth.hmac, authz, compress(level=6), priority(level=2), "
+                + "puzzle(difficulty=12)");
 
         // the malformed lines are refused by the Node meter as gridlet run's reader refuses them (late lines are
         // the service's matter: it puts them in order within its lateness)
@@ -132,6 +136,7 @@ class InteropIT {
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(counter(text, "puzzle", "challenged")).as("puzzles the server challenged with").isPositive();
         assertThat(counter(text, "puzzle", "accepted")).as("solutions the server accepted").isPositive();
+        assertThat(counter(text, "compress", "accepted")).as("compressed calls").isPositive();
         passed++;
     }
 

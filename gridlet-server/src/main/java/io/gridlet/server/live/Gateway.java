@@ -3,6 +3,7 @@ package io.gridlet.server.live;
 import io.gridlet.adaptlets.AdaptletServer;
 import io.gridlet.adaptlets.builtin.Authorization;
 import io.gridlet.adaptlets.builtin.ClientPuzzle;
+import io.gridlet.adaptlets.builtin.Compression;
 import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
@@ -115,7 +116,8 @@ public final class Gateway implements AutoCloseable {
                     .credentials(s.tls() == null ? InsecureServerCredentials.create() : s.tls().credentials())
                     .registry(s.registry())
                     .adaptlet(ClientPuzzle.server(puzzleKey), HmacAuth.server(s.identities()),
-                            MutualTlsAuth.server(s.identities()), Priority.server(), Authorization.server(
+                            MutualTlsAuth.server(s.identities()), Priority.server(), Compression.server(),
+                            Authorization.server(
                                     Authorization.Rule.of(LiveProtocol.INGEST + "/Send", "meter")
                                             .ownedBy(LiveProtocol::meterOf),
                                     Authorization.Rule.of(LiveProtocol.INGEST + "/EndOfData", "operator"),
