@@ -76,14 +76,24 @@ class LiveProtocolFuzzTest {
         } catch (Throwable t) {
             throw escaped("IngestWire.meterOf (null when it cannot tell)", t);
         }
-        ReadingBatch.Decoded d;
+        ReadingBatch.Decoded d, reference;
+        try {
+            reference = IngestWire.decodeGenerated(message);
+        } catch (IllegalArgumentException e) {
+            reference = null;
+        } catch (Throwable t) {
+            throw escaped("IngestWire.decodeGenerated", t);
+        }
         try {
             d = IngestWire.decode(message);
         } catch (IllegalArgumentException e) {
+            check(reference == null, "the fast path refused what the generated parser reads: " + e);
             return;
         } catch (Throwable t) {
             throw escaped("IngestWire.decode", t);
         }
+        check(reference != null, "the fast path read what the generated parser refuses");
+        IngestWireTest.assertSame(d, reference);
         check(d.meter() != null && d.meter().equals(claimed), "meterOf says " + claimed + ", decode " + d.meter());
         int nameBytes = d.meter().getBytes(StandardCharsets.UTF_8).length;
         check(nameBytes >= 1 && nameBytes <= ReadingBatch.MAX_METER_BYTES, "a meter name of " + nameBytes + " bytes");
