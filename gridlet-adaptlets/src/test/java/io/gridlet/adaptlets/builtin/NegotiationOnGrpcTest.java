@@ -150,7 +150,7 @@ class NegotiationOnGrpcTest {
                 .refreshEvery(java.time.Duration.ofHours(1))
                 .input("callRate", rate::get) // stands in for the measured rate
                 .adaptlet(ClientPuzzle.server("0123456789abcdef0123456789abcdef".getBytes()), HmacAuth.server(ids),
-                        MutualTlsAuth.server(ids), Priority.server(), Authorization.server(
+                        MutualTlsAuth.server(ids), Priority.server(), Compression.server(), Authorization.server(
                                 Authorization.Rule.of("test.Meter/*", "meter").ownedBy(TestService::owner))))) {
             ClientSession s = net.session(meter, ClientPuzzle.client(), HmacAuth.client("meter-1", SECRET),
                     Priority.client(), Authorization.client());
