@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // gridlet-meter: streams readings to a Gridlet gateway (gridlet serve) from a DEBS'14 CSV file or generated ones.
 import { parseArgs } from 'node:util';
+import grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Session } from '../lib/session.js';
@@ -15,6 +16,10 @@ and reconnects with backoff, resuming from the gateway's last sequence number. E
 acknowledged durable, 1 on a final refusal, 2 on bad usage.
 
   --target HOST:PORT   the gateway (default 127.0.0.1:7070)
+  --ca FILE            connect over TLS, trusting only the CA certificates in FILE (PEM) for the gateway
+                       (gridlet serve --tls-cert); without it: plaintext
+  --cert FILE, --key FILE
+                       with --ca: present this client certificate and its key (PEM), for gridlet serve --client-ca
   --id ID              this meter's identity, also the name its readings are numbered under
   --secret BASE64      the identity's shared secret (standard base64, as in the server's identities file)
   --identities FILE    read the secret of --id from the server's identities file instead
@@ -40,7 +45,8 @@ let args;
 try {
   args = parseArgs({
     options: {
-      target: { type: 'string', default: '127.0.0.1:7070' }, id: { type: 'string' }, secret: { type: 'string' },
+      target: { type: 'string', default: '127.0.0.1:7070' }, ca: { type: 'string' }, cert: { type: 'string' },
+      key: { type: 'string' }, id: { type: 'string' }, secret: { type: 'string' },
       identities: { type: 'string' }, file: { type: 'string' }, generate: { type: 'string' },
       houses: { type: 'string', default: '4' }, start: { type: 'string', default: '1377986401' },
       policy: { type: 'string' }, 'end-of-data': { type: 'boolean', default: false },
@@ -92,9 +98,17 @@ if (args.file !== undefined) {
   try { readFileSync(args.file, { flag: 'r' }).length; } catch (e) { usage(`cannot read --file: ${e.message}`); }
 }
 
+if ((args.cert === undefined) !== (args.key === undefined)) usage('give --cert and --key together');
+if (args.cert !== undefined && args.ca === undefined) usage('--cert needs --ca');
+const pem = (name) => {
+  try { return readFileSync(args[name]); } catch (e) { usage(`cannot read --${name}: ${e.message}`); }
+};
+const credentials = args.ca === undefined ? grpc.credentials.createInsecure()
+  : grpc.credentials.createSsl(pem('ca'), args.key === undefined ? null : pem('key'), args.cert === undefined ? null : pem('cert'));
+
 let session;
 try {
-  session = new Session({ address: args.target, policyText, id: args.id, secret, log });
+  session = new Session({ address: args.target, policyText, id: args.id, secret, credentials, log });
 } catch (e) {
   usage(`bad --policy: ${e.message}`);
 }
@@ -113,7 +127,8 @@ try {
     + `refused lines ${refusedLines}; reconnects ${s.reconnects}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   session.close();
   if (operatorSecret) {
-    const operator = await new Session({ address: args.target, policyText, id: args.operator, secret: operatorSecret, log }).open();
+    const operator = await new Session({ address: args.target, policyText, id: args.operator, secret: operatorSecret,
+      credentials, log }).open();
     try {
       await operator.endOfData();
     } finally {

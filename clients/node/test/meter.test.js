@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHash, randomBytes } from 'node:crypto';
 import grpc from '@grpc/grpc-js';
 import { gridlet } from '../lib/wire.js';
@@ -16,12 +20,21 @@ const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
  * A stand-in gateway on loopback, only as far as this test needs: agrees on the configuration it is given, numbers
  * what it takes per meter, breaks streams when told, and challenges with a puzzle when told.
  */
-async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = false }) {
+async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = false, openPuzzleBits = 0,
+  serverCredentials = grpc.ServerCredentials.createInsecure() }) {
   const server = new grpc.Server();
   const state = { readings: new Map(), last: 0, streams: 0, opens: 0, solved: 0, headers: [] };
   server.addService(gridlet.session.v1.Session.service, {
     Open: (call, done) => {
       state.opens++;
+      if (openPuzzleBits > 0) {
+        const s = call.metadata.get('gridlet-puzzle-solution-bin')[0];
+        if (!s || leadingZeroBits(createHash('sha256').update(s).digest()) < openPuzzleBits) {
+          done(challenge(openPuzzleBits));
+          return;
+        }
+        state.solved++;
+      }
       done(null, { agreed: { sessionId: randomBytes(16).toString('hex'), features, inputs: [], score: 0 } });
     },
   });
@@ -32,14 +45,7 @@ async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = 
       if (puzzleBits > 0) {
         const s = call.metadata.get('gridlet-puzzle-solution-bin')[0];
         if (!s || leadingZeroBits(createHash('sha256').update(s).digest()) < puzzleBits) {
-          const c = Buffer.alloc(42);
-          c[0] = 1;
-          c[1] = puzzleBits;
-          c.writeBigInt64BE(BigInt(Date.now() + 30000), 2);
-          const md = new grpc.Metadata();
-          md.set('gridlet-challenge', 'puzzle');
-          md.set('gridlet-puzzle-bin', c);
-          call.emit('error', Object.assign(new Error('solve the puzzle'), { code: grpc.status.RESOURCE_EXHAUSTED, metadata: md }));
+          call.emit('error', challenge(puzzleBits));
           return;
         }
         state.solved++;
@@ -66,11 +72,23 @@ async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = 
     },
   });
   const port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0',
-    grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    serverCredentials, (err, p) => (err ? reject(err) : resolve(p))));
   return { state, address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
 }
 
 const feature = (name, parameters = []) => ({ name, parameters });
+
+/** A RESOURCE_EXHAUSTED status with a puzzle challenge in its trailers, as §4 lays it out. */
+function challenge(bits) {
+  const c = Buffer.alloc(42);
+  c[0] = 1;
+  c[1] = bits;
+  c.writeBigInt64BE(BigInt(Date.now() + 30000), 2);
+  const md = new grpc.Metadata();
+  md.set('gridlet-challenge', 'puzzle');
+  md.set('gridlet-puzzle-bin', c);
+  return Object.assign(new Error('solve the puzzle'), { code: grpc.status.RESOURCE_EXHAUSTED, details: 'solve the puzzle', metadata: md });
+}
 
 test('a broken stream is resumed from the gateway\'s last sequence number: every reading once, in order', async () => {
   const gw = await fakeGateway({ features: [feature('auth.hmac'), feature('authz')], breakAfter: [3, 2] });
@@ -110,6 +128,55 @@ test('a puzzle challenge is solved and the call tried again', async () => {
     assert.equal(gw.state.headers[1].get('gridlet-adaptlets')[0], 'puzzle,auth.hmac');
   } finally {
     session.close();
+    gw.stop();
+  }
+});
+
+test('a loaded server\'s puzzle on Open is solved (up to 20 bits) and the Open repeated', async () => {
+  const gw = await fakeGateway({ features: [feature('auth.hmac')], openPuzzleBits: 8 });
+  const session = new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET });
+  try {
+    await session.open();
+    assert.equal(gw.state.opens, 2);
+    assert.equal(gw.state.solved, 1);
+  } finally {
+    session.close();
+    gw.stop();
+  }
+  const hard = await fakeGateway({ features: [feature('auth.hmac')], openPuzzleBits: 21 });
+  const s2 = new Session({ address: hard.address, policyText: POLICY, id: 'm1', secret: SECRET });
+  try {
+    await assert.rejects(s2.open(), /above the agreed 20/);
+  } finally {
+    s2.close();
+    hard.stop();
+  }
+});
+
+test('the command line meter streams a file over TLS and reports what was acknowledged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gridlet-node-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=gateway', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', 'key.pem', '-out', 'cert.pem');
+  const gw = await fakeGateway({ features: [feature('auth.hmac')], serverCredentials: grpc.ServerCredentials.createSsl(null,
+    [{ private_key: readFileSync(join(dir, 'key.pem')), cert_chain: readFileSync(join(dir, 'cert.pem')) }]) });
+  try {
+    writeFileSync(join(dir, 'in.csv'), '0,1377986401,1.5,1,0,0,0\n1,1377986401,2.25,0,0,0,0\nbad line\n2,1377986402,3,1,1,0,0\n');
+    const bin = fileURLToPath(new URL('../bin/gridlet-meter.js', import.meta.url));
+    const run = (...extra) => new Promise((resolve) => execFile(process.execPath, [bin, '--target', gw.address,
+      '--id', 'm1', '--secret', SECRET.toString('base64'), '--file', join(dir, 'in.csv'), '-q', ...extra],
+    (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr })));
+    const ok = await run('--ca', join(dir, 'cert.pem'));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /acked 3 readings \(rejected by the gateway 0; refused lines 1;/);
+    assert.deepEqual([...gw.state.readings.values()], [1500, 2250, 3000]);
+    const plain = await run(); // a TLS server, a plaintext meter: never connects, says why, exits 1
+    assert.equal(plain.code, 1);
+    const usage = await run('--cert', 'x');
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--cert and --key together/);
+  } finally {
     gw.stop();
   }
 });
