@@ -21,7 +21,8 @@ acknowledged durable, 1 on a final refusal, 2 on bad usage.
   --cert FILE, --key FILE
                        with --ca: present this client certificate and its key (PEM), for gridlet serve --client-ca
   --id ID              this meter's identity, also the name its readings are numbered under
-  --secret BASE64      the identity's shared secret (standard base64, as in the server's identities file)
+  --secret BASE64      the identity's shared secret (standard base64, as in the server's identities file);
+                       other users of this machine can read a command line: prefer --identities
   --identities FILE    read the secret of --id from the server's identities file instead
   --file CSV           send the readings of this DEBS'14 CSV file, in file order
   --generate N         send N generated readings (--houses, --start)

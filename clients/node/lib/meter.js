@@ -19,6 +19,7 @@ export class Meter {
     Object.assign(this, { session, name, batchSize: batch, inFlight, backoffMs, maxBackoffMs, log });
     this.pending = []; // readings acked+1 .. acked+pending.length
     this.acked = 0; // the gateway holds every reading up to here
+    this.skipping = 0; // readings of the source the gateway holds from an earlier run, not yet read past
     this.stats = { sent: 0, acked: 0, rejected: 0, reconnects: 0, rejections: new Map() };
   }
 
@@ -43,14 +44,23 @@ export class Meter {
       if (outcome.done) return this.stats;
       const err = outcome.err;
       if (this.acked > before) { backoff = this.backoffMs; attempts = 0; }
+      let answered = false;
       if (!outcome.committed && attempts < MAX_ATTEMPTS - 1 && signalOf(err)) {
         attempts++;
-        if (await this.session.answer(err)) continue; // a puzzle solved, or a new session: try again at once
+        try {
+          answered = await this.session.answer(err); // a puzzle solved, or a new session
+        } catch (e) {
+          if (final(e) && e.code !== undefined && e.code !== grpc.status.RESOURCE_EXHAUSTED) throw e;
+          this.log(`meter ${this.name}: answering the gateway failed (${describe(e)})`); // e.g. Open over a limit
+        }
+        if (answered) continue; // try again at once
       }
       if (final(err)) throw err;
+      attempts = 0; // (a challenge after the backoff is a new call's)
       this.stats.reconnects++;
-      this.log(`meter ${this.name}: stream ended (${describe(err)}); again in ${backoff} ms`);
-      await new Promise((r) => setTimeout(r, backoff));
+      const wait = Math.max(backoff, pushback(err));
+      this.log(`meter ${this.name}: stream ended (${describe(err)}); again in ${wait} ms`);
+      await new Promise((r) => setTimeout(r, wait));
       backoff = Math.min(backoff * 2, this.maxBackoffMs);
       if (err && (err.code === grpc.status.FAILED_PRECONDITION || err.code === grpc.status.NOT_FOUND)) {
         await this.session.open().catch(() => {}); // a lost session: the next attempt tells if this failed
@@ -73,8 +83,16 @@ export class Meter {
           // (acknowledgements arrive while this awaits the source: where the next batch starts in pending moves)
           while (this.pending.length - (sent - this.acked) < this.batchSize && !this.exhausted) {
             const r = await this.source.next();
-            if (r.done) this.exhausted = true;
-            else this.pending.push(r.value);
+            if (r.done) {
+              this.exhausted = true;
+            } else if (this.skipping > 0) {
+              this.skipping--;
+              this.acked++;
+              this.stats.acked++;
+              sent = Math.max(sent, this.acked);
+            } else {
+              this.pending.push(r.value);
+            }
           }
           if (settled) return;
           const next = sent + 1;
@@ -101,9 +119,18 @@ export class Meter {
         const last = Number(ack.lastSeq);
         if (!resumed) {
           resumed = true; // the gateway holds everything up to last: send what comes after
-          const drop = Math.min(Math.max(0, last - this.acked), this.pending.length);
-          this.pending.splice(0, drop);
-          this.acked = Math.max(this.acked, last);
+          if (last > this.acked) {
+            const drop = Math.min(last - this.acked, this.pending.length);
+            this.pending.splice(0, drop);
+            this.acked += drop;
+            this.stats.acked += drop;
+            // more than this run sent (a meter restarted on the same source): reading i of the source is sequence
+            // number i, so the ones the gateway holds are skipped, not sent again under new numbers
+            if (last > this.acked) {
+              this.skipping = last - this.acked;
+              this.log(`meter ${this.name}: the gateway holds ${last} readings; skipping ${this.skipping} of the source`);
+            }
+          }
           sent = this.acked;
           schedule();
           return;
@@ -132,6 +159,13 @@ export class Meter {
       call.write(batchMessage(this.name, this.acked + 1, [])); // where do I resume?
     });
   }
+}
+
+/** What the server asks to wait before trying again (grpc-retry-pushback-ms with a limit's refusal), or 0. */
+function pushback(err) {
+  const v = err && err.metadata ? err.metadata.get('grpc-retry-pushback-ms')[0] : undefined;
+  const ms = Number(v);
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 60_000) : 0;
 }
 
 /** An error no retry mends: the data has ended, or the gateway refuses us for good. */

@@ -9,28 +9,47 @@ const MAX_DEPTH = 64;
 
 export class PolicyError extends Error {}
 
+// Java's Character.isWhitespace for one UTF-16 unit (the no-break spaces are not whitespace there)
+const WHITESPACE = /^[\t\n\u000B\f\r \u001C-\u001F\u1680\u2000-\u2006\u2008-\u200A\u2028\u2029\u205F\u3000]$/;
+const LETTER = /^\p{L}$/u;
+const LETTER_OR_DIGIT = /^[\p{L}\p{Nd}]$/u;
+const digit = (c) => c >= '0' && c <= '9';
+
+/** The tokens of a policy, by the Java lexer's rules (PolicyParser.lex), character for character. */
 function tokenize(text) {
   const tokens = [];
-  let i = 0, line = 1, col = 1;
-  const push = (kind, value, len) => { tokens.push({ kind, value, line, col }); i += len; col += len; };
+  let i = 0, line = 1, lineStart = 0;
   while (i < text.length) {
     const c = text[i];
-    if (c === '\n') { i++; line++; col = 1; continue; }
-    if (c === ' ' || c === '\t' || c === '\r') { i++; col++; continue; }
+    if (c === '\n') { line++; lineStart = ++i; continue; }
+    if (WHITESPACE.test(c)) { i++; continue; }
     if (c === '#') { while (i < text.length && text[i] !== '\n') i++; continue; }
-    let m;
-    const rest = text.slice(i, i + 80);
-    if ((m = /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(rest))) {
-      push('num', Number(m[0]), m[0].length); // (0..24: the '.' of '..' is no decimal point)
-    } else if ((m = /^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|-(?=[A-Za-z]))[A-Za-z_][A-Za-z0-9_]*)*/.exec(text.slice(i)))) {
-      push('name', m[0], m[0].length);
-    } else if ((m = /^(==|!=|<=|>=|\.\.|[<>(){}[\],;:=+\-*/])/.exec(rest))) {
-      push('op', m[0], m[0].length);
+    const at = { line, col: i - lineStart + 1 };
+    const start = i;
+    if (LETTER.test(c) || c === '_') {
+      while (i < text.length && (LETTER_OR_DIGIT.test(text[i]) || '_-.'.includes(text[i]))) {
+        if (text[i] === '.' && text[i + 1] === '.') break;
+        if (text[i] === '-' && !(i + 1 < text.length && LETTER.test(text[i + 1]))) break;
+        i++;
+      }
+      tokens.push({ kind: 'name', value: text.slice(start, i), ...at });
+    } else if (digit(c)) {
+      i++;
+      while (i < text.length && digit(text[i])) i++;
+      if (i + 1 < text.length && text[i] === '.' && digit(text[i + 1])) {
+        i++;
+        while (i < text.length && digit(text[i])) i++;
+      }
+      tokens.push({ kind: 'num', value: Number(text.slice(start, i)), ...at });
     } else {
-      throw new PolicyError(`line ${line} column ${col}: unexpected '${c}'`);
+      const two = text.slice(i, i + 2);
+      if (['==', '!=', '<=', '>=', '..'].includes(two)) i += 2;
+      else if ('{}()[],;:<>=+-*/'.includes(c)) i++;
+      else throw new PolicyError(`line ${line} column ${at.col}: unexpected character '${c}'`);
+      tokens.push({ kind: 'op', value: text.slice(start, i), ...at });
     }
   }
-  tokens.push({ kind: 'end', value: '', line, col });
+  tokens.push({ kind: 'end', value: '', line, col: i - lineStart + 1 });
   return tokens;
 }
 
@@ -88,9 +107,11 @@ export function parsePolicy(text) {
       }
       take(';');
       features.set(f, params);
-    } else if (is('prefer')) {
-      while (!is(';')) { if (peek().kind === 'end') fail("expected ';'"); p++; }
+    } else if (is('prefer')) { // read (its meaning is the score, which a client does not check)
       p++;
+      if (peek().kind === 'num') p++;
+      if (is('low') || is('high')) { p++; name(); } else expr();
+      take(';');
     } else {
       const saved = scope;
       if (is('let')) {
@@ -171,7 +192,12 @@ export function parsePolicy(text) {
         // a parenthesised formula, or the start of a value (cpu * 2 > 1)
         const save = p;
         p++;
-        try { const e = expr(); take(')'); if (!isCmpOp()) return e; } catch (err) { if (!(err instanceof PolicyError)) throw err; }
+        try {
+          const e = expr();
+          take(')');
+          // in parentheses, X if C is if C then X, also as a choice of a group (Java: valueFollows)
+          if (!isCmpOp()) return e.k === 'guard' ? { k: 'if', c: e.c, a: e.x, b: null } : e;
+        } catch (err) { if (!(err instanceof PolicyError)) throw err; }
         p = save;
       }
       if (peek().kind === 'name' && !KEYWORDS.has(peek().value)) {
@@ -179,7 +205,7 @@ export function parsePolicy(text) {
         const bound = scope.get(n);
         if (bound && bound.cond && !isCmpOp(1)) { p++; return bound.cond; }
         if (features.has(n) && !isCmpOp(1)) { p++; return { k: 'on', f: n }; }
-        const ref = paramRef(n);
+        const ref = scope.has(n) ? null : paramRef(n);
         if (ref && (is('==', 1) || is('!=', 1)) && peek(2).kind === 'name' && !scope.has(peek(2).value)
             && (ref.domain.kind === 'enum' || ref.domain.kind === 'bool')) {
           p++; const op = t[p++].value; const v = name();
@@ -203,7 +229,7 @@ export function parsePolicy(text) {
     return { f, param, domain: params.get(param) };
   }
   function operand() {
-    if (peek().kind === 'name') {
+    if (peek().kind === 'name' && !scope.has(peek().value)) { // a let binding hides a parameter of its name
       const ref = paramRef(peek().value);
       if (ref) { p++; return { ref }; }
     }
@@ -273,7 +299,12 @@ function test(op, x, y) {
   }
 }
 
-const roundHalfUp = (v) => Math.floor(v + 0.5);
+/** Value.roundHalfUp: exact (v - floor(v) loses nothing; floor(v + 0.5) would round 0.49999999999999994 up). */
+const roundHalfUp = (v) => {
+  if (!Number.isFinite(v)) return v;
+  const floor = Math.floor(v);
+  return v - floor >= 0.5 ? floor + 1 : floor;
+};
 
 function featuresOf(e, out = new Set()) {
   if (e.k === 'on' || e.k === 'cmp' || e.k === 'range') out.add(e.f);

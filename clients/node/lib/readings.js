@@ -1,7 +1,6 @@
 // Readings: the DEBS'14 CSV line (id,timestamp,value,property,plug_id,household_id,house_id), a generator, and
 // a batch's columns as gridlet.ingest.v1.Readings lays them out (ids and timestamps as differences).
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 
 const MAX_U32 = 0xFFFFFFFF;
 const MAX_LOAD = 2147483647; // mW: what the queries hold as int
@@ -16,20 +15,29 @@ function u32(s, field) {
   return v;
 }
 
-/** -?[0-9]+(.[0-9]+)? into thousandths, rounding half-up (away from zero) past 3 decimals, as the Java reader. */
+const MAX_MILLI_WHOLE = 9223372036854774n; // Long.MAX_VALUE / 1000 - 1, as the Java reader
+export const MAX_LINE_BYTES = 1 << 16;
+
+/**
+ * -?[0-9]+(.[0-9]+)? into thousandths, rounding half-up (away from zero) past 3 decimals, as the Java reader; a
+ * number when it is exact as one, else a BigInt. negative: a minus sign and any digit that is not 0.
+ */
 export function milli(s) {
   const m = /^(-?)([0-9]+)(?:\.([0-9]+))?$/.exec(s);
   if (!m) throw new Error(`value is not a number: '${s}'`);
+  const whole = BigInt(m[2]);
+  if (whole > MAX_MILLI_WHOLE) throw new Error(`value is out of range: '${s}'`);
   const frac = (m[3] || '');
-  let v = BigInt(m[2]) * 1000n + BigInt((frac.slice(0, 3) + '000').slice(0, 3));
+  let v = whole * 1000n + BigInt((frac.slice(0, 3) + '000').slice(0, 3));
   if (frac.length > 3 && frac[3] >= '5') v += 1n;
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`value is out of range: '${s}'`);
-  return { value: Number(m[1] ? -v : v), negative: m[1] === '-' && v !== 0n };
+  const negative = m[1] === '-' && /[1-9]/.test(m[2] + frac);
+  if (m[1]) v = -v;
+  return { value: v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v, negative };
 }
 
 /** One CSV line as a reading, or an Error saying why the line is refused. */
 export function parseLine(line) {
-  const f = line.replace(/\r$/, '').split(',');
+  const f = line.split(',');
   if (f.length !== 7) return new Error(`expected 7 fields, got ${f.length}`);
   try {
     if (!/^[0-9]+$/.test(f[0])) throw new Error(`id is not a number: '${f[0]}'`);
@@ -43,21 +51,50 @@ export function parseLine(line) {
     const reading = { id, timestamp, value, property, plug: u32(f[4], 'plug_id'),
       household: u32(f[5], 'household_id'), house: u32(f[6], 'house_id') };
     if (property === 1 && negative) throw new Error(`load must not be negative, got ${f[2]}`);
-    if (property === 1 && value > MAX_LOAD) throw new Error(`load out of range, got ${f[2]}`);
+    if (property === 1 && value > MAX_LOAD) throw new Error(`load out of range, got ${f[2]}`); // (a BigInt too)
     return reading;
   } catch (e) {
     return e;
   }
 }
 
-/** The readings of a CSV file, in file order; refused lines go to onRefused(lineNumber, why). */
+/**
+ * The readings of a CSV file, in file order; refused lines go to onRefused(lineNumber, why). Lines end at '\n' only,
+ * one '\r' before it is dropped, and a line longer than 64 KiB is refused unread: the Java reader's rules
+ * (MeasurementReader), so both refuse the same lines.
+ */
 export async function* csvReadings(path, onRefused = () => {}) {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let n = 0;
-  for await (const line of lines) {
+  let held = [];
+  let heldBytes = 0;
+  let tooLong = false;
+  const line = (bytes) => {
     n++;
-    if (line === '') continue;
-    const r = parseLine(line);
+    let end = bytes.length;
+    if (end > 0 && bytes[end - 1] === 0x0d) end--;
+    if (tooLong || end > MAX_LINE_BYTES) return new Error(`line longer than ${MAX_LINE_BYTES} bytes`);
+    return parseLine(bytes.toString('utf8', 0, end));
+  };
+  for await (const chunk of createReadStream(path)) {
+    let start = 0;
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, i);
+      const r = line(held.length === 0 ? piece : Buffer.concat([...held, piece]));
+      held = [];
+      heldBytes = 0;
+      tooLong = false;
+      start = i + 1;
+      if (r instanceof Error) onRefused(n, r.message);
+      else yield r;
+    }
+    if (start < chunk.length) {
+      heldBytes += chunk.length - start;
+      if (heldBytes > MAX_LINE_BYTES + 1) { tooLong = true; held = []; } // keep nothing of a line that long
+      else held.push(chunk.subarray(start));
+    }
+  }
+  if (held.length > 0 || tooLong) {
+    const r = line(Buffer.concat(held));
     if (r instanceof Error) onRefused(n, r.message);
     else yield r;
   }
@@ -109,7 +146,7 @@ export function batchMessage(meter, firstSeq, readings) {
     lastId = r.id;
     timestampDelta[i] = r.timestamp - lastTs;
     lastTs = r.timestamp;
-    value[i] = r.value;
+    value[i] = typeof r.value === 'bigint' ? r.value.toString() : r.value;
     property[i] = r.property;
     plug[i] = r.plug;
     household[i] = r.household;

@@ -124,6 +124,7 @@ export class Session {
     if (wrong.length > 0) {
       throw new Error(`the server's configuration ${canonical(configuration)} breaks our policy: ${wrong.join('; ')}`);
     }
+    if (!/^[0-9a-f]{32}$/.test(agreed.sessionId)) throw new Error('the server sent a malformed session id');
     const changed = this.sessionId !== null;
     this.sessionId = agreed.sessionId;
     this.configuration = configuration;

@@ -21,12 +21,19 @@ const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
  * what it takes per meter, breaks streams when told, and challenges with a puzzle when told.
  */
 async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = false, openPuzzleBits = 0,
-  serverCredentials = grpc.ServerCredentials.createInsecure() }) {
+  serverCredentials = grpc.ServerCredentials.createInsecure(), renegotiateFirst = false, failReopens = 0 }) {
   const server = new grpc.Server();
   const state = { readings: new Map(), last: 0, streams: 0, opens: 0, solved: 0, headers: [] };
   server.addService(gridlet.session.v1.Session.service, {
     Open: (call, done) => {
       state.opens++;
+      if (state.opens > 1 && state.opens <= 1 + failReopens) {
+        const md = new grpc.Metadata();
+        md.set('gridlet-limit', 'opens-per-peer');
+        md.set('grpc-retry-pushback-ms', '20');
+        done({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'over the limit opens-per-peer', metadata: md });
+        return;
+      }
       if (openPuzzleBits > 0) {
         const s = call.metadata.get('gridlet-puzzle-solution-bin')[0];
         if (!s || leadingZeroBits(createHash('sha256').update(s).digest()) < openPuzzleBits) {
@@ -42,6 +49,12 @@ async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = 
     Send: (call) => {
       const n = state.streams++;
       state.headers.push(call.metadata);
+      if (renegotiateFirst && n === 0) {
+        const md = new grpc.Metadata();
+        md.set('gridlet-renegotiate', '1');
+        call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: 'unknown or expired session', metadata: md });
+        return;
+      }
       if (puzzleBits > 0) {
         const s = call.metadata.get('gridlet-puzzle-solution-bin')[0];
         if (!s || leadingZeroBits(createHash('sha256').update(s).digest()) < puzzleBits) {
@@ -111,6 +124,36 @@ test('a broken stream is resumed from the gateway\'s last sequence number: every
     assert.equal(h.get('gridlet-adaptlets')[0], 'auth.hmac,authz');
     assert.equal(h.get('gridlet-config')[0], session.configDigest);
     assert.equal(h.get('gridlet-auth-bin')[0].length, 1 + 2 + 56);
+  } finally {
+    session.close();
+    gw.stop();
+  }
+});
+
+test('a meter restarted on the same source skips what the gateway holds instead of sending it again', async () => {
+  const gw = await fakeGateway({ features: [feature('auth.hmac')] });
+  const readings = [...generatedReadings({ count: 5000 })];
+  try {
+    for (const part of [readings.slice(0, 3000), readings]) { // the first run stops after 3000
+      const session = await new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET }).open();
+      const stats = await new Meter(session, { name: 'm1', batch: 700 }).run(part);
+      assert.equal(stats.acked, part.length);
+      session.close();
+    }
+    assert.equal(gw.state.last, 5000);
+    for (let seq = 1; seq <= 5000; seq++) assert.equal(gw.state.readings.get(seq), readings[seq - 1].value);
+  } finally {
+    gw.stop();
+  }
+});
+
+test('renegotiating through an Open refused over a limit waits and goes on', async () => {
+  const gw = await fakeGateway({ features: [feature('auth.hmac')], renegotiateFirst: true, failReopens: 2 });
+  const session = await new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET }).open();
+  try {
+    const stats = await new Meter(session, { name: 'm1', batch: 100, backoffMs: 10 }).run(generatedReadings({ count: 300 }));
+    assert.equal(stats.acked, 300);
+    assert.equal(gw.state.opens, 3); // the first, then two refused (the stand-in takes the old session on)
   } finally {
     session.close();
     gw.stop();

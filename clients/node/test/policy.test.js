@@ -79,9 +79,27 @@ test('chains, real parameters and rounding', () => {
 test('a malformed policy is a PolicyError with its place', () => {
   assert.throws(() => parsePolicy('policy p { feature f(n: 0..3) }'), PolicyError);
   assert.throws(() => parsePolicy('policy p {\n feature f;\n f requires; }'), /line 3/);
-  assert.throws(() => parsePolicy('policy p { feature f; f @ 2; }'), /unexpected '@'/);
+  assert.throws(() => parsePolicy('policy p { feature f; f @ 2; }'), /unexpected character '@'/);
   assert.throws(() => parsePolicy('policy p { feature f(n: 0..3); feature g(m: 0..3); f.n < g.m; }'), /two parameters/);
   let deep = 'policy p { feature f; ' + 'not '.repeat(100) + 'f; }';
   assert.throws(() => parsePolicy(deep), /deeper/);
   assert.throws(() => parsePolicy('policy p { }'.padEnd(70000)), /longer/);
+});
+
+test('what Java reads, read the same (cases a review found)', () => {
+  const none = new Map();
+  const g = parsePolicy('policy g { feature puzzle(difficulty: 0..24); feature priority(level: 0..3);\n'
+    + ' exactly-one { (puzzle if cpuUsage > 0.5); priority }; }');
+  assert.deepEqual(violations(g, none, { cpuUsage: 0.1 }), []); // in parentheses: if C then X, true here
+  assert.equal(violations(g, config({ priority: { level: int(1) } }), { cpuUsage: 0.1 }).length, 1); // two hold
+  const r = parsePolicy('policy r { feature puzzle(difficulty: 0..24); puzzle.difficulty != 0.49999999999999994; }');
+  assert.equal(violations(r, config({ puzzle: { difficulty: int(0) } }), {}).length, 1); // rounds to 0, not 1
+  assert.deepEqual(violations(r, config({ puzzle: { difficulty: int(1) } }), {}), []);
+  const l = parsePolicy('policy l { feature puzzle(difficulty: 0..24); let puzzle.difficulty = 30 in puzzle.difficulty > 20; }');
+  assert.deepEqual(violations(l, config({ puzzle: { difficulty: int(5) } }), {}), []); // the binding, not the parameter
+  const p = parsePolicy('policy p { feature a; feature b; prefer 2 exactly-one { a; b }; prefer low a.x; a or b; }'.replace(' prefer low a.x;', ''));
+  assert.equal(p.statements.length, 1);
+  const u = parsePolicy('policy u {\ffeature größe; feature v.2; größe; v.2; x < 1' + '0'.repeat(100) + '; }');
+  assert.deepEqual(violations(u, config({ 'größe': {}, 'v.2': {} }), { x: 5 }), []);
+  assert.throws(() => parsePolicy('policy n { feature f; f\u00a0; }'), /unexpected character/); // no-break space
 });

@@ -12,6 +12,9 @@ test('values become thousandths, half up past three decimals, as the Java reader
   assert.equal(milli('0.0005').value, 1);
   assert.equal(milli('-1.5').value, -1500);
   assert.equal(milli('-0.000').negative, false);
+  assert.equal(milli('-0.0001').negative, true); // any digit not 0, as Java: a load of -0.0001 is refused
+  assert.equal(milli('9007199254740.993').value, 9007199254740993n); // beyond a double: a BigInt
+  assert.throws(() => milli('9223372036854775'), /out of range/);
   assert.throws(() => milli('1.'), /not a number/);
   assert.throws(() => milli('1e3'), /not a number/);
 });
@@ -49,4 +52,20 @@ test('a batch encodes as columns with ids and timestamps as differences, and dec
     assert.equal(back.readings.plug[i], r.plug);
   });
   assert.equal(send.requestDeserialize(send.requestSerialize(batchMessage('m', 1, []))).body, undefined);
+});
+
+test('a file is split into lines as the Java reader splits it', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { csvReadings } = await import('../lib/readings.js');
+  const dir = mkdtempSync(join(tmpdir(), 'gridlet-csv-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'in.csv');
+  writeFileSync(file, '0,1,1,1,0,0,0\r\n1,1,1,1,0,0,0\r\r\n\n2,1,1,1\r0,0,0\n' + '9'.repeat(70000) + '\n3,1,-0.0001,1,0,0,0\n4,1,2,0,0,0,0');
+  const refused = [];
+  const got = [];
+  for await (const r of csvReadings(file, (n, why) => refused.push(n))) got.push(r.id);
+  assert.deepEqual(got, [0, 4]);
+  assert.deepEqual(refused, [2, 3, 4, 5, 6]); // \r\r, empty, a bare \r inside, too long, negative load
 });

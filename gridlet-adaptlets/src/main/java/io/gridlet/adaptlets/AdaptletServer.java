@@ -96,6 +96,7 @@ public final class AdaptletServer implements AutoCloseable {
                 : NettyServerBuilder.forAddress(b.address, b.credentials))
                 .directExecutor() // only to look the method up and admit the call; calls run on the serving executor
                 .callExecutor(admission)
+                .maxInboundMessageSize(b.maxMessageBytes > 0 ? b.maxMessageBytes : 4 << 20)
                 .addService(new SessionService(sessions, guard, admission::loaded, outcomes).definition());
         WovenServer woven = new WovenServer(sessions, weaver, outcomes);
         for (ServerServiceDefinition service : b.services) builder.addService(ServerInterceptors.intercept(service, woven));
@@ -218,6 +219,7 @@ public final class AdaptletServer implements AutoCloseable {
         private int workers = Math.max(2, Runtime.getRuntime().availableProcessors());
         private Duration refreshEvery = Duration.ofSeconds(1);
         private AdmissionLimits limits = AdmissionLimits.DEFAULTS;
+        private int maxMessageBytes; // 0: gRPC's default (4 MiB)
 
         private Builder(String policyText) {
             this.policyText = policyText;
@@ -302,6 +304,16 @@ public final class AdaptletServer implements AutoCloseable {
         /** What peers may make the server hold or do (default {@link AdmissionLimits#DEFAULTS}). */
         public Builder limits(AdmissionLimits limits) {
             this.limits = limits;
+            return this;
+        }
+
+        /**
+         * The largest message a peer may send, decompressed (gRPC refuses a larger one with RESOURCE_EXHAUSTED
+         * before any handler sees it); default gRPC's 4 MiB.
+         */
+        public Builder maxMessageBytes(int bytes) {
+            if (bytes < 1) throw new IllegalArgumentException("maxMessageBytes must be >= 1, got " + bytes);
+            this.maxMessageBytes = bytes;
             return this;
         }
 

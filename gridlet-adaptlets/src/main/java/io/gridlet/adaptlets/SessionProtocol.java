@@ -1,5 +1,6 @@
 package io.gridlet.adaptlets;
 
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.gridlet.policy.Configuration;
 import io.gridlet.proto.session.v1.Agreed;
@@ -12,6 +13,7 @@ import io.gridlet.proto.session.v1.Refused;
 import io.gridlet.proto.session.v1.SessionGrpc;
 import io.gridlet.policy.Negotiation;
 import io.gridlet.policy.PolicyParser;
+import io.gridlet.proto.Bounds;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -79,12 +81,13 @@ public final class SessionProtocol {
 
     /** An offer from its bytes; anything else is an INVALID_ARGUMENT StatusRuntimeException saying why. */
     static Negotiation.Offer decodeOffer(byte[] bytes) {
-        return decode(bytes, Offer::parseFrom, SessionProtocol::readOffer);
+        return decode(bytes, Offer.getDescriptor(), Offer::parseFrom, SessionProtocol::readOffer);
     }
 
     /** A reply from its bytes; anything else is an INVALID_ARGUMENT StatusRuntimeException saying why. */
     static Reply decodeReply(byte[] bytes) {
-        return decode(bytes, io.gridlet.proto.session.v1.Reply::parseFrom, SessionProtocol::readReply);
+        return decode(bytes, io.gridlet.proto.session.v1.Reply.getDescriptor(),
+                io.gridlet.proto.session.v1.Reply::parseFrom, SessionProtocol::readReply);
     }
 
     /**
@@ -105,6 +108,8 @@ public final class SessionProtocol {
 
     private static final int MAX_MESSAGE = PolicyParser.MAX_CHARS * 4 + 4096;
     private static final int MAX_ITEMS = 4096;
+    /** What a peer's session message may make the parser hold: the item bound per repeated field, few unknowns. */
+    private static final Bounds BOUNDS = new Bounds(MAX_ITEMS, 64);
 
     private static <T> MethodDescriptor.Marshaller<T> marshaller(Function<T, byte[]> encoder,
                                                                  Function<byte[], T> decoder) {
@@ -129,10 +134,11 @@ public final class SessionProtocol {
         P parse(byte[] bytes) throws InvalidProtocolBufferException;
     }
 
-    private static <P, T> T decode(byte[] all, Parser<P> parser, Function<P, T> reader) {
+    private static <P, T> T decode(byte[] all, Descriptors.Descriptor type, Parser<P> parser, Function<P, T> reader) {
         try {
             if (all.length > MAX_MESSAGE) throw new IllegalArgumentException("message longer than " + MAX_MESSAGE
                     + " bytes");
+            BOUNDS.check(type, all);
             return reader.apply(parser.parse(all));
         } catch (InvalidProtocolBufferException e) {
             throw malformed(e.getMessage());
@@ -190,6 +196,9 @@ public final class SessionProtocol {
         switch (in.getAnswerCase()) {
             case AGREED: {
                 Agreed a = in.getAgreed();
+                if (!a.getSessionId().matches("[0-9a-f]{32}")) {
+                    throw new IllegalArgumentException("a session id that is not 32 lowercase hex characters");
+                }
                 count(a.getFeaturesCount());
                 count(a.getInputsCount());
                 Map<String, Map<String, Object>> features = new TreeMap<>();

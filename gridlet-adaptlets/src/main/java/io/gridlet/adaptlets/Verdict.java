@@ -30,6 +30,11 @@ public final class Verdict {
         this(kind, status, outcome, null);
     }
 
+    /** Let the call in, counted under {@code outcome} instead of {@code accepted}. */
+    public static Verdict proceed(String outcome) {
+        return new Verdict(Kind.PROCEED, Status.OK, outcome);
+    }
+
     /** Refuse the call with this status; {@code outcome} is the counter's label ({@code replayed-nonce}). */
     public static Verdict reject(Status status, String outcome) {
         if (status.isOk()) throw new IllegalArgumentException("a refusal needs an error status");

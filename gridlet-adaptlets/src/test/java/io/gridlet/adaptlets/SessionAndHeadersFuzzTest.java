@@ -112,7 +112,8 @@ class SessionAndHeadersFuzzTest {
             io.gridlet.proto.session.v1.Reply.Builder r = io.gridlet.proto.session.v1.Reply.newBuilder();
             switch (data.consumeInt(0, 3)) {
                 case 1 -> {
-                    Agreed.Builder a = Agreed.newBuilder().setSessionId(data.consumeString(40));
+                    Agreed.Builder a = Agreed.newBuilder().setSessionId(data.consumeBoolean()
+                            ? "0123456789abcdef0123456789abcdef" : data.consumeString(40));
                     int features = data.consumeInt(0, 3);
                     for (int f = 0; f < features; f++) {
                         Feature.Builder feature = Feature.newBuilder().setName(data.pickValue(

@@ -50,7 +50,8 @@ class SessionProtocolTest {
         assertThat(roundTrip(offers, new Negotiation.Offer("abc", null))).isEqualTo(new Negotiation.Offer("abc", null));
         Configuration c = new Configuration(Map.of("puzzle", Map.of("difficulty", 12), "auth.hmac", Map.of(),
                 "mode", Map.of("kind", "fast", "on", true), "cpp", Map.of("size", 14.4)));
-        SessionProtocol.Reply agreed = new SessionProtocol.Reply(new Negotiation.Agreed(c, Map.of("load", 0.5), 7), "id1");
+        SessionProtocol.Reply agreed = new SessionProtocol.Reply(new Negotiation.Agreed(c, Map.of("load", 0.5), 7),
+                "0123456789abcdef0123456789abcdef");
         assertThat(roundTrip(replies, agreed)).isEqualTo(agreed);
         SessionProtocol.Reply refused = new SessionProtocol.Reply(new Negotiation.Refused(Negotiation.Reason.CONFLICT,
                 List.of("line 3: a", "line 4: b")), null);

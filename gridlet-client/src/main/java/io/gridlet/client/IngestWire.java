@@ -9,6 +9,7 @@ import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.core.wire.Ack;
 import io.gridlet.core.wire.ReadingBatch;
+import io.gridlet.proto.Bounds;
 import io.gridlet.proto.ingest.v1.Readings;
 import io.gridlet.proto.ingest.v1.Rejection;
 import io.gridlet.proto.ingest.v1.SealedReadings;
@@ -33,6 +34,9 @@ public final class IngestWire {
     public static final int SEALED_OVERHEAD = 3;
 
     private static final long MAX_U32 = 0xFFFF_FFFFL;
+    /** What a peer's batch may make the parser hold: a column of one reading past the limit, a few unknown fields. */
+    private static final Bounds BATCH_BOUNDS = new Bounds(ReadingBatch.MAX_READINGS + 1, 64);
+    private static final Bounds ACK_BOUNDS = new Bounds(Ack.MAX_REJECTED, 64);
     private static final int METER_TAG = io.gridlet.proto.ingest.v1.ReadingBatch.METER_FIELD_NUMBER << 3
             | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
@@ -271,6 +275,7 @@ public final class IngestWire {
     /** {@link #decode} with the generated parser: the reference, and the path of every other layout. */
     static ReadingBatch.Decoded decodeGenerated(byte[] message) {
         io.gridlet.proto.ingest.v1.ReadingBatch b;
+        BATCH_BOUNDS.check(io.gridlet.proto.ingest.v1.ReadingBatch.getDescriptor(), message);
         try {
             b = io.gridlet.proto.ingest.v1.ReadingBatch.parseFrom(message);
         } catch (InvalidProtocolBufferException e) {
@@ -350,6 +355,7 @@ public final class IngestWire {
 
     public static Ack decodeAck(byte[] message) {
         io.gridlet.proto.ingest.v1.Ack a;
+        ACK_BOUNDS.check(io.gridlet.proto.ingest.v1.Ack.getDescriptor(), message);
         try {
             a = io.gridlet.proto.ingest.v1.Ack.parseFrom(message);
         } catch (InvalidProtocolBufferException e) {

@@ -1,6 +1,7 @@
 package io.gridlet.client;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.gridlet.proto.Bounds;
 import io.gridlet.proto.ingest.v1.IngestGrpc;
 import io.gridlet.proto.results.v1.ResultsGrpc;
 import io.grpc.MethodDescriptor;
@@ -32,6 +33,8 @@ public final class LiveProtocol {
      * as final ({@link Meter}), not as a reason to reconnect.
      */
     public static final String DATA_ENDED = "the data has ended";
+    /** A subscription or a result has no repeated fields; a few unknown ones are skipped. */
+    private static final Bounds SMALL = new Bounds(0, 64);
 
     public static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
@@ -88,6 +91,7 @@ public final class LiveProtocol {
 
         public static Subscription decode(byte[] bytes) {
             io.gridlet.proto.results.v1.Subscription s;
+            SMALL.check(io.gridlet.proto.results.v1.Subscription.getDescriptor(), bytes);
             try {
                 s = io.gridlet.proto.results.v1.Subscription.parseFrom(bytes);
             } catch (InvalidProtocolBufferException e) {
@@ -108,6 +112,7 @@ public final class LiveProtocol {
         }
 
         public static Result decode(byte[] bytes) {
+            SMALL.check(io.gridlet.proto.results.v1.Result.getDescriptor(), bytes);
             try {
                 var r = io.gridlet.proto.results.v1.Result.parseFrom(bytes);
                 return new Result(r.getFile(), r.getLine());

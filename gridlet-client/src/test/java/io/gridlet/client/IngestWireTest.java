@@ -77,6 +77,32 @@ class IngestWireTest {
         assertSame(d, IngestWire.decodeGenerated(negative));
     }
 
+    @Test
+    void whatAPeerCanMakeTheParserHoldIsBounded() {
+        var unknown = com.google.protobuf.UnknownFieldSet.newBuilder();
+        for (int i = 0; i < 65; i++) {
+            unknown.addField(100 + i, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(i).build());
+        }
+        byte[] padded = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter("m").setFirstSeq(1)
+                .setUnknownFields(unknown.build()).build().toByteArray();
+        assertThatThrownBy(() -> IngestWire.decode(padded)).hasMessageContaining("more than 64 unknown fields");
+        // a column far past the limit is refused before the parser reads it into memory (one byte per entry)
+        byte[] column = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter("m").setFirstSeq(1)
+                .setReadings(io.gridlet.proto.ingest.v1.Readings.newBuilder().addAllIdDelta(
+                        java.util.Collections.nCopies(100_000, 0L))).build().toByteArray();
+        assertThatThrownBy(() -> IngestWire.decode(column)).hasMessageContaining("more than 10001 entries");
+        var ack = io.gridlet.proto.ingest.v1.Ack.newBuilder();
+        for (int i = 0; i <= io.gridlet.core.wire.Ack.MAX_REJECTED; i++) {
+            ack.addRejected(io.gridlet.proto.ingest.v1.Rejection.newBuilder().setSeq(i));
+        }
+        byte[] many = ack.build().toByteArray();
+        assertThatThrownBy(() -> IngestWire.decodeAck(many)).hasMessageContaining("more than 10000 entries");
+        byte[] subscription = io.gridlet.proto.results.v1.Subscription.newBuilder().setQuery("q1")
+                .setUnknownFields(unknown.build()).build().toByteArray();
+        assertThatThrownBy(() -> LiveProtocol.Subscription.decode(subscription))
+                .hasMessageContaining("more than 64 unknown fields");
+    }
+
     static void assertSame(ReadingBatch.Decoded a, ReadingBatch.Decoded b) {
         assertThat(a.meter()).isEqualTo(b.meter());
         assertThat(a.firstSeq()).isEqualTo(b.firstSeq());

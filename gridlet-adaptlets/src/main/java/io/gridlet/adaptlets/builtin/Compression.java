@@ -4,6 +4,7 @@ import io.gridlet.adaptlets.Adaptlet;
 import io.gridlet.adaptlets.ClientAdvice;
 import io.gridlet.adaptlets.ServerAdvice;
 import io.gridlet.adaptlets.Verdict;
+import io.grpc.Metadata;
 
 import java.util.Map;
 
@@ -20,6 +21,8 @@ public final class Compression implements Adaptlet {
     public static final String NAME = "compress";
     public static final int MIN_LEVEL = 1;
     public static final int MAX_LEVEL = 9;
+    private static final Metadata.Key<String> ENCODING = Metadata.Key.of("grpc-encoding",
+            Metadata.ASCII_STRING_MARSHALLER);
 
     private final boolean server;
 
@@ -66,7 +69,9 @@ public final class Compression implements Adaptlet {
         int level = level(params);
         return call -> {
             call.compress(level);
-            return Verdict.PROCEED;
+            // counted by what the client did: its requests compressed (grpc-encoding) or not (not refused)
+            String encoding = call.headers().get(ENCODING);
+            return Verdict.proceed(encoding != null && !encoding.equals("identity") ? "compressed" : "uncompressed");
         };
     }
 }

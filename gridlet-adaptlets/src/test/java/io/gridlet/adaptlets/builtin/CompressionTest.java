@@ -97,6 +97,9 @@ class CompressionTest {
             assertThat(nine[0]).as("request at level 9 smaller than at 1").isLessThan(one[0]);
             assertThat(nine[2]).as("response at level 9 smaller than at 1").isLessThan(one[2]);
             assertThat(nine[1]).as("the same message").isEqualTo(one[1]);
+            assertThat(net.server.outcomes().get("compress", "compressed")).as("compressed requests counted")
+                    .isEqualTo(2);
+            assertThat(net.server.outcomes().get("compress", "uncompressed")).isZero();
         }
     }
 

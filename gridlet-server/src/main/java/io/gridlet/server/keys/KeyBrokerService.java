@@ -8,6 +8,7 @@ import io.gridlet.enclave.attestation.KeyBroker;
 import io.gridlet.enclave.attestation.KeyReleaseException;
 import io.gridlet.enclave.attestation.ReleasedKeys;
 import io.gridlet.enclave.attestation.TrustedRuntime;
+import io.gridlet.proto.Bounds;
 import io.gridlet.proto.keys.v1.ChallengeRequest;
 import io.gridlet.proto.keys.v1.KeyBrokerGrpc;
 import io.gridlet.proto.keys.v1.Nonce;
@@ -60,6 +61,7 @@ public final class KeyBrokerService {
                     try {
                         byte[] attestation;
                         try {
+                            new Bounds(0, 64).check(ReleaseRequest.getDescriptor(), request);
                             attestation = ReleaseRequest.parseFrom(request).getAttestation().toByteArray();
                         } catch (InvalidProtocolBufferException e) {
                             throw new IllegalArgumentException("not a gridlet.keys.v1.ReleaseRequest: "

@@ -4,6 +4,7 @@ import io.gridlet.adaptlets.AdaptletServer;
 import io.gridlet.adaptlets.builtin.Authorization;
 import io.gridlet.adaptlets.builtin.ClientPuzzle;
 import io.gridlet.adaptlets.builtin.Compression;
+import io.gridlet.core.wire.ReadingBatch;
 import io.gridlet.adaptlets.builtin.HmacAuth;
 import io.gridlet.adaptlets.builtin.Identities;
 import io.gridlet.adaptlets.builtin.MutualTlsAuth;
@@ -115,6 +116,8 @@ public final class Gateway implements AutoCloseable {
                     .address(s.address())
                     .credentials(s.tls() == null ? InsecureServerCredentials.create() : s.tls().credentials())
                     .registry(s.registry())
+                    // a meter's batch is at most ReadingBatch.MAX_MESSAGE_BYTES (Meter cuts by bytes): no more is read
+                    .maxMessageBytes(ReadingBatch.MAX_MESSAGE_BYTES + (64 << 10))
                     .adaptlet(ClientPuzzle.server(puzzleKey), HmacAuth.server(s.identities()),
                             MutualTlsAuth.server(s.identities()), Priority.server(), Compression.server(),
                             Authorization.server(

@@ -117,15 +117,27 @@ class HostilePeersTest {
                 assertThat(gap.skipped()).isEqualTo(975);
                 assertThat(gap.rejected()).hasSize(1);
 
-                // a batch far larger than one log entry: split, taken, and ingest goes on for everyone
+                // a batch larger than one log entry: split, taken, and ingest goes on for everyone
                 List<byte[]> opaque = new ArrayList<>();
-                for (int i = 0; i < 3_000; i++) opaque.add(new byte[1_000]); // not sealed readings: the job refuses
+                for (int i = 0; i < 1_050; i++) opaque.add(new byte[1_024]); // not sealed readings: the job refuses
                 stream.send(RawIngest.sealedBatch(LiveFixture.MALLORY, 1_001, opaque));
-                assertThat(stream.ack().lastSeq()).isEqualTo(4_000);
+                assertThat(stream.ack().lastSeq()).isEqualTo(2_050);
 
                 // bytes that are no batch (a torn reading) end that stream alone
-                stream.send(RawIngest.torn(LiveFixture.MALLORY, 4_001));
+                stream.send(RawIngest.torn(LiveFixture.MALLORY, 2_051));
                 assertThat(stream.error().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+
+                // a message larger than a meter ever sends is not read at all, and unknown fields are bounded
+                RawIngest big = new RawIngest(mallory);
+                List<byte[]> huge = new ArrayList<>();
+                for (int i = 0; i < 3_000; i++) huge.add(new byte[1_000]);
+                big.send(RawIngest.sealedBatch(LiveFixture.MALLORY, 2_051, huge));
+                assertThat(big.error().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                RawIngest unknown = new RawIngest(mallory);
+                unknown.send(RawIngest.unknownFields(LiveFixture.MALLORY, 2_051, 1_000));
+                Status padded = unknown.error();
+                assertThat(padded.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                assertThat(padded.getDescription()).contains("more than 64 unknown fields");
 
                 // another meter's name
                 RawIngest impostor = new RawIngest(mallory);
@@ -209,7 +221,7 @@ class HostilePeersTest {
         assertThat(count(metrics, "gridlet.ingest.readings", "rejected-too-far-ahead")).isEqualTo(3);
         assertThat(count(metrics, "gridlet.ingest.readings", "rejected-late")).isEqualTo(1);
         assertThat(count(metrics, "gridlet.ingest.readings", "rejected-not-owned")).isEqualTo(1);
-        assertThat(count(metrics, "gridlet.ingest.batches", "malformed")).isEqualTo(1);
+        assertThat(count(metrics, "gridlet.ingest.batches", "malformed")).isEqualTo(2); // torn, unknown fields
         assertThat(count(metrics, "gridlet.ingest.batches", "split")).isEqualTo(1);
         assertThat(metrics.counter("gridlet.ingest.sequence.skipped").count()).isEqualTo(975);
     }

@@ -110,6 +110,16 @@ final class RawIngest implements StreamObserver<byte[]> {
                 .toByteArray();
     }
 
+    /** A resume query followed by {@code n} unknown fields (distinct numbers: protobuf keeps each one). */
+    static byte[] unknownFields(String meter, long firstSeq, int n) {
+        var unknown = com.google.protobuf.UnknownFieldSet.newBuilder();
+        for (int i = 0; i < n; i++) {
+            unknown.addField(100 + i, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(i).build());
+        }
+        return io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter(meter).setFirstSeq(firstSeq)
+                .setUnknownFields(unknown.build()).build().toByteArray();
+    }
+
     /** A batch of sealed (opaque) readings. */
     static byte[] sealedBatch(String meter, long firstSeq, List<byte[]> sealed) {
         SealedReadings.Builder s = SealedReadings.newBuilder();
