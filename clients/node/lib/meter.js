@@ -20,6 +20,7 @@ export class Meter {
     this.pending = []; // readings acked+1 .. acked+pending.length
     this.acked = 0; // the gateway holds every reading up to here
     this.skipping = 0; // readings of the source the gateway holds from an earlier run, not yet read past
+    this.gatewayAcks = 0; // acknowledgements that moved acked (progress: resets the backoff)
     this.stats = { sent: 0, acked: 0, rejected: 0, reconnects: 0, rejections: new Map() };
   }
 
@@ -34,7 +35,7 @@ export class Meter {
     let backoff = this.backoffMs;
     let attempts = 0;
     for (;;) {
-      const before = this.acked;
+      const before = this.gatewayAcks;
       let outcome;
       try {
         outcome = await this.stream();
@@ -43,27 +44,31 @@ export class Meter {
       }
       if (outcome.done) return this.stats;
       const err = outcome.err;
-      if (this.acked > before) { backoff = this.backoffMs; attempts = 0; }
-      let answered = false;
+      if (this.gatewayAcks > before) { backoff = this.backoffMs; attempts = 0; }
+      let answered = false, answerErr = null;
       if (!outcome.committed && attempts < MAX_ATTEMPTS - 1 && signalOf(err)) {
         attempts++;
         try {
           answered = await this.session.answer(err); // a puzzle solved, or a new session
         } catch (e) {
-          if (final(e) && e.code !== undefined && e.code !== grpc.status.RESOURCE_EXHAUSTED) throw e;
-          this.log(`meter ${this.name}: answering the gateway failed (${describe(e)})`); // e.g. Open over a limit
+          // a refusal of ours or the server's (no gRPC code: the policy, a puzzle too hard) is final; the network
+          // or a limit (Open over opens-per-peer) is tried again after the backoff
+          if (e.code === undefined || final(e)) throw e;
+          answerErr = e;
+          this.log(`meter ${this.name}: answering the gateway failed (${describe(e)})`);
         }
         if (answered) continue; // try again at once
       }
       if (final(err)) throw err;
       attempts = 0; // (a challenge after the backoff is a new call's)
       this.stats.reconnects++;
-      const wait = Math.max(backoff, pushback(err));
+      const wait = Math.max(backoff, pushback(err), pushback(answerErr));
       this.log(`meter ${this.name}: stream ended (${describe(err)}); again in ${wait} ms`);
       await new Promise((r) => setTimeout(r, wait));
       backoff = Math.min(backoff * 2, this.maxBackoffMs);
-      if (err && (err.code === grpc.status.FAILED_PRECONDITION || err.code === grpc.status.NOT_FOUND)) {
-        await this.session.open().catch(() => {}); // a lost session: the next attempt tells if this failed
+      if (!answerErr && err && (err.code === grpc.status.FAILED_PRECONDITION || err.code === grpc.status.NOT_FOUND)) {
+        // a lost session without a renegotiate signal: open anew (a failure shows on the next stream)
+        await this.session.open().catch((e) => { if (e.code === undefined) throw e; });
       }
     }
   }
@@ -81,7 +86,7 @@ export class Meter {
         if (!resumed || ended || settled) return;
         while (outstanding < this.inFlight) {
           // (acknowledgements arrive while this awaits the source: where the next batch starts in pending moves)
-          while (this.pending.length - (sent - this.acked) < this.batchSize && !this.exhausted) {
+          while (this.pending.length - (sent - this.acked) < this.batchSize && !this.exhausted && !settled) {
             const r = await this.source.next();
             if (r.done) {
               this.exhausted = true;
@@ -95,6 +100,7 @@ export class Meter {
             }
           }
           if (settled) return;
+          if (sent < this.acked) sent = this.acked;
           const next = sent + 1;
           const offset = next - (this.acked + 1);
           const batch = this.pending.slice(offset, offset + this.batchSize);
@@ -124,12 +130,13 @@ export class Meter {
             this.pending.splice(0, drop);
             this.acked += drop;
             this.stats.acked += drop;
-            // more than this run sent (a meter restarted on the same source): reading i of the source is sequence
-            // number i, so the ones the gateway holds are skipped, not sent again under new numbers
-            if (last > this.acked) {
-              this.skipping = last - this.acked;
-              this.log(`meter ${this.name}: the gateway holds ${last} readings; skipping ${this.skipping} of the source`);
-            }
+            if (drop > 0) this.gatewayAcks++;
+          }
+          // more than this run sent (a meter restarted on the same source): reading i of the source is sequence
+          // number i, so the ones the gateway holds are skipped, not sent again under new numbers
+          this.skipping = Math.max(0, last - this.acked);
+          if (this.skipping > 0) {
+            this.log(`meter ${this.name}: the gateway holds ${last} readings; skipping ${this.skipping} of the source`);
           }
           sent = this.acked;
           schedule();
@@ -141,6 +148,7 @@ export class Meter {
           this.stats.rejections.set(r.reason, (this.stats.rejections.get(r.reason) || 0) + 1);
         }
         if (last > this.acked) {
+          this.gatewayAcks++;
           const n = Math.min(last - this.acked, this.pending.length);
           this.pending.splice(0, n);
           this.acked += n;
@@ -162,7 +170,7 @@ export class Meter {
 }
 
 /** What the server asks to wait before trying again (grpc-retry-pushback-ms with a limit's refusal), or 0. */
-function pushback(err) {
+function pushback(err) { // (null: none)
   const v = err && err.metadata ? err.metadata.get('grpc-retry-pushback-ms')[0] : undefined;
   const ms = Number(v);
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 60_000) : 0;

@@ -107,10 +107,24 @@ export function parsePolicy(text) {
       }
       take(';');
       features.set(f, params);
-    } else if (is('prefer')) { // read (its meaning is the score, which a client does not check)
+    } else if (is('prefer')) { // read as Java reads it (its meaning is the score, which a client does not check)
       p++;
-      if (peek().kind === 'num') p++;
-      if (is('low') || is('high')) { p++; name(); } else expr();
+      if (peek().kind === 'num' || (is('-') && peek(1).kind === 'num')) {
+        const after = t[p + (is('-') ? 2 : 1)];
+        // a weight, unless the number starts the formula (prefer 2 > cpu; prefer 2 * x > 1)
+        if (!(after.kind === 'op' && ['+', '*', '/', '==', '!=', '<', '<=', '>', '>='].includes(after.value))) {
+          if (is('-')) p++;
+          p++;
+        }
+      }
+      if (is('low') || is('high')) {
+        p++;
+        const n = name();
+        const ref = paramRef(n);
+        if (!ref || ref.domain.kind !== 'int') fail(`prefer low/high needs an integer parameter, got ${n}`);
+      } else {
+        expr();
+      }
       take(';');
     } else {
       const saved = scope;
@@ -203,10 +217,18 @@ export function parsePolicy(text) {
       if (peek().kind === 'name' && !KEYWORDS.has(peek().value)) {
         const n = peek().value;
         const bound = scope.get(n);
-        if (bound && bound.cond && !isCmpOp(1)) { p++; return bound.cond; }
-        if (features.has(n) && !isCmpOp(1)) { p++; return { k: 'on', f: n }; }
-        const ref = scope.has(n) ? null : paramRef(n);
-        if (ref && (is('==', 1) || is('!=', 1)) && peek(2).kind === 'name' && !scope.has(peek(2).value)
+        if (bound && bound.cond) {
+          if (isCmpOp(1) || ['+', '-', '*', '/'].some((x) => is(x, 1))) fail(`${n} is a condition here`);
+          p++;
+          return bound.cond;
+        }
+        if (bound && bound.value && !isCmpOp(1) && !['+', '-', '*', '/'].some((x) => is(x, 1))) {
+          fail(`${n} is a number here`);
+        }
+        if (!bound && features.has(n) && !isCmpOp(1)) { p++; return { k: 'on', f: n }; }
+        const ref = bound ? null : paramRef(n);
+        // an enumeration's or a bool's value is a NAME taken as it is written (a let of that name does not count)
+        if (ref && (is('==', 1) || is('!=', 1)) && peek(2).kind === 'name'
             && (ref.domain.kind === 'enum' || ref.domain.kind === 'bool')) {
           p++; const op = t[p++].value; const v = name();
           return { k: 'cmp', f: ref.f, param: ref.param, op, v: ref.domain.kind === 'bool' ? v === 'true' : v, literal: true };
@@ -270,6 +292,8 @@ export function parsePolicy(text) {
       if (is('(')) { p++; take(')'); }
       const bound = scope.get(n);
       if (bound && bound.value) return bound.value;
+      if (bound && bound.cond) fail(`${n} is a condition here`);
+      if (KEYWORDS.has(n)) fail(`${n} is a keyword, not a number`);
       if (features.has(n) || paramRef(n)) fail(`${n} is not a number here`);
       return { input: n };
     });

@@ -70,9 +70,9 @@ export async function* csvReadings(path, onRefused = () => {}) {
   let tooLong = false;
   const line = (bytes) => {
     n++;
+    if (tooLong || bytes.length >= MAX_LINE_BYTES) return new Error(`line longer than ${MAX_LINE_BYTES} bytes`);
     let end = bytes.length;
     if (end > 0 && bytes[end - 1] === 0x0d) end--;
-    if (tooLong || end > MAX_LINE_BYTES) return new Error(`line longer than ${MAX_LINE_BYTES} bytes`);
     return parseLine(bytes.toString('utf8', 0, end));
   };
   for await (const chunk of createReadStream(path)) {
@@ -89,7 +89,7 @@ export async function* csvReadings(path, onRefused = () => {}) {
     }
     if (start < chunk.length) {
       heldBytes += chunk.length - start;
-      if (heldBytes > MAX_LINE_BYTES + 1) { tooLong = true; held = []; } // keep nothing of a line that long
+      if (heldBytes >= MAX_LINE_BYTES) { tooLong = true; held = []; } // keep nothing of a line that long
       else held.push(chunk.subarray(start));
     }
   }

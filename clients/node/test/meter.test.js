@@ -23,17 +23,18 @@ const SECRET = Buffer.from('0123456789abcdef0123456789abcdef');
 async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = false, openPuzzleBits = 0,
   serverCredentials = grpc.ServerCredentials.createInsecure(), renegotiateFirst = false, failReopens = 0 }) {
   const server = new grpc.Server();
-  const state = { readings: new Map(), last: 0, streams: 0, opens: 0, solved: 0, headers: [] };
+  const state = { readings: new Map(), last: 0, streams: 0, opens: 0, agreed: 0, solved: 0, headers: [] };
   server.addService(gridlet.session.v1.Session.service, {
     Open: (call, done) => {
       state.opens++;
       if (state.opens > 1 && state.opens <= 1 + failReopens) {
         const md = new grpc.Metadata();
         md.set('gridlet-limit', 'opens-per-peer');
-        md.set('grpc-retry-pushback-ms', '20');
+        md.set('grpc-retry-pushback-ms', '150');
         done({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'over the limit opens-per-peer', metadata: md });
         return;
       }
+      state.agreed++;
       if (openPuzzleBits > 0) {
         const s = call.metadata.get('gridlet-puzzle-solution-bin')[0];
         if (!s || leadingZeroBits(createHash('sha256').update(s).digest()) < openPuzzleBits) {
@@ -49,7 +50,7 @@ async function fakeGateway({ features, breakAfter = [], puzzleBits = 0, ended = 
     Send: (call) => {
       const n = state.streams++;
       state.headers.push(call.metadata);
-      if (renegotiateFirst && n === 0) {
+      if (renegotiateFirst && state.agreed < 2) { // until the meter opened a new session
         const md = new grpc.Metadata();
         md.set('gridlet-renegotiate', '1');
         call.emit('error', { code: grpc.status.FAILED_PRECONDITION, details: 'unknown or expired session', metadata: md });
@@ -147,13 +148,15 @@ test('a meter restarted on the same source skips what the gateway holds instead 
   }
 });
 
-test('renegotiating through an Open refused over a limit waits and goes on', async () => {
+test('renegotiating through an Open refused over a limit waits as told and goes on', async () => {
   const gw = await fakeGateway({ features: [feature('auth.hmac')], renegotiateFirst: true, failReopens: 2 });
   const session = await new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET }).open();
   try {
+    const started = Date.now();
     const stats = await new Meter(session, { name: 'm1', batch: 100, backoffMs: 10 }).run(generatedReadings({ count: 300 }));
     assert.equal(stats.acked, 300);
-    assert.equal(gw.state.opens, 3); // the first, then two refused (the stand-in takes the old session on)
+    assert.equal(gw.state.opens, 4); // the first, two refused, one agreed
+    assert.ok(Date.now() - started >= 300, 'waited as grpc-retry-pushback-ms said, twice');
   } finally {
     session.close();
     gw.stop();
@@ -264,6 +267,20 @@ test('compression at the one level grpc-js has is taken, at another refused', as
   } finally {
     s9.close();
     nine.stop();
+  }
+});
+
+test('a renegotiation the server refuses for good ends the meter instead of retrying', async () => {
+  const gw = await fakeGateway({ features: [feature('authz')], renegotiateFirst: true }); // no auth.hmac: ours needs it
+  const session = new Session({ address: gw.address, policyText: POLICY, id: 'm1', secret: SECRET });
+  session.agree({ sessionId: 'a'.repeat(32), features: [{ name: 'auth.hmac', parameters: [] }], inputs: [], score: 0 });
+  try {
+    await assert.rejects(new Meter(session, { name: 'm1', backoffMs: 10 }).run(generatedReadings({ count: 10 })),
+      /breaks our policy/);
+    assert.equal(gw.state.opens, 1);
+  } finally {
+    session.close();
+    gw.stop();
   }
 });
 

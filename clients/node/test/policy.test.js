@@ -103,3 +103,13 @@ test('what Java reads, read the same (cases a review found)', () => {
   assert.deepEqual(violations(u, config({ 'größe': {}, 'v.2': {} }), { x: 5 }), []);
   assert.throws(() => parsePolicy('policy n { feature f; f\u00a0; }'), /unexpected character/); // no-break space
 });
+
+test('preferences and let bindings read as Java reads them', () => {
+  const p = parsePolicy(`policy p { feature priority(level: 0..3); feature m(kind: {fast, slow});
+    prefer -1 low priority.level; prefer 2 > cpuUsage; prefer 2 * cpuUsage > 1;
+    let fast = 2 in m.kind == fast; }`);
+  assert.deepEqual(violations(p, config({ m: { kind: { type: 'enum', value: 'fast' } } }), { cpuUsage: 0.5 }), []);
+  assert.throws(() => parsePolicy('policy q { feature f; let f = 3 in f; }'), /a number here/);
+  assert.throws(() => parsePolicy('policy q { let c = (x > 1) in c > 2; }'), /a condition here/);
+  assert.throws(() => parsePolicy('policy q { low > 1; }'), PolicyError);
+});

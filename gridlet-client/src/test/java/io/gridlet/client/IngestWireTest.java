@@ -97,6 +97,16 @@ class IngestWireTest {
         }
         byte[] many = ack.build().toByteArray();
         assertThatThrownBy(() -> IngestWire.decodeAck(many)).hasMessageContaining("more than 10000 entries");
+        // an unknown group: one field to skip, but the parser would keep every field inside it
+        var group = com.google.protobuf.UnknownFieldSet.newBuilder();
+        var inner = com.google.protobuf.UnknownFieldSet.newBuilder();
+        for (int i = 0; i < 1_000; i++) {
+            inner.addField(1 + i, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build());
+        }
+        group.addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addGroup(inner.build()).build());
+        byte[] grouped = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setMeter("m").setFirstSeq(1)
+                .setUnknownFields(group.build()).build().toByteArray();
+        assertThatThrownBy(() -> IngestWire.decode(grouped)).hasMessageContaining("a group");
         byte[] subscription = io.gridlet.proto.results.v1.Subscription.newBuilder().setQuery("q1")
                 .setUnknownFields(unknown.build()).build().toByteArray();
         assertThatThrownBy(() -> LiveProtocol.Subscription.decode(subscription))

@@ -11,9 +11,11 @@ import java.util.Map;
 /**
  * A peer's protobuf bytes walked before a generated parser builds them, so that what the parser allocates is
  * bounded by the message's schema, not by what the peer packed into its bytes: at most {@code maxRepeated} entries
- * of any one repeated field (summed over every occurrence, as the parser merges them) and at most
- * {@code maxUnknown} unknown fields (the parser keeps each in memory). The walk allocates nothing per entry.
- * Anything else (cut short, a bad length, a bad UTF-8 string) is left to the parser, which refuses it.
+ * of any one repeated field in the whole message (summed over every occurrence, also across the entries of an
+ * enclosing repeated message: stricter than per entry), at most {@code maxUnknown} unknown fields (the parser keeps
+ * each in memory), and no groups (proto3 has none; the parser would keep a group's every field). The walk
+ * allocates nothing per entry. Anything else (cut short, a bad length, a bad UTF-8 string) is left to the parser,
+ * which refuses it.
  */
 public final class Bounds {
     private final int maxRepeated;
@@ -42,6 +44,10 @@ public final class Bounds {
             for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
                 Descriptors.FieldDescriptor f = type.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
                 int wire = WireFormat.getTagWireType(tag);
+                if (wire == WireFormat.WIRETYPE_START_GROUP || wire == WireFormat.WIRETYPE_END_GROUP) {
+                    // no message of this protocol has groups, and the parser would keep a group's every field
+                    throw new IllegalArgumentException("a group (wire type " + wire + ") in a " + type.getFullName());
+                }
                 boolean message = f != null && f.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE;
                 if (f == null || !fits(f, wire)) {
                     if (++unknown > maxUnknown) {

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>it streams a generated DEBS'14 file and ends the data as the operator; the service's result files equal
  *       gridlet run's on the same file, and every reading was acknowledged, none refused;</li>
  *   <li>with a server policy that turns the puzzle and compression on, it solves the puzzles (the server counts
- *       challenges and accepted solutions) and sends gzip (the server counts compress's accepted calls), and
+ *       challenges and accepted solutions) and sends gzip (the server counts the calls whose requests came compressed), and
  *       refuses the malformed lines of a file exactly as gridlet run's reader does.</li>
  * </ul>
  * The temporary directory, with every process's output, is kept when a test fails.

@@ -196,7 +196,7 @@ class ProcessClusterIT {
     @Test
     @Order(2)
     void serveOnTheClusterSurvivesARescaleAndALostTaskManager() throws Exception {
-        String[] data = {"--houses", "2", "--days", "0.3", "--interval", "1", "--seed", "11"};
+        String[] data = {"--houses", "2", "--days", "0.45", "--interval", "1", "--seed", "11"};
         int port = freePort(), metricsPort = freePort();
         Path live = dir.resolve("live");
         Path serveOut = dir.resolve("serve.out"), subscribed = dir.resolve("subscribed.out");
