@@ -1,7 +1,6 @@
 package io.gridlet.adaptlets;
 
-import com.google.protobuf.Descriptors;
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import io.gridlet.policy.Configuration;
 import io.gridlet.proto.session.v1.Agreed;
 import io.gridlet.proto.session.v1.Feature;
@@ -81,13 +80,12 @@ public final class SessionProtocol {
 
     /** An offer from its bytes; anything else is an INVALID_ARGUMENT StatusRuntimeException saying why. */
     static Negotiation.Offer decodeOffer(byte[] bytes) {
-        return decode(bytes, Offer.getDescriptor(), Offer::parseFrom, SessionProtocol::readOffer);
+        return decode(bytes, Offer.getDefaultInstance(), SessionProtocol::readOffer);
     }
 
     /** A reply from its bytes; anything else is an INVALID_ARGUMENT StatusRuntimeException saying why. */
     static Reply decodeReply(byte[] bytes) {
-        return decode(bytes, io.gridlet.proto.session.v1.Reply.getDescriptor(),
-                io.gridlet.proto.session.v1.Reply::parseFrom, SessionProtocol::readReply);
+        return decode(bytes, io.gridlet.proto.session.v1.Reply.getDefaultInstance(), SessionProtocol::readReply);
     }
 
     /**
@@ -130,18 +128,11 @@ public final class SessionProtocol {
         };
     }
 
-    private interface Parser<P> {
-        P parse(byte[] bytes) throws InvalidProtocolBufferException;
-    }
-
-    private static <P, T> T decode(byte[] all, Descriptors.Descriptor type, Parser<P> parser, Function<P, T> reader) {
+    private static <P extends Message, T> T decode(byte[] all, P prototype, Function<P, T> reader) {
         try {
             if (all.length > MAX_MESSAGE) throw new IllegalArgumentException("message longer than " + MAX_MESSAGE
                     + " bytes");
-            BOUNDS.check(type, all);
-            return reader.apply(parser.parse(all));
-        } catch (InvalidProtocolBufferException e) {
-            throw malformed(e.getMessage());
+            return reader.apply(BOUNDS.parse(prototype, all));
         } catch (IllegalArgumentException e) {
             throw malformed(e.getMessage());
         }

@@ -705,10 +705,11 @@ abstract class DosAttack {
             List<byte[]> sealed = new ArrayList<>();
             for (int i = 0; i < readings; i++) sealed.add(reading);
             // a batch is its header (meter, first sequence number) and this body: protobuf merges concatenated fields
-            byte[] template = IngestWire.encodeSealed(id, 1, sealed);
-            byte[] body = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder(parse(template)).clearMeter()
-                    .clearFirstSeq().build().toByteArray();
-            event(String.format(Locale.ROOT, "batch %,d bytes, %,d sealed readings of 1 KiB", template.length,
+            var opaque = io.gridlet.proto.ingest.v1.SealedReadings.newBuilder();
+            for (byte[] one : sealed) opaque.addReading(com.google.protobuf.ByteString.copyFrom(one));
+            byte[] body = io.gridlet.proto.ingest.v1.ReadingBatch.newBuilder().setSealed(opaque).build()
+                    .toByteArray();
+            event(String.format(Locale.ROOT, "batch %,d bytes, %,d sealed readings of 1 KiB", body.length,
                     readings));
             AtomicLong sentBytes = new AtomicLong();
             int streams = intArg("streams", 1);
@@ -717,14 +718,6 @@ abstract class DosAttack {
             AtomicLong nextSeq = new AtomicLong(1);
             for (int i = 0; i < streams; i++) stream(s, body, id, readings, nextSeq, sentBytes, maxBytes);
             event("ready");
-        }
-
-        private static io.gridlet.proto.ingest.v1.ReadingBatch parse(byte[] batch) {
-            try {
-                return io.gridlet.proto.ingest.v1.ReadingBatch.parseFrom(batch);
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new IllegalStateException(e);
-            }
         }
 
         private void stream(ClientSession s, byte[] body, String id, int readings, AtomicLong nextSeq,

@@ -3,7 +3,6 @@ package io.gridlet.client;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.gridlet.core.csv.RejectReason;
 import io.gridlet.core.model.Measurement;
@@ -274,13 +273,8 @@ public final class IngestWire {
 
     /** {@link #decode} with the generated parser: the reference, and the path of every other layout. */
     static ReadingBatch.Decoded decodeGenerated(byte[] message) {
-        io.gridlet.proto.ingest.v1.ReadingBatch b;
-        BATCH_BOUNDS.check(io.gridlet.proto.ingest.v1.ReadingBatch.getDescriptor(), message);
-        try {
-            b = io.gridlet.proto.ingest.v1.ReadingBatch.parseFrom(message);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("not a gridlet.ingest.v1.ReadingBatch: " + e.getMessage());
-        }
+        io.gridlet.proto.ingest.v1.ReadingBatch b = BATCH_BOUNDS.parse(
+                io.gridlet.proto.ingest.v1.ReadingBatch.getDefaultInstance(), message);
         String meter = b.getMeter();
         long firstSeq = b.getFirstSeq(); // a uint64 above 2^63 reads negative: refused as < 1
         switch (b.getBodyCase()) {
@@ -354,13 +348,8 @@ public final class IngestWire {
     }
 
     public static Ack decodeAck(byte[] message) {
-        io.gridlet.proto.ingest.v1.Ack a;
-        ACK_BOUNDS.check(io.gridlet.proto.ingest.v1.Ack.getDescriptor(), message);
-        try {
-            a = io.gridlet.proto.ingest.v1.Ack.parseFrom(message);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("not a gridlet.ingest.v1.Ack: " + e.getMessage());
-        }
+        io.gridlet.proto.ingest.v1.Ack a = ACK_BOUNDS.parse(io.gridlet.proto.ingest.v1.Ack.getDefaultInstance(),
+                message);
         if (a.getRejectedCount() > Ack.MAX_REJECTED) {
             throw new IllegalArgumentException("rejection count " + a.getRejectedCount());
         }

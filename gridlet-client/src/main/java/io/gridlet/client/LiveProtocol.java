@@ -1,6 +1,5 @@
 package io.gridlet.client;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.gridlet.proto.Bounds;
 import io.gridlet.proto.ingest.v1.IngestGrpc;
 import io.gridlet.proto.results.v1.ResultsGrpc;
@@ -90,13 +89,7 @@ public final class LiveProtocol {
         }
 
         public static Subscription decode(byte[] bytes) {
-            io.gridlet.proto.results.v1.Subscription s;
-            SMALL.check(io.gridlet.proto.results.v1.Subscription.getDescriptor(), bytes);
-            try {
-                s = io.gridlet.proto.results.v1.Subscription.parseFrom(bytes);
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalArgumentException("not a gridlet.results.v1.Subscription: " + e.getMessage());
-            }
+            var s = SMALL.parse(io.gridlet.proto.results.v1.Subscription.getDefaultInstance(), bytes);
             return new Subscription(s.getQuery(), s.hasHouse() ? Integer.toUnsignedLong(s.getHouse()) : -1);
         }
 
@@ -112,13 +105,8 @@ public final class LiveProtocol {
         }
 
         public static Result decode(byte[] bytes) {
-            SMALL.check(io.gridlet.proto.results.v1.Result.getDescriptor(), bytes);
-            try {
-                var r = io.gridlet.proto.results.v1.Result.parseFrom(bytes);
-                return new Result(r.getFile(), r.getLine());
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalArgumentException("not a gridlet.results.v1.Result: " + e.getMessage());
-            }
+            var r = SMALL.parse(io.gridlet.proto.results.v1.Result.getDefaultInstance(), bytes);
+            return new Result(r.getFile(), r.getLine());
         }
     }
 }

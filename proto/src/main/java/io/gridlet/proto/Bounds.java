@@ -2,6 +2,8 @@ package io.gridlet.proto;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.WireFormat;
 
 import java.io.IOException;
@@ -24,6 +26,22 @@ public final class Bounds {
     public Bounds(int maxRepeated, int maxUnknown) {
         this.maxRepeated = maxRepeated;
         this.maxUnknown = maxUnknown;
+    }
+
+    /**
+     * {@code bytes} as a message of {@code prototype}'s type (its default instance), checked against these bounds
+     * first; malformed or over a bound: an IllegalArgumentException saying why ("not a TYPE: ..." when the parser
+     * refuses it).
+     */
+    @SuppressWarnings("unchecked")
+    public <T extends Message> T parse(T prototype, byte[] bytes) {
+        Descriptors.Descriptor type = prototype.getDescriptorForType();
+        check(type, bytes);
+        try {
+            return (T) prototype.getParserForType().parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not a " + type.getFullName() + ": " + e.getMessage());
+        }
     }
 
     /** Throws IllegalArgumentException naming the bound {@code bytes}, as a {@code type}, breaks. */

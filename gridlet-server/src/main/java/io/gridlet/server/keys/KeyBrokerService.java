@@ -1,7 +1,6 @@
 package io.gridlet.server.keys;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.gridlet.client.LiveProtocol;
 import io.gridlet.enclave.attestation.Attestation;
 import io.gridlet.enclave.attestation.KeyBroker;
@@ -42,6 +41,9 @@ public final class KeyBrokerService {
     private static final MethodDescriptor<byte[], Released> RELEASE_BYTES = RELEASE.toBuilder(LiveProtocol.BYTES,
             RELEASE.getResponseMarshaller()).build();
 
+    /** A release request has one bytes field; a few unknown ones are skipped. */
+    private static final Bounds REQUEST = new Bounds(0, 64);
+
     private KeyBrokerService() {
     }
 
@@ -59,14 +61,8 @@ public final class KeyBrokerService {
                 }))
                 .addMethod(RELEASE_BYTES, ServerCalls.asyncUnaryCall((request, response) -> {
                     try {
-                        byte[] attestation;
-                        try {
-                            new Bounds(0, 64).check(ReleaseRequest.getDescriptor(), request);
-                            attestation = ReleaseRequest.parseFrom(request).getAttestation().toByteArray();
-                        } catch (InvalidProtocolBufferException e) {
-                            throw new IllegalArgumentException("not a gridlet.keys.v1.ReleaseRequest: "
-                                    + e.getMessage());
-                        }
+                        byte[] attestation = REQUEST.parse(ReleaseRequest.getDefaultInstance(), request)
+                                .getAttestation().toByteArray();
                         response.onNext(Released.newBuilder().setKeys(ByteString.copyFrom(
                                 broker.release(Attestation.decode(attestation)).encode())).build());
                         response.onCompleted();
