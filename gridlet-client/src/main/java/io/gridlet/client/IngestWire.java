@@ -178,66 +178,63 @@ public final class IngestWire {
      * through the generated parser ({@link #decodeGenerated}), which decides; both give the same answer.
      */
     public static ReadingBatch.Decoded decode(byte[] message) {
-        long[][] columns = new long[6][];
-        byte[][] property = new byte[1][];
-        String[] meter = new String[1];
-        long[] firstSeq = new long[1];
-        boolean canonical;
+        Canonical c;
         try {
-            canonical = readCanonical(message, meter, firstSeq, columns, property);
+            c = readCanonical(message);
         } catch (IOException | RuntimeException e) {
-            canonical = false;
+            c = null;
         }
-        if (!canonical) return decodeGenerated(message);
-        if (columns[0] == null) {
-            return ReadingBatch.plain(meter[0], firstSeq[0], new long[0], new long[0], new long[0], new byte[0],
-                    new long[0], new long[0], new long[0]);
-        }
-        return ReadingBatch.plain(meter[0], firstSeq[0], columns[0], columns[1], columns[2], property[0], columns[3],
-                columns[4], columns[5]);
+        if (c == null) return decodeGenerated(message);
+        if (c.id == null) return noReadings(c.meter, c.firstSeq);
+        return ReadingBatch.plain(c.meter, c.firstSeq, c.id, c.ts, c.value, c.property, c.plug, c.household, c.house);
     }
 
-    private static final int TAG_METER = METER_TAG;
     private static final int TAG_FIRST_SEQ = io.gridlet.proto.ingest.v1.ReadingBatch.FIRST_SEQ_FIELD_NUMBER << 3
             | WireFormat.WIRETYPE_VARINT;
     private static final int TAG_READINGS = io.gridlet.proto.ingest.v1.ReadingBatch.READINGS_FIELD_NUMBER << 3
             | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    private static final int TAG_PROPERTY = Readings.PROPERTY_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+    /** A batch as the canonical layout holds it; the columns null when it has no readings. */
+    private record Canonical(String meter, long firstSeq, long[] id, long[] ts, long[] value, byte[] property,
+                             long[] plug, long[] household, long[] house) {
+    }
 
     /**
      * Reads the canonical layout: meter, first_seq, then (if any readings) one Readings with its seven columns, packed,
-     * in field order, ids and timestamps summed up from their differences; false at the first other thing.
+     * in field order, ids and timestamps summed up from their differences; null at the first other thing.
      */
-    private static boolean readCanonical(byte[] message, String[] meter, long[] firstSeq, long[][] columns,
-                                         byte[][] property) throws IOException {
+    private static Canonical readCanonical(byte[] message) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(message);
-        if (in.readTag() != TAG_METER) return false;
-        meter[0] = in.readStringRequireUtf8();
-        if (in.readTag() != TAG_FIRST_SEQ) return false;
-        firstSeq[0] = in.readUInt64();
+        if (in.readTag() != METER_TAG) return null;
+        String meter = in.readStringRequireUtf8();
+        if (in.readTag() != TAG_FIRST_SEQ) return null;
+        long firstSeq = in.readUInt64();
         int tag = in.readTag();
-        if (tag == 0) return true;
-        if (tag != TAG_READINGS) return false;
+        if (tag == 0) return new Canonical(meter, firstSeq, null, null, null, null, null, null, null);
+        if (tag != TAG_READINGS) return null;
         int limit = in.pushLimit(in.readRawVarint32());
-        long[] id = sint64Column(in, 1, -1, true);
-        if (id == null) return false;
+        long[] id = sint64Column(in, Readings.ID_DELTA_FIELD_NUMBER, -1, true);
+        if (id == null) return null;
         int n = id.length;
-        long[] ts = sint64Column(in, 2, n, true), value = sint64Column(in, 3, n, false);
-        if (ts == null || value == null) return false;
-        if (in.readTag() != (4 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED)) return false;
-        byte[] p = in.readByteArray();
-        if (p.length != n) return false;
-        long[] plug = uint32Column(in, 5, n), household = uint32Column(in, 6, n), house = uint32Column(in, 7, n);
-        if (plug == null || household == null || house == null || in.readTag() != 0) return false;
+        long[] ts = sint64Column(in, Readings.TIMESTAMP_DELTA_FIELD_NUMBER, n, true);
+        long[] value = sint64Column(in, Readings.VALUE_FIELD_NUMBER, n, false);
+        if (ts == null || value == null || in.readTag() != TAG_PROPERTY) return null;
+        byte[] property = in.readByteArray();
+        if (property.length != n) return null;
+        long[] plug = uint32Column(in, Readings.PLUG_FIELD_NUMBER, n);
+        long[] household = uint32Column(in, Readings.HOUSEHOLD_FIELD_NUMBER, n);
+        long[] house = uint32Column(in, Readings.HOUSE_FIELD_NUMBER, n);
+        if (plug == null || household == null || house == null || in.readTag() != 0) return null;
         in.popLimit(limit);
-        if (!in.isAtEnd()) return false;
-        columns[0] = id;
-        columns[1] = ts;
-        columns[2] = value;
-        columns[3] = plug;
-        columns[4] = household;
-        columns[5] = house;
-        property[0] = p;
-        return true;
+        if (!in.isAtEnd()) return null;
+        return new Canonical(meter, firstSeq, id, ts, value, property, plug, household, house);
+    }
+
+    /** A batch without readings: a meter asking where to resume. */
+    private static ReadingBatch.Decoded noReadings(String meter, long firstSeq) {
+        return ReadingBatch.plain(meter, firstSeq, new long[0], new long[0], new long[0], new byte[0], new long[0],
+                new long[0], new long[0]);
     }
 
     /** A packed sint64 column (summed up if {@code deltas}) of {@code n} entries (-1: any, 1..MAX_READINGS). */
@@ -315,8 +312,7 @@ public final class IngestWire {
                         household, house);
             }
             default: // no readings: where do I resume?
-                return ReadingBatch.plain(meter, firstSeq, new long[0], new long[0], new long[0], new byte[0],
-                        new long[0], new long[0], new long[0]);
+                return noReadings(meter, firstSeq);
         }
     }
 
