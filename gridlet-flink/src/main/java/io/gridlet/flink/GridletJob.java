@@ -15,9 +15,9 @@ import io.gridlet.flink.source.MeasurementFormat;
 import io.gridlet.flink.source.SealedFormat;
 import io.gridlet.flink.source.SourceRecord;
 import io.gridlet.flink.types.MeasurementTypeInfo;
+import io.gridlet.flink.types.ResultRecordTypeInfo;
 import io.gridlet.flink.types.WindowChangeTypeInfo;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
@@ -131,14 +131,14 @@ public final class GridletJob {
 
         DataStream<ResultRecord> q1 = readings
                 .keyBy(new Partitioning.ByHouse(boundary))
-                .transform("q1-load-forecast", boundary.wire(TypeInformation.of(ResultRecord.class)),
+                .transform("q1-load-forecast", boundary.wire(ResultRecordTypeInfo.INSTANCE),
                         new LoadForecastOperator(config.epoch(), config.sliceSeconds(), config.forecaster(), boundary));
 
         DataStream<ResultRecord> q2 = readings
                 .keyBy(new Partitioning.ByHousehold(boundary))
                 .transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE),
                         new PlugMediansOperator(config.windowSeconds(), boundary))
-                .transform("q2-global-shares", boundary.wire(TypeInformation.of(ResultRecord.class)),
+                .transform("q2-global-shares", boundary.wire(ResultRecordTypeInfo.INSTANCE),
                         new GlobalSharesOperator(config.windowSeconds(), boundary))
                 // a task of its own even at parallelism 1, so that the per-plug half can be rescaled alone
                 .setParallelism(1).setMaxParallelism(1).startNewChain();

@@ -3,6 +3,7 @@ package io.gridlet.core.result;
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.model.Milli;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -46,15 +47,51 @@ public final class ResultLines {
     }
 
     public static String plugFile(int sliceSeconds) {
-        return "q1-plug-" + sliceSeconds + ".csv";
+        return FileNames.PLUG.of(sliceSeconds);
     }
 
     public static String houseFile(int sliceSeconds) {
-        return "q1-house-" + sliceSeconds + ".csv";
+        return FileNames.HOUSE.of(sliceSeconds);
     }
 
     public static String outlierFile(int windowSeconds) {
-        return "q2-" + windowSeconds + ".csv";
+        return FileNames.OUTLIER.of(windowSeconds);
+    }
+
+    /**
+     * A file name per size, made once (every result asks for its file's name: no string built per result). The
+     * few sizes a run has are kept in a table that is replaced, never changed, so readers need no lock.
+     */
+    private enum FileNames {
+        PLUG("q1-plug-"), HOUSE("q1-house-"), OUTLIER("q2-");
+
+        private record Table(int[] sizes, String[] names) {
+        }
+
+        private final String prefix;
+        private volatile Table table = new Table(new int[0], new String[0]);
+
+        FileNames(String prefix) {
+            this.prefix = prefix;
+        }
+
+        String of(int seconds) {
+            Table t = table;
+            for (int i = 0; i < t.sizes.length; i++) if (t.sizes[i] == seconds) return t.names[i];
+            String name = prefix + seconds + ".csv";
+            synchronized (this) {
+                t = table;
+                for (int i = 0; i < t.sizes.length; i++) if (t.sizes[i] == seconds) return t.names[i];
+                if (t.sizes.length < 64) {
+                    int[] sizes = Arrays.copyOf(t.sizes, t.sizes.length + 1);
+                    String[] names = Arrays.copyOf(t.names, t.names.length + 1);
+                    sizes[t.sizes.length] = seconds;
+                    names[t.names.length] = name;
+                    table = new Table(sizes, names);
+                }
+            }
+            return name;
+        }
     }
 
     public static void append(StringBuilder sb, PlugForecast f) {

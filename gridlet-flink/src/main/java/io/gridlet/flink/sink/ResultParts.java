@@ -6,7 +6,6 @@ import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.ResultRecord;
 import org.apache.flink.api.common.serialization.BulkWriter;
-import org.apache.flink.api.common.serialization.Encoder;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.Path;
@@ -17,7 +16,6 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
 import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -52,14 +50,9 @@ public final class ResultParts {
      */
     public static FileSink<ResultRecord> sink(String partsDir, Boundary boundary) {
         OutputFileConfig names = OutputFileConfig.builder().withPartPrefix("part").withPartSuffix(".txt").build();
-        if (boundary.isSealed()) {
-            return FileSink.forBulkFormat(new Path(partsDir), new SealedPartWriter.Factory(boundary))
-                    .withBucketAssigner(new ByOutputFile())
-                    .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                    .withOutputFileConfig(names)
-                    .build();
-        }
-        return FileSink.forRowFormat(new Path(partsDir), (Encoder<ResultRecord>) new KeyedLineEncoder())
+        BulkWriter.Factory<ResultRecord> parts = boundary.isSealed() ? new SealedPartWriter.Factory(boundary)
+                : new KeyedPartWriter.Factory();
+        return FileSink.forBulkFormat(new Path(partsDir), parts)
                 .withBucketAssigner(new ByOutputFile())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
                 .withOutputFileConfig(names)
@@ -67,18 +60,144 @@ public final class ResultParts {
     }
 
     /**
+     * A part file's lines gather here and reach the part's stream 64 KiB at a time: the local file system's part
+     * stream writes through, and a system call per line cost more than making the line.
+     */
+    abstract static class BufferedPartWriter implements BulkWriter<ResultRecord> {
+        private final FSDataOutputStream out;
+        private final byte[] buffer = new byte[1 << 16];
+        private int buffered;
+
+        BufferedPartWriter(FSDataOutputStream out) {
+            this.out = out;
+        }
+
+        /** Room for {@code n} more bytes at {@link #at()}, or false if {@code n} is more than the buffer holds. */
+        final boolean room(int n) throws IOException {
+            if (buffered + n > buffer.length) drain();
+            return n <= buffer.length;
+        }
+
+        final byte[] buffer() {
+            return buffer;
+        }
+
+        final int at() {
+            return buffered;
+        }
+
+        final void advance(int to) {
+            buffered = to;
+        }
+
+        /** {@code bytes} and a line end. */
+        final void writeLine(byte[] bytes) throws IOException {
+            if (!room(bytes.length + 1)) { // (a line longer than the buffer: never, but written whole)
+                out.write(bytes);
+                out.write('\n');
+                return;
+            }
+            System.arraycopy(bytes, 0, buffer, buffered, bytes.length);
+            buffered += bytes.length;
+            buffer[buffered++] = '\n';
+        }
+
+        @Override
+        public void flush() throws IOException { // (before every checkpoint: what is buffered reaches the part)
+            drain();
+            out.flush();
+        }
+
+        @Override
+        public void finish() throws IOException {
+            flush();
+        }
+
+        private void drain() throws IOException {
+            if (buffered == 0) return;
+            out.write(buffer, 0, buffered);
+            buffered = 0;
+        }
+    }
+
+    /**
+     * A plain part file: {@code order house household plug line}, one per line, written straight into the buffer
+     * (no string per line beyond the result's own).
+     */
+    static final class KeyedPartWriter extends BufferedPartWriter {
+        /** Four numbers of at most 20 characters and their spaces, and a line end. */
+        private static final int KEY_BYTES_MAX = 4 * 21 + 1;
+
+        KeyedPartWriter(FSDataOutputStream out) {
+            super(out);
+        }
+
+        @Override
+        @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the line is ASCII, copied as is
+        public void addElement(ResultRecord r) throws IOException {
+            String line = r.line();
+            if (!room(KEY_BYTES_MAX + line.length())) {
+                writeLine(keyed(r).getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
+            byte[] b = buffer();
+            int at = decimal(r.order(), b, at());
+            b[at++] = ' ';
+            at = decimal(r.house(), b, at);
+            b[at++] = ' ';
+            at = decimal(r.household(), b, at);
+            b[at++] = ' ';
+            at = decimal(r.plug(), b, at);
+            b[at++] = ' ';
+            line.getBytes(0, line.length(), b, at);
+            at += line.length();
+            b[at++] = '\n';
+            advance(at);
+        }
+
+        /** {@code v} in decimal ASCII at {@code at}; returns the index after it. */
+        static int decimal(long v, byte[] b, int at) {
+            if (v < 0) {
+                if (v == Long.MIN_VALUE) {
+                    byte[] min = Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+                    System.arraycopy(min, 0, b, at, min.length);
+                    return at + min.length;
+                }
+                b[at++] = '-';
+                v = -v;
+            }
+            int digits = 1;
+            for (long rest = v / 10; rest != 0; rest /= 10) digits++;
+            int end = at + digits;
+            for (int i = end - 1; i >= at; i--) {
+                b[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            return end;
+        }
+
+        static final class Factory implements BulkWriter.Factory<ResultRecord> {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public BulkWriter<ResultRecord> create(FSDataOutputStream out) {
+                return new KeyedPartWriter(out);
+            }
+        }
+    }
+
+    /**
      * A sealed part file: a random part id, its lines numbered 0, 1, ... in the order written, and on finishing
      * (the part is committed with a checkpoint) a trailer that counts them.
      */
-    static final class SealedPartWriter implements BulkWriter<ResultRecord> {
-        private final FSDataOutputStream out;
+    static final class SealedPartWriter extends BufferedPartWriter {
         private final Boundary boundary;
         private final long part = new SecureRandom().nextLong();
         private long lines;
         private String file = "";
 
         SealedPartWriter(FSDataOutputStream out, Boundary boundary) {
-            this.out = out;
+            super(out);
             this.boundary = boundary;
         }
 
@@ -90,42 +209,13 @@ public final class ResultParts {
         }
 
         @Override
-        public void flush() throws IOException { // (before every checkpoint: what is buffered reaches the part)
-            drain();
-            out.flush();
-        }
-
-        @Override
         public void finish() throws IOException {
             write(boundary.sealTrailer(file, part, lines));
-            drain();
-            out.flush();
+            super.finish();
         }
-
-        /**
-         * Lines gather here and reach the part's stream 64 KiB at a time: the local file system's part stream
-         * writes through, and two system calls per line cost more than sealing it.
-         */
-        private final byte[] buffer = new byte[1 << 16];
-        private int buffered;
 
         private void write(byte[] sealed) throws IOException {
-            byte[] line = Base64.getEncoder().encode(sealed);
-            if (buffered + line.length + 1 > buffer.length) drain();
-            if (line.length + 1 > buffer.length) { // (a line longer than the buffer: never, but written whole)
-                out.write(line);
-                out.write('\n');
-                return;
-            }
-            System.arraycopy(line, 0, buffer, buffered, line.length);
-            buffered += line.length;
-            buffer[buffered++] = '\n';
-        }
-
-        private void drain() throws IOException {
-            if (buffered == 0) return;
-            out.write(buffer, 0, buffered);
-            buffered = 0;
+            writeLine(Base64.getEncoder().encode(sealed));
         }
 
         static final class Factory implements BulkWriter.Factory<ResultRecord> {
@@ -216,14 +306,6 @@ public final class ResultParts {
             if (!ended) problems.add(where + ": no end (the part was cut short)");
         }
         return problems;
-    }
-
-    /** {@code order house household plug line}, one per line. */
-    static final class KeyedLineEncoder implements Encoder<ResultRecord> {
-        @Override
-        public void encode(ResultRecord r, OutputStream out) throws IOException {
-            out.write((keyed(r) + "\n").getBytes(StandardCharsets.US_ASCII));
-        }
     }
 
     /** A result with the key that orders it: {@code order house household plug line}. */

@@ -46,8 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ResultTopic {
     /** The most a result's encoding may have (a line is a few hundred bytes). */
-    static final int MAX_RECORD_BYTES = 4 * 1024;
-    private static final byte VERSION = 1;
+    static final int MAX_RECORD_BYTES = 2 * ResultRecord.MAX_STRING_BYTES + 64;
+    private static final byte VERSION = 2; // (1: strings with int lengths)
 
     private ResultTopic() {
     }
@@ -89,28 +89,17 @@ public final class ResultTopic {
         }
     }
 
-    /** A result as the topic carries it: version 1, file, order, house, household, plug, line (strings as int length + UTF-8). */
+    /** A result as the topic carries it: version 2, then {@link ResultRecord#writeTo}. */
     public static byte[] encode(ResultRecord r) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + r.line().length());
             DataOutputStream out = new DataOutputStream(bytes);
             out.writeByte(VERSION);
-            writeString(out, r.file());
-            out.writeLong(r.order());
-            out.writeLong(r.house());
-            out.writeLong(r.household());
-            out.writeLong(r.plug());
-            writeString(out, r.line());
+            r.writeTo(out);
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
     }
 
     /** A result from its encoding; anything else (too long, cut short, trailing bytes) is an IOException. */
@@ -118,17 +107,9 @@ public final class ResultTopic {
         if (bytes == null || bytes.length > MAX_RECORD_BYTES) throw new IOException("not a result record");
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
         if (in.readByte() != VERSION) throw new IOException("unknown result record version");
-        String file = readString(in);
-        long order = in.readLong(), house = in.readLong(), household = in.readLong(), plug = in.readLong();
-        String line = readString(in);
+        ResultRecord r = ResultRecord.readFrom(in);
         if (in.available() != 0) throw new IOException("bytes after a result record");
-        return new ResultRecord(file, order, house, household, plug, line);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > in.available()) throw new IOException("a string longer than the record");
-        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
+        return r;
     }
 
     static byte[] key(ResultRecord r) {
