@@ -48,12 +48,11 @@ import java.util.stream.Stream;
  * (state sealed, routing by pseudonyms), and the same with every record between tasks sealed on its own; each as a
  * share of the plain job at the same parallelism. Each is run {@code --runs} times, in rounds, and the median rate
  * is reported (single runs on a 2-core machine vary by a third, and up to 2x between rounds); a share is the median
- * of the rounds' shares (each configuration over plain in the same round: paired, as a slow round slows all).
+ * of the rounds' shares (each configuration over plain in the same round, plain over the core run of the same
+ * round: paired, as a slow round slows all).
  *
- * <p>{@code --shape} picks the data: {@code debs} (default; every plug every second, like the DEBS'14 set: input-heavy,
- * one timestamp per second), {@code sparse} (10 x 4 x 6 = 240 plugs each at its own offset every 8 s, 5 % of
- * readings dropped: about 3.6 M result lines out of 4.9 M lines a day, output-heavy; {@code --plugs} is ignored),
- * {@code generated} (what {@code gridlet run} generates by default: 40 plugs every 5 s with gaps and outages).
+ * <p>{@code --shape} picks the data ({@link Shapes}): {@code debs} (default; input-heavy), {@code sparse} (about 3.6 M
+ * result lines out of 4.9 M lines a day: output-heavy), {@code generated} ({@code gridlet run}'s default data).
  *
  * <p>Run: {@code ./bench engines [--shape debs|sparse|generated] [--plugs 200] [--days 0.1] [--sealed] [--runs 3]}.
  */
@@ -80,14 +79,7 @@ public final class EngineComparison {
         }
         Path dir = Files.createTempDirectory("gridlet-engines");
         try {
-            GeneratorConfig config = switch (shape) {
-                case "debs" -> DebsShapedData.config(plugs, days);
-                case "sparse" -> GeneratorConfig.builder().seed(2014).layout(10, 4, 6).span(days, 8)
-                        .gaps(0.05, 0.05, 0).badLines(0.0, 0.0).build();
-                case "generated" -> GeneratorConfig.builder().span(days, GeneratorConfig.defaults().intervalSeconds())
-                        .build();
-                default -> throw new IllegalArgumentException("--shape is debs, sparse or generated, not " + shape);
-            };
+            GeneratorConfig config = Shapes.config(shape, plugs, days);
             Path csv = dir.resolve("data.csv");
             long lines = DebsShapedData.writeCsv(config, csv);
             Path tiny = Files.writeString(dir.resolve("tiny.csv"), "1,1377986401,1.000,1,1,1,1\n");
@@ -95,15 +87,7 @@ public final class EngineComparison {
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), shape,
                     config.plugCount(), days, lines);
 
-            double core = 0;
-            for (int run = 0; run < 2; run++) { // the first run warms the JIT
-                long start = System.nanoTime();
-                try (InputStream in = new BufferedInputStream(Files.newInputStream(csv), 1 << 16);
-                     ResultFiles files = new ResultFiles(dir.resolve("core"), QueryConfig.DEFAULT)) {
-                    new Replay(QueryConfig.DEFAULT, 0).run(in, files);
-                }
-                core = lines * 1e9 / (System.nanoTime() - start);
-            }
+            coreRate(csv, dir.resolve("core"), lines); // warms the JIT: not reported
             long results = 0;
             try (Stream<Path> files = Files.list(dir.resolve("core"))) {
                 for (Path f : files.filter(f -> f.getFileName().toString().startsWith("q")).toList()) {
@@ -112,7 +96,7 @@ public final class EngineComparison {
                     }
                 }
             }
-            System.out.printf(Locale.ROOT, "core      : %.2f M readings/s; %,d result lines%n", core / 1e6, results);
+            System.out.printf(Locale.ROOT, "output    : %,d result lines (the core's)%n", results);
 
             time(tiny, dir.resolve("warm-up"), 1, Boundary.PLAIN); // class loading, the first start: not measured
             List<Config> configs = new ArrayList<>();
@@ -141,7 +125,9 @@ public final class EngineComparison {
             // every configuration once per round, rounds one after the other: a slow minute of the machine's
             // touches all of them alike, and the median of the rounds is reported
             Map<String, List<Double>> rates = new LinkedHashMap<>();
+            List<Double> cores = new ArrayList<>();
             for (int round = 0; round < runs; round++) {
+                cores.add(coreRate(csv, dir.resolve("core"), lines)); // in every round: shares are paired with it
                 for (int p : new int[] {1, 2}) {
                     for (Config c : configs) {
                         long overhead = time(tiny, dir.resolve("tiny"), p, c.boundary());
@@ -152,24 +138,28 @@ public final class EngineComparison {
                 }
                 System.err.printf(Locale.ROOT, "round %d of %d done%n", round + 1, runs);
             }
+            System.out.printf(Locale.ROOT, "core      : %.2f M readings/s (median of %s)%n", median(cores) / 1e6,
+                    text(cores));
             for (int p : new int[] {1, 2}) {
                 List<Double> plain = rates.get(p + "");
                 for (Config c : configs) {
                     List<Double> r = rates.get(p + c.label());
                     double rate = median(r);
-                    String runsText = r.stream().map(x -> String.format(Locale.ROOT, "%.2f", x / 1e6))
-                            .collect(Collectors.joining(" "));
+                    String runsText = text(r);
                     if (c.label().isEmpty()) {
+                        // a share of the core in the same round (the machine's speed drifts between rounds)
+                        List<Double> shares = new ArrayList<>();
+                        for (int i = 0; i < r.size(); i++) shares.add(r.get(i) / cores.get(i));
                         System.out.printf(Locale.ROOT, "flink p=%d : %.2f M readings/s (median of %s), %.0f %% of "
-                                + "core%n", p, rate / 1e6, runsText, 100 * rate / core);
+                                + "core (median of the rounds' %s %%)%n", p, rate / 1e6, runsText,
+                                100 * median(shares), percents(shares));
                         continue;
                     }
                     // the machine's speed drifts between rounds (a slow round is slow for every configuration), so
                     // the share is paired: this configuration over plain in the same round, the median of those
                     List<Double> shares = new ArrayList<>();
                     for (int i = 0; i < r.size(); i++) shares.add(r.get(i) / plain.get(i));
-                    String sharesText = shares.stream().map(x -> String.format(Locale.ROOT, "%.0f", 100 * x))
-                            .collect(Collectors.joining(" "));
+                    String sharesText = percents(shares);
                     System.out.printf(Locale.ROOT, "flink p=%d%s : %.2f M readings/s (median of %s), %.0f %% of plain "
                             + "at p=%d (median of the rounds' %s %%)%n", p, c.label(), rate / 1e6, runsText,
                             100 * median(shares), p, sharesText);
@@ -189,6 +179,24 @@ public final class EngineComparison {
 
     /** One way of running the job: on which input, how many readings it holds, inside which boundary. */
     private record Config(String label, Path input, long readings, Boundary boundary, boolean sealedInput) {
+    }
+
+    /** The core engine's rate on {@code csv}: file in, spec files out, one thread. */
+    private static double coreRate(Path csv, Path out, long lines) throws IOException {
+        long start = System.nanoTime();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(csv), 1 << 16);
+             ResultFiles files = new ResultFiles(out, QueryConfig.DEFAULT)) {
+            new Replay(QueryConfig.DEFAULT, 0).run(in, files);
+        }
+        return lines * 1e9 / (System.nanoTime() - start);
+    }
+
+    private static String text(List<Double> rates) {
+        return rates.stream().map(x -> String.format(Locale.ROOT, "%.2f", x / 1e6)).collect(Collectors.joining(" "));
+    }
+
+    private static String percents(List<Double> shares) {
+        return shares.stream().map(x -> String.format(Locale.ROOT, "%.0f", 100 * x)).collect(Collectors.joining(" "));
     }
 
     private static double median(List<Double> values) {

@@ -44,18 +44,39 @@ public final class GlobalShares {
     public void apply(WindowChange change) {
         Window w = window(change.windowSeconds());
         for (int i = 0, n = change.enteredCount(); i < n; i++) w.global.add(change.entered(i));
-        for (int i = 0, n = change.leftCount(); i < n; i++) {
-            if (!w.global.remove(change.left(i))) {
-                throw new IllegalStateException("value " + change.left(i) + " left a window it was never in");
-            }
-        }
+        for (int i = 0, n = change.leftCount(); i < n; i++) w.leave(change.left(i));
         for (int i = 0, n = change.changedPlugs(); i < n; i++) {
             PlugId id = change.plug(i);
-            int p = plugs.indexOf(id);
-            if (p == registered) register(id);
+            int p = plug(id.house(), id.household(), id.plug()); // (first: registering grows the median array)
             w.median[p] = change.doubledMedian(i);
         }
         if (!change.isEmpty()) w.changed = true;
+    }
+
+    /**
+     * Applies one window's change as the columns it crosses between tasks in: the values that entered and left,
+     * the changed plugs as (house, household, plug) triples and their doubled medians. The same as
+     * {@link #apply(WindowChange)} without making the change object first.
+     */
+    public void apply(int windowSeconds, int[] entered, int[] left, long[] plugTriples, long[] doubledMedians) {
+        if (plugTriples.length != 3 * doubledMedians.length) {
+            throw new IllegalArgumentException("one (house, household, plug) per median");
+        }
+        Window w = window(windowSeconds);
+        for (int v : entered) w.global.add(v);
+        for (int v : left) w.leave(v);
+        for (int i = 0; i < doubledMedians.length; i++) {
+            int p = plug(plugTriples[3 * i], plugTriples[3 * i + 1], plugTriples[3 * i + 2]); // (as above)
+            w.median[p] = doubledMedians[i];
+        }
+        if (entered.length + left.length + doubledMedians.length > 0) w.changed = true;
+    }
+
+    /** The plug's index, registering it on first sight. */
+    private int plug(long house, long household, long plug) {
+        int p = plugs.indexOf(house, household, plug);
+        if (p == registered) register(plugs.plug(p));
+        return p;
     }
 
     /** Emits, for every window that changed since the last call, the shares that changed at data time t. */
@@ -107,6 +128,13 @@ public final class GlobalShares {
 
         Window(int seconds) {
             this.seconds = seconds;
+        }
+
+        /** A value left the window: it must have entered it. */
+        void leave(int value) {
+            if (!global.remove(value)) {
+                throw new IllegalStateException("value " + value + " left a window it was never in");
+            }
         }
 
         void ensurePlugs(int plugCount, int householdCount) {

@@ -39,6 +39,8 @@ class PartitionedOutlierDetectionTest {
         PlugMedians[] parts = new PlugMedians[partitions];
         for (int i = 0; i < partitions; i++) parts[i] = new PlugMedians(windows);
         GlobalShares shares = new GlobalShares(windows);
+        GlobalShares byColumns = new GlobalShares(windows); // fed the same changes as columns, as the job does
+        ResultCollector columnsOut = new ResultCollector();
 
         long dataTime = Long.MIN_VALUE;
         for (int i = 0; i < all.size(); i++) {
@@ -46,8 +48,14 @@ class PartitionedOutlierDetectionTest {
             if (m.timestamp() > dataTime) {
                 if (dataTime != Long.MIN_VALUE) {
                     single.evaluate(dataTime, expected);
-                    for (PlugMedians part : parts) part.evaluate(dataTime, c -> shares.apply(c.copy()));
+                    for (PlugMedians part : parts) {
+                        part.evaluate(dataTime, c -> {
+                            shares.apply(c.copy());
+                            applyColumns(byColumns, c);
+                        });
+                    }
                     shares.evaluate(dataTime, actual);
+                    byColumns.evaluate(dataTime, columnsOut);
                 }
                 dataTime = m.timestamp();
             }
@@ -60,11 +68,34 @@ class PartitionedOutlierDetectionTest {
             parts[partition].add(m.timestamp(), m.houseId(), m.householdId(), m.plugId(), (int) m.milliValue());
         }
         single.evaluate(dataTime, expected);
-        for (PlugMedians part : parts) part.evaluate(dataTime, shares::apply);
+        for (PlugMedians part : parts) {
+            part.evaluate(dataTime, c -> {
+                applyColumns(byColumns, c);
+                shares.apply(c);
+            });
+        }
         shares.evaluate(dataTime, actual);
+        byColumns.evaluate(dataTime, columnsOut);
 
         assertThat(expected.lines()).containsKeys("q2-3600.csv", "q2-86400.csv");
         assertThat(actual.lines()).isEqualTo(expected.lines());
+        assertThat(columnsOut.lines()).isEqualTo(expected.lines());
+    }
+
+    private static void applyColumns(GlobalShares shares, WindowChange c) {
+        int[] entered = new int[c.enteredCount()];
+        for (int i = 0; i < entered.length; i++) entered[i] = c.entered(i);
+        int[] left = new int[c.leftCount()];
+        for (int i = 0; i < left.length; i++) left[i] = c.left(i);
+        long[] plugs = new long[3 * c.changedPlugs()];
+        long[] medians = new long[c.changedPlugs()];
+        for (int i = 0; i < medians.length; i++) {
+            plugs[3 * i] = c.plug(i).house();
+            plugs[3 * i + 1] = c.plug(i).household();
+            plugs[3 * i + 2] = c.plug(i).plug();
+            medians[i] = c.doubledMedian(i);
+        }
+        shares.apply(c.windowSeconds(), entered, left, plugs, medians);
     }
 
     private static PlugMedians roundTrip(PlugMedians part) throws IOException {

@@ -107,7 +107,7 @@ public final class GlobalSharesOperator extends AbstractStreamOperator<ResultRec
     public void processWatermark(Watermark mark) throws Exception {
         while (!pending.isEmpty() && pending.firstKey() <= mark.getTimestamp()) {
             Map.Entry<Long, List<WindowChangeRecord>> due = pending.pollFirstEntry();
-            for (WindowChangeRecord c : due.getValue()) shares.apply(c.toChange());
+            for (WindowChangeRecord c : due.getValue()) c.applyTo(shares);
             shares.evaluate(due.getKey(), sink);
         }
         super.processWatermark(mark);

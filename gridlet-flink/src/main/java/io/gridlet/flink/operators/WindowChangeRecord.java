@@ -1,13 +1,12 @@
 package io.gridlet.flink.operators;
 
 import io.gridlet.core.model.PlugId;
+import io.gridlet.core.q2.GlobalShares;
 import io.gridlet.core.q2.WindowChange;
 
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A {@link WindowChange} as a flat record of primitive arrays, cheap for Flink to serialize between the
@@ -33,12 +32,9 @@ public record WindowChangeRecord(int windowSeconds, long time, int[] entered, in
         return new WindowChangeRecord(c.windowSeconds(), c.time(), entered, left, plugs, medians);
     }
 
-    public WindowChange toChange() {
-        List<PlugId> ids = new ArrayList<>(doubledMedians.length);
-        for (int i = 0; i < doubledMedians.length; i++) {
-            ids.add(new PlugId(plugs[3 * i], plugs[3 * i + 1], plugs[3 * i + 2]));
-        }
-        return WindowChange.of(windowSeconds, time, entered, left, ids, doubledMedians);
+    /** Applies this change to {@code shares}, straight from its columns. */
+    public void applyTo(GlobalShares shares) {
+        shares.apply(windowSeconds, entered, left, plugs, doubledMedians);
     }
 
     public void writeTo(DataOutput out) throws IOException {

@@ -136,7 +136,7 @@ public final class ResultParts {
         @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the line is ASCII, copied as is
         public void addElement(ResultRecord r) throws IOException {
             String line = r.line();
-            if (!room(KEY_BYTES_MAX + line.length())) {
+            if (!room(KEY_BYTES_MAX + line.length()) || !ascii(line)) { // (never, but written whole and as before)
                 writeLine(keyed(r).getBytes(StandardCharsets.US_ASCII));
                 return;
             }
@@ -153,6 +153,12 @@ public final class ResultParts {
             at += line.length();
             b[at++] = '\n';
             advance(at);
+        }
+
+        /** Whether every character of {@code s} is ASCII (a result line is: digits, signs, commas, points). */
+        private static boolean ascii(String s) {
+            for (int i = 0; i < s.length(); i++) if (s.charAt(i) > 0x7f) return false;
+            return true;
         }
 
         /** {@code v} in decimal ASCII at {@code at}; returns the index after it. */

@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * produced in increasing order and keyed by the place, so they stay in order in one partition.
  */
 public final class ResultTopic {
-    /** The most a result's encoding may have (a line is a few hundred bytes). */
+    /** The most a result's encoding may have (a line is under 100 bytes; its strings are bounded by ResultRecord). */
     static final int MAX_RECORD_BYTES = 2 * ResultRecord.MAX_STRING_BYTES + 64;
     private static final byte VERSION = 2; // (1: strings with int lengths)
 
@@ -106,10 +106,24 @@ public final class ResultTopic {
     public static ResultRecord decode(byte[] bytes) throws IOException {
         if (bytes == null || bytes.length > MAX_RECORD_BYTES) throw new IOException("not a result record");
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
-        if (in.readByte() != VERSION) throw new IOException("unknown result record version");
-        ResultRecord r = ResultRecord.readFrom(in);
+        byte version = in.readByte();
+        if (version != VERSION && version != 1) throw new IOException("unknown result record version " + version);
+        ResultRecord r = version == VERSION ? ResultRecord.readFrom(in) : readFirstForm(in);
         if (in.available() != 0) throw new IOException("bytes after a result record");
         return r;
+    }
+
+    /** Version 1 (a job of an earlier jar on a cluster): the same fields, strings as an int length and UTF-8. */
+    private static ResultRecord readFirstForm(DataInputStream in) throws IOException {
+        String file = readIntLengthString(in);
+        long order = in.readLong(), house = in.readLong(), household = in.readLong(), plug = in.readLong();
+        return new ResultRecord(file, order, house, household, plug, readIntLengthString(in));
+    }
+
+    private static String readIntLengthString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) throw new IOException("a string longer than the record");
+        return new String(in.readNBytes(n), StandardCharsets.UTF_8);
     }
 
     static byte[] key(ResultRecord r) {

@@ -221,8 +221,17 @@ class KafkaLogTest {
         byte[] longer = java.util.Arrays.copyOf(whole, whole.length + 1);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(longer))
                 .isInstanceOf(java.io.IOException.class);
+        java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream(); // version 1: int-length strings
+        java.io.DataOutputStream out = new java.io.DataOutputStream(first);
+        out.writeByte(1);
+        out.writeInt(r.file().length());
+        out.writeBytes(r.file());
+        for (long v : new long[] {r.order(), r.house(), r.household(), r.plug()}) out.writeLong(v);
+        out.writeInt(r.line().length());
+        out.writeBytes(r.line());
+        assertThat(ResultTopic.decode(first.toByteArray())).as("an earlier jar's results").isEqualTo(r);
         byte[] otherVersion = whole.clone();
-        otherVersion[0] = 1; // (the first form, strings with int lengths)
+        otherVersion[0] = 3;
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(otherVersion))
                 .isInstanceOf(java.io.IOException.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ResultTopic.decode(new byte[9_000]))
