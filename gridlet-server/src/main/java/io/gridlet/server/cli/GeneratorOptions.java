@@ -1,11 +1,20 @@
 package io.gridlet.server.cli;
 
 import io.gridlet.core.generate.GeneratorConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The shape of generated data, shared by {@code run} and {@code generate}. Defaults: GeneratorConfig.defaults(). */
 public final class GeneratorOptions {
     private static final GeneratorConfig D = GeneratorConfig.defaults();
+
+    enum Shape { standard, output_heavy }
+
+    @Option(names = "--shape", paramLabel = "SHAPE", converter = ShapeConverter.class,
+            description = "standard (as the layout and rate options say), or output-heavy: 240 plugs (10 houses x 4 households x 6) "
+                    + "each every 8 s at its own offset, 5 %% dropped, outages, no gap, no bad lines; about 0.7 result "
+                    + "lines per input line. --seed, --days and --start still apply (default: standard).")
+    Shape shape = Shape.standard;
 
     @Option(names = "--seed", description = "Random seed; same seed, same data (default: ${DEFAULT-VALUE}).")
     long seed = D.seed();
@@ -41,11 +50,34 @@ public final class GeneratorOptions {
     double malformedRate = D.malformedRate();
 
     GeneratorConfig toConfig() {
+        if (shape == Shape.output_heavy) {
+            if (houses != D.houses() || households != D.households() || plugs != D.plugs()
+                    || interval != D.intervalSeconds() || dropRate != D.dropRate() || outageRate != D.outageRate()
+                    || gapMinutes != D.gapMinutes() || malformedRate != D.malformedRate()) {
+                throw new UserError("--shape output-heavy sets the layout, the interval and the rates: leave out "
+                        + "--houses, --households, --plugs, --interval, --drop-rate, --outage-rate, --gap-minutes "
+                        + "and --malformed-rate, or use --shape standard");
+            }
+            return GeneratorConfig.outputHeavy(seed, days, start);
+        }
         return GeneratorConfig.builder().seed(seed)
                 .layout(houses, households, plugs)
                 .span(days, interval, start)
                 .gaps(dropRate, outageRate, gapMinutes)
                 .badLines(malformedRate, D.extraDecimalsRate())
                 .build();
+    }
+
+    /** {@code standard} or {@code output-heavy}. */
+    static final class ShapeConverter implements CommandLine.ITypeConverter<Shape> {
+        @Override
+        public Shape convert(String value) {
+            return switch (value) {
+                case "standard" -> Shape.standard;
+                case "output-heavy" -> Shape.output_heavy;
+                default -> throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a shape: standard or output-heavy");
+            };
+        }
     }
 }

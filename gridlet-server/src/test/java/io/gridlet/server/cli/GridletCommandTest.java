@@ -83,6 +83,33 @@ class GridletCommandTest {
     }
 
     @Test
+    void theOutputHeavyShapeIsAPresetThatTheLayoutOptionsDoNotSilentlyChange() throws IOException {
+        Path csv = dir.resolve("heavy.csv");
+        assertThat(gridlet("generate", "-q", "--shape", "output-heavy", "--days", "0.02", "--seed", "3", "-o",
+                csv.toString())).isZero();
+        List<String[]> loads = Files.readAllLines(csv).stream().map(l -> l.split(","))
+                .filter(f -> f[3].equals("1")).toList();
+        assertThat(loads.stream().map(f -> f[6] + "/" + f[5] + "/" + f[4]).distinct().count())
+                .as("240 plugs").isEqualTo(240);
+        assertThat(loads.stream().map(f -> f[6]).distinct().count()).as("10 houses").isEqualTo(10);
+        long seconds = loads.stream().map(f -> f[1]).distinct().count();
+        assertThat(seconds).as("nearly every second has readings (each plug at its own offset)")
+                .isGreaterThan((long) (0.02 * 86_400 * 0.9));
+        assertThat(gridlet("run", "-q", "--engine", "core", "--shape", "output-heavy", "--days", "0.02", "--seed",
+                "3", "-o", dir.resolve("run").toString())).isZero();
+        assertThat(gridlet("run", "-q", "--engine", "core", csv.toString(), "-o", dir.resolve("file").toString()))
+                .isZero();
+        assertThat(Files.readAllLines(dir.resolve("run/q1-plug-60.csv")))
+                .isEqualTo(Files.readAllLines(dir.resolve("file/q1-plug-60.csv")));
+
+        assertThat(gridlet("generate", "-q", "--shape", "output-heavy", "--houses", "3", "-o",
+                dir.resolve("x.csv").toString())).isNotZero();
+        assertThat(err.toString()).contains("--shape output-heavy sets the layout");
+        assertThat(gridlet("generate", "-q", "--shape", "heavy", "-o", dir.resolve("y.csv").toString())).isNotZero();
+        assertThat(err.toString()).contains("'heavy' is not a shape: standard or output-heavy");
+    }
+
+    @Test
     void generatedFileAndGeneratedRunGiveTheSameResults() throws IOException {
         String[] shape = {"--days", "0.3", "--houses", "2", "--interval", "20", "--seed", "9", "--malformed-rate",
                 "0.01"};
