@@ -59,6 +59,11 @@ public final class ResultParts {
                 .build();
     }
 
+    /** The writer of a plain part file on {@code out} (what the plain sink writes with; for measuring it). */
+    public static BulkWriter<ResultRecord> plainPartWriter(FSDataOutputStream out) {
+        return new KeyedPartWriter(out);
+    }
+
     /**
      * A part file's lines gather here and reach the part's stream 64 KiB at a time: the local file system's part
      * stream writes through, and a system call per line cost more than making the line.

@@ -72,7 +72,8 @@ final class AccuracyCommand implements Callable<Integer> {
         if (!known) throw new UserError("--plot-slice must be one of the slice sizes 60, 300, 900, 3600, 7200");
         InputSource source;
         try {
-            source = input != null ? InputSource.file(input, System.in) : InputSource.generated(generator.toConfig());
+            source = input != null ? InputSource.file(input, System.in)
+                    : InputSource.generated(generator.toConfig(spec.commandLine().getParseResult()));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

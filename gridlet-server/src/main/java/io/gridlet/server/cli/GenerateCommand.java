@@ -62,7 +62,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter stderr = spec.commandLine().getErr();
         GeneratorConfig config;
         try {
-            config = generator.toConfig();
+            config = generator.toConfig(spec.commandLine().getParseResult());
         } catch (IllegalArgumentException e) {
             stderr.println("gridlet generate: " + e.getMessage());
             return 2;

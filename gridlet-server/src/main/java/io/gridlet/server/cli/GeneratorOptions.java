@@ -4,11 +4,20 @@ import io.gridlet.core.generate.GeneratorConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** The shape of generated data, shared by {@code run} and {@code generate}. Defaults: GeneratorConfig.defaults(). */
+import java.util.List;
+
+/**
+ * The shape of generated data, shared by {@code run}, {@code generate}, {@code meter} and {@code accuracy} (ignored
+ * when they read a file). Defaults: GeneratorConfig.defaults().
+ */
 public final class GeneratorOptions {
     private static final GeneratorConfig D = GeneratorConfig.defaults();
 
     enum Shape { standard, output_heavy }
+
+    /** What the output-heavy preset sets. */
+    private static final List<String> PRESET_SETS = List.of("--houses", "--households", "--plugs", "--interval",
+            "--drop-rate", "--outage-rate", "--gap-minutes", "--malformed-rate");
 
     @Option(names = "--shape", paramLabel = "SHAPE", converter = ShapeConverter.class,
             description = "standard (as the layout and rate options say), or output-heavy: 240 plugs (10 houses x 4 households x 6) "
@@ -49,14 +58,13 @@ public final class GeneratorOptions {
     @Option(names = "--malformed-rate", description = "Probability of inserting a bad line before a good one (default: ${DEFAULT-VALUE}).")
     double malformedRate = D.malformedRate();
 
-    GeneratorConfig toConfig() {
+    /** The options as a configuration; {@code given}: what the command line said (a preset refuses what it sets). */
+    GeneratorConfig toConfig(CommandLine.ParseResult given) {
         if (shape == Shape.output_heavy) {
-            if (houses != D.houses() || households != D.households() || plugs != D.plugs()
-                    || interval != D.intervalSeconds() || dropRate != D.dropRate() || outageRate != D.outageRate()
-                    || gapMinutes != D.gapMinutes() || malformedRate != D.malformedRate()) {
+            List<String> set = PRESET_SETS.stream().filter(given::hasMatchedOption).toList();
+            if (!set.isEmpty()) {
                 throw new UserError("--shape output-heavy sets the layout, the interval and the rates: leave out "
-                        + "--houses, --households, --plugs, --interval, --drop-rate, --outage-rate, --gap-minutes "
-                        + "and --malformed-rate, or use --shape standard");
+                        + String.join(", ", set) + ", or use --shape standard");
             }
             return GeneratorConfig.outputHeavy(seed, days, start);
         }

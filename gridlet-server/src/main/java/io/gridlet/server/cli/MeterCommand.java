@@ -173,7 +173,8 @@ final class MeterCommand implements Callable<Integer> {
                         + " (--meters " + meters + "); start gridlet serve with --meters " + meters + " or more");
             }
         }
-        InputSource input = file == null ? InputSource.generated(generator.toConfig())
+        InputSource input = file == null
+                ? InputSource.generated(generator.toConfig(spec.commandLine().getParseResult()))
                 : InputSource.file(file, System.in);
         AtomicLong skipped = new AtomicLong();
         long started = System.nanoTime();

@@ -186,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
 
     private GeneratorConfig config() {
         try {
-            return generator.toConfig();
+            return generator.toConfig(spec.commandLine().getParseResult());
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

@@ -102,9 +102,10 @@ class GridletCommandTest {
         assertThat(Files.readAllLines(dir.resolve("run/q1-plug-60.csv")))
                 .isEqualTo(Files.readAllLines(dir.resolve("file/q1-plug-60.csv")));
 
-        assertThat(gridlet("generate", "-q", "--shape", "output-heavy", "--houses", "3", "-o",
-                dir.resolve("x.csv").toString())).isNotZero();
-        assertThat(err.toString()).contains("--shape output-heavy sets the layout");
+        assertThat(gridlet("generate", "-q", "--shape", "output-heavy", "--houses", "5", "--interval", "5", "-o",
+                dir.resolve("x.csv").toString())).as("even at their default values").isNotZero();
+        assertThat(err.toString()).contains("--shape output-heavy sets the layout")
+                .contains("leave out --houses, --interval,");
         assertThat(gridlet("generate", "-q", "--shape", "heavy", "-o", dir.resolve("y.csv").toString())).isNotZero();
         assertThat(err.toString()).contains("'heavy' is not a shape: standard or output-heavy");
     }
