@@ -93,6 +93,33 @@ public final class WindowChange {
         return medians[i];
     }
 
+    /** The values that entered, as an array of their own. */
+    public int[] enteredValues() {
+        return Arrays.copyOf(entered, enteredCount);
+    }
+
+    /** The values that left, as an array of their own. */
+    public int[] leftValues() {
+        return Arrays.copyOf(left, leftCount);
+    }
+
+    /** The changed plugs as (house, household, plug) triples, in the order of {@link #doubledMedians()}. */
+    public long[] plugTriples() {
+        long[] triples = new long[3 * plugs.size()];
+        for (int i = 0; i < plugs.size(); i++) {
+            PlugId id = plugs.get(i);
+            triples[3 * i] = id.house();
+            triples[3 * i + 1] = id.household();
+            triples[3 * i + 2] = id.plug();
+        }
+        return triples;
+    }
+
+    /** The changed plugs' doubled medians, as an array of their own. */
+    public long[] doubledMedians() {
+        return Arrays.copyOf(medians, plugs.size());
+    }
+
     public boolean isEmpty() {
         return enteredCount == 0 && leftCount == 0 && plugs.isEmpty();
     }

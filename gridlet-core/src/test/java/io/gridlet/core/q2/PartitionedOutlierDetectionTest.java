@@ -83,19 +83,7 @@ class PartitionedOutlierDetectionTest {
     }
 
     private static void applyColumns(GlobalShares shares, WindowChange c) {
-        int[] entered = new int[c.enteredCount()];
-        for (int i = 0; i < entered.length; i++) entered[i] = c.entered(i);
-        int[] left = new int[c.leftCount()];
-        for (int i = 0; i < left.length; i++) left[i] = c.left(i);
-        long[] plugs = new long[3 * c.changedPlugs()];
-        long[] medians = new long[c.changedPlugs()];
-        for (int i = 0; i < medians.length; i++) {
-            plugs[3 * i] = c.plug(i).house();
-            plugs[3 * i + 1] = c.plug(i).household();
-            plugs[3 * i + 2] = c.plug(i).plug();
-            medians[i] = c.doubledMedian(i);
-        }
-        shares.apply(c.windowSeconds(), entered, left, plugs, medians);
+        shares.apply(c.windowSeconds(), c.enteredValues(), c.leftValues(), c.plugTriples(), c.doubledMedians());
     }
 
     private static PlugMedians roundTrip(PlugMedians part) throws IOException {

@@ -1,6 +1,5 @@
 package io.gridlet.flink.operators;
 
-import io.gridlet.core.model.PlugId;
 import io.gridlet.core.q2.GlobalShares;
 import io.gridlet.core.q2.WindowChange;
 
@@ -16,20 +15,8 @@ public record WindowChangeRecord(int windowSeconds, long time, int[] entered, in
                                  long[] doubledMedians) {
 
     public static WindowChangeRecord of(WindowChange c) {
-        int[] entered = new int[c.enteredCount()];
-        for (int i = 0; i < entered.length; i++) entered[i] = c.entered(i);
-        int[] left = new int[c.leftCount()];
-        for (int i = 0; i < left.length; i++) left[i] = c.left(i);
-        long[] plugs = new long[3 * c.changedPlugs()];
-        long[] medians = new long[c.changedPlugs()];
-        for (int i = 0; i < medians.length; i++) {
-            PlugId id = c.plug(i);
-            plugs[3 * i] = id.house();
-            plugs[3 * i + 1] = id.household();
-            plugs[3 * i + 2] = id.plug();
-            medians[i] = c.doubledMedian(i);
-        }
-        return new WindowChangeRecord(c.windowSeconds(), c.time(), entered, left, plugs, medians);
+        return new WindowChangeRecord(c.windowSeconds(), c.time(), c.enteredValues(), c.leftValues(),
+                c.plugTriples(), c.doubledMedians());
     }
 
     /** Applies this change to {@code shares}, straight from its columns. */
