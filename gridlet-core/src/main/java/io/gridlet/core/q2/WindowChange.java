@@ -136,19 +136,4 @@ public final class WindowChange {
         c.medians = Arrays.copyOf(medians, Math.max(1, plugs.size()));
         return c;
     }
-
-    /** Rebuilds a change from its parts (the inverse of the accessors, for deserialization). */
-    public static WindowChange of(int windowSeconds, long time, int[] entered, int[] left, List<PlugId> plugs,
-                                  long[] doubledMedians) {
-        if (plugs.size() != doubledMedians.length) throw new IllegalArgumentException("one median per plug");
-        WindowChange c = new WindowChange(windowSeconds);
-        c.time = time;
-        c.entered = entered.length == 0 ? new int[1] : entered.clone();
-        c.enteredCount = entered.length;
-        c.left = left.length == 0 ? new int[1] : left.clone();
-        c.leftCount = left.length;
-        c.plugs.addAll(plugs);
-        c.medians = doubledMedians.length == 0 ? new long[1] : doubledMedians.clone();
-        return c;
-    }
 }

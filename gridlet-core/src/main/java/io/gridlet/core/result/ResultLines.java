@@ -66,6 +66,10 @@ public final class ResultLines {
         PLUG("q1-plug-"), HOUSE("q1-house-"), OUTLIER("q2-");
 
         private record Table(int[] sizes, String[] names) {
+            String find(int seconds) {
+                for (int i = 0; i < sizes.length; i++) if (sizes[i] == seconds) return names[i];
+                return null;
+            }
         }
 
         private final String prefix;
@@ -76,12 +80,13 @@ public final class ResultLines {
         }
 
         String of(int seconds) {
-            Table t = table;
-            for (int i = 0; i < t.sizes.length; i++) if (t.sizes[i] == seconds) return t.names[i];
+            String known = table.find(seconds);
+            if (known != null) return known;
             String name = prefix + seconds + ".csv";
             synchronized (this) {
-                t = table;
-                for (int i = 0; i < t.sizes.length; i++) if (t.sizes[i] == seconds) return t.names[i];
+                Table t = table;
+                known = t.find(seconds);
+                if (known != null) return known;
                 if (t.sizes.length < 64) {
                     int[] sizes = Arrays.copyOf(t.sizes, t.sizes.length + 1);
                     String[] names = Arrays.copyOf(t.names, t.names.length + 1);

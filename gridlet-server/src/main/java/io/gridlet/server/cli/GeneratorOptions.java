@@ -20,9 +20,10 @@ public final class GeneratorOptions {
             "--drop-rate", "--outage-rate", "--gap-minutes", "--malformed-rate");
 
     @Option(names = "--shape", paramLabel = "SHAPE", converter = ShapeConverter.class,
-            description = "standard (as the layout and rate options say), or output-heavy: 240 plugs (10 houses x 4 households x 6) "
-                    + "each every 8 s at its own offset, 5 %% dropped, outages, no gap, no bad lines; about 0.7 result "
-                    + "lines per input line. --seed, --days and --start still apply (default: standard).")
+            description = "standard (as the layout and rate options say), or output-heavy: 240 plugs (10 houses x 4 "
+                    + "households x 6) each every 8 s at its own offset, 5 %% dropped, outages, no gap, no bad lines; "
+                    + "about 0.7 result lines per input line. --seed, --days and --start still apply (default: "
+                    + "standard).")
     Shape shape = Shape.standard;
 
     @Option(names = "--seed", description = "Random seed; same seed, same data (default: ${DEFAULT-VALUE}).")
