@@ -38,13 +38,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * hub, p50/p99/max over all results and over those after the first 20 % of the data (warm-up).
  *
  * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
- * [--batch 1000] [--parallelism 1] [--rate R]}: {@code --rate} caps the fleet's readings/s (0, the default: as fast
+ * [--batch 1000] [--parallelism 1] [--partitions 1] [--rate R]}: {@code --partitions} splits the log, each
+ * partition read by its own source and order gate; {@code --rate} caps the fleet's readings/s (0, the default: as fast
  * as acknowledged), for latency below saturation; {@code --ingest-only} runs no job (the gateway and the log
  * alone: what ingest costs).
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
-        int plugs = 400, meters = 10, batch = 1000, parallelism = 1;
+        int plugs = 400, meters = 10, batch = 1000, parallelism = 1, partitions = 1;
         long rate = 0;
         boolean ingestOnly = false;
         double minutes = 30;
@@ -58,12 +59,14 @@ public final class LiveBenchmark {
                 case "--lateness" -> lateness = Long.parseLong(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--parallelism" -> parallelism = Integer.parseInt(args[++i]);
+                case "--partitions" -> partitions = Integer.parseInt(args[++i]);
                 case "--rate" -> rate = Long.parseLong(args[++i]);
                 case "--ingest-only" -> ingestOnly = true;
                 case "--fsync" -> fsync = LocalLog.Fsync.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 default -> {
                     System.err.println("usage: LiveBenchmark [--plugs N (multiple of 40)] [--minutes M] [--meters N]"
-                            + " [--lateness S] [--batch N] [--parallelism P] [--fsync always|never] [--rate R] [--ingest-only]");
+                            + " [--lateness S] [--batch N] [--parallelism P] [--partitions N] [--fsync always|never] [--rate R]"
+                            + " [--ingest-only]");
                     System.exit(2);
                 }
             }
@@ -74,9 +77,9 @@ public final class LiveBenchmark {
         long t0 = data.ts[0];
         int span = (int) (data.ts[n - 1] - t0) + 2;
         System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.0f min, %,d readings; "
-                        + "%d meters, batches of %d, lateness %d s, fsync %s, parallelism %d, rate %s%n",
+                        + "%d meters, batches of %d, lateness %d s, fsync %s, parallelism %d, log partitions %d, rate %s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), plugs, minutes, n,
-                meters, batch, lateness, fsync.name().toLowerCase(Locale.ROOT), parallelism,
+                meters, batch, lateness, fsync.name().toLowerCase(Locale.ROOT), parallelism, partitions,
                 rate == 0 ? "as acknowledged" : rate + "/s");
 
         Path dir = Files.createTempDirectory("gridlet-live-bench");
@@ -90,7 +93,7 @@ public final class LiveBenchmark {
         long[] delivered = new long[span * 64];
         AtomicLong results = new AtomicLong();
         long[] resultOrder = new long[delivered.length];
-        LocalLog log = new LocalLog(dir.resolve("log"), fsync);
+        LocalLog log = new LocalLog(dir.resolve("log"), fsync, LocalLog.DEFAULT_SEGMENT_BYTES, partitions);
         String hubName = "bench-" + System.nanoTime();
         ResultHub hub = ResultHub.named(hubName);
         hub.listen(r -> {

@@ -69,6 +69,7 @@ public final class FlinkRun {
     private final Duration checkpointInterval;
     private Boundary boundary = Boundary.PLAIN;
     private long replayRate;
+    private int partitions = 1;
     private boolean onCluster;
     private volatile JobClient job;
 
@@ -144,6 +145,16 @@ public final class FlinkRun {
         return this;
     }
 
+    /**
+     * The source has {@code n} partitions (a partitioned ingest log): read by as many source instances, each with
+     * its own order gate (see {@link GridletJob#results(StreamExecutionEnvironment, Source, int)}).
+     */
+    public FlinkRun partitions(int n) {
+        if (n < 1) throw new IllegalArgumentException("partitions must be >= 1, got " + n);
+        this.partitions = n;
+        return this;
+    }
+
     /** The job runs on a Flink cluster: it tolerates lost TaskManagers (see {@link #CLUSTER_FAILURES}). */
     public FlinkRun onCluster() {
         this.onCluster = true;
@@ -215,7 +226,8 @@ public final class FlinkRun {
         Files.createDirectories(dir.parts());
         configure(env, dir, resumeFrom);
         Boundary inRun = boundary.forRun(dir.runId()); // sealed state names its run
-        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, inRun).results(env, source);
+        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, inRun).results(env, source,
+                partitions);
         // one sink per query, each chained to its operator: result lines never cross the network
         results.q1().sinkTo(ResultParts.sink(dir.parts().toString(), inRun)).name("q1-files");
         results.q2().sinkTo(ResultParts.sink(dir.parts().toString(), inRun)).name("q2-files")

@@ -11,6 +11,7 @@ import io.gridlet.flink.operators.OrderGateOperator;
 import io.gridlet.flink.operators.Partitioning;
 import io.gridlet.flink.operators.PlugMediansOperator;
 import io.gridlet.flink.operators.ResultRecord;
+import io.gridlet.flink.operators.WindowChangeRecord;
 import io.gridlet.flink.source.MeasurementFormat;
 import io.gridlet.flink.source.SealedFormat;
 import io.gridlet.flink.source.SourceRecord;
@@ -22,6 +23,8 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.util.List;
@@ -35,6 +38,10 @@ import java.util.List;
  *   --keyBy(household)-> Q2 PlugMedians per household group --> Q2 GlobalShares (p=1) --+--> results
  * </pre>
  *
+ * Over a log of N partitions the source and the order gate run as N instances, one per partition; data time is
+ * the watermark over them, the keyed stages hold readings of a gate ahead of the others, and Q2's per-plug half
+ * also takes every gate's ticks (the timestamps it releases, broadcast) as a second input.
+ *
  * Q1 is keyed by house so that a house's plug averages are summed where they are computed. Q2's plug medians
  * are keyed by household and run in parallel; only the global median needs every value, and it gets them as
  * per-timestamp changes into a histogram of counts (memory grows with distinct values, not with readings).
@@ -43,8 +50,8 @@ import java.util.List;
  * Q2's changes cross between tasks sealed (their serializers seal them), readings are routed by pseudonyms of
  * their houses and households, and every operator's state is sealed in checkpoints.
  *
- * <p>The single-instance stages have max parallelism 1; the keyed stages are the ones a rescale changes, their
- * state moving by key group.
+ * <p>The source and gate have max parallelism = the partitions, the global stage 1; the keyed stages are the ones
+ * a rescale changes, their state moving by key group.
  */
 public final class GridletJob {
     /**
@@ -114,30 +121,48 @@ public final class GridletJob {
     }
 
     /**
-     * Adds the pipeline over any source of parsed readings (a file, the ingest log) to {@code env}; returns its
-     * results. The source runs at parallelism 1: the order gate after it sees every reading in its order.
+     * Adds the pipeline over any source of parsed readings (a file, the ingest log of one partition) to
+     * {@code env}; returns its results. The source runs at parallelism 1: the order gate after it sees every
+     * reading in its order.
      */
     public Results results(StreamExecutionEnvironment env, Source<SourceRecord, ?, ?> source) {
+        return results(env, source, 1);
+    }
+
+    /**
+     * Adds the pipeline over a source of {@code partitions} splits, read by as many source instances, each followed
+     * by its own order gate (its partition's order, lateness, rejections and clock); data time is then the watermark
+     * over the gates, and the keyed stages hold readings of a gate ahead of the others until it reaches them. Every
+     * partition must be in timestamp order within the lateness on its own (the log's partitions are: the service
+     * checks each reading against its one clock).
+     */
+    public Results results(StreamExecutionEnvironment env, Source<SourceRecord, ?, ?> source, int partitions) {
+        if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+        boolean partitioned = partitions > 1;
         // every operator here reads a record and lets go of it (and the records are immutable): chained operators
         // may pass them on without Flink copying each one through its serializer
         env.getConfig().enableObjectReuse();
-        DataStream<Measurement> readings = env
+        SingleOutputStreamOperator<Measurement> readings = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "readings")
-                .setParallelism(1).setMaxParallelism(1)
-                // order, lateness, rejections, and the data-time clock: one instance sees everything
+                .setParallelism(partitions).setMaxParallelism(partitions)
+                // order, lateness, rejections, and the data-time clock: one instance sees a partition's readings
                 .transform("order-gate", boundary.wire(MeasurementTypeInfo.INSTANCE),
-                        new OrderGateOperator(maxLateness, replayRate, boundary))
-                .setParallelism(1).setMaxParallelism(1);
+                        new OrderGateOperator(maxLateness, replayRate, boundary, partitioned))
+                .setParallelism(partitions).setMaxParallelism(partitions);
 
         DataStream<ResultRecord> q1 = readings
                 .keyBy(new Partitioning.ByHouse(boundary))
                 .transform("q1-load-forecast", boundary.wire(ResultRecordTypeInfo.INSTANCE),
                         new LoadForecastOperator(config.epoch(), config.sliceSeconds(), config.forecaster(), boundary));
 
-        DataStream<ResultRecord> q2 = readings
-                .keyBy(new Partitioning.ByHousehold(boundary))
-                .transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE),
-                        new PlugMediansOperator(config.windowSeconds(), boundary))
+        KeyedStream<Measurement, Long> byHousehold = readings.keyBy(new Partitioning.ByHousehold(boundary));
+        PlugMediansOperator plugMedians = new PlugMediansOperator(config.windowSeconds(), boundary, partitioned);
+        DataStream<WindowChangeRecord> changes = partitioned
+                // behind several gates the timestamps to evaluate come from every gate, broadcast
+                ? byHousehold.connect(readings.getSideOutput(OrderGateOperator.TICKS).broadcast())
+                        .transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE), plugMedians)
+                : byHousehold.transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE), plugMedians);
+        DataStream<ResultRecord> q2 = changes
                 .transform("q2-global-shares", boundary.wire(ResultRecordTypeInfo.INSTANCE),
                         new GlobalSharesOperator(config.windowSeconds(), boundary))
                 // a task of its own even at parallelism 1, so that the per-plug half can be rescaled alone

@@ -3,7 +3,10 @@ package io.gridlet.log;
 import io.gridlet.log.kafka.KafkaLog;
 import io.gridlet.log.local.LocalLog;
 
+import org.apache.kafka.common.utils.Utils;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +35,15 @@ public interface IngestLog extends Serializable {
          */
         long lastDataTime() throws IOException;
 
+        /**
+         * How many partitions the entries go to: with more than one, the gateway also appends {@link
+         * LogRecord#clock} entries (to every partition) as its data time moves, so a quiet partition holds no
+         * one back.
+         */
+        default int partitions() {
+            return 1;
+        }
+
         /** Whether the log holds the end-of-data entry already (read once, at start). */
         boolean endOfData() throws IOException;
 
@@ -40,6 +52,22 @@ public interface IngestLog extends Serializable {
     }
 
     Writer openWriter() throws IOException;
+
+    /**
+     * How many partitions the log has: each meter's entries go to one of them ({@link #partitionOf}), clock and
+     * end-of-data entries to all; the job reads each with its own source instance and order gate.
+     */
+    default int partitions() {
+        return 1;
+    }
+
+    /**
+     * The partition of {@code partitions} a meter's entries go to in a local log: Kafka's default partitioner's
+     * (murmur2 of the name's UTF-8 bytes), so a meter lands in the same partition number in either log.
+     */
+    static int partitionOf(String meter, int partitions) {
+        return Utils.toPositive(Utils.murmur2(meter.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
 
     /** For messages: where the log is. */
     String describe();

@@ -35,6 +35,26 @@ public record LogRecord(String meter, long lastSeq, List<Measurement> readings, 
         return new LogRecord(meter, lastSeq, List.of(), sealed, NO_DATA_TIME);
     }
 
+    /**
+     * A clock entry: no readings, only the service's data time (written to every partition of a partitioned log, so
+     * that a partition whose meters are quiet still tells the job that nothing older than that time minus the
+     * lateness follows in it).
+     */
+    public static LogRecord clock(long dataTime) {
+        if (dataTime == NO_DATA_TIME) throw new IllegalArgumentException("a clock entry needs a data time");
+        return new LogRecord("", 0, List.of(), null, dataTime);
+    }
+
+    /** Whether this is a {@link #clock} entry (no meter's readings: it goes to every partition). */
+    public boolean isClock() {
+        return meter != null && meter.isEmpty();
+    }
+
+    /** Whether this entry goes to every partition of a log (the end of data, and clock entries). */
+    public boolean isForEveryPartition() {
+        return meter == null || meter.isEmpty();
+    }
+
     /** The same entry, with the service's data time its readings were checked against. */
     public LogRecord withDataTime(long time) {
         return new LogRecord(meter, lastSeq, readings, sealed, time);

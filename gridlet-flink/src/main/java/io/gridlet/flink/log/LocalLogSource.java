@@ -21,7 +21,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Paths;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,26 +30,29 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The job's side of a {@link LocalLog}: one split (the log), read by one reader from the position in its
- * checkpoint; the readings of each entry are emitted in one go, so a checkpoint always falls between entries.
+ * The job's side of a {@link LocalLog}: one split per partition, split {@code i} read by the reader of subtask
+ * {@code i} (the source runs at parallelism = partitions, each reader followed by its own order gate) from the
+ * position in its checkpoint; the readings of each entry are emitted in one go, so a checkpoint always falls between entries.
  * Unbounded: the reader waits for the writer, polling every {@value #POLL_MILLIS} ms when it has caught up, and
  * finishes at the log's end-of-data entry. Where the log is corrupt it fails the job with the log's
  * {@link LogCorruptedException} (the file and offset named), instead of waiting there for an entry that never comes.
  */
-final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split, LocalLogSource.Split> {
+final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split, LocalLogSource.Unassigned> {
     private static final long serialVersionUID = 1L;
     static final long POLL_MILLIS = 2;
-    private final String dir;
+    private final LocalLog log;
 
-    LocalLogSource(String dir) {
-        this.dir = dir;
+    LocalLogSource(LocalLog log) {
+        this.log = log;
     }
 
-    /** Where the reader is: the byte position and how many readings came before it (their line numbers). */
-    record Split(long position, long readings) implements SourceSplit {
+    /**
+     * Where a partition's reader is: the byte position and how many readings came before it (their line numbers).
+     */
+    record Split(int partition, long position, long readings) implements SourceSplit {
         @Override
         public String splitId() {
-            return "log";
+            return partition == 0 ? "log" : "log-" + partition;
         }
     }
 
@@ -60,18 +63,25 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
 
     @Override
     public SourceReader<SourceRecord, Split> createReader(SourceReaderContext context) {
-        return new Reader(dir);
+        return new Reader(log, context);
     }
 
     @Override
-    public SplitEnumerator<Split, Split> createEnumerator(SplitEnumeratorContext<Split> context) {
-        return new Enumerator(context, new Split(0, 0));
+    public SplitEnumerator<Split, Unassigned> createEnumerator(SplitEnumeratorContext<Split> context) {
+        if (context.currentParallelism() != log.partitions()) {
+            throw new IllegalStateException(log.describe() + " is read by one source instance per partition, not "
+                    + context.currentParallelism());
+        }
+        List<Split> all = new ArrayList<>();
+        for (int i = 0; i < log.partitions(); i++) all.add(new Split(i, 0, 0));
+        return new Enumerator(context, all);
     }
 
-    /** The enumerator's checkpoint: the split if no reader holds it, else null (serialized as absent). */
+    /** The enumerator's checkpoint: the splits no reader holds. */
     @Override
-    public SplitEnumerator<Split, Split> restoreEnumerator(SplitEnumeratorContext<Split> context, Split unassigned) {
-        return new Enumerator(context, unassigned);
+    public SplitEnumerator<Split, Unassigned> restoreEnumerator(SplitEnumeratorContext<Split> context,
+                                                                Unassigned unassigned) {
+        return new Enumerator(context, unassigned.splits());
     }
 
     @Override
@@ -80,18 +90,27 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
     }
 
     @Override
-    public SimpleVersionedSerializer<Split> getEnumeratorCheckpointSerializer() {
-        return new SplitSerializer();
+    public SimpleVersionedSerializer<Unassigned> getEnumeratorCheckpointSerializer() {
+        return new UnassignedSerializer();
     }
 
-    /** Hands the one split to the reader of subtask 0 (the source runs at parallelism 1). */
-    private static final class Enumerator implements SplitEnumerator<Split, Split> {
-        private final SplitEnumeratorContext<Split> context;
-        private Split unassigned;
+    /** The splits no reader holds (in a checkpoint of the enumerator). */
+    record Unassigned(List<Split> splits) {
+    }
 
-        Enumerator(SplitEnumeratorContext<Split> context, Split unassigned) {
+    /**
+     * Hands split {@code i} to the reader of subtask {@code i} when it asks (a reader asks when it starts without a
+     * split), and again to its next attempt after a failure. A reader that asks for a split no longer here has
+     * read its partition to the end before (its task finished, and a finished task restores with no state): it
+     * is told there is nothing more, and finishes again.
+     */
+    private static final class Enumerator implements SplitEnumerator<Split, Unassigned> {
+        private final SplitEnumeratorContext<Split> context;
+        private final List<Split> unassigned;
+
+        Enumerator(SplitEnumeratorContext<Split> context, List<Split> unassigned) {
             this.context = context;
-            this.unassigned = unassigned;
+            this.unassigned = new ArrayList<>(unassigned);
         }
 
         @Override
@@ -100,29 +119,29 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
 
         @Override
         public void handleSplitRequest(int subtaskId, String requesterHostname) {
+            for (var it = unassigned.iterator(); it.hasNext(); ) {
+                Split s = it.next();
+                if (s.partition() == subtaskId) {
+                    context.assignSplit(s, subtaskId);
+                    it.remove();
+                    return;
+                }
+            }
+            context.signalNoMoreSplits(subtaskId);
         }
 
         @Override
         public void addSplitsBack(List<Split> splits, int subtaskId) {
-            unassigned = splits.get(0);
-            assign();
+            unassigned.addAll(splits); // the reader's next attempt asks for it
         }
 
         @Override
         public void addReader(int subtaskId) {
-            assign();
-        }
-
-        private void assign() {
-            if (unassigned != null && context.registeredReaders().containsKey(0)) {
-                context.assignSplit(unassigned, 0);
-                unassigned = null;
-            }
         }
 
         @Override
-        public Split snapshotState(long checkpointId) {
-            return unassigned;
+        public Unassigned snapshotState(long checkpointId) {
+            return new Unassigned(List.copyOf(unassigned));
         }
 
         @Override
@@ -136,18 +155,22 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
             t.setDaemon(true);
             return t;
         });
-        private final String dir;
+        private final LocalLog source;
+        private final SourceReaderContext context;
         private LocalLog.Reader log;
+        private int partition;
         private long readings;
         private boolean ended;
         private CompletableFuture<Void> splitArrived = new CompletableFuture<>();
 
-        Reader(String dir) {
-            this.dir = dir;
+        Reader(LocalLog source, SourceReaderContext context) {
+            this.source = source;
+            this.context = context;
         }
 
         @Override
         public void start() {
+            if (log == null && !ended) context.sendSplitRequest(); // (a restored split was added before start)
         }
 
         @Override
@@ -161,6 +184,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
             try {
                 record = LogRecord.decode(entry);
             } catch (IOException e) {
+                Path dir = source.partitionDir(partition);
                 throw new IOException("the ingest log " + dir + ": the entry at log position " + at
                         + " does not decode (" + e.getMessage() + "); 'gridlet log check " + dir + "' shows it", e);
             }
@@ -175,13 +199,13 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public List<Split> snapshotState(long checkpointId) {
             List<Split> state = new ArrayList<>(1);
-            if (log != null) state.add(new Split(log.position(), readings));
+            if (log != null && !ended) state.add(new Split(partition, log.position(), readings));
             return state;
         }
 
         @Override
         public CompletableFuture<Void> isAvailable() {
-            if (log == null) return splitArrived;
+            if (log == null || ended) return splitArrived;
             CompletableFuture<Void> later = new CompletableFuture<>();
             TIMER.schedule(() -> later.complete(null), POLL_MILLIS, TimeUnit.MILLISECONDS);
             return later;
@@ -189,9 +213,14 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
 
         @Override
         public void addSplits(List<Split> splits) {
+            if (splits.isEmpty()) return;
+            if (log != null || splits.size() > 1) {
+                throw new IllegalStateException("a reader of " + source.describe() + " reads one partition");
+            }
             Split s = splits.get(0);
+            partition = s.partition();
             try {
-                log = new LocalLog.Reader(Paths.get(dir), s.position());
+                log = source.reader(partition, s.position());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -199,8 +228,13 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
             splitArrived.complete(null);
         }
 
+        /** Asked for its split, and none is left: its partition was read to the end before. */
         @Override
         public void notifyNoMoreSplits() {
+            if (log == null) {
+                ended = true;
+                splitArrived.complete(null);
+            }
         }
 
         @Override
@@ -209,30 +243,84 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         }
     }
 
+    /**
+     * Version 1 (one partition): present flag, position, readings; version 2 adds the partition after the flag.
+     * Both read back, so a checkpoint of a one-partition job from before partitions resumes.
+     */
     private static final class SplitSerializer implements SimpleVersionedSerializer<Split> {
         @Override
         public int getVersion() {
-            return 1;
+            return 2;
         }
 
         @Override
         public byte[] serialize(Split split) throws IOException {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(17);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(21);
             try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeBoolean(split != null);
-                if (split != null) {
-                    out.writeLong(split.position());
-                    out.writeLong(split.readings());
-                }
+                write(split, out);
+            }
+            return bytes.toByteArray();
+        }
+
+        static void write(Split split, DataOutputStream out) throws IOException {
+            out.writeBoolean(split != null);
+            if (split != null) {
+                out.writeInt(split.partition());
+                out.writeLong(split.position());
+                out.writeLong(split.readings());
+            }
+        }
+
+        static Split read(int version, DataInputStream in) throws IOException {
+            if (version != 1 && version != 2) throw new IOException("unknown log split version " + version);
+            if (!in.readBoolean()) return null;
+            int partition = version == 1 ? 0 : in.readInt();
+            if (partition < 0 || partition >= LocalLog.MAX_PARTITIONS) {
+                throw new IOException("a log split of partition " + partition);
+            }
+            return new Split(partition, in.readLong(), in.readLong());
+        }
+
+        @Override
+        public Split deserialize(int version, byte[] serialized) throws IOException {
+            return read(version, new DataInputStream(new ByteArrayInputStream(serialized)));
+        }
+    }
+
+    /** Version 1: the one split or none (as {@link SplitSerializer}'s version 1); version 2: a count, then splits. */
+    private static final class UnassignedSerializer implements SimpleVersionedSerializer<Unassigned> {
+        @Override
+        public int getVersion() {
+            return 2;
+        }
+
+        @Override
+        public byte[] serialize(Unassigned unassigned) throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeInt(unassigned.splits().size());
+                for (Split s : unassigned.splits()) SplitSerializer.write(s, out);
             }
             return bytes.toByteArray();
         }
 
         @Override
-        public Split deserialize(int version, byte[] serialized) throws IOException {
-            if (version != 1) throw new IOException("unknown log split version " + version);
+        public Unassigned deserialize(int version, byte[] serialized) throws IOException {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized));
-            return in.readBoolean() ? new Split(in.readLong(), in.readLong()) : null;
+            if (version == 1) {
+                Split one = SplitSerializer.read(1, in);
+                return new Unassigned(one == null ? List.of() : List.of(one));
+            }
+            if (version != 2) throw new IOException("unknown log enumerator state version " + version);
+            int n = in.readInt();
+            if (n < 0 || n > LocalLog.MAX_PARTITIONS) throw new IOException("a log enumerator state of " + n + " splits");
+            List<Split> splits = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Split s = SplitSerializer.read(2, in);
+                if (s == null) throw new IOException("an absent split in a log enumerator state");
+                splits.add(s);
+            }
+            return new Unassigned(splits);
         }
     }
 }

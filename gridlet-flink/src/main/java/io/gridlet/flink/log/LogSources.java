@@ -27,7 +27,7 @@ public final class LogSources {
     }
 
     public static Source<SourceRecord, ?, ?> of(IngestLog log) {
-        if (log instanceof LocalLog local) return new LocalLogSource(local.directory());
+        if (log instanceof LocalLog local) return new LocalLogSource(local);
         if (log instanceof KafkaLog kafka) return kafka(kafka);
         throw new IllegalArgumentException("no Flink source for " + log.describe());
     }

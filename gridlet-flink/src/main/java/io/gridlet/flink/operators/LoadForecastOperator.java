@@ -37,6 +37,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     private transient long boundary; // the boundary being crossed, the order key of its lines
     private transient StreamRecord<ResultRecord> reuse;
     private transient ResultSink sink;
+    private transient ReadingsAhead ahead;
 
     public LoadForecastOperator(long epoch, int[] sliceSeconds) {
         this(epoch, sliceSeconds, Boundary.PLAIN);
@@ -57,6 +58,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
+        ahead = new ReadingsAhead();
         KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q1",
                 KeyGroupParts.ownedKeyGroups(getRuntimeContext().getTaskInfo()));
         if (restored.parts().isEmpty()) {
@@ -66,6 +68,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
         started = restored.clock().started();
         dataTime = restored.clock().dataTime();
         q1 = LoadForecast.restore(restored.parts());
+        for (java.io.DataInput part : restored.parts()) ahead.readPart(part);
         if (q1.forecaster() != forecaster) {
             throw new IllegalStateException("the checkpoint's Q1 forecasts with " + q1.forecaster().label()
                     + ", this job with " + forecaster.label() + ": resume with the same forecaster");
@@ -77,8 +80,11 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
         super.snapshotState(context);
         KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
                 new KeyGroupParts.Clock(started, dataTime),
-                range -> q1.snapshotParts(range.count(), house -> range.indexOfOwn(trust.houseKey(house))), trust,
-                "q1");
+                range -> {
+                    byte[][] parts = q1.snapshotParts(range.count(), house -> range.indexOfOwn(trust.houseKey(house)));
+                    ahead.writeParts(parts, m -> range.indexOfOwn(trust.houseKey(m.houseId())));
+                    return parts;
+                }, trust, "q1");
     }
 
     @Override
@@ -96,24 +102,41 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     @Override
     public void processElement(StreamRecord<Measurement> element) {
         Measurement m = element.getValue();
-        if (m.isLoad()) q1.add(m.houseId(), m.householdId(), m.plugId(), m.milliValue());
+        if (!m.isLoad()) return;
+        // a reading of the data time the watermark opened is used at once (always so with one order gate); a newer
+        // one, from a gate ahead of the others, waits for the watermark
+        if (started && m.timestamp() == dataTime) add(m);
+        else ahead.hold(m);
+    }
+
+    private void add(Measurement m) {
+        q1.add(m.houseId(), m.householdId(), m.plugId(), m.milliValue());
     }
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         long w = mark.getTimestamp();
-        if (w != Long.MAX_VALUE) {
-            long now = w + 1;
-            if (started) {
-                for (long b = q1.firstBoundaryAfter(dataTime); b <= now; b += LoadForecast.BOUNDARY_SECONDS) {
-                    boundary = b;
-                    q1.crossBoundary(b, sink);
-                }
-            }
-            started = true;
-            dataTime = now;
-        }
+        // readings held for a time the watermark reached: data time moves to each in turn (at the end of input to
+        // every one left: as in the core, a reading's arrival crosses the boundaries before it)
+        long now = w == Long.MAX_VALUE ? w : w + 1;
+        ahead.release(now, (t, readings) -> {
+            moveTo(t);
+            for (Measurement m : readings) add(m);
+        });
+        if (w != Long.MAX_VALUE) moveTo(now); // the end of input crosses nothing: the spec has no final flush
         super.processWatermark(mark);
+    }
+
+    /** Data time moves to {@code now}: the boundaries up to it are crossed (none before the first data time). */
+    private void moveTo(long now) {
+        if (started) {
+            for (long b = q1.firstBoundaryAfter(dataTime); b <= now; b += LoadForecast.BOUNDARY_SECONDS) {
+                boundary = b;
+                q1.crossBoundary(b, sink);
+            }
+        }
+        started = true;
+        dataTime = now;
     }
 
     /** Sends Q1's results on, keyed by the boundary being crossed. */

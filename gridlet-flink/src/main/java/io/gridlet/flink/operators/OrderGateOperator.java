@@ -12,6 +12,7 @@ import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.accumulators.LongMaximum;
 import org.apache.flink.api.common.accumulators.LongMinimum;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -19,6 +20,7 @@ import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 import java.io.DataInput;
 import java.io.IOException;
@@ -41,6 +43,11 @@ import java.util.Map;
 public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         implements OneInputStreamOperator<SourceRecord, Measurement> {
     public static final int MAX_EXAMPLES = 10;
+    /**
+     * Each distinct timestamp the gate releases readings at, once, just after the watermark that opens it: what Q2
+     * evaluates behind several gates (see {@link PlugMediansOperator}). Emitted only by a partitioned gate.
+     */
+    public static final OutputTag<Long> TICKS = new OutputTag<>("ticks", Types.LONG);
 
     private final long maxLateness;
     private final long linesPerSecond;
@@ -59,6 +66,8 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     private transient SingleInstanceState state;
     private final Boundary trust;
     private transient DataInput restored; // read in two steps: the gate before open, the counts in it
+    private final boolean partitioned;
+    private transient long lastMark; // the last watermark emitted (Long.MIN_VALUE: none)
 
     public OrderGateOperator(long maxLatenessSeconds) {
         this(maxLatenessSeconds, 0);
@@ -70,6 +79,16 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     }
 
     public OrderGateOperator(long maxLatenessSeconds, long linesPerSecond, Boundary boundary) {
+        this(maxLatenessSeconds, linesPerSecond, boundary, false);
+    }
+
+    /**
+     * @param partitioned whether this gate is one of several, each over one partition of the log: it then also
+     *                    emits its {@link #TICKS}, and the service's clock moves its watermark when its partition
+     *                    has no readings (an idle partition must not hold data time back)
+     */
+    public OrderGateOperator(long maxLatenessSeconds, long linesPerSecond, Boundary boundary, boolean partitioned) {
+        this.partitioned = partitioned;
         this.trust = boundary;
         chainingStrategy = ChainingStrategy.ALWAYS; // run in its upstream's thread: no serialization hop
         if (linesPerSecond < 0) throw new IllegalArgumentException("replay rate must be >= 0");
@@ -80,7 +99,10 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        state = new SingleInstanceState(context, "order-gate", trust);
+        // a gate of several (one per log partition) seals its state as its partition's: not restorable into another
+        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        state = new SingleInstanceState(context, "order-gate", trust,
+                partitioned ? "order-gate/" + subtask : "order-gate");
         restored = state.restored();
         gate = restored == null ? new OrderGate(maxLateness, this::reject)
                 : OrderGate.restore(restored, maxLateness, this::reject);
@@ -163,6 +185,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             restored = null;
         }
         reuse = new StreamRecord<>(null);
+        lastMark = started ? dataTime - 1 : Long.MIN_VALUE;
     }
 
     private LongCounter counter(String name) {
@@ -188,6 +211,8 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         SourceRecord p = element.getValue();
         if (p.isClock()) { // the live service's data time: it, not the newest timestamp, releases readings
             gate.advanceClock(p.clock(), this::emit);
+            // nothing older than the clock minus the lateness leaves the gate from now on (it refuses it as late)
+            if (partitioned && p.clock() - maxLateness - 1 > lastMark) mark(p.clock() - maxLateness - 1);
             return;
         }
         int n = p.isSealed() ? p.sealed().count() : 1; // (a sealed record is a block of readings)
@@ -258,7 +283,8 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     private void emit(Measurement m) {
         long ts = m.timestamp();
         if (!started || ts > dataTime) {
-            output.emitWatermark(new Watermark(ts - 1));
+            if (ts - 1 > lastMark) mark(ts - 1);
+            if (partitioned) output.collect(TICKS, new StreamRecord<>(ts, ts));
             if (!started) firstTime.add(ts);
             started = true;
             dataTime = ts;
@@ -271,6 +297,11 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         } else {
             works.add(1);
         }
+    }
+
+    private void mark(long w) {
+        lastMark = w;
+        output.emitWatermark(new Watermark(w));
     }
 
     @Override

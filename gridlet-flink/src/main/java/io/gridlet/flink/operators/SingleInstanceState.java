@@ -38,8 +38,17 @@ final class SingleInstanceState {
      * Inside a sealed boundary the bytes are sealed, with the run, the state's name and the checkpoint as context.
      */
     SingleInstanceState(StateInitializationContext context, String name, Boundary boundary) throws Exception {
+        this(context, name, boundary, name);
+    }
+
+    /**
+     * @param sealedAs the name the sealed bytes carry (an instance of several seals its own: one instance's state
+     *                 restored into another is refused)
+     */
+    SingleInstanceState(StateInitializationContext context, String name, Boundary boundary, String sealedAs)
+            throws Exception {
         this.boundary = boundary;
-        this.name = name;
+        this.name = sealedAs;
         state = context.getOperatorStateStore()
                 .getListState(new ListStateDescriptor<>(name, BytePrimitiveArraySerializer.INSTANCE));
         Iterator<byte[]> it = state.get().iterator();
@@ -49,7 +58,7 @@ final class SingleInstanceState {
             throw new SealException(SealException.Reason.MALFORMED, name + ": no state in the checkpoint restored "
                     + "(a sealed run's checkpoint always holds it)");
         }
-        restored = first == null ? null : boundary.open(first, name, context.getRestoredCheckpointId().orElse(-1));
+        restored = first == null ? null : boundary.open(first, sealedAs, context.getRestoredCheckpointId().orElse(-1));
     }
 
     /** The restored state, or null on a fresh start. */

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
@@ -69,12 +71,14 @@ class KafkaLogTest {
         if (kafka != null) kafka.close();
     }
 
-    @Test
-    void theJobOverATopicComputesTheCoreResultsAndTheWriterRecoversSequences() throws Exception {
+    /** With 3 partitions each is read by its own source instance and order gate; a meter's entries are in one. */
+    @ParameterizedTest(name = "{0} partitions")
+    @ValueSource(ints = {1, 3})
+    void theJobOverATopicComputesTheCoreResultsAndTheWriterRecoversSequences(int partitions) throws Exception {
         assertThat(bootstrap).matches("(localhost|127\\.0\\.0\\.1):\\d+");
-        // one partition: the order gate takes the topic in one order (see KafkaLog on partitions)
+        String topic = "readings-" + partitions;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic("readings", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         GeneratorConfig shape = GeneratorConfig.builder().seed(11)
                 .layout(3, 2, 2)
@@ -86,7 +90,8 @@ class KafkaLogTest {
         Path csv = generated.csv();
 
         // three meters (a house each), entries of 40 readings, interleaved as a gateway would append them
-        KafkaLog log = new KafkaLog(bootstrap, "readings", Map.of());
+        KafkaLog log = new KafkaLog(bootstrap, topic, Map.of());
+        assertThat(log.partitions()).isEqualTo(partitions);
         List<List<Measurement>> pending = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         long[] seq = new long[3];
         long readings = 0;
@@ -116,9 +121,10 @@ class KafkaLogTest {
 
         Path out = dir.resolve("out");
         RunDirectory work = new RunDirectory(out);
-        FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 600, Duration.ofMillis(500));
+        FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 600, Duration.ofMillis(500)).partitions(partitions);
         work.prepare(run.identity(log.describe()), true);
-        FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2), LogSources.of(log.bounded()), "kafka test", out, work,
+        FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(2, Math.max(2, partitions), 0),
+                LogSources.of(log.bounded()), "kafka test", out, work,
                 Optional.empty(), job -> { }, results -> { });
         assertThat(outcome.counts().loads() + outcome.counts().works()).isEqualTo(readings);
         assertThat(outcome.counts().rejections().total()).isZero();

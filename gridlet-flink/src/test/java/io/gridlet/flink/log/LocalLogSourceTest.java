@@ -58,8 +58,9 @@ class LocalLogSourceTest {
     }
 
     private SourceReader<SourceRecord, LocalLogSource.Split> reader() {
-        SourceReader<SourceRecord, LocalLogSource.Split> reader = new LocalLogSource(dir.toString()).createReader(null);
-        reader.addSplits(List.of(new LocalLogSource.Split(0, 0)));
+        SourceReader<SourceRecord, LocalLogSource.Split> reader = new LocalLogSource(
+                new LocalLog(dir, LocalLog.Fsync.ALWAYS)).createReader(null);
+        reader.addSplits(List.of(new LocalLogSource.Split(0, 0, 0)));
         return reader;
     }
 

@@ -27,8 +27,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The ingest log as a Kafka topic, for a Flink cluster: the gateway produces each entry keyed by its meter (a
  * meter's entries stay in order in one partition) with {@code acks=all} and idempotence, and acknowledges a batch
- * once Kafka has; the job reads the topic with Flink's Kafka connector (gridlet-flink), its offsets in the job's
- * checkpoints (the topic is the replayable source; it resumes from those alone).
+ * once Kafka has; the job reads the topic with Flink's Kafka connector (gridlet-flink), one source instance and
+ * order gate per partition, its offsets in the job's checkpoints (the topic is the replayable source; it resumes
+ * from those alone). Clock and end-of-data entries go to every partition.
  *
  * <p>The end-of-data entry is written like any other but does not end the job: Kafka's source stops at offsets,
  * not at content. A run over the topic as it is ({@link #bounded}) reads up to the offsets at its start and
@@ -96,17 +97,17 @@ public final class KafkaLog implements IngestLog {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer());
         int partitions = producer.partitionsFor(topic).size();
-        if (partitions != 1) {
-            producer.close(Duration.ZERO);
-            // the job reads partitions interleaved as they are fetched: its clock would run on the fastest one
-            throw new IllegalArgumentException("topic " + topic + " has " + partitions + " partitions; the ingest "
-                    + "log needs exactly one (the job's order gate reads one sequence of entries)");
-        }
         return new Writer() {
             private Recovered recovered;
+
+            @Override
+            public int partitions() {
+                return partitions;
+            }
+
             @Override
             public CompletableFuture<Void> append(LogRecord record) {
-                if (record.isEnd()) { // one end entry in every partition, so every reader meets one
+                if (record.isForEveryPartition()) { // end and clock entries in every partition: every reader meets them
                     List<CompletableFuture<Void>> all = new ArrayList<>();
                     for (PartitionInfo partition : producer.partitionsFor(topic)) {
                         all.add(send(new ProducerRecord<>(topic, partition.partition(), null, record.encode())));
@@ -165,6 +166,21 @@ public final class KafkaLog implements IngestLog {
     public record Recovered(Map<String, Long> lastSequences, long lastDataTime, boolean endOfData) {
     }
 
+    /**
+     * The topic's partitions now (asked of the broker): the job reads each with its own source instance and order
+     * gate, so a topic's partitions must not change during a run (the run's identity names them).
+     */
+    @Override
+    public int partitions() {
+        Properties p = clientProperties();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (info == null || info.isEmpty()) throw new IllegalStateException("topic " + topic + " has no partitions");
+            return info.size();
+        }
+    }
+
     /** Each meter's last sequence number in the topic now. */
     public Map<String, Long> lastSequences() throws IOException {
         return recover().lastSequences();
@@ -190,8 +206,8 @@ public final class KafkaLog implements IngestLog {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     LogRecord entry = LogRecord.decode(r.value());
-                    if (!entry.isEnd()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
-                    else ended = true;
+                    if (entry.isEnd()) ended = true;
+                    else if (!entry.isClock()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
                     dataTime = Math.max(dataTime, entry.dataTime());
                 }
             }

@@ -38,16 +38,72 @@ public final class LocalLog implements IngestLog {
     private final String dir;
     private final Fsync fsync;
     private final long segmentBytes;
+    private final int partitions;
+    public static final int MAX_PARTITIONS = 256;
 
     public LocalLog(Path dir, Fsync fsync) {
         this(dir, fsync, DEFAULT_SEGMENT_BYTES);
     }
 
     public LocalLog(Path dir, Fsync fsync, long segmentBytes) {
+        this(dir, fsync, segmentBytes, 1);
+    }
+
+    /**
+     * @param partitions 1: the segments are in {@code dir}; more: each partition's segments are in its own
+     *                   directory {@code dir/partition-<i>}, a meter's entries in one of them
+     */
+    public LocalLog(Path dir, Fsync fsync, long segmentBytes, int partitions) {
         if (segmentBytes < MAX_ENTRY) throw new IllegalArgumentException("segments must hold the largest entry");
+        if (partitions < 1 || partitions > MAX_PARTITIONS) {
+            throw new IllegalArgumentException("a local log has 1 to " + MAX_PARTITIONS + " partitions, not "
+                    + partitions);
+        }
         this.dir = dir.toAbsolutePath().toString();
         this.fsync = fsync;
         this.segmentBytes = segmentBytes;
+        this.partitions = partitions;
+    }
+
+    /** The same log with {@code n} partitions. */
+    public LocalLog withPartitions(int n) {
+        return new LocalLog(dir(), fsync, segmentBytes, n);
+    }
+
+    @Override
+    public int partitions() {
+        return partitions;
+    }
+
+    /** Where partition {@code i}'s segments are. */
+    public Path partitionDir(int i) {
+        if (i < 0 || i >= partitions) throw new IndexOutOfBoundsException("partition " + i + " of " + partitions);
+        return partitions == 1 ? dir() : dir().resolve("partition-" + i);
+    }
+
+    /**
+     * The partitions a log directory was written with (1 for a directory of segments or an empty one; else the
+     * number of its partition directories), or an exception for a layout this class never writes.
+     */
+    public static int partitionsIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return 1;
+        int found = 0;
+        boolean segments = false;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String n = p.getFileName().toString();
+                if (n.matches("\\d{20}\\.log")) segments = true;
+                else if (n.matches("partition-\\d{1,3}") && Files.isDirectory(p)) found++;
+            }
+        }
+        if (segments && found > 0) throw new IOException(dir + " holds both segments and partition directories");
+        if (found == 0) return 1;
+        for (int i = 0; i < found; i++) {
+            if (!Files.isDirectory(dir.resolve("partition-" + i))) {
+                throw new IOException(dir + " has " + found + " partition directories but no partition-" + i);
+            }
+        }
+        return found;
     }
 
     /** The directory as given (a String: the log travels with the job, and Path is not serializable). */
@@ -59,19 +115,43 @@ public final class LocalLog implements IngestLog {
         return Paths.get(dir);
     }
 
+    /**
+     * Opens the writer; a log written with another number of partitions is refused (meters would move between
+     * partitions, and their entries' order with them).
+     */
     @Override
     public Writer openWriter() throws IOException {
-        return new LocalLogWriter(dir(), fsync, segmentBytes);
+        int existing = partitionsIn(dir());
+        boolean empty = LocalLog.segments(dir()).isEmpty() && existing == 1;
+        if (existing != partitions && !empty) {
+            throw new IOException(describe() + ": the log there was written with " + existing + " partition"
+                    + (existing == 1 ? "" : "s") + ", not " + partitions);
+        }
+        if (partitions == 1) return new LocalLogWriter(dir(), fsync, segmentBytes);
+        List<Writer> writers = new ArrayList<>(partitions);
+        try {
+            for (int i = 0; i < partitions; i++) writers.add(new LocalLogWriter(partitionDir(i), fsync, segmentBytes));
+        } catch (IOException | RuntimeException e) {
+            for (Writer w : writers) w.close();
+            throw e;
+        }
+        return new PartitionedWriter(writers);
     }
 
     @Override
     public String describe() {
-        return "local log " + dir + " (fsync " + fsync.name().toLowerCase() + ")";
+        return "local log " + dir + (partitions == 1 ? "" : " (" + partitions + " partitions)") + " (fsync "
+                + fsync.name().toLowerCase() + ")";
     }
 
-    /** A reader from {@code position} (0: the start). */
+    /** A reader of partition 0 (the log, unpartitioned) from {@code position} (0: the start). */
     public Reader reader(long position) throws IOException {
-        return new Reader(dir(), position);
+        return reader(0, position);
+    }
+
+    /** A reader of partition {@code partition} from {@code position} (0: the start). */
+    public Reader reader(int partition, long position) throws IOException {
+        return new Reader(partitionDir(partition), position);
     }
 
     static Path segment(Path dir, long base) {

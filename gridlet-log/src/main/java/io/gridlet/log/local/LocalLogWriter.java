@@ -105,7 +105,7 @@ final class LocalLogWriter implements IngestLog.Writer {
                 long n = 0, want = LocalLog.HEADER + entry.length;
                 while (n < want) n += channel.write(both);
                 position += want;
-                if (!record.isEnd()) lastSequences.merge(record.meter(), record.lastSeq(), Math::max);
+                if (!record.isForEveryPartition()) lastSequences.merge(record.meter(), record.lastSeq(), Math::max);
                 lastDataTime = Math.max(lastDataTime, record.dataTime());
             } catch (IOException e) {
                 // a write cut short leaves part of a frame: nothing may follow it (reopened, it is a torn tail)

@@ -182,7 +182,7 @@ public final class LogCheck {
             }
             dataTime = Math.max(dataTime, r.dataTime());
             readings += r.isSealed() ? r.sealed().size() : r.readings().size();
-            last.merge(r.meter(), r.lastSeq(), Math::max);
+            if (!r.isClock()) last.merge(r.meter(), r.lastSeq(), Math::max);
         }
 
         /** Every whole entry of the segment from {@code at} on, past bad ones. */

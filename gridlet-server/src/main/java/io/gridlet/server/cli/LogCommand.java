@@ -40,8 +40,18 @@ final class LogCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a log command: check, repair");
     }
 
-    /** The log in DIR, or in DIR/log (a gridlet serve --dir), read whole. */
+    /**
+     * The log in DIR, or in DIR/log (a gridlet serve --dir), read whole; a partitioned log is checked and repaired
+     * one partition at a time (its partition-N directories are logs of their own).
+     */
     static LogCheck.Report read(Path dir) throws IOException {
+        for (Path d : List.of(dir, dir.resolve("log"))) {
+            int partitions = io.gridlet.log.local.LocalLog.partitionsIn(d);
+            if (partitions > 1) {
+                throw new UserError(d + " is a log of " + partitions + " partitions: check or repair each, "
+                        + d.resolve("partition-0") + " to " + d.resolve("partition-" + (partitions - 1)));
+            }
+        }
         LogCheck.Report report = LogCheck.check(dir);
         Path served = dir.resolve("log");
         if (report.segments() == 0 && Files.isDirectory(served)) report = LogCheck.check(served);

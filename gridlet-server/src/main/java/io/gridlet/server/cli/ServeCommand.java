@@ -113,13 +113,21 @@ final class ServeCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String fsync;
 
+    @Option(names = "--log-partitions", paramLabel = "N", defaultValue = "1",
+            description = "Partitions of the local ingest log DIR/log (1-" + LocalLog.MAX_PARTITIONS + "): each "
+                    + "meter's entries go to one; the job reads each with its own source and order gate, data time "
+                    + "the watermark over them. A log keeps the partitions it was written with "
+                    + "(default: ${DEFAULT-VALUE}). With --kafka the topic's partitions are used.")
+    int logPartitions;
+
     @Option(names = "--kafka", paramLabel = "HOST:PORT",
             description = "Use this Kafka cluster's topic (--topic) as the ingest log instead of DIR/log. The job "
                     + "then runs until stopped: the end of data does not end it (see docs/live-service.md).")
     String kafka;
 
     @Option(names = "--topic", defaultValue = "gridlet-readings",
-            description = "The Kafka topic, with --kafka; one partition keeps the order (default: ${DEFAULT-VALUE}).")
+            description = "The Kafka topic, with --kafka; each of its partitions is read by its own source and order "
+                    + "gate, a meter's entries in one of them (default: ${DEFAULT-VALUE}).")
     String topic;
 
     @Option(names = "--cluster", paramLabel = "HOST:PORT",
@@ -261,7 +269,14 @@ final class ServeCommand implements Callable<Integer> {
         Boundary boundary = sealed
                 ? SealedRuns.release(keys, broker, "serve", trustedMemoryMib, dir.resolve("spill"), err)
                 : Boundary.PLAIN;
-        IngestLog log = kafka == null ? new LocalLog(dir.resolve("log"), sync)
+        if (logPartitions < 1 || logPartitions > LocalLog.MAX_PARTITIONS) {
+            throw new UserError("--log-partitions: 1 to " + LocalLog.MAX_PARTITIONS + ", not " + logPartitions);
+        }
+        if (kafka != null && logPartitions != 1) {
+            throw new UserError("--log-partitions is for the local log; a Kafka topic has its own partitions");
+        }
+        IngestLog log = kafka == null
+                ? new LocalLog(dir.resolve("log"), sync, LocalLog.DEFAULT_SEGMENT_BYTES, logPartitions)
                 : new KafkaLog(kafka, topic, Map.of());
         Path results = dir.resolve("out");
         String hub = "serve-" + ProcessHandle.current().pid() + "-" + HUBS.incrementAndGet(); // one per service

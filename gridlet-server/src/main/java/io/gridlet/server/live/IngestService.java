@@ -74,6 +74,7 @@ final class IngestService {
     private final DataClock clock;
     private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
     private volatile long publishedDataTime = DataClock.NONE; // the clock's data time, for checks outside the lock
+    private long clockLogged = Long.MIN_VALUE; // the data time of the last clock entry (partitioned logs)
     private volatile Throwable lastFailure;
     /** The end of the data is in the log (from this gateway): the job reads nothing after it. */
     private volatile boolean ended;
@@ -325,6 +326,13 @@ final class IngestService {
                     parts.add(log.append(entry));
                     entriesAppended.increment();
                     if (!entry.isSealed()) appended.accept(entry.readings());
+                }
+                // after this batch's entries (checked against the time before): every partition learns that
+                // nothing older than the new data time minus the lateness follows in it
+                if (log.partitions() > 1 && publishedDataTime != DataClock.NONE && publishedDataTime > clockLogged) {
+                    clockLogged = publishedDataTime;
+                    parts.add(log.append(LogRecord.clock(clockLogged)));
+                    entriesAppended.increment();
                 }
             }
             skipped.increment(gap);

@@ -92,10 +92,12 @@ public final class LiveJob implements AutoCloseable {
                 : "; results through Kafka topic " + cluster.resultsTopic())), fresh);
         // an earlier run over the same topic says nothing about this one's positions
         IngestLog log = given instanceof KafkaLog kafka ? kafka.forRun(dir.runId()) : given;
+        run.partitions(log.partitions()); // one source instance and order gate per partition
         int restPort = cluster == null ? FlinkRun.freeLoopbackPort() : -1;
         rest = cluster == null ? "127.0.0.1:" + restPort : cluster.rest();
         StreamExecutionEnvironment env = cluster == null
-                ? FlinkRun.embedded(s.parallelism(), Math.max(s.slots(), s.parallelism()), restPort)
+                ? FlinkRun.embedded(s.parallelism(),
+                        Math.max(s.slots(), Math.max(s.parallelism(), log.partitions())), restPort)
                 : FlinkRun.remote(cluster.rest(), s.parallelism(), cluster.jar());
         outcome = runner.submit(() -> run.run(env, LogSources.of(log), "gridlet live " + log.describe(),
                 out.toAbsolutePath(), dir, resumedFrom, job -> {

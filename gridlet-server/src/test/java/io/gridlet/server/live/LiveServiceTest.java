@@ -18,6 +18,8 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
@@ -51,10 +53,16 @@ class LiveServiceTest {
                 Boundary.PLAIN);
     }
 
-    @Test
-    void aFleetStreamsThroughTheGatewayAndSubscribersGetExactlyTheResults() throws Exception {
+    /**
+     * Also over a log of 2 partitions: each read by its own source and order gate, the gateway's clock entries
+     * moving a partition whose meters are quiet.
+     */
+    @ParameterizedTest(name = "{0} log partitions")
+    @ValueSource(ints = {1, 2})
+    void aFleetStreamsThroughTheGatewayAndSubscribersGetExactlyTheResults(int partitions) throws Exception {
         LiveFixture data = new LiveFixture(dir, 3, 1_800, 3);
-        LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.ALWAYS);
+        LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.ALWAYS, LocalLog.DEFAULT_SEGMENT_BYTES,
+                partitions);
         String hubName = "happy-" + System.nanoTime();
         MeterRegistry metrics = new SimpleMeterRegistry();
         Path out = dir.resolve("out");

@@ -1,0 +1,133 @@
+package io.gridlet.flink.operators;
+
+import io.gridlet.core.model.Measurement;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.ToIntFunction;
+
+/**
+ * What a keyed query instance holds back when its input comes from several order gates (one per log partition):
+ * each gate's stream is in timestamp order, but the instance sees them interleaved, and the combined watermark
+ * (the minimum over the gates) says how far data time has moved. A reading newer than that is held here until the
+ * watermark reaches it; the times any gate announced (its ticks: the distinct timestamps it released) are held too,
+ * because Q2 evaluates at every timestamp of the whole stream, also where this instance has no reading.
+ *
+ * <p>With one gate nothing is ever held (a reading arrives just after the watermark of its own timestamp and is
+ * used at once). What is held is part of the instance's checkpoint: each held reading in its key group's part,
+ * the ticks (the same in every instance: they are broadcast) in every part.
+ */
+final class ReadingsAhead {
+    private static final int MAGIC = 0x41484431; // "AHD1": a part carries held readings and ticks
+    private final TreeMap<Long, List<Measurement>> held = new TreeMap<>();
+    private final TreeSet<Long> ticks = new TreeSet<>();
+    private int heldCount;
+
+    /** Holds a reading until data time reaches it. */
+    void hold(Measurement m) {
+        held.computeIfAbsent(m.timestamp(), t -> new ArrayList<>()).add(m);
+        heldCount++;
+    }
+
+    /** A timestamp some gate released readings at (announced before the watermark that passes it). */
+    void tick(long t) {
+        ticks.add(t);
+    }
+
+    int heldCount() {
+        return heldCount;
+    }
+
+    int tickCount() {
+        return ticks.size();
+    }
+
+    /** Receives the held times in order, each with its readings (empty if only ticked). */
+    interface Due {
+        void at(long time, List<Measurement> readings) throws Exception;
+    }
+
+    /**
+     * Hands every held time up to {@code upTo} (ticked, or with readings held at it) to {@code due}, oldest first,
+     * and forgets them.
+     */
+    void release(long upTo, Due due) throws Exception {
+        while (true) {
+            Long reading = held.isEmpty() ? null : held.firstKey();
+            Long tick = ticks.isEmpty() ? null : ticks.first();
+            long next;
+            if (reading == null && tick == null) return;
+            if (reading == null) next = tick;
+            else if (tick == null) next = reading;
+            else next = Math.min(reading, tick);
+            if (next > upTo) return;
+            if (tick != null && tick == next) ticks.pollFirst();
+            List<Measurement> at = List.of();
+            if (reading != null && reading == next) {
+                at = held.pollFirstEntry().getValue();
+                heldCount -= at.size();
+            }
+            due.at(next, at);
+        }
+    }
+
+    /**
+     * Appends, to each key group's part, the readings held for it and every tick ({@code partOf}: a reading's key
+     * group index in the instance, as the core's parts are cut). Nothing is appended when nothing is held: such a
+     * part reads as one of a checkpoint written before readings were ever held.
+     */
+    void writeParts(byte[][] parts, ToIntFunction<Measurement> partOf) throws IOException {
+        if (heldCount == 0 && ticks.isEmpty()) return;
+        List<List<Measurement>> byPart = new ArrayList<>(parts.length);
+        for (int i = 0; i < parts.length; i++) byPart.add(new ArrayList<>());
+        for (List<Measurement> at : held.values()) for (Measurement m : at) byPart.get(partOf.applyAsInt(m)).add(m);
+        for (int i = 0; i < parts.length; i++) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(parts[i].length + 16
+                    + ticks.size() * 8 + byPart.get(i).size() * Measurement.BINARY_LENGTH);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.write(parts[i]);
+            out.writeInt(MAGIC);
+            out.writeInt(ticks.size());
+            for (long t : ticks) out.writeLong(t);
+            out.writeInt(byPart.get(i).size());
+            for (Measurement m : byPart.get(i)) m.writeTo(out);
+            out.flush();
+            parts[i] = bytes.toByteArray();
+        }
+    }
+
+    /**
+     * Reads what {@link #writeParts} appended to a restored part, after the core's state was read from it (a part
+     * without it holds nothing). The readings of each part come back in their timestamp order.
+     */
+    void readPart(DataInput part) throws IOException {
+        if (!(part instanceof DataInputStream in) || in.available() == 0) return;
+        int magic = in.readInt();
+        if (magic != MAGIC) throw new IOException("a keyed state part with unknown trailing data");
+        int n = in.readInt();
+        if (n < 0) throw new IOException("a negative tick count in a state part");
+        for (int i = 0; i < n; i++) ticks.add(in.readLong());
+        int readings = in.readInt();
+        if (readings < 0) throw new IOException("a negative held-reading count in a state part");
+        for (int i = 0; i < readings; i++) hold(Measurement.readFrom(in));
+        if (in.available() != 0) throw new IOException("a keyed state part with bytes after its held readings");
+    }
+
+    /** Held times and their counts, for messages. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("held");
+        for (Map.Entry<Long, List<Measurement>> e : held.entrySet()) {
+            sb.append(' ').append(e.getKey()).append('x').append(e.getValue().size());
+        }
+        return sb.append(", ticks ").append(ticks).toString();
+    }
+}
