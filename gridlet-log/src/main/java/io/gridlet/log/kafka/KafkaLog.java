@@ -172,10 +172,10 @@ public final class KafkaLog implements IngestLog {
      */
     @Override
     public int partitions() {
-        Properties p = clientProperties();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        // asked as the gateway's producer asks (a topic the broker creates on first use exists afterwards)
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clientProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<PartitionInfo> info = producer.partitionsFor(topic);
             if (info == null || info.isEmpty()) throw new IllegalStateException("topic " + topic + " has no partitions");
             return info.size();
         }
