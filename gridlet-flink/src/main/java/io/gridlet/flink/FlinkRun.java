@@ -73,8 +73,11 @@ public final class FlinkRun {
     private boolean onCluster;
     private volatile JobClient job;
 
-    /** What a finished run counted and wrote. */
-    public record Outcome(GateCounts counts, Map<String, Long> linesWritten, long nanos) {
+    /**
+     * What a finished run counted and wrote; {@code mostHeldAhead}: the most readings a keyed instance held at once
+     * for a partition's gate ahead of the others (in the last attempt; 0 with one partition).
+     */
+    public record Outcome(GateCounts counts, Map<String, Long> linesWritten, long nanos, long mostHeldAhead) {
     }
 
     public FlinkRun(QueryConfig config, long maxLatenessSeconds, Duration checkpointInterval) {
@@ -242,7 +245,9 @@ public final class FlinkRun {
                         dir.runId())
                 : ResultMerge.merge(dir.parts(), outDir, ResultLines.headers(config));
         dir.finish();
-        return new Outcome(GateCounts.from(result.getAllAccumulatorResults()), written, System.nanoTime() - start);
+        Map<String, Object> accumulators = result.getAllAccumulatorResults();
+        return new Outcome(GateCounts.from(accumulators), written, System.nanoTime() - start,
+                GateCounts.mostHeldAhead(accumulators));
     }
 
     /** A run from scratch (any unfinished run in {@code outDir} is discarded). */

@@ -13,6 +13,7 @@ import io.gridlet.flink.operators.PlugMediansOperator;
 import io.gridlet.flink.operators.ResultRecord;
 import io.gridlet.flink.operators.WindowChangeRecord;
 import io.gridlet.flink.source.MeasurementFormat;
+import io.gridlet.flink.source.PartitionAlignment;
 import io.gridlet.flink.source.SealedFormat;
 import io.gridlet.flink.source.SourceRecord;
 import io.gridlet.flink.types.MeasurementTypeInfo;
@@ -62,6 +63,7 @@ public final class GridletJob {
     public static final List<Class<?>> OPERATOR_CODE = List.of(OrderGateOperator.class, QueryEngine.class,
             SealedBlock.class);
 
+    static final long TICK_FLUSH_MILLIS = 5;
     private final QueryConfig config;
     private final long maxLateness;
     private final long replayRate;
@@ -134,7 +136,8 @@ public final class GridletJob {
      * by its own order gate (its partition's order, lateness, rejections and clock); data time is then the watermark
      * over the gates, and the keyed stages hold readings of a gate ahead of the others until it reaches them. Every
      * partition must be in timestamp order within the lateness on its own (the log's partitions are: the service
-     * checks each reading against its one clock).
+     * checks each reading against its one clock). A partition's reader ahead of the slowest by more than
+     * {@link PartitionAlignment#MAX_DRIFT} of data time waits for it, which bounds what the keyed stages hold.
      */
     public Results results(StreamExecutionEnvironment env, Source<SourceRecord, ?, ?> source, int partitions) {
         if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
@@ -143,12 +146,19 @@ public final class GridletJob {
         // may pass them on without Flink copying each one through its serializer
         env.getConfig().enableObjectReuse();
         SingleOutputStreamOperator<Measurement> readings = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "readings")
+                // the gates make the job's watermarks; over several partitions the source's only keep its readers
+                // within a drift of data time of each other
+                .fromSource(source, partitioned ? PartitionAlignment.strategy(PartitionAlignment.MAX_DRIFT)
+                        : WatermarkStrategy.noWatermarks(), "readings")
                 .setParallelism(partitions).setMaxParallelism(partitions)
                 // order, lateness, rejections, and the data-time clock: one instance sees a partition's readings
                 .transform("order-gate", boundary.wire(MeasurementTypeInfo.INSTANCE),
                         new OrderGateOperator(maxLateness, replayRate, boundary, partitioned))
                 .setParallelism(partitions).setMaxParallelism(partitions);
+        // behind several gates Q2 moves with the slowest of its inputs, the ticks' too: their buffers fill slowly
+        // (8 bytes a tick), so they are sent every few milliseconds, not after Flink's default 100 ms (meanwhile
+        // the keyed stages would hold every reading of those 100 ms)
+        if (partitioned) readings.setBufferTimeout(TICK_FLUSH_MILLIS);
 
         DataStream<ResultRecord> q1 = readings
                 .keyBy(new Partitioning.ByHouse(boundary))

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -162,6 +163,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         private long readings;
         private boolean ended;
         private CompletableFuture<Void> splitArrived = new CompletableFuture<>();
+        private CompletableFuture<Void> resumed; // while paused (ahead of the other partitions' readers)
 
         Reader(LocalLog source, SourceReaderContext context) {
             this.source = source;
@@ -176,7 +178,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public InputStatus pollNext(ReaderOutput<SourceRecord> output) throws Exception {
             if (ended) return InputStatus.END_OF_INPUT;
-            if (log == null) return InputStatus.NOTHING_AVAILABLE;
+            if (log == null || resumed != null) return InputStatus.NOTHING_AVAILABLE;
             long at = log.position();
             byte[] entry = log.next(); // a LogCorruptedException fails the job
             if (entry == null) return InputStatus.NOTHING_AVAILABLE;
@@ -206,6 +208,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public CompletableFuture<Void> isAvailable() {
             if (log == null || ended) return splitArrived;
+            if (resumed != null) return resumed;
             CompletableFuture<Void> later = new CompletableFuture<>();
             TIMER.schedule(() -> later.complete(null), POLL_MILLIS, TimeUnit.MILLISECONDS);
             return later;
@@ -228,6 +231,23 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
             splitArrived.complete(null);
         }
 
+        /**
+         * Watermark alignment: its one split is paused while its partition's data time is ahead of the others'
+         * by more than the allowed drift, and resumed when they caught up.
+         */
+        @Override
+        public void pauseOrResumeSplits(Collection<String> pause, Collection<String> resume) {
+            if (log == null) return;
+            String id = new Split(partition, 0, 0).splitId();
+            if (pause.contains(id) && resumed == null) {
+                resumed = new CompletableFuture<>();
+            } else if (resume.contains(id) && resumed != null) {
+                CompletableFuture<Void> waiting = resumed;
+                resumed = null;
+                waiting.complete(null);
+            }
+        }
+
         /** Asked for its split, and none is left: its partition was read to the end before. */
         @Override
         public void notifyNoMoreSplits() {
@@ -243,6 +263,18 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         }
     }
 
+    private interface Writing {
+        void to(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] bytes(Writing writing) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writing.to(out);
+        }
+        return bytes.toByteArray();
+    }
+
     /**
      * Version 1 (one partition): present flag, position, readings; version 2 adds the partition after the flag.
      * Both read back, so a checkpoint of a one-partition job from before partitions resumes.
@@ -255,11 +287,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
 
         @Override
         public byte[] serialize(Split split) throws IOException {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(21);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                write(split, out);
-            }
-            return bytes.toByteArray();
+            return bytes(out -> write(split, out));
         }
 
         static void write(Split split, DataOutputStream out) throws IOException {
@@ -296,12 +324,10 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
 
         @Override
         public byte[] serialize(Unassigned unassigned) throws IOException {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
+            return bytes(out -> {
                 out.writeInt(unassigned.splits().size());
                 for (Split s : unassigned.splits()) SplitSerializer.write(s, out);
-            }
-            return bytes.toByteArray();
+            });
         }
 
         @Override

@@ -23,6 +23,8 @@ public record GateCounts(long lines, long loads, long works, long rounded, long 
     static final String FIRST_TIME = "gridlet.first-time";
     static final String DATA_TIME = "gridlet.data-time";
     static final String EXAMPLES = "gridlet.rejected.examples";
+    /** Not the gate's: the most readings a keyed instance held at once for gates ahead of the others. */
+    static final String MOST_HELD_AHEAD = "gridlet.held-ahead.most";
 
     static String rejectedName(RejectReason reason) {
         return "gridlet.rejected." + reason.label();
@@ -42,6 +44,14 @@ public record GateCounts(long lines, long loads, long works, long rounded, long 
                 number(accumulators, WORKS, 0), number(accumulators, ROUNDED, 0),
                 none(number(accumulators, FIRST_TIME, Long.MIN_VALUE)), none(number(accumulators, DATA_TIME, Long.MIN_VALUE)),
                 Rejections.of(counts, kept));
+    }
+
+    /**
+     * The most readings one keyed instance held at once, in one attempt, because they came from a gate ahead of
+     * the others (0 with one gate): what the partitions' alignment bounds.
+     */
+    public static long mostHeldAhead(Map<String, Object> accumulators) {
+        return number(accumulators, MOST_HELD_AHEAD, 0);
     }
 
     /** LongMinimum starts at Long.MAX_VALUE: no reading yet. */

@@ -59,6 +59,7 @@ public final class LoadForecastOperator extends AbstractStreamOperator<ResultRec
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         ahead = new ReadingsAhead();
+        ahead.reportTo(getRuntimeContext());
         KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q1",
                 KeyGroupParts.ownedKeyGroups(getRuntimeContext().getTaskInfo()));
         if (restored.parts().isEmpty()) {

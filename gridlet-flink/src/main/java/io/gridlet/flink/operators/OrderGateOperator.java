@@ -19,6 +19,7 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
@@ -43,6 +44,8 @@ import java.util.Map;
 public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         implements OneInputStreamOperator<SourceRecord, Measurement> {
     public static final int MAX_EXAMPLES = 10;
+    /** The clock the live service logs before data time exists (before any reading). */
+    static final long NO_DATA_TIME = 0;
     /**
      * Each distinct timestamp the gate releases readings at, once, just after the watermark that opens it: what Q2
      * evaluates behind several gates (see {@link PlugMediansOperator}). Emitted only by a partitioned gate.
@@ -211,8 +214,12 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         SourceRecord p = element.getValue();
         if (p.isClock()) { // the live service's data time: it, not the newest timestamp, releases readings
             gate.advanceClock(p.clock(), this::emit);
-            // nothing older than the clock minus the lateness leaves the gate from now on (it refuses it as late)
-            if (partitioned && p.clock() - maxLateness - 1 > lastMark) mark(p.clock() - maxLateness - 1);
+            // nothing older than the clock minus the lateness leaves the gate from now on (it refuses it as late);
+            // a clock of 0 is the service's before any reading (no data time yet): it opens no time (the keyed stages
+            // would start at -lateness and cross every Q1 boundary from there to the first reading)
+            if (partitioned && p.clock() > NO_DATA_TIME && p.clock() - maxLateness - 1 > lastMark) {
+                mark(p.clock() - maxLateness - 1);
+            }
             return;
         }
         int n = p.isSealed() ? p.sealed().count() : 1; // (a sealed record is a block of readings)
@@ -304,9 +311,14 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         output.emitWatermark(new Watermark(w));
     }
 
+    /** The source's idleness says nothing about data time: the gate's watermarks are its own (never idle). */
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) {
+    }
+
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        // only the end of input passes: the clock is ours
+        // only the end of input passes: the clock is ours (the source's watermarks only pace its reader)
         if (mark.getTimestamp() == Long.MAX_VALUE) {
             gate.flush(this::emit);
             super.processWatermark(mark);

@@ -65,6 +65,7 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         ahead = new ReadingsAhead();
+        ahead.reportTo(getRuntimeContext());
         KeyGroupParts.Restored restored = KeyGroupParts.read(context, trust, "q2-plugs",
                 KeyGroupParts.ownedKeyGroups(getRuntimeContext().getTaskInfo()));
         if (restored.parts().isEmpty()) {

@@ -1,6 +1,8 @@
 package io.gridlet.flink.operators;
 
 import io.gridlet.core.model.Measurement;
+import org.apache.flink.api.common.accumulators.LongMaximum;
+import org.apache.flink.api.common.functions.RuntimeContext;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -9,7 +11,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.ToIntFunction;
@@ -30,20 +31,24 @@ final class ReadingsAhead {
     private final TreeMap<Long, List<Measurement>> held = new TreeMap<>();
     private final TreeSet<Long> ticks = new TreeSet<>();
     private int heldCount;
+    private LongMaximum most; // the most readings held at once, reported as an accumulator
+
+    /** Reports the most readings held at once in this instance's attempt ({@link GateCounts#MOST_HELD_AHEAD}). */
+    void reportTo(RuntimeContext context) {
+        most = new LongMaximum(heldCount);
+        context.addAccumulator(GateCounts.MOST_HELD_AHEAD, most);
+    }
 
     /** Holds a reading until data time reaches it. */
     void hold(Measurement m) {
         held.computeIfAbsent(m.timestamp(), t -> new ArrayList<>()).add(m);
         heldCount++;
+        if (most != null) most.add(heldCount);
     }
 
     /** A timestamp some gate released readings at (announced before the watermark that passes it). */
     void tick(long t) {
         ticks.add(t);
-    }
-
-    int heldCount() {
-        return heldCount;
     }
 
     int tickCount() {
@@ -119,15 +124,5 @@ final class ReadingsAhead {
         if (readings < 0) throw new IOException("a negative held-reading count in a state part");
         for (int i = 0; i < readings; i++) hold(Measurement.readFrom(in));
         if (in.available() != 0) throw new IOException("a keyed state part with bytes after its held readings");
-    }
-
-    /** Held times and their counts, for messages. */
-    @Override
-    public String toString() {
-        StringBuilder sb = new StringBuilder("held");
-        for (Map.Entry<Long, List<Measurement>> e : held.entrySet()) {
-            sb.append(' ').append(e.getKey()).append('x').append(e.getValue().size());
-        }
-        return sb.append(", ticks ").append(ticks).toString();
     }
 }

@@ -21,6 +21,12 @@ import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -159,6 +165,38 @@ class KafkaLogTest {
         }
         try (IngestLog.Writer reopened = log.openWriter()) {
             assertThat(reopened.endOfData()).as("a restarted gateway knows the data has ended").isTrue();
+        }
+    }
+
+    /**
+     * The gateway writes the end of data to each partition in turn: one that died between them left it in some.
+     * The next writer completes it in the others (each partition's reader must meet it, or the drain waits forever).
+     */
+    @Test
+    void anEndOfDataACrashLeftInSomePartitionsIsCompletedInTheOthers() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("half-ended", 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("half-ended", 1, null, LogRecord.END_OF_DATA.encode()))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        KafkaLog log = new KafkaLog(bootstrap, "half-ended", Map.of());
+        assertThat(log.recover().endedPartitions()).containsExactly(1);
+        try (IngestLog.Writer writer = log.openWriter()) {
+            assertThat(writer.endOfData()).isTrue();
+        }
+        assertThat(log.recover().endedPartitions()).containsExactlyInAnyOrder(0, 1, 2);
+        try (IngestLog.Writer writer = log.openWriter()) { // complete: nothing more is written
+            assertThat(writer.endOfData()).isTrue();
+        }
+        assertThat(log.recover().endedPartitions()).containsExactlyInAnyOrder(0, 1, 2);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> all = List.of(new TopicPartition("half-ended", 0),
+                    new TopicPartition("half-ended", 1), new TopicPartition("half-ended", 2));
+            assertThat(consumer.endOffsets(all).values()).as("one end entry in each").containsOnly(1L);
         }
     }
 

@@ -89,6 +89,28 @@ class OrderGateOperatorTest {
         }
     }
 
+    /**
+     * One gate of several (a partitioned log) on the service's clock: the clock moves its watermark to clock -
+     * lateness - 1, except the clock 0 the service logs before any reading (data time does not exist yet: a
+     * watermark there would start the keyed stages at -lateness); the source's idleness does not pass.
+     */
+    @Test
+    void aPartitionsGateMovesWithTheServicesClockFromItsFirstDataTime() throws Exception {
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(
+                new OrderGateOperator(LATENESS, 0, Boundary.PLAIN, true), null)) {
+            gate.processElement(new StreamRecord<>(SourceRecord.clock(0)));
+            gate.processElement(new StreamRecord<>(SourceRecord.reading(1, a, false)));
+            gate.processWatermarkStatus(org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus.IDLE);
+            assertThat(gate.getOutput()).as("nothing before data time exists").isEmpty();
+            gate.processElement(new StreamRecord<>(SourceRecord.clock(103)));
+            gate.processElement(new StreamRecord<>(SourceRecord.clock(107))); // a (100) is safe: before 102
+            assertThat(List.copyOf(gate.getOutput())).containsExactly(new Watermark(97), new Watermark(99), record(a),
+                    new Watermark(101));
+            assertThat(Harnesses.<Long>values(new ArrayList<>(gate.getSideOutput(OrderGateOperator.TICKS))))
+                    .containsExactly(100L);
+        }
+    }
+
     @Test
     void rejectsAndCountsReadingsOlderThanTheLatenessAndBadLines() throws Exception {
         try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(new OrderGateOperator(LATENESS),

@@ -19,10 +19,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The ingest log as a Kafka topic, for a Flink cluster: the gateway produces each entry keyed by its meter (a
@@ -141,9 +146,31 @@ public final class KafkaLog implements IngestLog {
                 return recovered().lastDataTime();
             }
 
+            /**
+             * Whether the end-of-data entry is in the topic; one a crash left in only some partitions (it goes to
+             * each in turn) is completed in the others first, so that every partition's reader meets it.
+             */
             @Override
             public synchronized boolean endOfData() throws IOException {
-                return recovered().endOfData();
+                Recovered r = recovered();
+                if (r.endOfData() && r.endedPartitions().size() < partitions) {
+                    List<CompletableFuture<Void>> missing = new ArrayList<>();
+                    for (int i = 0; i < partitions; i++) {
+                        if (!r.endedPartitions().contains(i)) {
+                            missing.add(send(new ProducerRecord<>(topic, i, null, LogRecord.END_OF_DATA.encode())));
+                        }
+                    }
+                    try {
+                        CompletableFuture.allOf(missing.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted completing the end of data in " + topic, e);
+                    } catch (ExecutionException | TimeoutException e) {
+                        throw new IOException("could not complete the end of data in " + topic + ": " + e, e);
+                    }
+                    recovered = new Recovered(r.lastSequences(), r.lastDataTime(), allPartitions(partitions));
+                }
+                return r.endOfData();
             }
 
             /** The topic as it was when the writer opened (read once: appends since are the writer's own). */
@@ -163,7 +190,21 @@ public final class KafkaLog implements IngestLog {
      * What a gateway recovers from the topic: each meter's last sequence number, the newest data time, whether
      * the end-of-data entry is in it.
      */
-    public record Recovered(Map<String, Long> lastSequences, long lastDataTime, boolean endOfData) {
+    public record Recovered(Map<String, Long> lastSequences, long lastDataTime, Set<Integer> endedPartitions) {
+        public Recovered {
+            endedPartitions = Set.copyOf(endedPartitions);
+        }
+
+        /** The end-of-data entry is in at least one partition (the gateway writes it to each in turn). */
+        public boolean endOfData() {
+            return !endedPartitions.isEmpty();
+        }
+    }
+
+    private static Set<Integer> allPartitions(int n) {
+        Set<Integer> all = new HashSet<>();
+        for (int i = 0; i < n; i++) all.add(i);
+        return all;
     }
 
     /**
@@ -192,7 +233,7 @@ public final class KafkaLog implements IngestLog {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, Long> last = new HashMap<>();
         long dataTime = LogRecord.NO_DATA_TIME;
-        boolean ended = false;
+        Set<Integer> ended = new HashSet<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
@@ -206,7 +247,7 @@ public final class KafkaLog implements IngestLog {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     LogRecord entry = LogRecord.decode(r.value());
-                    if (entry.isEnd()) ended = true;
+                    if (entry.isEnd()) ended.add(r.partition());
                     else if (!entry.isClock()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
                     dataTime = Math.max(dataTime, entry.dataTime());
                 }

@@ -58,6 +58,11 @@ final class IngestService {
     private static final int MAX_MESSAGE_CHARS = 200;
     /** How often data time is recomputed (it scans the meters). */
     private static final long ADVANCE_EVERY_NANOS = 20_000_000L;
+    /**
+     * The data time an entry carries when the service has none yet (before the first reading): a clock below every
+     * reading, so that the job's gate follows the service's clock from the first entry on.
+     */
+    static final long BEFORE_DATA_TIME = 0;
 
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
@@ -117,8 +122,9 @@ final class IngestService {
         // a restart goes on from where the job's clock stands, waiting a while for the meters it knew
         long recovered = log.lastDataTime();
         ended = log.endOfData(); // a restarted gateway goes on refusing what would never be read
-        clock.recover(recovered == LogRecord.NO_DATA_TIME ? DataClock.NONE : recovered, meters.keySet(),
-                System.nanoTime());
+        // (logged before data time existed: it does not exist yet either)
+        boolean none = recovered == LogRecord.NO_DATA_TIME || recovered == BEFORE_DATA_TIME;
+        clock.recover(none ? DataClock.NONE : recovered, meters.keySet(), System.nanoTime());
         publishedDataTime = clock.dataTime();
         accepted = registry.counter("gridlet.ingest.readings", "outcome", "accepted");
         duplicates = registry.counter("gridlet.ingest.readings", "outcome", "duplicate");
@@ -466,7 +472,7 @@ final class IngestService {
         for (ReadingBatch.Rejected r : checked.refused()) rejected.get(r.reason()).increment();
         if (checked.oldest() <= checked.latest()) disorder.pass(checked.oldest(), checked.latest());
         if (checked.entries().size() > 1) splits.increment();
-        long time = checked.dataTime() == DataClock.NONE ? 0 : checked.dataTime();
+        long time = checked.dataTime() == DataClock.NONE ? BEFORE_DATA_TIME : checked.dataTime();
         List<LogRecord> timed = new ArrayList<>(checked.entries().size());
         for (LogRecord e : checked.entries()) timed.add(e.withDataTime(time));
         long now = System.nanoTime();
