@@ -180,6 +180,8 @@ public final class FlinkRun {
         return input + "; epoch " + config.epoch() + ", slices " + Arrays.toString(config.sliceSeconds())
                 + ", windows " + Arrays.toString(config.windowSeconds()) + ", max lateness " + maxLateness
                 + " s, max parallelism " + MAX_PARALLELISM
+                // a partition's position and gate belong to its subtask: another count is another run
+                + (partitions == 1 ? "" : ", " + partitions + " partitions")
                 + (config.forecaster() == Forecaster.SPEC ? "" : ", forecaster " + config.forecaster().label());
     }
 

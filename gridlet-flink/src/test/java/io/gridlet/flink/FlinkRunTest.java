@@ -49,4 +49,15 @@ class FlinkRunTest {
                 + outcome.counts().rejections().total()).isEqualTo(outcome.counts().lines());
         assertThat(Files.exists(flink.resolve(RunDirectory.NAME))).isFalse();
     }
+
+    /** A run over a log of N partitions is another run than over M (a partition's position belongs to its subtask). */
+    @Test
+    void theIdentityOfARunNamesItsPartitions() {
+        FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL);
+        String one = run.identity("Kafka topic readings");
+        assertThat(one).doesNotContain("partitions"); // as before partitions: a run of one resumes
+        String two = run.partitions(2).identity("Kafka topic readings");
+        String three = run.partitions(3).identity("Kafka topic readings");
+        assertThat(two).contains("2 partitions").isNotEqualTo(three).isNotEqualTo(one);
+    }
 }

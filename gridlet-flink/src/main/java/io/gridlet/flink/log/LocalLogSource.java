@@ -232,8 +232,10 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         }
 
         /**
-         * Watermark alignment: its one split is paused while its partition's data time is ahead of the others'
-         * by more than the allowed drift, and resumed when they caught up.
+         * Watermark alignment by split: honoured (the split waits until resumed), not refused. The reader emits
+         * through its main output, so Flink tracks no watermark per split and pauses the whole reader instead (its
+         * source operator stops polling while the reader is ahead); this answers a split-level request all the same,
+         * which the source operator would otherwise fail the job on.
          */
         @Override
         public void pauseOrResumeSplits(Collection<String> pause, Collection<String> resume) {

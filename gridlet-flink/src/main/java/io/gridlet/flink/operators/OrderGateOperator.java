@@ -16,6 +16,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -42,7 +43,7 @@ import java.util.Map;
  * attempt of the task, so the totals are right after a restart or a rescale.
  */
 public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
-        implements OneInputStreamOperator<SourceRecord, Measurement> {
+        implements OneInputStreamOperator<SourceRecord, Measurement>, BoundedOneInput {
     public static final int MAX_EXAMPLES = 10;
     /** The clock the live service logs before data time exists (before any reading). */
     static final long NO_DATA_TIME = 0;
@@ -71,6 +72,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     private transient DataInput restored; // read in two steps: the gate before open, the counts in it
     private final boolean partitioned;
     private transient long lastMark; // the last watermark emitted (Long.MIN_VALUE: none)
+    private transient boolean inputEnded;
 
     public OrderGateOperator(long maxLatenessSeconds) {
         this(maxLatenessSeconds, 0);
@@ -319,9 +321,22 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         // only the end of input passes: the clock is ours (the source's watermarks only pace its reader)
-        if (mark.getTimestamp() == Long.MAX_VALUE) {
-            gate.flush(this::emit);
-            super.processWatermark(mark);
-        }
+        if (mark.getTimestamp() == Long.MAX_VALUE) finishInput();
+    }
+
+    /**
+     * The end of input, told directly as well as by the end-of-time watermark: a watermark from a source that was
+     * ever marked idle does not reach its chained operator, and the held readings must still go out.
+     */
+    @Override
+    public void endInput() throws Exception {
+        finishInput();
+    }
+
+    private void finishInput() throws Exception {
+        if (inputEnded) return;
+        inputEnded = true;
+        gate.flush(this::emit);
+        super.processWatermark(Watermark.MAX_WATERMARK);
     }
 }

@@ -18,9 +18,10 @@ import java.time.Duration;
  * {@code MAX_DRIFT + lateness} of data time of one partition.
  *
  * <p>These watermarks only pace the readers: the order gate after each source makes the job's watermarks and
- * ignores the source's (and its idleness). A reader with no entry for {@link #IDLE_AFTER} (a partition no one
- * writes, in a log written without the service's clock records) is idle and holds no one back; a reader that
- * finished does not either.
+ * ignores the source's. A reader that finished holds no one back, nor one that has not reported a data time yet.
+ * There is no idleness: a source marked idle drops the watermarks it passes to its chained gate, the end of input
+ * among them; and the service's clock entries move every partition while the service runs. (A partition no one
+ * writes, in a log written without clock entries, holds the others at its last data time plus the drift.)
  */
 public final class PartitionAlignment {
     /**
@@ -32,7 +33,6 @@ public final class PartitionAlignment {
     public static final Duration MAX_DRIFT = Duration.ofMinutes(10);
     /** How often the readers' watermarks are compared (wall time). */
     static final Duration UPDATE_INTERVAL = Duration.ofMillis(50);
-    static final Duration IDLE_AFTER = Duration.ofSeconds(30);
     private static final String GROUP = "gridlet-log-partitions";
 
     private PartitionAlignment() {
@@ -45,7 +45,6 @@ public final class PartitionAlignment {
                     long t = DataTime.of(record);
                     return t == Long.MIN_VALUE ? previous : t;
                 })
-                .withIdleness(IDLE_AFTER)
                 .withWatermarkAlignment(GROUP, drift, UPDATE_INTERVAL);
     }
 
@@ -58,11 +57,13 @@ public final class PartitionAlignment {
 
     /**
      * The watermark is the newest data time seen, emitted as soon as it moves: alignment then stops a reader at the
-     * entry that took it past the allowed drift, not up to an emission interval later. (A reading may be newer than
-     * the service's clock, by its max-ahead at most: for pacing readers, either says how far a partition got.)
+     * entry that took it past the allowed drift, not up to an emission interval later. Once a clock entry was seen,
+     * only clocks count (a meter may send readings up to the service's max-ahead after its data time: pacing by
+     * them would pause a reader whose gate is not ahead); before, in a log written without clocks, the readings'.
      */
     static final class DataTime implements WatermarkGenerator<SourceRecord> {
         private long newest = Long.MIN_VALUE;
+        private boolean clocked;
 
         /** A record's data time in milliseconds: a clock's, a plain reading's; else Long.MIN_VALUE (sealed, rejected). */
         static long of(SourceRecord record) {
@@ -73,6 +74,8 @@ public final class PartitionAlignment {
 
         @Override
         public void onEvent(SourceRecord record, long timestamp, WatermarkOutput output) {
+            if (record.isClock()) clocked = true;
+            else if (clocked) return;
             long t = of(record);
             if (t <= newest) return;
             newest = t;

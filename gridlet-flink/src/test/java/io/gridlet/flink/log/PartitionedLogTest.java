@@ -129,27 +129,38 @@ class PartitionedLogTest {
     }
 
     /**
-     * Partitions of unequal weight: one household's meter alone in partition 1 (3 plugs), the seven others in
-     * partition 0. Partition 1's reader gets through data time seven times faster; unpaced, it would run to its end
-     * while partition 0's is an eighth of the way, and the keyed stages would hold nearly all its readings until
-     * data time reached them. Watermark alignment pauses it within {@code PartitionAlignment.MAX_DRIFT} (600 s) of
-     * the other reader's data time: with the lateness (600 s), the entries in flight and the network buffers
-     * between the gates and the keyed stages, they hold a fraction of it; and the files are exact.
+     * Partitions of unequal weight: after a first hour where the households are spread evenly (both readers
+     * started and report their data time: before a reader's first report, Flink's alignment holds no one back),
+     * one household's meter is alone in partition 1 (3 plugs), the seven others in partition 0. Partition 1's
+     * reader then gets through data time seven times faster; unpaced, it would run to its end while partition 0's
+     * is a fraction of the way, and the keyed stages would hold nearly all its readings until data time reached
+     * them. Watermark alignment pauses it within {@code PartitionAlignment.MAX_DRIFT} (600 s) of the other reader's
+     * data time: with the lateness (600 s), the entries in flight and the network buffers between the gates and
+     * the keyed stages, they hold a fraction of it; and the files are exact.
      */
     @Test
     void aPartitionAheadOfTheOthersWaitsForThem() throws Exception {
         LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.NEVER, LocalLog.DEFAULT_SEGMENT_BYTES, 2);
         Data data = DATA.get("long");
-        String alone = meterIn(1, "alone"), crowd = meterIn(0, "crowd");
         List<Measurement> readings = data.readings();
-        long write = write(log, readings, true,
-                m -> m.houseId() == 0 && m.householdId() == 0 ? alone : crowd + "-" + m.houseId() + "-" + m.householdId());
-        long inOne = readings.stream().filter(m -> m.isLoad() && m.houseId() == 0 && m.householdId() == 0).count();
-        assertThat(inOne).isEqualTo(3 * 4 * 3_600); // (work readings go no further than the gate)
+        long skewFrom = readings.get(0).timestamp() + 3_600;
+        String alone = meterIn(1, "alone"), crowd = meterIn(0, "crowd");
+        List<String> early = new ArrayList<>();
+        for (int k = 0; k < 8; k++) early.add(meterIn(k % 2, "early-" + k));
+        long write = write(log, readings, true, m -> m.timestamp() < skewFrom
+                ? early.get((int) (m.houseId() * 2 + m.householdId()))
+                : m.houseId() == 0 && m.householdId() == 0 ? alone : crowd + "-" + m.houseId() + "-" + m.householdId());
+        long ahead = readings.stream().filter(m -> m.isLoad() && m.timestamp() >= skewFrom && m.houseId() == 0
+                && m.householdId() == 0).count();
+        assertThat(ahead).isEqualTo(3 * 3 * 3_600); // (work readings go no further than the gate)
         FlinkRun.Outcome outcome = run(log, 2, data.generated());
         assertThat(outcome.counts().lines()).isEqualTo(write);
-        assertThat(outcome.mostHeldAhead()).as("readings held at once, of %d in the partition ahead", inOne)
-                .isLessThan(inOne / 5); // unpaced: 37,706 of 43,200 (held 3,399 paced, on this 2-core machine)
+        // (600 + 600 s) x 3 plugs, and what the network buffers between the gates and the keyed stages hold of the
+        // other partition (up to some hundreds of seconds of its 21 readings a second: on this sparse a shape the
+        // buffers, not the drift, dominate): 2,678-10,333 in 7 runs on this 2-core machine, some with two busy
+        // loops beside them; 27,702 without alignment
+        assertThat(outcome.mostHeldAhead()).as("readings held at once, of %d in the partition ahead", ahead)
+                .isLessThan(ahead / 2);
     }
 
     /** A meter name (prefix-n) whose entries go to {@code partition} of 2. */

@@ -111,6 +111,22 @@ class OrderGateOperatorTest {
         }
     }
 
+    /** The end of input told directly (without the end-of-time watermark) releases what the gate holds, once. */
+    @Test
+    void theEndOfInputReleasesTheHeldReadingsOnceHoweverItIsTold() throws Exception {
+        try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(new OrderGateOperator(LATENESS),
+                null)) {
+            feed(gate, handWritten());
+            int before = gate.getOutput().size();
+            gate.endInput();
+            gate.processWatermark(Long.MAX_VALUE);
+            gate.endInput();
+            assertThat(List.copyOf(gate.getOutput()).subList(before, gate.getOutput().size())).containsExactly(
+                    new Watermark(106), record(e), new Watermark(107), new Watermark(109), record(h),
+                    Watermark.MAX_WATERMARK);
+        }
+    }
+
     @Test
     void rejectsAndCountsReadingsOlderThanTheLatenessAndBadLines() throws Exception {
         try (OneInputStreamOperatorTestHarness<SourceRecord, Measurement> gate = gate(new OrderGateOperator(LATENESS),

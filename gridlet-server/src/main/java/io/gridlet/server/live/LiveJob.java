@@ -86,18 +86,19 @@ public final class LiveJob implements AutoCloseable {
         if (cluster != null) run.onCluster();
         dir = new RunDirectory(out);
         if (cluster != null) refuseIfStillRunning(cluster); // before prepare: --fresh would forget the job
+        int partitions = given.partitions();
+        run.partitions(partitions); // one source instance and order gate per partition (part of the run's identity)
         // where results go is part of what a run is: the job's operators differ (a checkpoint of one cannot be
         // restored into the other), so an embedded run resumes embedded and a cluster's on a cluster
         resumedFrom = dir.prepare(run.identity(given.describe() + (cluster == null ? ""
                 : "; results through Kafka topic " + cluster.resultsTopic())), fresh);
         // an earlier run over the same topic says nothing about this one's positions
         IngestLog log = given instanceof KafkaLog kafka ? kafka.forRun(dir.runId()) : given;
-        run.partitions(log.partitions()); // one source instance and order gate per partition
         int restPort = cluster == null ? FlinkRun.freeLoopbackPort() : -1;
         rest = cluster == null ? "127.0.0.1:" + restPort : cluster.rest();
         StreamExecutionEnvironment env = cluster == null
                 ? FlinkRun.embedded(s.parallelism(),
-                        Math.max(s.slots(), Math.max(s.parallelism(), log.partitions())), restPort)
+                        Math.max(s.slots(), Math.max(s.parallelism(), partitions)), restPort)
                 : FlinkRun.remote(cluster.rest(), s.parallelism(), cluster.jar());
         outcome = runner.submit(() -> run.run(env, LogSources.of(log), "gridlet live " + log.describe(),
                 out.toAbsolutePath(), dir, resumedFrom, job -> {
