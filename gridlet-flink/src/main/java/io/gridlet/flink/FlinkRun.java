@@ -7,6 +7,7 @@ import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.sink.ResultMerge;
 import io.gridlet.flink.sink.ResultParts;
+import io.gridlet.flink.source.PartitionAlignment;
 import io.gridlet.flink.source.SourceRecord;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.connector.source.Source;
@@ -70,6 +71,7 @@ public final class FlinkRun {
     private Boundary boundary = Boundary.PLAIN;
     private long replayRate;
     private int partitions = 1;
+    private Duration maxDrift = PartitionAlignment.MAX_DRIFT;
     private boolean onCluster;
     private volatile JobClient job;
 
@@ -164,6 +166,12 @@ public final class FlinkRun {
         return this;
     }
 
+    /** Over several partitions, how far a reader may run ahead of the slowest ({@link GridletJob#maxDrift}). */
+    public FlinkRun maxDrift(Duration drift) {
+        this.maxDrift = Objects.requireNonNull(drift);
+        return this;
+    }
+
     /** Replays the input at most this many lines per second (0, the default: as fast as possible). */
     public FlinkRun replayRate(long linesPerSecond) {
         if (linesPerSecond < 0) throw new IllegalArgumentException("replay rate must be >= 0");
@@ -231,8 +239,8 @@ public final class FlinkRun {
         Files.createDirectories(dir.parts());
         configure(env, dir, resumeFrom);
         Boundary inRun = boundary.forRun(dir.runId()); // sealed state names its run
-        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, inRun).results(env, source,
-                partitions);
+        GridletJob.Results results = new GridletJob(config, maxLateness, replayRate, inRun).maxDrift(maxDrift)
+                .results(env, source, partitions);
         // one sink per query, each chained to its operator: result lines never cross the network
         results.q1().sinkTo(ResultParts.sink(dir.parts().toString(), inRun)).name("q1-files");
         results.q2().sinkTo(ResultParts.sink(dir.parts().toString(), inRun)).name("q2-files")

@@ -28,6 +28,7 @@ import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -68,6 +69,7 @@ public final class GridletJob {
     private final long maxLateness;
     private final long replayRate;
     private final Boundary boundary;
+    private Duration maxDrift = PartitionAlignment.MAX_DRIFT;
 
     public GridletJob(QueryConfig config, long maxLatenessSeconds) {
         this(config, maxLatenessSeconds, 0);
@@ -88,6 +90,17 @@ public final class GridletJob {
         this.maxLateness = maxLatenessSeconds;
         this.replayRate = replayRate;
         this.boundary = boundary;
+    }
+
+    /**
+     * Over several partitions: how far (data time) a partition's reader may run ahead of the slowest one
+     * ({@link PartitionAlignment#MAX_DRIFT} by default). The keyed stages hold about this much data time of
+     * readings at most; a smaller drift holds less and caps how fast the readers go (see PartitionAlignment).
+     */
+    public GridletJob maxDrift(Duration drift) {
+        if (drift.toMillis() < 1000) throw new IllegalArgumentException("a drift under a second of data time");
+        this.maxDrift = drift;
+        return this;
     }
 
     /** The two result streams: Q1's (parallel, in order per instance) and Q2's (one instance, in order). */
@@ -148,7 +161,7 @@ public final class GridletJob {
         SingleOutputStreamOperator<Measurement> readings = env
                 // the gates make the job's watermarks; over several partitions the source's only keep its readers
                 // within a drift of data time of each other
-                .fromSource(source, partitioned ? PartitionAlignment.strategy(PartitionAlignment.MAX_DRIFT)
+                .fromSource(source, partitioned ? PartitionAlignment.strategy(maxDrift)
                         : WatermarkStrategy.noWatermarks(), "readings")
                 .setParallelism(partitions).setMaxParallelism(partitions)
                 // order, lateness, rejections, and the data-time clock: one instance sees a partition's readings

@@ -32,7 +32,7 @@ public final class PartitionAlignment {
      */
     public static final Duration MAX_DRIFT = Duration.ofMinutes(10);
     /** How often the readers' watermarks are compared (wall time). */
-    static final Duration UPDATE_INTERVAL = Duration.ofMillis(50);
+    public static final Duration UPDATE_INTERVAL = Duration.ofMillis(50);
     private static final String GROUP = "gridlet-log-partitions";
 
     private PartitionAlignment() {

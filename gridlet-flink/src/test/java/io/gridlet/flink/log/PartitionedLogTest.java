@@ -7,6 +7,7 @@ import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.Generated;
 import io.gridlet.flink.RunDirectory;
+import io.gridlet.flink.source.PartitionAlignment;
 import io.gridlet.log.IngestLog;
 import io.gridlet.log.LogRecord;
 import io.gridlet.log.local.LocalLog;
@@ -129,14 +130,13 @@ class PartitionedLogTest {
     }
 
     /**
-     * Partitions of unequal weight: after a first hour where the households are spread evenly (both readers
-     * started and report their data time: before a reader's first report, Flink's alignment holds no one back),
-     * one household's meter is alone in partition 1 (3 plugs), the seven others in partition 0. Partition 1's
-     * reader then gets through data time seven times faster; unpaced, it would run to its end while partition 0's
-     * is a fraction of the way, and the keyed stages would hold nearly all its readings until data time reached
-     * them. Watermark alignment pauses it within {@code PartitionAlignment.MAX_DRIFT} (600 s) of the other reader's
-     * data time: with the lateness (600 s), the entries in flight and the network buffers between the gates and
-     * the keyed stages, they hold a fraction of it; and the files are exact.
+     * Partitions of unequal weight: after a first hour where the households are spread evenly, one household's
+     * meter is alone in partition 1 (3 plugs), the seven others in partition 0. Partition 1's reader then gets
+     * through data time seven times faster; unpaced, it would run to its end while partition 0's is a fraction of
+     * the way, and the keyed stages would hold nearly all its readings until data time reached them. Watermark
+     * alignment (here with a drift of 5 minutes) keeps every reader within the drift of the slowest, from the
+     * start (every reader waits until every reader has told alignment where it is): the keyed stages then hold
+     * about the drift's worth of the readings that reach one instance (24 a second here), and the files are exact.
      */
     @Test
     void aPartitionAheadOfTheOthersWaitsForThem() throws Exception {
@@ -153,12 +153,9 @@ class PartitionedLogTest {
         long ahead = readings.stream().filter(m -> m.isLoad() && m.timestamp() >= skewFrom && m.houseId() == 0
                 && m.householdId() == 0).count();
         assertThat(ahead).isEqualTo(3 * 3 * 3_600); // (work readings go no further than the gate)
-        FlinkRun.Outcome outcome = run(log, 2, data.generated());
+        FlinkRun.Outcome outcome = run(log, 2, data.generated(), Duration.ofMinutes(5));
         assertThat(outcome.counts().lines()).isEqualTo(write);
-        // (600 + 600 s) x 3 plugs, and what the network buffers between the gates and the keyed stages hold of the
-        // other partition (up to some hundreds of seconds of its 21 readings a second: on this sparse a shape the
-        // buffers, not the drift, dominate): 2,678-10,333 in 7 runs on this 2-core machine, some with two busy
-        // loops beside them; 27,702 without alignment
+        // 300 s x 24 readings a second: 7,344 in two runs on this 2-core machine; 25,380 without alignment
         assertThat(outcome.mostHeldAhead()).as("readings held at once, of %d in the partition ahead", ahead)
                 .isLessThan(ahead / 2);
     }
@@ -183,10 +180,15 @@ class PartitionedLogTest {
     }
 
     private FlinkRun.Outcome run(LocalLog log, int parallelism, Generated generated) throws Exception {
+        return run(log, parallelism, generated, PartitionAlignment.MAX_DRIFT);
+    }
+
+    private FlinkRun.Outcome run(LocalLog log, int parallelism, Generated generated, Duration drift)
+            throws Exception {
         Path out = dir.resolve("out");
         RunDirectory work = new RunDirectory(out);
         FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(300))
-                .partitions(log.partitions());
+                .partitions(log.partitions()).maxDrift(drift);
         work.prepare(run.identity(log.describe()), true);
         FlinkRun.Outcome outcome = run.run(FlinkRun.embedded(parallelism, Math.max(parallelism, log.partitions()),
                         0), LogSources.of(log), "partitioned log test", out, work, Optional.empty(), job -> { },
@@ -255,6 +257,61 @@ class PartitionedLogTest {
                 out, work, checkpoint, j -> { }, results -> { });
         data.generated().assertSameFiles(out);
         assertThat(outcome.counts().lines()).isEqualTo(written);
+        assertThat(outcome.counts().rejections().total()).isZero();
+    }
+
+    /**
+     * Two partitions of unequal weight (one household's meter alone in partition 1), replayed slowly: partition 1's
+     * reader meets its end of data while partition 0's still has the last ten minutes of data time to read. The
+     * run is cancelled then, and resumed from its last checkpoint: partition 1's gate must come back with its counts
+     * (a source task that finished would have kept no state), and the files equal the core's.
+     */
+    @Test
+    void aRunCancelledAfterOnePartitionEndedResumesWithThatPartitionsCounts() throws Exception {
+        LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.NEVER, LocalLog.DEFAULT_SEGMENT_BYTES, 2);
+        Data data = DATA.get("dense");
+        String alone = meterIn(1, "alone"), crowd = meterIn(0, "crowd");
+        long written = write(log, data.readings(), true,
+                m -> m.houseId() == 0 && m.householdId() == 0 ? alone : crowd + "-" + m.houseId() + "-" + m.householdId());
+        long inOne = data.readings().stream().filter(m -> m.houseId() == 0 && m.householdId() == 0).count();
+        Path out = dir.resolve("out");
+        RunDirectory work = new RunDirectory(out);
+        // partition 0 paced to about 12 s; partition 1 meets its end when partition 0 is 10 minutes of data time
+        // (a third of the data) from its own
+        FlinkRun first = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(200)).partitions(2)
+                .replayRate((written - inOne) / 12);
+        work.prepare(first.identity(log.describe()), true);
+        CompletableFuture<org.apache.flink.core.execution.JobClient> job = new CompletableFuture<>();
+        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<FlinkRun.Outcome> outcome = background.submit(() -> first.run(
+                    FlinkRun.embedded(2, 2, 0), LogSources.of(log), "one partition ended, cancelled", out, work,
+                    Optional.empty(), job::complete, results -> { }));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) { // 78 % of the lines read: partition 1's all, partition 0's past two thirds
+                assertThat(System.nanoTime()).as("78 % read").isLessThan(deadline);
+                assertThat(outcome.isDone()).as("still running at 78 %").isFalse();
+                io.gridlet.flink.operators.GateCounts counts = first.progress();
+                if (counts != null && counts.lines() >= written * 78 / 100) break;
+                Thread.sleep(20);
+            }
+            long at = checkpoints(work);
+            while (checkpoints(work) < at + 2) { // a checkpoint taken after that
+                assertThat(outcome.isDone()).as("still running two checkpoints later").isFalse();
+                Thread.sleep(10);
+            }
+            job.get(30, TimeUnit.SECONDS).cancel().get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> outcome.get(60, TimeUnit.SECONDS)).isInstanceOf(Exception.class);
+        } finally {
+            background.shutdownNow();
+        }
+        FlinkRun resumed = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(300)).partitions(2);
+        Optional<Path> checkpoint = work.prepare(resumed.identity(log.describe()), false);
+        assertThat(checkpoint).isPresent();
+        FlinkRun.Outcome outcome = resumed.run(FlinkRun.embedded(2, 2, 0), LogSources.of(log),
+                "one partition ended, resumed", out, work, checkpoint, j -> { }, results -> { });
+        data.generated().assertSameFiles(out);
+        assertThat(outcome.counts().lines()).as("every partition's lines, counted once").isEqualTo(written);
         assertThat(outcome.counts().rejections().total()).isZero();
     }
 
