@@ -140,8 +140,10 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
      * Hands split {@code i} to the reader of subtask {@code i} when it asks (a reader asks when it starts without a
      * split), and again to its next attempt after a failure. A reader that asks for a split no longer here has
      * read its partition to the end before (its task finished, and a finished task restores with no state): it
-     * is told there is nothing more, and finishes again. Over several partitions it also learns which readers met
-     * their partition's end of data, and when all did, tells every reader to finish.
+     * is told there is nothing more, and finishes again. Over several partitions it also learns which readers are
+     * ready to read and which met their partition's end of data: when all are ready it tells them to read, when
+     * all met their end to finish. (A task that finished is restored finished: its reader never runs again; it
+     * finishes only after every reader met its end, so every other reader is then at its end too.)
      */
     private static final class Enumerator implements SplitEnumerator<Split, Unassigned> {
         private final SplitEnumeratorContext<Split> context;
@@ -175,6 +177,8 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
                 return;
             }
             asked.add(subtaskId);
+            // (a reader that asked and failed since is no longer registered: its next attempt asks again)
+            asked.retainAll(context.registeredReaders().keySet());
             if (!unassigned.stream().allMatch(s -> asked.contains(s.partition()))) return;
             for (Split s : unassigned) context.assignSplit(s, s.partition());
             unassigned.clear();
@@ -184,21 +188,31 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public void handleSourceEvent(int subtaskId, SourceEvent event) {
             if (event instanceof Ready) {
+                boolean before = everyoneReady();
                 ready.add(subtaskId);
-                if (ready.size() < partitions) return;
-                if (ready.size() == partitions && ready.contains(subtaskId)) { // everyone's there: all read
-                    for (int reader : context.registeredReaders().keySet()) {
-                        context.sendEventToSourceReader(reader, new Go());
-                    }
+                if (!everyoneReady()) return;
+                if (before) { // a reader that started again (its Go may have been lost with its last attempt)
+                    context.sendEventToSourceReader(subtaskId, new Go());
+                    return;
+                }
+                for (int reader : context.registeredReaders().keySet()) {
+                    context.sendEventToSourceReader(reader, new Go());
                 }
                 return;
             }
             if (!(event instanceof Ended e) || e.partition() < 0 || e.partition() >= partitions) return;
             ended.add(e.partition());
             if (ended.size() == partitions) {
-                for (int reader : context.registeredReaders().keySet()) context.sendEventToSourceReader(reader,
-                        new AllEnded());
+                for (int reader : context.registeredReaders().keySet()) {
+                    context.sendEventToSourceReader(reader, new AllEnded());
+                }
             }
+        }
+
+        /** Every partition's reader is ready, or past its end (a reader restored at its end reads nothing more). */
+        private boolean everyoneReady() {
+            for (int p = 0; p < partitions; p++) if (!ready.contains(p) && !ended.contains(p)) return false;
+            return true;
         }
 
         @Override
@@ -207,9 +221,15 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
             asked.remove(subtaskId);
         }
 
+        /**
+         * A reader's new attempt (the job started, or restarted after a failure without this enumerator being
+         * restored): what its last attempt said no longer holds; it says again that it is ready, and that it is at
+         * its end (it is restored to its last checkpoint, perhaps before the end it announced).
+         */
         @Override
         public void addReader(int subtaskId) {
-            if (ended.size() == partitions) context.sendEventToSourceReader(subtaskId, new AllEnded());
+            ready.remove(subtaskId);
+            ended.remove(subtaskId);
         }
 
         @Override
