@@ -230,31 +230,17 @@ class PartitionedLogTest {
         RunDirectory work = new RunDirectory(out);
         FlinkRun first = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(200)).partitions(3)
                 .replayRate(written / 3 / 6); // each gate paced: about 6 s for all
-        work.prepare(first.identity(log.describe()), true);
-        CompletableFuture<org.apache.flink.core.execution.JobClient> job = new CompletableFuture<>();
-        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            java.util.concurrent.Future<FlinkRun.Outcome> outcome = background.submit(() -> first.run(
-                    FlinkRun.embedded(3, 3, 0), LogSources.of(log), "partitioned, cancelled", out, work,
-                    Optional.empty(), job::complete, results -> { }));
+        runAndCancel(first, log, 3, out, work, "partitioned", outcome -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (checkpoints(work) < 2) {
                 assertThat(System.nanoTime()).as("two checkpoints").isLessThan(deadline);
                 assertThat(outcome.isDone()).as("still running at the second checkpoint").isFalse();
                 Thread.sleep(20);
             }
-            job.get(30, TimeUnit.SECONDS).cancel().get(30, TimeUnit.SECONDS);
-            assertThatThrownBy(() -> outcome.get(60, TimeUnit.SECONDS)).isInstanceOf(Exception.class);
-        } finally {
-            background.shutdownNow();
-        }
+        });
         assertThat(out.resolve("q1-plug-60.csv")).as("cancelled before finishing").doesNotExist();
 
-        FlinkRun resumed = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(300)).partitions(3);
-        Optional<Path> checkpoint = work.prepare(resumed.identity(log.describe()), false);
-        assertThat(checkpoint).isPresent();
-        FlinkRun.Outcome outcome = resumed.run(FlinkRun.embedded(2, 3, 0), LogSources.of(log), "partitioned, resumed",
-                out, work, checkpoint, j -> { }, results -> { });
+        FlinkRun.Outcome outcome = resume(log, 2, out, work, "partitioned");
         data.generated().assertSameFiles(out);
         assertThat(outcome.counts().lines()).isEqualTo(written);
         assertThat(outcome.counts().rejections().total()).isZero();
@@ -280,13 +266,7 @@ class PartitionedLogTest {
         // (a third of the data) from its own
         FlinkRun first = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(200)).partitions(2)
                 .replayRate((written - inOne) / 12);
-        work.prepare(first.identity(log.describe()), true);
-        CompletableFuture<org.apache.flink.core.execution.JobClient> job = new CompletableFuture<>();
-        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor();
-        try {
-            java.util.concurrent.Future<FlinkRun.Outcome> outcome = background.submit(() -> first.run(
-                    FlinkRun.embedded(2, 2, 0), LogSources.of(log), "one partition ended, cancelled", out, work,
-                    Optional.empty(), job::complete, results -> { }));
+        runAndCancel(first, log, 2, out, work, "one partition ended", outcome -> {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) { // 78 % of the lines read: partition 1's all, partition 0's past two thirds
                 assertThat(System.nanoTime()).as("78 % read").isLessThan(deadline);
@@ -300,19 +280,45 @@ class PartitionedLogTest {
                 assertThat(outcome.isDone()).as("still running two checkpoints later").isFalse();
                 Thread.sleep(10);
             }
+        });
+        FlinkRun.Outcome outcome = resume(log, 2, out, work, "one partition ended");
+        data.generated().assertSameFiles(out);
+        assertThat(outcome.counts().lines()).as("every partition's lines, counted once").isEqualTo(written);
+        assertThat(outcome.counts().rejections().total()).isZero();
+    }
+
+    /** Waits, while the run goes on, for the moment to cancel it. */
+    private interface Moment {
+        void await(java.util.concurrent.Future<FlinkRun.Outcome> outcome) throws Exception;
+    }
+
+    /** Runs {@code run} over the log from scratch at {@code parallelism}, and cancels it at the {@code moment}. */
+    private static void runAndCancel(FlinkRun run, LocalLog log, int parallelism, Path out, RunDirectory work,
+                                     String name, Moment moment) throws Exception {
+        work.prepare(run.identity(log.describe()), true);
+        CompletableFuture<org.apache.flink.core.execution.JobClient> job = new CompletableFuture<>();
+        java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<FlinkRun.Outcome> outcome = background.submit(() -> run.run(
+                    FlinkRun.embedded(parallelism, Math.max(parallelism, log.partitions()), 0), LogSources.of(log),
+                    name + ", cancelled", out, work, Optional.empty(), job::complete, results -> { }));
+            moment.await(outcome);
             job.get(30, TimeUnit.SECONDS).cancel().get(30, TimeUnit.SECONDS);
             assertThatThrownBy(() -> outcome.get(60, TimeUnit.SECONDS)).isInstanceOf(Exception.class);
         } finally {
             background.shutdownNow();
         }
-        FlinkRun resumed = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(300)).partitions(2);
+    }
+
+    /** Resumes the cancelled run from its last checkpoint at {@code parallelism}, to its end. */
+    private static FlinkRun.Outcome resume(LocalLog log, int parallelism, Path out, RunDirectory work, String name)
+            throws Exception {
+        FlinkRun resumed = new FlinkRun(QueryConfig.DEFAULT, LATENESS, Duration.ofMillis(300))
+                .partitions(log.partitions());
         Optional<Path> checkpoint = work.prepare(resumed.identity(log.describe()), false);
         assertThat(checkpoint).isPresent();
-        FlinkRun.Outcome outcome = resumed.run(FlinkRun.embedded(2, 2, 0), LogSources.of(log),
-                "one partition ended, resumed", out, work, checkpoint, j -> { }, results -> { });
-        data.generated().assertSameFiles(out);
-        assertThat(outcome.counts().lines()).as("every partition's lines, counted once").isEqualTo(written);
-        assertThat(outcome.counts().rejections().total()).isZero();
+        return resumed.run(FlinkRun.embedded(parallelism, Math.max(parallelism, log.partitions()), 0),
+                LogSources.of(log), name + ", resumed", out, work, checkpoint, j -> { }, results -> { });
     }
 
     private static long checkpoints(RunDirectory work) throws IOException {
