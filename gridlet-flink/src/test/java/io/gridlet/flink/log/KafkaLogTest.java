@@ -174,6 +174,7 @@ class KafkaLogTest {
      */
     @Test
     void anEndOfDataACrashLeftInSomePartitionsIsCompletedInTheOthers() throws Exception {
+        long t0 = 1_377_986_401L;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic("half-ended", 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
@@ -198,6 +199,13 @@ class KafkaLogTest {
                     new TopicPartition("half-ended", 1), new TopicPartition("half-ended", 2));
             assertThat(consumer.endOffsets(all).values()).as("one end entry in each").containsOnly(1L);
         }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new ByteArraySerializer(), new ByteArraySerializer())) { // someone else writes after the end
+            producer.send(new ProducerRecord<>("half-ended", 2, null, LogRecord.clock(t0).encode()))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        assertThat(log.recover().endedPartitions()).as("an end counts where it is the last entry")
+                .containsExactlyInAnyOrder(0, 1);
     }
 
     private static void commit(String group, String topic, long offset) {

@@ -187,8 +187,8 @@ public final class KafkaLog implements IngestLog {
     }
 
     /**
-     * What a gateway recovers from the topic: each meter's last sequence number, the newest data time, whether
-     * the end-of-data entry is in it.
+     * What a gateway recovers from the topic: each meter's last sequence number, the newest data time, and the
+     * partitions whose last entry is the end-of-data entry.
      */
     public record Recovered(Map<String, Long> lastSequences, long lastDataTime, Set<Integer> endedPartitions) {
         public Recovered {
@@ -247,8 +247,11 @@ public final class KafkaLog implements IngestLog {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     LogRecord entry = LogRecord.decode(r.value());
+                    // (the end counts where it is a partition's last entry: the drain waits for every partition's
+                    // readers to pass an end of data at the end of it)
                     if (entry.isEnd()) ended.add(r.partition());
-                    else if (!entry.isClock()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
+                    else ended.remove(r.partition());
+                    if (!entry.isEnd() && !entry.isClock()) last.merge(entry.meter(), entry.lastSeq(), Math::max);
                     dataTime = Math.max(dataTime, entry.dataTime());
                 }
             }
