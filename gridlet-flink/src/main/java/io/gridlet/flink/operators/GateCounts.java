@@ -40,6 +40,8 @@ public record GateCounts(long lines, long loads, long works, long rounded, long 
         }
         Object examples = accumulators.get(EXAMPLES);
         List<Rejection> kept = examples instanceof List<?> list ? (List<Rejection>) list : List.of();
+        // each gate keeps its first few: behind several, as many as one gate keeps are shown
+        if (kept.size() > OrderGateOperator.MAX_EXAMPLES) kept = kept.subList(0, OrderGateOperator.MAX_EXAMPLES);
         return new GateCounts(number(accumulators, LINES, 0), number(accumulators, LOADS, 0),
                 number(accumulators, WORKS, 0), number(accumulators, ROUNDED, 0),
                 none(number(accumulators, FIRST_TIME, Long.MIN_VALUE)), none(number(accumulators, DATA_TIME, Long.MIN_VALUE)),

@@ -108,7 +108,25 @@ class OrderGateOperatorTest {
                     new Watermark(101));
             assertThat(Harnesses.<Long>values(new ArrayList<>(gate.getSideOutput(OrderGateOperator.TICKS))))
                     .containsExactly(100L);
+            gate.processElement(new StreamRecord<>(SourceRecord.reading(2, c, false))); // 101 < 107 - 5: late
+            assertThat(counts(gate).rejections().examples()).singleElement().satisfies(r -> {
+                assertThat(r.lineNumber()).isEqualTo(2); // a reading of this partition: it is named
+                assertThat(r.message()).endsWith("(log partition 0)");
+            });
         }
+    }
+
+    /** Each gate of several keeps its first examples; the counts show as many as one gate keeps. */
+    @Test
+    void theExamplesOfSeveralGatesAreShownUpToOneGatesShare() {
+        List<Rejection> kept = new ArrayList<>();
+        for (int i = 0; i < 3 * OrderGateOperator.MAX_EXAMPLES; i++) {
+            kept.add(new Rejection(i, RejectReason.LATE, "late (log partition " + i % 3 + ")", "x"));
+        }
+        GateCounts counts = GateCounts.from(Map.of(GateCounts.EXAMPLES, kept,
+                GateCounts.rejectedName(RejectReason.LATE), 30L));
+        assertThat(counts.rejections().examples()).hasSize(OrderGateOperator.MAX_EXAMPLES);
+        assertThat(counts.rejections().total()).isEqualTo(30);
     }
 
     /** The end of input told directly (without the end-of-time watermark) releases what the gate holds, once. */
