@@ -173,7 +173,9 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public void handleSplitRequest(int subtaskId, String requesterHostname) {
             if (unassigned.stream().noneMatch(s -> s.partition() == subtaskId)) {
-                context.signalNoMoreSplits(subtaskId);
+                context.signalNoMoreSplits(subtaskId); // read to its end before: it finishes at once
+                ended.add(subtaskId);
+                tellEveryone();
                 return;
             }
             asked.add(subtaskId);
@@ -188,24 +190,22 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public void handleSourceEvent(int subtaskId, SourceEvent event) {
             if (event instanceof Ready) {
-                boolean before = everyoneReady();
                 ready.add(subtaskId);
-                if (!everyoneReady()) return;
-                if (before) { // a reader that started again (its Go may have been lost with its last attempt)
-                    context.sendEventToSourceReader(subtaskId, new Go());
-                    return;
-                }
-                for (int reader : context.registeredReaders().keySet()) {
-                    context.sendEventToSourceReader(reader, new Go());
-                }
+            } else if (event instanceof Ended e && e.partition() >= 0 && e.partition() < partitions) {
+                ended.add(e.partition());
+            } else {
                 return;
             }
-            if (!(event instanceof Ended e) || e.partition() < 0 || e.partition() >= partitions) return;
-            ended.add(e.partition());
-            if (ended.size() == partitions) {
-                for (int reader : context.registeredReaders().keySet()) {
-                    context.sendEventToSourceReader(reader, new AllEnded());
-                }
+            tellEveryone();
+        }
+
+        /** Go when every reader is ready, AllEnded when every reader met its end (either may be told twice). */
+        private void tellEveryone() {
+            boolean allReady = everyoneReady(), allEnded = ended.size() == partitions;
+            if (!allReady && !allEnded) return;
+            for (int reader : context.registeredReaders().keySet()) {
+                if (allReady) context.sendEventToSourceReader(reader, new Go());
+                if (allEnded) context.sendEventToSourceReader(reader, new AllEnded());
             }
         }
 
@@ -219,6 +219,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         public void addSplitsBack(List<Split> splits, int subtaskId) {
             unassigned.addAll(splits); // the reader's next attempt asks for it
             asked.remove(subtaskId);
+            ready.remove(subtaskId); // (called on every reset of a reader: its next attempt is not ready yet)
         }
 
         /**

@@ -207,9 +207,10 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
                     : text.toString();
             // (why a sealed reading did not open names no content: its key id, or that its tag or routing failed)
             String why = trust.isSealed() && reason != RejectReason.UNOPENABLE ? reason.toString() : message;
-            // (behind several gates a line number counts the readings of one partition: it says which)
+            // (behind several gates a line number counts the readings of one partition: it names the gate, whose
+            // partition is the same number for a local log; Kafka's source may hand a gate another partition)
             if (partitioned) {
-                why += " (log partition " + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + ")";
+                why += " (order gate " + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + ")";
             }
             examples.add(new Rejection(line, reason, why, shown));
         }

@@ -111,7 +111,7 @@ class OrderGateOperatorTest {
             gate.processElement(new StreamRecord<>(SourceRecord.reading(2, c, false))); // 101 < 107 - 5: late
             assertThat(counts(gate).rejections().examples()).singleElement().satisfies(r -> {
                 assertThat(r.lineNumber()).isEqualTo(2); // a reading of this partition: it is named
-                assertThat(r.message()).endsWith("(log partition 0)");
+                assertThat(r.message()).endsWith("(order gate 0)");
             });
         }
     }
@@ -121,7 +121,7 @@ class OrderGateOperatorTest {
     void theExamplesOfSeveralGatesAreShownUpToOneGatesShare() {
         List<Rejection> kept = new ArrayList<>();
         for (int i = 0; i < 3 * OrderGateOperator.MAX_EXAMPLES; i++) {
-            kept.add(new Rejection(i, RejectReason.LATE, "late (log partition " + i % 3 + ")", "x"));
+            kept.add(new Rejection(i, RejectReason.LATE, "late (order gate " + i % 3 + ")", "x"));
         }
         GateCounts counts = GateCounts.from(Map.of(GateCounts.EXAMPLES, kept,
                 GateCounts.rejectedName(RejectReason.LATE), 30L));
