@@ -29,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -166,16 +165,10 @@ public final class EngineComparison {
                 }
             }
         } finally {
-            deleteTree(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
 
     /** One way of running the job: on which input, how many readings it holds, inside which boundary. */
     private record Config(String label, Path input, long readings, Boundary boundary, boolean sealedInput) {
@@ -213,7 +206,7 @@ public final class EngineComparison {
 
     private static long time(Path input, Path out, int parallelism, Boundary boundary, boolean sealedInput)
             throws Exception {
-        deleteTree(out); // the previous run's
+        BenchFiles.deleteTree(out); // the previous run's
         long start = System.nanoTime();
         FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, 0, FlinkRun.DEFAULT_CHECKPOINT_INTERVAL).boundary(boundary);
         if (sealedInput) {

@@ -83,6 +83,7 @@ public final class LiveBenchmark {
                 rate == 0 ? "as acknowledged" : rate + "/s");
 
         Path dir = Files.createTempDirectory("gridlet-live-bench");
+        BenchFiles.deleteOnExit(dir); // (the log and the job's files: hundreds of MB a run)
         Identities ids = new Identities();
         for (int i = 0; i < meters; i++) {
             ids.add(MeterFleet.meterName(i), ("bench-secret-of-meter-" + i).getBytes(), 2, "meter");

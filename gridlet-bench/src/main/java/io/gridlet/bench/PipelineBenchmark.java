@@ -21,9 +21,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * The one-shot end-to-end harness of the core pipeline: generates a fixed DEBS-shaped data set to a file, then
@@ -62,7 +60,7 @@ public final class PipelineBenchmark {
             pipeline(csv, lines, dir.resolve("out"));
             windowMemory(csv);
         } finally {
-            if (temporary) deleteTree(dir);
+            if (temporary) BenchFiles.deleteTree(dir);
         }
     }
 
@@ -149,9 +147,4 @@ public final class PipelineBenchmark {
         };
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
 }
