@@ -127,6 +127,7 @@ class ProcessClusterIT {
         assertThat(new File(System.getProperty("gridlet.jar"))).as("the packaged gridlet.jar").exists();
         run = dir.resolve("run");
         Files.createDirectories(run);
+        Files.createDirectories(dir.resolve("flink-tmp"));
         env = Map.of("GRIDLET_DEPLOY_RUN", run.toString(), "KAFKA_HEAP", "384m",
                 "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Runtime.getRuntime().addShutdownHook(new Thread(ProcessClusterIT::killLeftovers));
@@ -138,18 +139,21 @@ class ProcessClusterIT {
         started("flink-jobmanager", flinkSettings(rpc, restPort, blob).toArray(String[]::new));
         for (String tm : new String[] {"1", "2"}) {
             List<String> args = new ArrayList<>(List.of("start", tm));
-            args.addAll(flinkSettings(rpc, restPort, blob).subList(1, 7));
+            args.addAll(flinkSettings(rpc, restPort, blob).subList(1, 9));
             started("flink-taskmanager", args.toArray(String[]::new));
         }
         assertThat(get("/overview")).contains("\"taskmanagers\":2", "\"slots-total\":2");
-        tmArgs = new ArrayList<>(flinkSettings(rpc, restPort, blob).subList(1, 7));
+        tmArgs = new ArrayList<>(flinkSettings(rpc, restPort, blob).subList(1, 9));
     }
 
     private static List<String> tmArgs;
 
     private static List<String> flinkSettings(int rpc, int restPort, int blob) {
+        // the processes' working files (a TaskManager's blobs are the job's jar, 220 MB) in the test's directory:
+        // in /tmp they outlived every run (TaskManagers killed with SIGKILL do not clean up)
         return List.of("start", "-D", "jobmanager.rpc.port=" + rpc, "-D", "rest.port=" + restPort,
-                "-D", "blob.server.port=" + blob, "-D", "jobmanager.memory.process.size=640m");
+                "-D", "blob.server.port=" + blob, "-D", "io.tmp.dirs=" + dir.resolve("flink-tmp"),
+                "-D", "jobmanager.memory.process.size=640m");
     }
 
     @AfterAll
