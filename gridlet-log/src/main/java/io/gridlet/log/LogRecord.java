@@ -23,6 +23,11 @@ import java.util.List;
 public record LogRecord(String meter, long lastSeq, List<Measurement> readings, List<byte[]> sealed, long dataTime) {
     /** No data time: an entry from before the gateway kept one, or from a writer that keeps none. */
     public static final long NO_DATA_TIME = Long.MIN_VALUE;
+    /**
+     * The data time the live service logs before it has one (before the first reading): a clock below every
+     * reading, so that the job's gate follows the service's clock from the first entry on, though it opens no time.
+     */
+    public static final long BEFORE_DATA_TIME = 0;
     private static final int READINGS = 1, END = 2, SEALED = 3, TIMED_READINGS = 4, TIMED_SEALED = 5;
     public static final LogRecord END_OF_DATA = new LogRecord(null, 0, List.of(), null, NO_DATA_TIME);
 

@@ -64,6 +64,10 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
 
         @Override
         public String splitId() {
+            return idOf(partition);
+        }
+
+        static String idOf(int partition) {
             return partition == 0 ? "log" : "log-" + partition;
         }
     }
@@ -325,14 +329,11 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
                 output.emitWatermark(new Watermark(Long.MIN_VALUE + 1));
                 warmUntil = System.nanoTime() + WARM_UP_NANOS;
             }
-            if (System.nanoTime() >= warmUntil) ready();
+            if (!readySent && System.nanoTime() >= warmUntil) {
+                readySent = true;
+                context.sendSourceEventToCoordinator(new Ready());
+            }
             return InputStatus.NOTHING_AVAILABLE;
-        }
-
-        private void ready() {
-            if (readySent || go.isDone()) return;
-            readySent = true;
-            context.sendSourceEventToCoordinator(new Ready());
         }
 
         /** At the end of its partition: says so (once per attempt), then finishes when every reader has. */
@@ -345,8 +346,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
                 announce = false;
                 // to the gate: nothing more comes from here (it releases what it holds); to alignment: no one waits
                 output.emitWatermark(Watermark.MAX_WATERMARK);
-                context.sendSourceEventToCoordinator(new Ended(partition));
-                ready(); // (holds no one back now)
+                context.sendSourceEventToCoordinator(new Ended(partition)); // (the enumerator: ready, too)
             }
             return InputStatus.NOTHING_AVAILABLE;
         }
@@ -407,7 +407,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public void pauseOrResumeSplits(Collection<String> pause, Collection<String> resume) {
             if (log == null) return;
-            String id = new Split(partition, 0, 0).splitId();
+            String id = Split.idOf(partition);
             if (pause.contains(id) && resumed == null) {
                 resumed = new CompletableFuture<>();
             } else if (resume.contains(id) && resumed != null) {
@@ -421,8 +421,7 @@ final class LocalLogSource implements Source<SourceRecord, LocalLogSource.Split,
         @Override
         public void notifyNoMoreSplits() {
             if (log == null) {
-                finished = true;
-                ready(); // (reads nothing: holds no one back)
+                finished = true; // (the enumerator counts it as at its end, so ready)
                 splitArrived.complete(null);
             }
         }

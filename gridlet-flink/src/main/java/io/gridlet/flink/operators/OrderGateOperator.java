@@ -8,6 +8,7 @@ import io.gridlet.enclave.sealing.ReadingOpener;
 import io.gridlet.enclave.sealing.ReplayGuard;
 import io.gridlet.enclave.sealing.SealException;
 import io.gridlet.flink.source.SourceRecord;
+import io.gridlet.log.LogRecord;
 import org.apache.flink.api.common.accumulators.ListAccumulator;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.accumulators.LongMaximum;
@@ -45,8 +46,6 @@ import java.util.Map;
 public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
         implements OneInputStreamOperator<SourceRecord, Measurement>, BoundedOneInput {
     public static final int MAX_EXAMPLES = 10;
-    /** The clock the live service logs before data time exists (before any reading). */
-    static final long NO_DATA_TIME = 0;
     /**
      * Each distinct timestamp the gate releases readings at, once, just after the watermark that opens it: what Q2
      * evaluates behind several gates (see {@link PlugMediansOperator}). Emitted only by a partitioned gate.
@@ -224,7 +223,7 @@ public final class OrderGateOperator extends AbstractStreamOperator<Measurement>
             // nothing older than the clock minus the lateness leaves the gate from now on (it refuses it as late);
             // a clock of 0 is the service's before any reading (no data time yet): it opens no time (the keyed stages
             // would start at -lateness and cross every Q1 boundary from there to the first reading)
-            if (partitioned && p.clock() > NO_DATA_TIME && p.clock() - maxLateness - 1 > lastMark) {
+            if (partitioned && p.clock() > LogRecord.BEFORE_DATA_TIME && p.clock() - maxLateness - 1 > lastMark) {
                 mark(p.clock() - maxLateness - 1);
             }
             return;

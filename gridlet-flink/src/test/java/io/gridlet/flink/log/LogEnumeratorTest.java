@@ -32,14 +32,20 @@ class LogEnumeratorTest {
         return context.getSentSourceEvent().getOrDefault(reader, List.of());
     }
 
+    /** Both readers register (a start, or a restart: each reader's new attempt). */
+    private static void registerBoth(MockSplitEnumeratorContext<LocalLogSource.Split> context,
+                                     SplitEnumerator<LocalLogSource.Split, LocalLogSource.Unassigned> e) {
+        for (int r = 0; r < 2; r++) {
+            context.registerReader(new ReaderInfo(r, "localhost"));
+            e.addReader(r);
+        }
+    }
+
     @Test
     void splitsGoOutTogetherAndReadingStartsWhenEveryReaderIsReady() throws Exception {
         try (MockSplitEnumeratorContext<LocalLogSource.Split> context = new MockSplitEnumeratorContext<>(2)) {
             SplitEnumerator<LocalLogSource.Split, LocalLogSource.Unassigned> e = source().createEnumerator(context);
-            for (int r = 0; r < 2; r++) {
-                context.registerReader(new ReaderInfo(r, "localhost"));
-                e.addReader(r);
-            }
+            registerBoth(context, e);
             e.handleSplitRequest(1, "localhost");
             assertThat(context.getSplitsAssignmentSequence()).as("until both asked").isEmpty();
             e.handleSplitRequest(0, "localhost");
@@ -65,10 +71,7 @@ class LogEnumeratorTest {
         try (MockSplitEnumeratorContext<LocalLogSource.Split> context = new MockSplitEnumeratorContext<>(2)) {
             SplitEnumerator<LocalLogSource.Split, LocalLogSource.Unassigned> e = source().restoreEnumerator(context,
                     new LocalLogSource.Unassigned(List.of(), Set.of(1)));
-            for (int r = 0; r < 2; r++) {
-                context.registerReader(new ReaderInfo(r, "localhost"));
-                e.addReader(r); // a new attempt: what the checkpoint says of it, it says again
-            }
+            registerBoth(context, e); // new attempts: what the checkpoint says of them, they say again
             e.handleSourceEvent(0, new LocalLogSource.Ready());
             assertThat(sent(context, 0)).as("reader 1's new attempt has not said where it is").isEmpty();
             e.handleSourceEvent(1, new LocalLogSource.Ended(1));
@@ -88,10 +91,7 @@ class LogEnumeratorTest {
         try (MockSplitEnumeratorContext<LocalLogSource.Split> context = new MockSplitEnumeratorContext<>(2)) {
             SplitEnumerator<LocalLogSource.Split, LocalLogSource.Unassigned> e = source().restoreEnumerator(context,
                     new LocalLogSource.Unassigned(List.of(new LocalLogSource.Split(0, 0, 0)), Set.of()));
-            for (int r = 0; r < 2; r++) {
-                context.registerReader(new ReaderInfo(r, "localhost"));
-                e.addReader(r);
-            }
+            registerBoth(context, e);
             e.handleSplitRequest(1, "localhost");
             assertThat(context.hasNoMoreSplits(1)).isTrue();
             e.handleSplitRequest(0, "localhost");

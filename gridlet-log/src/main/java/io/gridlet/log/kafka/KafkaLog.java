@@ -28,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The ingest log as a Kafka topic, for a Flink cluster: the gateway produces each entry keyed by its meter (a
@@ -113,14 +115,18 @@ public final class KafkaLog implements IngestLog {
             @Override
             public CompletableFuture<Void> append(LogRecord record) {
                 if (record.isForEveryPartition()) { // end and clock entries in every partition: every reader meets them
-                    List<CompletableFuture<Void>> all = new ArrayList<>();
-                    for (PartitionInfo partition : producer.partitionsFor(topic)) {
-                        all.add(send(new ProducerRecord<>(topic, partition.partition(), null, record.encode())));
-                    }
-                    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+                    return sendTo(producer.partitionsFor(topic).stream().map(PartitionInfo::partition).toList(),
+                            record);
                 }
                 return send(new ProducerRecord<>(topic, record.meter().getBytes(StandardCharsets.UTF_8),
                         record.encode()));
+            }
+
+            private CompletableFuture<Void> sendTo(List<Integer> partitions, LogRecord record) {
+                byte[] bytes = record.encode();
+                List<CompletableFuture<Void>> all = new ArrayList<>(partitions.size());
+                for (int p : partitions) all.add(send(new ProducerRecord<>(topic, p, null, bytes)));
+                return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
             }
 
             private CompletableFuture<Void> send(ProducerRecord<byte[], byte[]> r) {
@@ -154,21 +160,18 @@ public final class KafkaLog implements IngestLog {
             public synchronized boolean endOfData() throws IOException {
                 Recovered r = recovered();
                 if (r.endOfData() && r.endedPartitions().size() < partitions) {
-                    List<CompletableFuture<Void>> missing = new ArrayList<>();
-                    for (int i = 0; i < partitions; i++) {
-                        if (!r.endedPartitions().contains(i)) {
-                            missing.add(send(new ProducerRecord<>(topic, i, null, LogRecord.END_OF_DATA.encode())));
-                        }
-                    }
+                    List<Integer> missing = IntStream.range(0, partitions)
+                            .filter(i -> !r.endedPartitions().contains(i)).boxed().toList();
                     try {
-                        CompletableFuture.allOf(missing.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                        sendTo(missing, LogRecord.END_OF_DATA).get(30, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new IOException("interrupted completing the end of data in " + topic, e);
                     } catch (ExecutionException | TimeoutException e) {
                         throw new IOException("could not complete the end of data in " + topic + ": " + e, e);
                     }
-                    recovered = new Recovered(r.lastSequences(), r.lastDataTime(), allPartitions(partitions));
+                    recovered = new Recovered(r.lastSequences(), r.lastDataTime(),
+                            IntStream.range(0, partitions).boxed().collect(Collectors.toSet()));
                 }
                 return r.endOfData();
             }
@@ -201,11 +204,6 @@ public final class KafkaLog implements IngestLog {
         }
     }
 
-    private static Set<Integer> allPartitions(int n) {
-        Set<Integer> all = new HashSet<>();
-        for (int i = 0; i < n; i++) all.add(i);
-        return all;
-    }
 
     /**
      * The topic's partitions now (asked of the broker): the job reads each with its own source instance and order

@@ -58,11 +58,6 @@ final class IngestService {
     private static final int MAX_MESSAGE_CHARS = 200;
     /** How often data time is recomputed (it scans the meters). */
     private static final long ADVANCE_EVERY_NANOS = 20_000_000L;
-    /**
-     * The data time an entry carries when the service has none yet (before the first reading): a clock below every
-     * reading, so that the job's gate follows the service's clock from the first entry on.
-     */
-    static final long BEFORE_DATA_TIME = 0;
 
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
@@ -123,7 +118,7 @@ final class IngestService {
         long recovered = log.lastDataTime();
         ended = log.endOfData(); // a restarted gateway goes on refusing what would never be read
         // (logged before data time existed: it does not exist yet either)
-        boolean none = recovered == LogRecord.NO_DATA_TIME || recovered == BEFORE_DATA_TIME;
+        boolean none = recovered == LogRecord.NO_DATA_TIME || recovered == LogRecord.BEFORE_DATA_TIME;
         clock.recover(none ? DataClock.NONE : recovered, meters.keySet(), System.nanoTime());
         publishedDataTime = clock.dataTime();
         accepted = registry.counter("gridlet.ingest.readings", "outcome", "accepted");
@@ -472,7 +467,7 @@ final class IngestService {
         for (ReadingBatch.Rejected r : checked.refused()) rejected.get(r.reason()).increment();
         if (checked.oldest() <= checked.latest()) disorder.pass(checked.oldest(), checked.latest());
         if (checked.entries().size() > 1) splits.increment();
-        long time = checked.dataTime() == DataClock.NONE ? BEFORE_DATA_TIME : checked.dataTime();
+        long time = checked.dataTime() == DataClock.NONE ? LogRecord.BEFORE_DATA_TIME : checked.dataTime();
         List<LogRecord> timed = new ArrayList<>(checked.entries().size());
         for (LogRecord e : checked.entries()) timed.add(e.withDataTime(time));
         long now = System.nanoTime();

@@ -49,7 +49,7 @@ class IngestRecoveryTest {
         }
         try (LocalLog.Reader r = log.reader(0, 0)) {
             assertThat(LogRecord.decode(r.next()).dataTime()).as("logged before data time")
-                    .isEqualTo(IngestService.BEFORE_DATA_TIME);
+                    .isEqualTo(LogRecord.BEFORE_DATA_TIME);
         }
         try (IngestLog.Writer writer = log.openWriter()) {
             Ack ack = service(writer).accept(batch(2, T0 + 1)).get(10, TimeUnit.SECONDS);
