@@ -43,7 +43,7 @@ import java.util.Locale;
  * <ul>
  *   <li><b>source</b> (one instance, two threads): parsing a line (the file source's reader thread); the order gate
  *   and sending each load reading to its two keyed instances (the source task's thread);</li>
- *   <li><b>keyed stages</b> (n instances each): Q1 routed by house, Q2's per-plug half by household, instance i of
+ *   <li><b>keyed stages</b> (n instances each): Q1 routed by house, Q2's per-plug half by plug, instance i of
  *   both in slot i: receiving readings, the queries per reading and per timestamp, their result lines made and
  *   written into a part buffer, Q2's window changes made and serialized; the busiest slot counted;</li>
  *   <li><b>global stage</b> (one instance): the n instances' window changes read and applied, each timestamp
@@ -163,7 +163,7 @@ public final class StageCosts {
         }
     }
 
-    /** Sending and receiving every load reading on both edges (house and household), as the job's records. */
+    /** Sending and receiving every load reading on both edges (house and plug), as the job's records. */
     private static long[] wire(List<Measurement> loads) throws IOException {
         StreamElementSerializer<Measurement> records = new StreamElementSerializer<>(MeasurementSerializer.INSTANCE);
         long bestSend = Long.MAX_VALUE, bestReceive = Long.MAX_VALUE, sink = 0;
@@ -181,7 +181,7 @@ public final class StageCosts {
                             MAX_PARALLELISM, 64);
                     records.serialize(record.replace(m, m.timestamp()), out);
                     sink += KeyGroupRangeAssignment.assignKeyToParallelOperator(
-                            Partitioning.household(m.houseId(), m.householdId()), MAX_PARALLELISM, 64);
+                            Partitioning.plug(m.houseId(), m.householdId(), m.plugId()), MAX_PARALLELISM, 64);
                     records.serialize(record.replace(m, m.timestamp()), out);
                 }
                 long sent = System.nanoTime();
@@ -314,7 +314,7 @@ public final class StageCosts {
                 int to = from;
                 while (to < loads.size() && loads.get(to).timestamp() == ts) to++;
                 if (dataTime != Long.MIN_VALUE) watermark(dataTime, ts);
-                // the readings of ts, each to its house's Q1 instance and its household's Q2 instance (grouped
+                // the readings of ts, each to its house's Q1 instance and its plug's Q2 instance (grouped
                 // first: one clock reading per slot)
                 Arrays.fill(q1Count, 0);
                 Arrays.fill(q2Count, 0);
@@ -325,7 +325,7 @@ public final class StageCosts {
                     if (q1Count[i] == q1Share[i].length) q1Share[i] = Arrays.copyOf(q1Share[i], 2 * q1Count[i]);
                     q1Share[i][q1Count[i]++] = r;
                     int j = KeyGroupRangeAssignment.assignKeyToParallelOperator(
-                            Partitioning.household(m.houseId(), m.householdId()), MAX_PARALLELISM, instances);
+                            Partitioning.plug(m.houseId(), m.householdId(), m.plugId()), MAX_PARALLELISM, instances);
                     if (q2Count[j] == q2Share[j].length) q2Share[j] = Arrays.copyOf(q2Share[j], 2 * q2Count[j]);
                     q2Share[j][q2Count[j]++] = r;
                 }

@@ -178,13 +178,13 @@ public final class GridletJob {
                 .transform("q1-load-forecast", boundary.wire(ResultRecordTypeInfo.INSTANCE),
                         new LoadForecastOperator(config.epoch(), config.sliceSeconds(), config.forecaster(), boundary));
 
-        KeyedStream<Measurement, Long> byHousehold = readings.keyBy(new Partitioning.ByHousehold(boundary));
+        KeyedStream<Measurement, Long> byPlug = readings.keyBy(new Partitioning.ByPlug(boundary));
         PlugMediansOperator plugMedians = new PlugMediansOperator(config.windowSeconds(), boundary, partitioned);
         DataStream<WindowChangeRecord> changes = partitioned
                 // behind several gates the timestamps to evaluate come from every gate, broadcast
-                ? byHousehold.connect(readings.getSideOutput(OrderGateOperator.TICKS).broadcast())
+                ? byPlug.connect(readings.getSideOutput(OrderGateOperator.TICKS).broadcast())
                         .transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE), plugMedians)
-                : byHousehold.transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE), plugMedians);
+                : byPlug.transform("q2-plug-medians", boundary.wire(WindowChangeTypeInfo.INSTANCE), plugMedians);
         DataStream<ResultRecord> q2 = changes
                 .transform("q2-global-shares", boundary.wire(ResultRecordTypeInfo.INSTANCE),
                         new GlobalSharesOperator(config.windowSeconds(), boundary))

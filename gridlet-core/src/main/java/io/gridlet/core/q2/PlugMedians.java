@@ -77,6 +77,13 @@ public final class PlugMedians {
         log.trim();
     }
 
+    /** The plugs this instance has seen, in the order it first saw them. */
+    public List<PlugId> plugIds() {
+        List<PlugId> ids = new ArrayList<>(plugs.size());
+        for (int p = 0; p < plugs.size(); p++) ids.add(plugs.plug(p));
+        return ids;
+    }
+
     /** Load readings held (those in the largest window, until the next evaluation evicts). */
     public long readingsHeld() {
         return log.size();

@@ -127,9 +127,9 @@ public final class Boundary implements Serializable {
         return isSealed() ? pseudonyms().house(house) : Partitioning.house(house);
     }
 
-    /** Q2's routing key for a household: the packed ids, or the household's pseudonym. */
-    public Long householdKey(long house, long household) {
-        return isSealed() ? pseudonyms().household(house, household) : Partitioning.household(house, household);
+    /** Q2's routing key for a plug: its ids mixed, or the plug's pseudonym. */
+    public Long plugKey(long house, long household, long plug) {
+        return isSealed() ? pseudonyms().plug(house, household, plug) : Partitioning.plug(house, household, plug);
     }
 
     /**

@@ -114,6 +114,12 @@ final class KeyGroupParts {
                 task.getNumberOfParallelSubtasks(), task.getIndexOfThisSubtask()).getNumberOfKeyGroups();
     }
 
+    /** Whether {@code key} belongs to one of the key groups of the subtask {@code task} describes. */
+    static boolean owns(TaskInfo task, Object key) {
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(key, task.getMaxNumberOfParallelSubtasks(),
+                task.getNumberOfParallelSubtasks()) == task.getIndexOfThisSubtask();
+    }
+
     /**
      * @param keyGroups how many key groups this instance owns: inside a sealed boundary a restore must bring a part
      *                  for each (a handle dropped from the checkpoint would otherwise erase those houses' state)

@@ -1,10 +1,12 @@
 package io.gridlet.flink.operators;
 
 import io.gridlet.core.model.Measurement;
+import io.gridlet.core.model.PlugId;
 import io.gridlet.core.q2.PlugMedians;
 import io.gridlet.enclave.spill.EncryptedSpillStore;
 
 import java.io.DataInput;
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -16,7 +18,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 
 /**
- * The parallel half of Q2 for the households routed here: the core's {@link PlugMedians}. A timestamp is
+ * The parallel half of Q2 for the plugs routed here: the core's {@link PlugMedians}. A timestamp is
  * evaluated once the watermark has passed it (every reading of it has arrived) and its window changes are sent on,
  * timestamped with it, before the watermark is forwarded; the end-of-input watermark evaluates what is left.
  *
@@ -28,7 +30,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * ahead of the others are held until the watermark reaches them ({@link ReadingsAhead}).
  *
  * <p>Its state is checkpointed per key group ({@link KeyGroupParts}), held readings with their key group, so
- * households move when the job is rescaled.
+ * plugs move when the job is rescaled.
  */
 public final class PlugMediansOperator extends AbstractStreamOperator<WindowChangeRecord>
         implements OneInputStreamOperator<Measurement, WindowChangeRecord>,
@@ -75,11 +77,32 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
             dataTime = restored.clock().dataTime();
             medians = PlugMedians.restore(restored.parts());
             for (DataInput part : restored.parts()) ahead.readPart(part);
+            checkOwned();
             // a checkpoint from before held readings and ticks existed: its data time was still to be evaluated
             if (started && ahead.tickCount() == 0 && !tickInput) ahead.tick(dataTime);
         }
         spill = trust.spillStore();
         if (spill != null) medians.spillTo(spill, trust.budgetChunks());
+    }
+
+    /**
+     * Every plug restored here must be routed here: a checkpoint of a Gridlet that routed Q2 by household (until
+     * 2026-12-01) cut its parts by household, so at parallelism above 1 a plug's state could land on an instance its
+     * readings no longer reach (wrong medians, silently). Such a checkpoint resumes at parallelism 1, where one
+     * instance owns every key group; its next checkpoint is cut by plug and rescales as usual.
+     */
+    private void checkOwned() {
+        TaskInfo task = getRuntimeContext().getTaskInfo();
+        for (PlugId plug : medians.plugIds()) checkOwned(task, plug.house(), plug.household(), plug.plug());
+        for (Measurement m : ahead.heldReadings()) checkOwned(task, m.houseId(), m.householdId(), m.plugId());
+    }
+
+    private void checkOwned(TaskInfo task, long house, long household, long plug) {
+        if (KeyGroupParts.owns(task, trust.plugKey(house, household, plug))) return;
+        throw new IllegalStateException("the checkpoint restored routes Q2's state by household (a Gridlet before"
+                + " 2026-12-01 wrote it): plug " + house + "/" + household + "/" + plug + " does not belong to"
+                + " instance " + (task.getIndexOfThisSubtask() + 1) + " of " + task.getNumberOfParallelSubtasks()
+                + "; resume it once at parallelism 1, then rescale");
     }
 
     /** The window log's resident and spilled chunks, spills and loads (null without a memory budget). */
@@ -102,9 +125,9 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
         KeyGroupParts.write(context, getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks(),
                 new KeyGroupParts.Clock(started, dataTime), range -> {
                     byte[][] parts = medians.snapshotParts(range.count(),
-                            plug -> range.indexOfOwn(trust.householdKey(plug.house(), plug.household())));
+                            plug -> range.indexOfOwn(trust.plugKey(plug.house(), plug.household(), plug.plug())));
                     ahead.writeParts(parts,
-                            m -> range.indexOfOwn(trust.householdKey(m.houseId(), m.householdId())));
+                            m -> range.indexOfOwn(trust.plugKey(m.houseId(), m.householdId(), m.plugId())));
                     return parts;
                 }, trust, "q2-plugs");
     }

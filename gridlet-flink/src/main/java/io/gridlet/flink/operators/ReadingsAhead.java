@@ -51,6 +51,11 @@ final class ReadingsAhead {
         ticks.add(t);
     }
 
+    /** The readings held, in no particular order. */
+    Iterable<Measurement> heldReadings() {
+        return () -> held.values().stream().flatMap(List::stream).iterator();
+    }
+
     int tickCount() {
         return ticks.size();
     }

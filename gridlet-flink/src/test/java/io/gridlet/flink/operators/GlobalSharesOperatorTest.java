@@ -67,7 +67,7 @@ class GlobalSharesOperatorTest {
 
     static KeyedStages<WindowChangeRecord> plugMedians(Boundary boundary) {
         return new KeyedStages<>(() -> new PlugMediansOperator(CONFIG.windowSeconds(), boundary),
-                new Partitioning.ByHousehold(boundary), WindowChangeSerializer.INSTANCE);
+                new Partitioning.ByPlug(boundary), WindowChangeSerializer.INSTANCE);
     }
 
     @Test

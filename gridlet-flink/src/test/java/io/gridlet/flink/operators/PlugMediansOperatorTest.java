@@ -6,8 +6,17 @@ import io.gridlet.enclave.keys.KeyRing;
 import io.gridlet.enclave.keys.Pseudonyms;
 import io.gridlet.enclave.keys.TrustedKeys;
 import io.gridlet.flink.types.WindowChangeSerializer;
+import io.gridlet.core.model.Measurement;
+import io.gridlet.core.q2.PlugMedians;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRange;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.KeyGroupRangeOffsets;
+import org.apache.flink.runtime.state.KeyGroupsStateHandle;
+import org.apache.flink.runtime.state.memory.ByteStreamStateHandle;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,12 +24,19 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import static io.gridlet.flink.operators.Harnesses.CONFIG;
 import static io.gridlet.flink.operators.Harnesses.globalShares;
@@ -28,6 +44,7 @@ import static io.gridlet.flink.operators.Harnesses.linesByFile;
 import static io.gridlet.flink.operators.Harnesses.values;
 import static io.gridlet.flink.operators.Harnesses.watermarks;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Q2's per-plug keyed operator driven with Flink's keyed harness over the order gate's output: with the global
@@ -38,7 +55,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PlugMediansOperatorTest {
     static final String KEYS = "plug-medians-operator-test";
     /**
-     * 5 houses (so that each of two instances owns some households, plain and sealed) x 2 households x 2 plugs,
+     * 5 houses (so that each of two instances owns some plugs, plain and sealed) x 2 households x 2 plugs,
      * 1.1 days at 60 s (the day window evicts), gaps, outages, bad lines.
      */
     static final GeneratorConfig SHAPE = GeneratorConfig.builder().seed(37)
@@ -68,7 +85,7 @@ class PlugMediansOperatorTest {
 
     static KeyedStages<WindowChangeRecord> q2(Boundary boundary) {
         return new KeyedStages<>(() -> new PlugMediansOperator(CONFIG.windowSeconds(), boundary),
-                new Partitioning.ByHousehold(boundary), WindowChangeSerializer.INSTANCE);
+                new Partitioning.ByPlug(boundary), WindowChangeSerializer.INSTANCE);
     }
 
     @Test
@@ -108,7 +125,7 @@ class PlugMediansOperatorTest {
                 assertThat(own).as("stage %d, instance %d of %d", s, i, parallelism).isNotEmpty();
                 for (WindowChangeRecord c : own) {
                     for (PlugId plug : plugs(c)) {
-                        assertThat(KeyedStages.owner(boundary.householdKey(plug.house(), plug.household()),
+                        assertThat(KeyedStages.owner(boundary.plugKey(plug.house(), plug.household(), plug.plug()),
                                 parallelism)).as("the instance reporting %s", plug).isEqualTo(i);
                     }
                 }
@@ -120,6 +137,90 @@ class PlugMediansOperatorTest {
         }
         // and the global stage, reading the instances' changes as its input gate would, finds the core's outliers
         assertThat(linesByFile(values(globalShares(global, boundary)))).isEqualTo(data.expected("q2-"));
+    }
+
+    /**
+     * A checkpoint written while Q2 was routed by household (its key groups hold households' plugs) is refused at
+     * parallelism 2, where a plug's state would sit on an instance its readings no longer reach, with a message
+     * that says what to do; at parallelism 1 (every key group in one instance) it resumes exactly.
+     */
+    @Test
+    void aCheckpointCutByHouseholdIsRefusedAboveParallelismOneAndResumesAtOne() throws Exception {
+        KeyedStages<WindowChangeRecord> q2 = q2(Boundary.PLAIN);
+        int cut = gated.size() / 2;
+        List<List<Object>> uninterrupted = q2.uninterrupted(gated, cut);
+        OperatorSubtaskState byHousehold;
+        try (var h = q2.instance(1, 0, null)) {
+            for (Object e : gated.subList(0, cut)) Harnesses.process(h, e);
+            byHousehold = recutByHousehold(h.snapshot(1, 1));
+        }
+        // which instance of 2 gets a plug it does not own (through its household's key group)
+        Set<Integer> misplaced = new TreeSet<>();
+        for (Object e : gated.subList(0, cut)) {
+            if (e instanceof StreamRecord<?> r && r.getValue() instanceof Measurement m && m.isLoad()) {
+                int holder = KeyedStages.owner((m.houseId() << 32) | m.householdId(), 2);
+                if (holder != KeyedStages.owner(Partitioning.plug(m.houseId(), m.householdId(), m.plugId()), 2)) {
+                    misplaced.add(holder);
+                }
+            }
+        }
+        assertThat(misplaced).isNotEmpty();
+        for (int i = 0; i < 2; i++) {
+            OperatorSubtaskState share = AbstractStreamOperatorTestHarness.repartitionOperatorState(byHousehold,
+                    KeyedStages.MAX_PARALLELISM, 1, 2, i);
+            int index = i;
+            if (!misplaced.contains(i)) {
+                q2.instance(2, index, share).close(); // its households' plugs all happen to be its own
+                continue;
+            }
+            assertThatThrownBy(() -> q2.instance(2, index, share)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("routes Q2's state by household")
+                    .hasMessageContaining("resume it once at parallelism 1");
+        }
+        try (var h = q2.instance(1, 0, byHousehold)) {
+            for (Object e : gated.subList(cut, gated.size())) Harnesses.process(h, e);
+            assertThat(merged(values(new ArrayList<>(h.getOutput())))).isNotEmpty()
+                    .isEqualTo(merged(values(uninterrupted.get(1))));
+        }
+    }
+
+    /**
+     * The raw keyed state of a one-instance snapshot, its key groups cut again by the household key an earlier
+     * Gridlet routed Q2 by ((house << 32) | household): the checkpoint that Gridlet would have written.
+     */
+    static OperatorSubtaskState recutByHousehold(OperatorSubtaskState snapshot) throws Exception {
+        KeyGroupsStateHandle handle = (KeyGroupsStateHandle) snapshot.getRawKeyedState().iterator().next();
+        List<DataInput> parts = new ArrayList<>();
+        boolean started = false;
+        long dataTime = 0;
+        try (var in = handle.openInputStream()) {
+            for (int g : handle.getKeyGroupRange()) {
+                in.seek(handle.getOffsetForKeyGroup(g));
+                DataInputStream data = new DataInputStream(in);
+                started = data.readBoolean();
+                dataTime = data.readLong();
+                byte[] part = new byte[data.readInt()];
+                data.readFully(part);
+                parts.add(new DataInputStream(new ByteArrayInputStream(part)));
+            }
+        }
+        int groups = KeyedStages.MAX_PARALLELISM;
+        byte[][] recut = PlugMedians.restore(parts).snapshotParts(groups, plug -> KeyGroupRangeAssignment
+                .assignToKeyGroup((plug.house() << 32) | plug.household(), groups));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        long[] offsets = new long[groups];
+        for (int g = 0; g < groups; g++) {
+            offsets[g] = out.size();
+            out.writeBoolean(started);
+            out.writeLong(dataTime);
+            out.writeInt(recut[g].length);
+            out.write(recut[g]);
+        }
+        KeyGroupsStateHandle old = new KeyGroupsStateHandle(
+                new KeyGroupRangeOffsets(KeyGroupRange.of(0, groups - 1), offsets),
+                new ByteStreamStateHandle("q2-by-household", bytes.toByteArray()));
+        return OperatorSubtaskState.builder().setRawKeyedState(old).build();
     }
 
     /** Per window and timestamp: the values that entered and left (as multisets) and each changed plug's median. */

@@ -358,7 +358,7 @@ class SealedBoundaryTest {
                 ? new KeyedStages<>(() -> new LoadForecastOperator(CONFIG.epoch(), CONFIG.sliceSeconds(), boundary),
                 new Partitioning.ByHouse(boundary), null)
                 : new KeyedStages<>(() -> new PlugMediansOperator(CONFIG.windowSeconds(), boundary),
-                new Partitioning.ByHousehold(boundary), WindowChangeSerializer.INSTANCE);
+                new Partitioning.ByPlug(boundary), WindowChangeSerializer.INSTANCE);
         try (KeyedOneInputStreamOperatorTestHarness<Long, Measurement, ?> h = stages.instance(1, 0, null)) {
             h.processWatermark(999);
             h.processElement(new StreamRecord<>(held(1, 1000), 1000));
