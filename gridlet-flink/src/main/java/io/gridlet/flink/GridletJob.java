@@ -37,7 +37,7 @@ import java.util.List;
  * <pre>
  * file --FileSource--> order gate (p=1: rejections, late readings, watermark = data time - 1)
  *   --keyBy(house)-----> Q1 LoadForecast per house group  -----------------------------\
- *   --keyBy(household)-> Q2 PlugMedians per household group --> Q2 GlobalShares (p=1) --+--> results
+ *   --keyBy(plug)------> Q2 PlugMedians per plug group -------> Q2 GlobalShares (p=1) --+--> results
  * </pre>
  *
  * Over a log of N partitions the source and the order gate run as N instances, one per partition; data time is
@@ -45,12 +45,12 @@ import java.util.List;
  * also takes every gate's ticks (the timestamps it releases, broadcast) as a second input.
  *
  * Q1 is keyed by house so that a house's plug averages are summed where they are computed. Q2's plug medians
- * are keyed by household and run in parallel; only the global median needs every value, and it gets them as
+ * are keyed by plug (the work grows with plugs, so it spreads evenly) and run in parallel; only the global median needs every value, and it gets them as
  * per-timestamp changes into a histogram of counts (memory grows with distinct values, not with readings).
  *
  * <p>Inside a sealed {@link Boundary} the same operators run; what changes is what leaves them: readings and
  * Q2's changes cross between tasks sealed (their serializers seal them), readings are routed by pseudonyms of
- * their houses and households, and every operator's state is sealed in checkpoints.
+ * their houses and plugs, and every operator's state is sealed in checkpoints.
  *
  * <p>The source and gate have max parallelism = the partitions, the global stage 1; the keyed stages are the ones
  * a rescale changes, their state moving by key group.

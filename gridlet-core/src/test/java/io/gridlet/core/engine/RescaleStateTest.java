@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The queries as a keyed stream job runs them, rescaled twice mid-stream: Q1 split over instances by house and
- * Q2's per-plug half by household; at each rescale every instance writes its state in parts by the new
- * partitioning and each new instance restores from its parts of every old instance. The results must be those of
+ * Q2's per-plug half by household (the job splits it by plug: any disjoint split of the plugs must do); at each
+ * rescale every instance writes its state in parts by the new partitioning and each new instance restores from
+ * its parts of every old instance. The results must be those of
  * one uninterrupted process, line for line (within a file, parallel instances interleave: compared sorted).
  */
 class RescaleStateTest {

@@ -18,7 +18,8 @@ import java.util.Objects;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Q2 as a stream job runs it: the per-plug half split over partitions by household, every partition's changes
+ * Q2 as a stream job runs it: the per-plug half split over partitions (by household here; the job splits by plug:
+ * any disjoint split of the plugs must do), every partition's changes
  * for a timestamp applied to one global half, which then evaluates. Must equal the single-process query.
  */
 class PartitionedOutlierDetectionTest {

@@ -158,7 +158,7 @@ class PlugMediansOperatorTest {
         Set<Integer> misplaced = new TreeSet<>();
         for (Object e : gated.subList(0, cut)) {
             if (e instanceof StreamRecord<?> r && r.getValue() instanceof Measurement m && m.isLoad()) {
-                int holder = KeyedStages.owner((m.houseId() << 32) | m.householdId(), 2);
+                int holder = KeyedStages.owner(householdKey(m.houseId(), m.householdId()), 2);
                 if (holder != KeyedStages.owner(Partitioning.plug(m.houseId(), m.householdId(), m.plugId()), 2)) {
                     misplaced.add(holder);
                 }
@@ -186,7 +186,7 @@ class PlugMediansOperatorTest {
 
     /**
      * The raw keyed state of a one-instance snapshot, its key groups cut again by the household key an earlier
-     * Gridlet routed Q2 by ((house << 32) | household): the checkpoint that Gridlet would have written.
+     * Gridlet routed Q2 by ({@link #householdKey}): the checkpoint that Gridlet would have written.
      */
     static OperatorSubtaskState recutByHousehold(OperatorSubtaskState snapshot) throws Exception {
         KeyGroupsStateHandle handle = (KeyGroupsStateHandle) snapshot.getRawKeyedState().iterator().next();
@@ -206,7 +206,7 @@ class PlugMediansOperatorTest {
         }
         int groups = KeyedStages.MAX_PARALLELISM;
         byte[][] recut = PlugMedians.restore(parts).snapshotParts(groups, plug -> KeyGroupRangeAssignment
-                .assignToKeyGroup((plug.house() << 32) | plug.household(), groups));
+                .assignToKeyGroup(householdKey(plug.house(), plug.household()), groups));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         long[] offsets = new long[groups];
@@ -221,6 +221,11 @@ class PlugMediansOperatorTest {
                 new KeyGroupRangeOffsets(KeyGroupRange.of(0, groups - 1), offsets),
                 new ByteStreamStateHandle("q2-by-household", bytes.toByteArray()));
         return OperatorSubtaskState.builder().setRawKeyedState(old).build();
+    }
+
+    /** The key Q2 was routed by until 2026-12-01: the household, its two 32-bit ids packed. */
+    static Long householdKey(long house, long household) {
+        return (house << 32) | household;
     }
 
     /** Per window and timestamp: the values that entered and left (as multisets) and each changed plug's median. */
