@@ -89,7 +89,8 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
      * Every plug restored here must be routed here: a checkpoint of a Gridlet that routed Q2 by household (until
      * 2026-12-01) cut its parts by household, so at parallelism above 1 a plug's state could land on an instance its
      * readings no longer reach (wrong medians, silently). Such a checkpoint resumes at parallelism 1, where one
-     * instance owns every key group; its next checkpoint is cut by plug and rescales as usual.
+     * instance owns every key group; its next checkpoint is cut by plug and rescales as usual. Autoscaling stays off
+     * until then: scaled out before that checkpoint, the job would restore the old one again and fail.
      */
     private void checkOwned() {
         TaskInfo task = getRuntimeContext().getTaskInfo();
@@ -102,7 +103,8 @@ public final class PlugMediansOperator extends AbstractStreamOperator<WindowChan
         throw new IllegalStateException("the checkpoint restored routes Q2's state by household (a Gridlet before"
                 + " 2026-12-01 wrote it): plug " + house + "/" + household + "/" + plug + " does not belong to"
                 + " instance " + (task.getIndexOfThisSubtask() + 1) + " of " + task.getNumberOfParallelSubtasks()
-                + "; resume it once at parallelism 1, then rescale");
+                + "; resume it once at parallelism 1 without autoscaling (-p 1 --no-autoscale) until one checkpoint"
+                + " completes (it is cut by plug), then rescale");
     }
 
     /** The window log's resident and spilled chunks, spills and loads (null without a memory budget). */

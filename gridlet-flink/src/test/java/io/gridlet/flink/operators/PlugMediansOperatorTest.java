@@ -175,7 +175,7 @@ class PlugMediansOperatorTest {
             }
             assertThatThrownBy(() -> q2.instance(2, index, share)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("routes Q2's state by household")
-                    .hasMessageContaining("resume it once at parallelism 1");
+                    .hasMessageContaining("resume it once at parallelism 1").hasMessageContaining("-p 1 --no-autoscale");
         }
         try (var h = q2.instance(1, 0, byHousehold)) {
             for (Object e : gated.subList(cut, gated.size())) Harnesses.process(h, e);
