@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Where the CPU went during a measurement, in cores (CPU seconds per second): the machine as a whole (from
@@ -28,6 +29,8 @@ final class CpuWindow {
     private static final OperatingSystemMXBean OS =
             (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final int CORES = Runtime.getRuntime().availableProcessors();
+    /** A Flink task thread's name: "task name (subtask/parallelism)#attempt". */
+    private static final Pattern FLINK_TASK = Pattern.compile(".* \\(\\d+/\\d+\\)#\\d+");
 
     private final Attacker attacker;
     private final Snapshot start;
@@ -136,6 +139,7 @@ final class CpuWindow {
         if (thread.startsWith("ingest-log")) return "log";
         if (thread.startsWith("attack")) return "attackers";
         if (thread.startsWith("grpc-default-executor")) return "grpc executor";
+        if (FLINK_TASK.matcher(thread).matches() || thread.startsWith("Source Data Fetcher")) return "job tasks";
         return "other threads";
     }
 
@@ -156,7 +160,7 @@ final class CpuWindow {
         }
         Map<String, Long> byGroup = new LinkedHashMap<>();
         for (String g : List.of("workers", "netty", "log", "grpc executor", "legit clients", "meters", "attackers",
-                "other threads")) {
+                "job tasks", "other threads")) {
             byGroup.put(g, 0L);
         }
         long threads = 0;

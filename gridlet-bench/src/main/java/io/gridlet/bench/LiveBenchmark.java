@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Reports: sustained ingest (acknowledged readings/s over the middle 80 % of the run), the job's rate, and the
  * latency from the arrival at the gateway of the reading that makes a result computable (the first reading past
  * the result's time plus the max lateness: before it the result cannot be final) to the result's delivery to the
- * hub, p50/p99/max over all results and over those after the first 20 % of the data (warm-up).
+ * hub, p50/p99/max over all results and over those after the first 20 % of the data (warm-up); and the cores used
+ * while the meters stream, by thread group (meters, Netty, log, job tasks, ...) and for the machine as a whole: where
+ * the machine is already busy, another log partition (another source and gate) has no core to run on.
  *
  * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
  * [--batch 1000] [--parallelism 1] [--partitions 1] [--rate R]}: {@code --partitions} splits the log, each
@@ -108,6 +110,7 @@ public final class LiveBenchmark {
         MeterRegistry metrics = new SimpleMeterRegistry();
         long ackedAt20 = 0, ackedAt90 = 0, time20 = 0, time90 = 0;
         long started;
+        CpuWindow cpu;
         FlinkRun.Outcome outcome;
         long disorder;
         try (LiveJob job = ingestOnly ? null : LiveJob.start(log, new LiveJob.Settings(QueryConfig.DEFAULT,
@@ -136,6 +139,7 @@ public final class LiveBenchmark {
                         Thread.currentThread().interrupt();
                     }
                 });
+                cpu = new CpuWindow(null, false); // where the cores go while the meters stream
                 started = System.nanoTime();
                 feeder.start();
                 long polls = 0;
@@ -167,10 +171,13 @@ public final class LiveBenchmark {
                 }
             }
             long ackedAll = System.nanoTime();
+            cpu.end();
             double ingest = (ackedAt90 - ackedAt20) * 1e9 / (time90 - time20);
             System.out.printf(Locale.ROOT, "ingest    : %.0f k readings/s acknowledged (middle 70 %%), %.0f k/s over "
                     + "the whole run (%.1f s)%n", ingest / 1e3, n * 1e9 / (ackedAll - started) / 1e3,
                     (ackedAll - started) / 1e9);
+            // a second partition can only add throughput where a core is left: this says whether one was
+            for (String line : cpu.describe()) System.out.println(line.replace("benchmark JVM", "this JVM"));
             if (job == null) {
                 System.out.println("job       : none (--ingest-only)");
                 System.exit(0);
