@@ -42,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PartitionedLogTest {
     /** Meters (one per household: 8 of them), each appending entries of this many readings, interleaved. */
     private static final int ENTRY = 40;
-    private static final long LATENESS = 600;
+    static final long LATENESS = 600;
 
     @TempDir
     static Path shared;
@@ -52,7 +52,7 @@ class PartitionedLogTest {
     Path dir;
 
     /** A generated data set: the readings in order, and the core's result files for them. */
-    private record Data(Generated generated, List<Measurement> readings) {
+    record Data(Generated generated, List<Measurement> readings) {
         static Data of(Path dir, GeneratorConfig shape) throws IOException {
             Files.createDirectories(dir);
             Generated generated = Generated.in(dir, shape);
@@ -87,7 +87,7 @@ class PartitionedLogTest {
      * reading is older than it minus the lateness here) and a clock entry follows when it moved, as the service
      * writes them.
      */
-    private static long write(LocalLog log, List<Measurement> readings, boolean clock) throws Exception {
+    static long write(LocalLog log, List<Measurement> readings, boolean clock) throws Exception {
         return write(log, readings, clock, m -> "meter-" + m.houseId() + "-" + m.householdId());
     }
 
@@ -321,7 +321,7 @@ class PartitionedLogTest {
                 LogSources.of(log), name + ", resumed", out, work, checkpoint, j -> { }, results -> { });
     }
 
-    private static long checkpoints(RunDirectory work) throws IOException {
+    static long checkpoints(RunDirectory work) throws IOException {
         Optional<Path> latest = work.latestCheckpoint();
         return latest.map(p -> Long.parseLong(p.getFileName().toString().substring("chk-".length()))).orElse(0L);
     }

@@ -1,0 +1,155 @@
+package io.gridlet.flink.log;
+
+import io.gridlet.core.engine.QueryConfig;
+import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.RunDirectory;
+import io.gridlet.flink.elastic.JobRest;
+import io.gridlet.flink.operators.GateCounts;
+import io.gridlet.log.local.LocalLog;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.configuration.MetricOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The partitioned reading path fails over in place: a log of 2 partitions read at parallelism 2 on two
+ * TaskManagers, one of them stopped mid-run, so one partition's source task (its reader and its order gate) and a
+ * keyed instance of each stage die with it while the other partition's go on until the job restarts them all from
+ * the latest checkpoint. The enumerator is not restored (it lives on): it takes the dead reader's split back and the
+ * new readers register again with watermark alignment. The files equal the core's, every line counted once.
+ */
+class PartitionedFailoverTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(2)
+                    .setNumberSlotsPerTaskManager(2)
+                    .setConfiguration(settings())
+                    .build());
+
+    private static Configuration settings() {
+        Configuration conf = new Configuration();
+        conf.set(HeartbeatManagerOptions.HEARTBEAT_INTERVAL, Duration.ofSeconds(1));
+        // slots spread over the TaskManagers: each runs one partition's source and gate
+        conf.set(TaskManagerOptions.TASK_MANAGER_LOAD_BALANCE_MODE, TaskManagerOptions.TaskManagerLoadBalanceMode.SLOTS);
+        // the REST API's metrics (the restart count) fetched every 100 ms, not every 10 s: the run lasts about 10 s
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(100));
+        return conf;
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void losingATaskManagerThatReadsAPartitionChangesNothingInTheOutput(@InjectMiniCluster MiniCluster cluster)
+            throws Exception {
+        PartitionedLogTest.Data data = PartitionedLogTest.Data.of(dir.resolve("data"), GeneratorConfig.builder()
+                .seed(41).layout(4, 2, 3).span(3 * 3_600 / 86_400.0, 4).gaps(0.05, 0.05, 0).badLines(0.0, 0.0)
+                .build());
+        LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.NEVER, LocalLog.DEFAULT_SEGMENT_BYTES, 2);
+        long written = PartitionedLogTest.write(log, data.readings(), true);
+        Path out = dir.resolve("out");
+        RunDirectory work = new RunDirectory(out);
+        FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, PartitionedLogTest.LATENESS, Duration.ofMillis(200))
+                .partitions(2).replayRate(written / 2 / 10); // each gate paced: about 10 s for all
+        work.prepare(run.identity(log.describe()), true);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        CompletableFuture<JobClient> job = new CompletableFuture<>();
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        try {
+            Future<FlinkRun.Outcome> outcome = background.submit(() -> run.run(env, LogSources.of(log),
+                    "partitioned failover", out, work, Optional.empty(), job::complete, results -> { }));
+            JobRest rest = new JobRest(cluster.getRestAddress().get().toString(),
+                    job.get(60, TimeUnit.SECONDS).getJobID().toHexString());
+            await(outcome, "a third of the lines read", () -> {
+                GateCounts counts = run.progress();
+                return counts != null && counts.lines() >= written / 3;
+            });
+            long at = PartitionedLogTest.checkpoints(work);
+            await(outcome, "a checkpoint after that", () -> {
+                try {
+                    return PartitionedLogTest.checkpoints(work) > at;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            String base = cluster.getRestAddress().get().toString();
+            assertThat(sourceTaskManagers(base, rest)).as("TaskManagers running a partition's source task, so the one "
+                    + "stopped runs one").isEqualTo(2);
+            cluster.terminateTaskManager(0).get();
+            await(outcome, "a restart", () -> {
+                try {
+                    return rest.restarts() >= 1;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+
+            FlinkRun.Outcome done = outcome.get(120, TimeUnit.SECONDS);
+            data.generated().assertSameFiles(out);
+            assertThat(done.counts().lines()).as("every partition's lines, counted once").isEqualTo(written);
+            assertThat(done.counts().loads() + done.counts().works()).isEqualTo(written);
+            assertThat(done.counts().rejections().total()).isZero();
+            assertThat(rest.restarts()).isGreaterThanOrEqualTo(1);
+        } finally {
+            background.shutdownNow();
+        }
+    }
+
+    /** How many TaskManagers run subtasks of the source (from Flink's REST API: the vertex's task managers). */
+    private static int sourceTaskManagers(String base, JobRest rest) throws Exception {
+        String source = rest.job().vertices().stream().filter(v -> v.name().startsWith("Source: readings"))
+                .findFirst().orElseThrow().id();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                base + "/jobs/" + rest.jobId() + "/vertices/" + source + "/taskmanagers")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode managers = new ObjectMapper().readTree(response.body()).path("taskmanagers");
+        int running = 0;
+        for (JsonNode m : managers) if (m.path("status").asText().equals("RUNNING")) running++;
+        return running;
+    }
+
+    private static void await(Future<FlinkRun.Outcome> outcome, String what, BooleanSupplier condition)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (outcome.isDone()) {
+                outcome.get(); // a failed run throws its cause here
+                throw new AssertionError("the run ended before " + what);
+            }
+            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+}
