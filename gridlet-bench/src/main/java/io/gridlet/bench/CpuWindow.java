@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * Where the CPU went during a measurement, in cores (CPU seconds per second): the machine as a whole (from
  * {@code /proc/stat}), this JVM by thread group (the server's workers, Netty's event loops, the legitimate
- * clients, ...; what no Java thread accounts for is GC, JIT and the VM), the attackers' JVM, and the rest of the
+ * clients, ...; what no live Java thread accounts for is GC, JIT, the VM and threads that ended during the window),
+ * the attackers' JVM, and the rest of the
  * machine (anything else running: on a shared machine, someone else's work). With {@code profile}, also a sample
  * every 5 ms of what this JVM's busy server threads are running (a profile-lite: the top frame, and the first
  * frame of Gridlet's own code under it).
@@ -143,6 +144,11 @@ final class CpuWindow {
         return "other threads";
     }
 
+    /** The CPU seconds this JVM used in the window, all its threads and the VM's. */
+    double processSeconds() {
+        return (end.process() - start.process()) / 1e9;
+    }
+
     /**
      * The cores the rest of the machine used (-1 if unknown): on an otherwise idle machine a few hundredths (the
      * kernel's share of the benchmark's own work); more means someone else's work shared the machine.
@@ -174,7 +180,9 @@ final class CpuWindow {
         byGroup.forEach((g, n) -> {
             if (n > wall * 0.005e9) jvm.append(String.format(Locale.ROOT, "%s %.2f, ", g, n / 1e9 / wall));
         });
-        jvm.append(String.format(Locale.ROOT, "GC/JIT/VM %.2f", Math.max(0, process - threads) / 1e9 / wall));
+        // the process's CPU that no live Java thread accounts for: GC, JIT, the VM, and threads that ended in the window
+        jvm.append(String.format(Locale.ROOT, "GC/JIT/VM and ended threads %.2f",
+                Math.max(0, process - threads) / 1e9 / wall));
         double attack = (end.attacker() - start.attacker()) / 1e9 / wall;
         double proc = process / 1e9 / wall;
         String machine = "";

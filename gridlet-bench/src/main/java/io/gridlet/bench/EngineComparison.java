@@ -50,7 +50,9 @@ import java.util.stream.Stream;
  * of the rounds' shares (each configuration over plain in the same round, plain over the core run of the same
  * round: paired, as a slow round slows all). Both engines are warmed on the whole data first, not measured: the core
  * once, the plain job once at parallelism 2 (the JIT compiles the code both run, and the job's network stack and
- * serializers; the first round was otherwise the slowest by up to half).
+ * serializers; the first round was otherwise the slowest by up to half); with {@code --sealed}, the sealed-input
+ * configuration once at parallelism 1, the other sealed ones only through what they share with plain. The plain
+ * job's share of the core is also given with its start-up and shutdown counted.
  *
  * <p>{@code --shape} picks the data ({@link Shapes}): {@code debs} (default; input-heavy), {@code sparse} (about 3.6 M
  * result lines out of 4.9 M lines a day: output-heavy), {@code generated} ({@code gridlet run}'s default data).
@@ -130,6 +132,8 @@ public final class EngineComparison {
             // every configuration once per round, rounds one after the other: a slow minute of the machine's
             // touches all of them alike, and the median of the rounds is reported
             Map<String, List<Double>> rates = new LinkedHashMap<>();
+            Map<Integer, List<Double>> gross = new LinkedHashMap<>(); // plain, start-up and shutdown included
+            Map<Integer, List<Long>> overheads = new LinkedHashMap<>();
             List<Double> cores = new ArrayList<>();
             for (int round = 0; round < runs; round++) {
                 cores.add(coreRate(csv, dir.resolve("core"), lines)); // in every round: shares are paired with it
@@ -139,6 +143,10 @@ public final class EngineComparison {
                         long wall = time(c.input(), dir.resolve("out"), p, c.boundary(), c.sealedInput());
                         rates.computeIfAbsent(p + c.label(), k -> new ArrayList<>())
                                 .add(c.readings() * 1e9 / Math.max(1, wall - overhead));
+                        if (c.label().isEmpty()) {
+                            gross.computeIfAbsent(p, k -> new ArrayList<>()).add(c.readings() * 1e9 / wall);
+                            overheads.computeIfAbsent(p, k -> new ArrayList<>()).add(overhead);
+                        }
                     }
                 }
                 System.err.printf(Locale.ROOT, "round %d of %d done%n", round + 1, runs);
@@ -158,6 +166,13 @@ public final class EngineComparison {
                         System.out.printf(Locale.ROOT, "flink p=%d : %.2f M readings/s (median of %s), %.0f %% of "
                                 + "core (median of the rounds' %s %%)%n", p, rate / 1e6, runsText,
                                 100 * median(shares), percents(shares));
+                        // the same runs with Flink's start-up and shutdown counted (the core has neither)
+                        List<Double> whole = new ArrayList<>();
+                        for (int i = 0; i < r.size(); i++) whole.add(gross.get(p).get(i) / cores.get(i));
+                        System.out.printf(Locale.ROOT, "            with start-up and shutdown (%s s, on a one-line "
+                                + "file, subtracted above): %.0f %% of core (rounds' %s %%)%n",
+                                overheads.get(p).stream().map(o -> String.format(Locale.ROOT, "%.1f", o / 1e9))
+                                        .collect(Collectors.joining(" ")), 100 * median(whole), percents(whole));
                         continue;
                     }
                     // the machine's speed drifts between rounds (a slow round is slow for every configuration), so

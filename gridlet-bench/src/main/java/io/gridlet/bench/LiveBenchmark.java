@@ -36,8 +36,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * latency from the arrival at the gateway of the reading that makes a result computable (the first reading past
  * the result's time plus the max lateness: before it the result cannot be final) to the result's delivery to the
  * hub, p50/p99/max over all results and over those after the first 20 % of the data (warm-up); and the cores used
- * while the meters stream, by thread group (meters, Netty, log, job tasks, ...) and for the machine as a whole: where
- * the machine is already busy, another log partition (another source and gate) has no core to run on.
+ * while the meters stream, by thread group (meters, Netty, log, job tasks, ...; threads that ended in the window
+ * count with GC, JIT and the VM) and for the machine as a whole: where the machine is already busy, another log
+ * partition (another source and gate) has no core to run on; and this JVM's CPU per reading, streaming and the job's
+ * tail after the last acknowledgement together: what a configuration costs in work, whatever the cores.
  *
  * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
  * [--batch 1000] [--parallelism 1] [--partitions 1] [--rate R]}: {@code --partitions} splits the log, each
@@ -158,6 +160,8 @@ public final class LiveBenchmark {
                     Thread.sleep(50);
                 }
                 fleet.finish(600_000);
+                cpu.end(); // every reading acknowledged; before the meters' threads end (an ended thread's CPU is
+                // no longer counted by thread)
                 System.out.println("sessions  : " + fleet.meters().get(0).configuration() + " (meter-0; reconnects "
                         + fleet.counts().reconnects() + ")");
                 long wire = 0;
@@ -171,7 +175,6 @@ public final class LiveBenchmark {
                 }
             }
             long ackedAll = System.nanoTime();
-            cpu.end();
             double ingest = (ackedAt90 - ackedAt20) * 1e9 / (time90 - time20);
             System.out.printf(Locale.ROOT, "ingest    : %.0f k readings/s acknowledged (middle 70 %%), %.0f k/s over "
                     + "the whole run (%.1f s)%n", ingest / 1e3, n * 1e9 / (ackedAll - started) / 1e3,
@@ -182,13 +185,20 @@ public final class LiveBenchmark {
                 System.out.println("job       : none (--ingest-only)");
                 System.exit(0);
             }
+            // the job's work left after the last acknowledgement (its total only: the job's threads end within it)
+            CpuWindow tail = new CpuWindow(null, false);
             gateway.endOfData();
             outcome = job.await(Duration.ofMinutes(30));
+            tail.end();
             disorder = gateway.disorderSeconds();
             System.out.printf(Locale.ROOT, "job       : %,d readings, %d rejected (late: disorder at the log "
                     + "%d s, lateness %d s), finished %.1f s after the last ack%n", outcome.counts().lines(),
                     outcome.counts().rejections().total(), disorder, lateness,
                     (System.nanoTime() - ackedAll) / 1e9);
+            // the cost per reading, whatever the cores: what a second partition adds or saves in work
+            System.out.printf(Locale.ROOT, "cpu/read  : %.2f µs of this JVM's CPU per reading (%.2f while streaming, "
+                    + "%.2f in the tail)%n", (cpu.processSeconds() + tail.processSeconds()) * 1e6 / n,
+                    cpu.processSeconds() * 1e6 / n, tail.processSeconds() * 1e6 / n);
         }
         int k = (int) Math.min(results.get(), delivered.length);
         long lastArrival = newest.get();

@@ -157,9 +157,10 @@ public final class StageCosts {
                     "TaskManager 0's cores"};
             int least = 0;
             for (int i = 1; i < rates.length; i++) if (rates[i] < rates[least]) least = i;
-            System.out.printf(Locale.ROOT, "| %d | %d | %.1f / %.1f M/s | %.1f M/s | %.1f M/s (%.1f µs per timestamp) "
-                            + "| %.1f M/s | %.1f M/s | %s |%n", t, instances, reader / 1e6, task / 1e6, slot / 1e6,
-                    global / 1e6, keyed.global / 1e3 / timestamps, tm0 / 1e6, rates[least] / 1e6, names[least]);
+            System.out.printf(Locale.ROOT, "| %d | %d | %.1f / %.1f M/s | %.1f M/s | %.1f M/s (%.1f µs and %.1f "
+                            + "changes per timestamp) | %.1f M/s | %.1f M/s | %s |%n", t, instances, reader / 1e6,
+                    task / 1e6, slot / 1e6, global / 1e6, keyed.global / 1e3 / timestamps,
+                    (double) keyed.changes / timestamps, tm0 / 1e6, rates[least] / 1e6, names[least]);
         }
     }
 
@@ -216,10 +217,12 @@ public final class StageCosts {
      * @param busiest    the busiest slot's time (instance i of Q1 and of Q2 share slot i)
      * @param busiestTwo the two busiest slots' time together (TaskManager 0's keyed share)
      * @param global     the global stage's time
+     * @param changes    the window changes it read (one per window of an instance whose window moved)
      * @param results    result lines made
      * @param sample     the first of them (to time writing them apart)
      */
-    record Keyed(double busiest, double busiestTwo, double global, long results, List<ResultRecord> sample) {
+    record Keyed(double busiest, double busiestTwo, double global, long changes, long results,
+                 List<ResultRecord> sample) {
     }
 
     /**
@@ -228,7 +231,7 @@ public final class StageCosts {
      */
     static Keyed keyed(List<Measurement> loads, QueryConfig q, int instances, double receiveNanos) throws IOException {
         double bestBusiest = Double.MAX_VALUE, bestTwo = Double.MAX_VALUE, bestGlobal = Double.MAX_VALUE;
-        long results = 0;
+        long results = 0, changes = 0;
         List<ResultRecord> sample = new ArrayList<>();
         for (int round = 0; round < ROUNDS; round++) {
             System.gc(); // (the previous round's state is garbage: collected now, not inside a timed section)
@@ -241,8 +244,9 @@ public final class StageCosts {
             bestTwo = Math.min(bestTwo, slot[instances - 1] + (instances > 1 ? slot[instances - 2] : 0));
             bestGlobal = Math.min(bestGlobal, r.globalTime);
             results = r.results;
+            changes = r.changesRead;
         }
-        return new Keyed(bestBusiest, bestTwo, bestGlobal, results, sample);
+        return new Keyed(bestBusiest, bestTwo, bestGlobal, changes, results, sample);
     }
 
     /** One pass over the readings through n instances of each keyed stage and the global stage. */
@@ -257,7 +261,7 @@ public final class StageCosts {
         final BulkWriter<ResultRecord> globalPart;
         final List<ResultRecord> sample;
         final DataOutputSerializer changes = new DataOutputSerializer(1 << 16);
-        long globalTime, results, boundary;
+        long globalTime, results, boundary, changesRead;
         BulkWriter<ResultRecord> part;
 
         @SuppressWarnings("unchecked")
@@ -374,7 +378,10 @@ public final class StageCosts {
             long start = System.nanoTime();
             part = globalPart;
             DataInputDeserializer in = new DataInputDeserializer(changes.getSharedBuffer(), 0, changes.length());
-            while (in.available() > 0) WindowChangeSerializer.INSTANCE.deserialize(in).applyTo(global);
+            while (in.available() > 0) {
+                WindowChangeSerializer.INSTANCE.deserialize(in).applyTo(global);
+                changesRead++;
+            }
             global.evaluate(dataTime, lines);
             globalTime += System.nanoTime() - start;
         }
