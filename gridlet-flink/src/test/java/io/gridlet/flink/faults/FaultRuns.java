@@ -7,6 +7,7 @@ import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.generate.MeasurementGenerator;
 import io.gridlet.core.result.ResultFiles;
 import io.gridlet.core.result.ResultLines;
+import io.gridlet.flink.Awaits;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.elastic.JobRest;
@@ -114,15 +115,7 @@ final class FaultRuns {
         }
 
         void await(String what, BooleanSupplier condition) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!condition.getAsBoolean()) {
-                if (outcome.isDone()) {
-                    outcome.get(); // a failed run throws its cause here
-                    throw new AssertionError("the run ended before " + what);
-                }
-                assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-                Thread.sleep(20);
-            }
+            Awaits.until(outcome, what, condition);
         }
 
         FlinkRun.Outcome finish() throws Exception {

@@ -2,6 +2,7 @@ package io.gridlet.flink.log;
 
 import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.generate.GeneratorConfig;
+import io.gridlet.flink.Awaits;
 import io.gridlet.flink.FlinkRun;
 import io.gridlet.flink.RunDirectory;
 import io.gridlet.flink.elastic.JobRest;
@@ -36,7 +37,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,12 +93,12 @@ class PartitionedFailoverTest {
             Future<FlinkRun.Outcome> outcome = background.submit(() -> run.run(env, LogSources.of(log),
                     "partitioned failover", out, work, Optional.empty(), job::complete, results -> { }));
             JobRest rest = new JobRest(base, job.get(60, TimeUnit.SECONDS).getJobID().toHexString());
-            await(outcome, "a third of the lines read", () -> {
+            Awaits.until(outcome, "a third of the lines read", () -> {
                 GateCounts counts = run.progress();
                 return counts != null && counts.lines() >= written / 3;
             });
             long at = PartitionedLogTest.checkpoints(work);
-            await(outcome, "a checkpoint after that", () -> {
+            Awaits.until(outcome, "a checkpoint after that", () -> {
                 try {
                     return PartitionedLogTest.checkpoints(work) > at;
                 } catch (IOException e) {
@@ -108,7 +108,7 @@ class PartitionedFailoverTest {
             assertThat(sourceTaskManagers(base, rest)).as("TaskManagers running a partition's source task, so the one "
                     + "stopped runs one").isEqualTo(2);
             cluster.terminateTaskManager(0).get();
-            await(outcome, "a restart", () -> {
+            Awaits.until(outcome, "a restart", () -> {
                 try {
                     return rest.restarts() >= 1;
                 } catch (IOException e) {
@@ -138,18 +138,5 @@ class PartitionedFailoverTest {
         int running = 0;
         for (JsonNode m : managers) if (m.path("status").asText().equals("RUNNING")) running++;
         return running;
-    }
-
-    private static void await(Future<FlinkRun.Outcome> outcome, String what, BooleanSupplier condition)
-            throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (outcome.isDone()) {
-                outcome.get(); // a failed run throws its cause here
-                throw new AssertionError("the run ended before " + what);
-            }
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 }
