@@ -14,13 +14,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
  * Where the CPU went during a measurement, in cores (CPU seconds per second): the machine as a whole (from
  * {@code /proc/stat}), this JVM by thread group (the server's workers, Netty's event loops, the legitimate
- * clients, ...; what no live Java thread accounts for is GC, JIT, the VM and threads that ended during the window),
- * the attackers' JVM, and the rest of the
+ * clients, ...; a thread that ended in the window counts with its CPU as last seen, every 100 ms; what no Java thread
+ * accounts for is GC, JIT and the VM), the attackers' JVM, and the rest of the
  * machine (anything else running: on a shared machine, someone else's work). With {@code profile}, also a sample
  * every 5 ms of what this JVM's busy server threads are running (a profile-lite: the top frame, and the first
  * frame of Gridlet's own code under it).
@@ -42,6 +43,10 @@ final class CpuWindow {
     private int ticks;
     private double rest = -1;
     private volatile boolean sampling = true;
+    /** Each thread's CPU and name when last seen (every 100 ms): a thread that ends in the window still counts. */
+    private final Map<Long, Long> lastCpu = new ConcurrentHashMap<>();
+    private final Map<Long, String> lastName = new ConcurrentHashMap<>();
+    private final Thread tracker;
 
     private record Snapshot(long wall, long process, Map<Long, Long> threads, Map<Long, String> names, long attacker,
                             long[] machine) {
@@ -50,6 +55,9 @@ final class CpuWindow {
     CpuWindow(Attacker attacker, boolean profile) {
         this.attacker = attacker;
         this.start = take();
+        tracker = new Thread(this::track, "cpu-tracker");
+        tracker.setDaemon(true);
+        tracker.start();
         if (profile) {
             sampler = new Thread(this::sample, "cpu-sampler");
             sampler.setDaemon(true);
@@ -60,9 +68,34 @@ final class CpuWindow {
     }
 
     void end() throws InterruptedException {
-        end = take();
         sampling = false;
+        tracker.join();
+        end = take();
+        // a thread that ended in the window: its CPU as last seen (at most 100 ms of it missed)
+        lastCpu.forEach((id, c) -> {
+            if (!end.threads().containsKey(id)) {
+                end.threads().put(id, c);
+                end.names().put(id, lastName.get(id));
+            }
+        });
         if (sampler != null) sampler.join();
+    }
+
+    private void track() {
+        while (sampling) {
+            for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds(), 0)) {
+                if (t == null) continue; // ended meanwhile
+                long c = THREADS.getThreadCpuTime(t.getThreadId());
+                if (c < 0) continue;
+                lastCpu.put(t.getThreadId(), c);
+                lastName.putIfAbsent(t.getThreadId(), t.getThreadName());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     private Snapshot take() {
@@ -146,6 +179,7 @@ final class CpuWindow {
 
     /** The CPU seconds this JVM used in the window, all its threads and the VM's. */
     double processSeconds() {
+        if (end == null) throw new IllegalStateException("the window has not ended");
         return (end.process() - start.process()) / 1e9;
     }
 
@@ -180,8 +214,9 @@ final class CpuWindow {
         byGroup.forEach((g, n) -> {
             if (n > wall * 0.005e9) jvm.append(String.format(Locale.ROOT, "%s %.2f, ", g, n / 1e9 / wall));
         });
-        // the process's CPU that no live Java thread accounts for: GC, JIT, the VM, and threads that ended in the window
-        jvm.append(String.format(Locale.ROOT, "GC/JIT/VM and ended threads %.2f",
+        // the process's CPU that no Java thread accounts for: GC, JIT, the VM (and the last 100 ms of a thread that
+        // ended in the window)
+        jvm.append(String.format(Locale.ROOT, "GC/JIT/VM %.2f",
                 Math.max(0, process - threads) / 1e9 / wall));
         double attack = (end.attacker() - start.attacker()) / 1e9 / wall;
         double proc = process / 1e9 / wall;

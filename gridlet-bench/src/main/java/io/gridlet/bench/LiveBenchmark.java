@@ -36,8 +36,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * latency from the arrival at the gateway of the reading that makes a result computable (the first reading past
  * the result's time plus the max lateness: before it the result cannot be final) to the result's delivery to the
  * hub, p50/p99/max over all results and over those after the first 20 % of the data (warm-up); and the cores used
- * while the meters stream, by thread group (meters, Netty, log, job tasks, ...; threads that ended in the window
- * count with GC, JIT and the VM) and for the machine as a whole: where the machine is already busy, another log
+ * while the meters stream, by thread group (meters, Netty, log, job tasks, ...) and for the machine as a whole: where the machine is already busy, another log
  * partition (another source and gate) has no core to run on; and this JVM's CPU per reading, streaming and the job's
  * tail after the last acknowledgement together: what a configuration costs in work, whatever the cores.
  *
@@ -160,8 +159,7 @@ public final class LiveBenchmark {
                     Thread.sleep(50);
                 }
                 fleet.finish(600_000);
-                cpu.end(); // every reading acknowledged; before the meters' threads end (an ended thread's CPU is
-                // no longer counted by thread)
+                cpu.end(); // every reading acknowledged (the meters' threads end then: counted as last seen)
                 System.out.println("sessions  : " + fleet.meters().get(0).configuration() + " (meter-0; reconnects "
                         + fleet.counts().reconnects() + ")");
                 long wire = 0;

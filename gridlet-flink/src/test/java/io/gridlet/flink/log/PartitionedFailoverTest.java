@@ -80,7 +80,8 @@ class PartitionedFailoverTest {
         Path out = dir.resolve("out");
         RunDirectory work = new RunDirectory(out);
         FlinkRun run = new FlinkRun(QueryConfig.DEFAULT, PartitionedLogTest.LATENESS, Duration.ofMillis(200))
-                .partitions(2).replayRate(written / 2 / 10); // each gate paced: about 10 s for all
+                .partitions(2).replayRate(written / 2 / 10) // each gate paced: about 10 s for all
+                .onCluster(); // the restart strategy of a cluster (a lost TaskManager may fail tasks more than once)
         work.prepare(run.identity(log.describe()), true);
         CompletableFuture<JobClient> job = new CompletableFuture<>();
         ExecutorService background = Executors.newSingleThreadExecutor();
