@@ -73,6 +73,8 @@ final class IngestService {
     private final Predicate<String> isMeter;
     private final DataClock clock;
     private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
+    /** Some meter's latest reading moved since data time was last computed (under the service's lock). */
+    private boolean sawSinceAdvance;
     private volatile long publishedDataTime = DataClock.NONE; // the clock's data time, for checks outside the lock
     private long clockLogged = Long.MIN_VALUE; // the data time of the last clock entry (partitioned logs)
     private volatile Throwable lastFailure;
@@ -322,6 +324,13 @@ final class IngestService {
                             .asException());
                 }
                 long current = clock.dataTime();
+                if (sawSinceAdvance && checked.tooFarAhead()) {
+                    // data time is recomputed every 20 ms, but a meter replaying fast (or a burst of its batches
+                    // in flight) can move its own readings further than the max-ahead in that time: before
+                    // refusing readings as too far ahead of a stale data time, compute it again (at most once per
+                    // committed batch: only a batch that took readings sets the flag)
+                    current = advance(System.nanoTime());
+                }
                 if (current != checked.dataTime()) checked = check(batch, held, current);
                 for (LogRecord entry : commit(batch.meter(), checked)) {
                     parts.add(log.append(entry));
@@ -395,6 +404,11 @@ final class IngestService {
      */
     private record Checked(long dataTime, List<LogRecord> entries, List<ReadingBatch.Rejected> refused,
                            int duplicates, int readings, long oldest, long latest) {
+        /** Whether some reading was refused as too far ahead (of data time, or of the wall clock). */
+        boolean tooFarAhead() {
+            for (ReadingBatch.Rejected r : refused) if (r.reason() == RejectReason.TOO_FAR_AHEAD) return true;
+            return false;
+        }
     }
 
     private Checked check(ReadingBatch.Decoded batch, long held, long dataTime) {
@@ -472,11 +486,17 @@ final class IngestService {
         for (LogRecord e : checked.entries()) timed.add(e.withDataTime(time));
         long now = System.nanoTime();
         clock.saw(meter, checked.latest(), now);
-        if (now - lastAdvance >= ADVANCE_EVERY_NANOS) {
-            publishedDataTime = clock.advance(now);
-            lastAdvance = now;
-        }
+        if (checked.readings() > 0) sawSinceAdvance = true;
+        if (now - lastAdvance >= ADVANCE_EVERY_NANOS) advance(now);
         return timed;
+    }
+
+    /** Computes data time again and publishes it. Called under the service's lock. */
+    private long advance(long now) {
+        publishedDataTime = clock.advance(now);
+        lastAdvance = now;
+        sawSinceAdvance = false;
+        return publishedDataTime;
     }
 
     private static ReadingBatch.Rejected refusal(long seq, RejectReason reason, String message) {
