@@ -62,7 +62,7 @@ final class IngestService {
     private final IngestLog.Writer log;
     private final Map<String, MeterState> meters = new ConcurrentHashMap<>();
     private final Counter accepted, duplicates, malformed, foreign, batches, skipped, splits, failedAppends;
-    private final Counter plainInSealed, afterEnd, entriesAppended;
+    private final Counter plainInSealed, afterEnd, entriesAppended, forcedAdvances;
     private final Timer ackLatency;
     private final boolean sealedOnly;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
@@ -73,8 +73,8 @@ final class IngestService {
     private final Predicate<String> isMeter;
     private final DataClock clock;
     private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
-    /** Some meter's latest reading moved since data time was last computed (under the service's lock). */
-    private boolean sawSinceAdvance;
+    /** How many times data time was computed (under the service's lock): a meter's latest is stamped with it. */
+    private long advances;
     private volatile long publishedDataTime = DataClock.NONE; // the clock's data time, for checks outside the lock
     private long clockLogged = Long.MIN_VALUE; // the data time of the last clock entry (partitioned logs)
     private volatile Throwable lastFailure;
@@ -89,6 +89,9 @@ final class IngestService {
         volatile long durable;
         /** An append failed: refuse its batches until it asks where to resume. */
         boolean broken;
+        /** The newest reading taken from this meter, and the computation of data time that followed its last rise. */
+        long latest = Long.MIN_VALUE;
+        long latestRoseBefore = -1;
         CompletableFuture<Void> lastAppend = CompletableFuture.completedFuture(null);
 
         MeterState(long last) {
@@ -138,6 +141,9 @@ final class IngestService {
         failedAppends = registry.counter("gridlet.ingest.batches", "outcome", "append-failed");
         entriesAppended = Counter.builder("gridlet.log.entries.appended").description("entries this gateway "
                 + "appended to the ingest log").register(registry);
+        forcedAdvances = Counter.builder("gridlet.ingest.clock.recomputed").description("times data time was "
+                + "computed again, before its 20 ms, because a batch's readings were ahead of it and its meter's "
+                + "readings had moved since").register(registry);
         ackLatency = Timer.builder("gridlet.ingest.ack").description("from a batch's arrival to its "
                         + "acknowledgement (durable in the log) or refusal")
                 .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(20),
@@ -324,15 +330,17 @@ final class IngestService {
                             .asException());
                 }
                 long current = clock.dataTime();
-                if (sawSinceAdvance && checked.tooFarAhead()) {
+                if (checked.aheadOfDataTime() && state.latestRoseBefore == advances) {
                     // data time is recomputed every 20 ms, but a meter replaying fast (or a burst of its batches
                     // in flight) can move its own readings further than the max-ahead in that time: before
-                    // refusing readings as too far ahead of a stale data time, compute it again (at most once per
-                    // committed batch: only a batch that took readings sets the flag)
+                    // refusing its readings as too far ahead of a stale data time, compute it again, if this
+                    // meter's own readings rose since it was last computed (so a meter forces a computation at most
+                    // once per rise of its latest reading, itself at most max-ahead past data time)
                     current = advance(System.nanoTime());
+                    forcedAdvances.increment();
                 }
                 if (current != checked.dataTime()) checked = check(batch, held, current);
-                for (LogRecord entry : commit(batch.meter(), checked)) {
+                for (LogRecord entry : commit(batch.meter(), state, checked)) {
                     parts.add(log.append(entry));
                     entriesAppended.increment();
                     if (!entry.isSealed()) appended.accept(entry.readings());
@@ -403,12 +411,7 @@ final class IngestService {
      * log's entry limit, without data time yet) and its refusals. Pure: counts nothing, moves no clock.
      */
     private record Checked(long dataTime, List<LogRecord> entries, List<ReadingBatch.Rejected> refused,
-                           int duplicates, int readings, long oldest, long latest) {
-        /** Whether some reading was refused as too far ahead (of data time, or of the wall clock). */
-        boolean tooFarAhead() {
-            for (ReadingBatch.Rejected r : refused) if (r.reason() == RejectReason.TOO_FAR_AHEAD) return true;
-            return false;
-        }
+                           int duplicates, int readings, long oldest, long latest, boolean aheadOfDataTime) {
     }
 
     private Checked check(ReadingBatch.Decoded batch, long held, long dataTime) {
@@ -420,6 +423,7 @@ final class IngestService {
         Pieces pieces = new Pieces(batch);
         long latest = DataClock.NONE;
         long oldest = Long.MAX_VALUE;
+        boolean aheadOfDataTime = false;
         int dup = 0;
         for (ReadingBatch.Rejected r : batch.rejected()) { // malformed one by one in the decoder
             if (r.seq() > held) refused.add(r);
@@ -460,6 +464,10 @@ final class IngestService {
                 RejectReason why = DataClock.check(limits, dataTime, ts, wallSeconds);
                 if (why != null) {
                     refused.add(refusal(seq, why, DataClock.explain(limits, dataTime, why, ts, wallSeconds)));
+                    // too far ahead of data time, not of the wall clock: a newer data time might take it
+                    if (why == RejectReason.TOO_FAR_AHEAD && ts <= wallSeconds + limits.clockSkewSeconds()) {
+                        aheadOfDataTime = true;
+                    }
                     continue;
                 }
                 latest = Math.max(latest, ts);
@@ -467,7 +475,8 @@ final class IngestService {
             }
             pieces.add(i, seq);
         }
-        return new Checked(dataTime, pieces.finish(batch.lastSeq()), refused, dup, pieces.readings, oldest, latest);
+        return new Checked(dataTime, pieces.finish(batch.lastSeq()), refused, dup, pieces.readings, oldest, latest,
+                aheadOfDataTime);
     }
 
     /**
@@ -475,7 +484,7 @@ final class IngestService {
      * (before data time exists: 0, before every reading, so the job's gate waits on the service's clock from the
      * first entry on). Called under the service's lock.
      */
-    private List<LogRecord> commit(String meter, Checked checked) {
+    private List<LogRecord> commit(String meter, MeterState state, Checked checked) {
         duplicates.increment(checked.duplicates());
         accepted.increment(checked.readings());
         for (ReadingBatch.Rejected r : checked.refused()) rejected.get(r.reason()).increment();
@@ -486,7 +495,10 @@ final class IngestService {
         for (LogRecord e : checked.entries()) timed.add(e.withDataTime(time));
         long now = System.nanoTime();
         clock.saw(meter, checked.latest(), now);
-        if (checked.readings() > 0) sawSinceAdvance = true;
+        if (checked.latest() > state.latest) {
+            state.latest = checked.latest();
+            state.latestRoseBefore = advances; // (the computation after this rise is number advances + 1)
+        }
         if (now - lastAdvance >= ADVANCE_EVERY_NANOS) advance(now);
         return timed;
     }
@@ -495,7 +507,7 @@ final class IngestService {
     private long advance(long now) {
         publishedDataTime = clock.advance(now);
         lastAdvance = now;
-        sawSinceAdvance = false;
+        advances++;
         return publishedDataTime;
     }
 

@@ -58,7 +58,16 @@ class FastReplayClockTest {
                 last = ack.lastSeq();
             }
             assertThat(last).isEqualTo(seq - 1);
-            assertThat(gateway.dataTime()).isGreaterThan(T0 + 3_600);
+            long end = T0 + 1_200 + (batches - 1) * 2_000L + 9 * 200; // its latest reading
+            Thread.sleep(25); // past the clock's next computation
+            stream.send(batch(LiveFixture.MALLORY, seq, reading(end, 1_000, 1, 900)));
+            assertThat(stream.ack().rejected()).isEmpty();
+            assertThat(gateway.dataTime()).as("data time: the meter's latest reading").isEqualTo(end);
+            // still refused: more than the max ahead past its own latest, and past the wall clock
+            stream.send(batch(LiveFixture.MALLORY, seq + 1, reading(end + 3_601, 1_000, 1, 900),
+                    reading(System.currentTimeMillis() / 1000 + 3_600, 1_000, 1, 900)));
+            assertThat(stream.ack().rejected()).extracting(r -> r.reason().label())
+                    .containsExactly("too-far-ahead", "too-far-ahead");
         } finally {
             ResultHub.remove(hub);
         }
