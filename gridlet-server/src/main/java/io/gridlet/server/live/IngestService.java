@@ -142,8 +142,8 @@ final class IngestService {
         entriesAppended = Counter.builder("gridlet.log.entries.appended").description("entries this gateway "
                 + "appended to the ingest log").register(registry);
         forcedAdvances = Counter.builder("gridlet.ingest.clock.recomputed").description("times data time was "
-                + "computed again, before its 20 ms, because a batch's readings were ahead of it and its meter's "
-                + "readings had moved since").register(registry);
+                + "computed again because a batch's readings were ahead of it and its meter's readings had risen "
+                + "since it was last computed").register(registry);
         ackLatency = Timer.builder("gridlet.ingest.ack").description("from a batch's arrival to its "
                         + "acknowledgement (durable in the log) or refusal")
                 .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(20),

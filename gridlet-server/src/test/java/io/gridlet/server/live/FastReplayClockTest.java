@@ -34,8 +34,9 @@ class FastReplayClockTest {
         LocalLog log = new LocalLog(dir.resolve("log"), LocalLog.Fsync.NEVER);
         String hub = "fast-replay-" + System.nanoTime();
         DataClock.Limits clock = new DataClock.Limits(0, 3_600, 300, Duration.ofSeconds(30));
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (Gateway gateway = Gateway.start(log, ResultHub.named(hub), new Gateway.Settings(data.gatewayPolicy,
-                data.identities, new InetSocketAddress("127.0.0.1", 0), new SimpleMeterRegistry(), () -> true)
+                data.identities, new InetSocketAddress("127.0.0.1", 0), metrics, () -> true)
                 .clock(clock));
              LiveFixture.Client mallory = data.client(gateway.port(), LiveFixture.MALLORY,
                      LiveFixture.MALLORY_SECRET)) {
@@ -59,15 +60,19 @@ class FastReplayClockTest {
             }
             assertThat(last).isEqualTo(seq - 1);
             long end = T0 + 1_200 + (batches - 1) * 2_000L + 9 * 200; // its latest reading
-            Thread.sleep(25); // past the clock's next computation
+            Thread.sleep(25); // so the next batch's commit computes data time (20 ms since the last)
             stream.send(batch(LiveFixture.MALLORY, seq, reading(end, 1_000, 1, 900)));
             assertThat(stream.ack().rejected()).isEmpty();
             assertThat(gateway.dataTime()).as("data time: the meter's latest reading").isEqualTo(end);
-            // still refused: more than the max ahead past its own latest, and past the wall clock
+            // still refused: more than the max ahead past its own latest, and past the wall clock; and without a
+            // computation of data time forced (its latest did not rise since the last)
+            double forced = metrics.counter("gridlet.ingest.clock.recomputed").count();
+            assertThat(forced).as("forced computations: at most one per batch that rose").isBetween(0.0, 30.0);
             stream.send(batch(LiveFixture.MALLORY, seq + 1, reading(end + 3_601, 1_000, 1, 900),
                     reading(System.currentTimeMillis() / 1000 + 3_600, 1_000, 1, 900)));
             assertThat(stream.ack().rejected()).extracting(r -> r.reason().label())
                     .containsExactly("too-far-ahead", "too-far-ahead");
+            assertThat(metrics.counter("gridlet.ingest.clock.recomputed").count()).isEqualTo(forced);
         } finally {
             ResultHub.remove(hub);
         }
