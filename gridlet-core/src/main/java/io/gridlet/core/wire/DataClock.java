@@ -52,6 +52,7 @@ public final class DataClock {
         long lastSeenNanos;
         final long firstSeenNanos;
         boolean recovered; // known from the log the service started on: holds data time until it sends again
+        long roseAt = -1; // the number of computations of data time before its latest last rose
 
         MeterTime(long now) {
             firstSeenNanos = now;
@@ -61,6 +62,7 @@ public final class DataClock {
     private final Limits limits;
     private final Map<String, MeterTime> meters = new HashMap<>();
     private long dataTime = NONE;
+    private long advances; // how many times data time was computed
 
     public DataClock(Limits limits) {
         this.limits = limits;
@@ -136,7 +138,17 @@ public final class DataClock {
         if (latestTs > t.latest) {
             t.latest = latestTs;
             t.recovered = false;
+            t.roseAt = advances;
         }
+    }
+
+    /**
+     * Whether {@code meter}'s latest reading rose since data time was last computed ({@link #advance}): data time
+     * may then be behind where that meter's own readings would take it.
+     */
+    public boolean roseSinceAdvance(String meter) {
+        MeterTime t = meters.get(meter);
+        return t != null && t.roseAt == advances;
     }
 
     /**
@@ -149,6 +161,7 @@ public final class DataClock {
 
     /** Moves data time to the oldest latest reading of the meters that take part (never back); returns it. */
     public long advance(long nowNanos) {
+        advances++;
         long idleNanos = limits.idleAfter().toNanos();
         long newest = NONE;
         for (MeterTime t : meters.values()) {

@@ -200,4 +200,25 @@ class DataClockTest {
             assertThat(clock.advance(now)).as("step " + step).isEqualTo(expected);
         }
     }
+
+    @Test
+    void aMeterWhoseLatestRoseSinceDataTimeWasComputedIsKnownUntilItIsComputedAgain() {
+        DataClock clock = new DataClock(limits);
+        assertThat(clock.roseSinceAdvance("a")).as("a meter never seen").isFalse();
+        clock.saw("a", DataClock.NONE, 0); // connected, nothing sent
+        assertThat(clock.roseSinceAdvance("a")).isFalse();
+        clock.saw("a", T0, 0);
+        assertThat(clock.roseSinceAdvance("a")).isTrue();
+        clock.advance(0);
+        assertThat(clock.roseSinceAdvance("a")).isFalse();
+        clock.saw("a", T0, SECOND); // the same latest again: no rise
+        clock.saw("b", T0 + 5, SECOND); // another meter's rise is its own
+        assertThat(clock.roseSinceAdvance("a")).isFalse();
+        assertThat(clock.roseSinceAdvance("b")).isTrue();
+        clock.saw("a", T0 + 1, SECOND);
+        assertThat(clock.roseSinceAdvance("a")).isTrue();
+        clock.advance(SECOND);
+        assertThat(clock.roseSinceAdvance("a")).isFalse();
+        assertThat(clock.roseSinceAdvance("b")).isFalse();
+    }
 }

@@ -73,8 +73,6 @@ final class IngestService {
     private final Predicate<String> isMeter;
     private final DataClock clock;
     private long lastAdvance = System.nanoTime() - ADVANCE_EVERY_NANOS;
-    /** How many times data time was computed (under the service's lock): a meter's latest is stamped with it. */
-    private long advances;
     private volatile long publishedDataTime = DataClock.NONE; // the clock's data time, for checks outside the lock
     private long clockLogged = Long.MIN_VALUE; // the data time of the last clock entry (partitioned logs)
     private volatile Throwable lastFailure;
@@ -89,9 +87,6 @@ final class IngestService {
         volatile long durable;
         /** An append failed: refuse its batches until it asks where to resume. */
         boolean broken;
-        /** The newest reading taken from this meter, and the computation of data time that followed its last rise. */
-        long latest = Long.MIN_VALUE;
-        long latestRoseBefore = -1;
         CompletableFuture<Void> lastAppend = CompletableFuture.completedFuture(null);
 
         MeterState(long last) {
@@ -330,7 +325,7 @@ final class IngestService {
                             .asException());
                 }
                 long current = clock.dataTime();
-                if (checked.aheadOfDataTime() && state.latestRoseBefore == advances) {
+                if (checked.aheadOfDataTime() && clock.roseSinceAdvance(batch.meter())) {
                     // data time is recomputed every 20 ms, but a meter replaying fast (or a burst of its batches
                     // in flight) can move its own readings further than the max-ahead in that time: before
                     // refusing its readings as too far ahead of a stale data time, compute it again, if this
@@ -340,7 +335,7 @@ final class IngestService {
                     forcedAdvances.increment();
                 }
                 if (current != checked.dataTime()) checked = check(batch, held, current);
-                for (LogRecord entry : commit(batch.meter(), state, checked)) {
+                for (LogRecord entry : commit(batch.meter(), checked)) {
                     parts.add(log.append(entry));
                     entriesAppended.increment();
                     if (!entry.isSealed()) appended.accept(entry.readings());
@@ -484,7 +479,7 @@ final class IngestService {
      * (before data time exists: 0, before every reading, so the job's gate waits on the service's clock from the
      * first entry on). Called under the service's lock.
      */
-    private List<LogRecord> commit(String meter, MeterState state, Checked checked) {
+    private List<LogRecord> commit(String meter, Checked checked) {
         duplicates.increment(checked.duplicates());
         accepted.increment(checked.readings());
         for (ReadingBatch.Rejected r : checked.refused()) rejected.get(r.reason()).increment();
@@ -495,10 +490,6 @@ final class IngestService {
         for (LogRecord e : checked.entries()) timed.add(e.withDataTime(time));
         long now = System.nanoTime();
         clock.saw(meter, checked.latest(), now);
-        if (checked.latest() > state.latest) {
-            state.latest = checked.latest();
-            state.latestRoseBefore = advances; // (the computation after this rise is number advances + 1)
-        }
         if (now - lastAdvance >= ADVANCE_EVERY_NANOS) advance(now);
         return timed;
     }
@@ -507,7 +498,6 @@ final class IngestService {
     private long advance(long now) {
         publishedDataTime = clock.advance(now);
         lastAdvance = now;
-        advances++;
         return publishedDataTime;
     }
 
