@@ -36,9 +36,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * latency from the arrival at the gateway of the reading that makes a result computable (the first reading past
  * the result's time plus the max lateness: before it the result cannot be final) to the result's delivery to the
  * hub, p50/p99/max over all results and over those after the first 20 % of the data (warm-up); and the cores used
- * while the meters stream, by thread group (meters, Netty, log, job tasks, ...) and for the machine as a whole: where the machine is already busy, another log
- * partition (another source and gate) has no core to run on; and this JVM's CPU per reading, streaming and the job's
- * tail after the last acknowledgement together: what a configuration costs in work, whatever the cores.
+ * while the meters stream, by thread group (meters, Netty, log, job tasks, ...) and for the machine as a whole:
+ * where the machine is already busy, another log partition (another source and gate) has no core to run on; and
+ * this JVM's CPU per reading, streaming and the job's tail after the last acknowledgement together: what a
+ * configuration costs in work, whatever the cores.
  *
  * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
  * [--batch 1000] [--parallelism 1] [--partitions 1] [--rate R]}: {@code --partitions} splits the log, each

@@ -45,8 +45,9 @@ import java.util.List;
  * also takes every gate's ticks (the timestamps it releases, broadcast) as a second input.
  *
  * Q1 is keyed by house so that a house's plug averages are summed where they are computed. Q2's plug medians
- * are keyed by plug (the work grows with plugs, so it spreads evenly) and run in parallel; only the global median needs every value, and it gets them as
- * per-timestamp changes into a histogram of counts (memory grows with distinct values, not with readings).
+ * are keyed by plug (the work grows with plugs, so it spreads evenly) and run in parallel; only the global median
+ * needs every value, and it gets them as per-timestamp changes into a histogram of counts (memory grows with
+ * distinct values, not with readings).
  *
  * <p>Inside a sealed {@link Boundary} the same operators run; what changes is what leaves them: readings and
  * Q2's changes cross between tasks sealed (their serializers seal them), readings are routed by pseudonyms of
