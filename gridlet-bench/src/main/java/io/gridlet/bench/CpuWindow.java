@@ -83,13 +83,7 @@ final class CpuWindow {
 
     private void track() {
         while (sampling) {
-            for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds(), 0)) {
-                if (t == null) continue; // ended meanwhile
-                long c = THREADS.getThreadCpuTime(t.getThreadId());
-                if (c < 0) continue;
-                lastCpu.put(t.getThreadId(), c);
-                lastName.putIfAbsent(t.getThreadId(), t.getThreadName());
-            }
+            readThreads(lastCpu, lastName);
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -98,16 +92,21 @@ final class CpuWindow {
         }
     }
 
+    /** Every live thread's CPU time and name, into {@code cpu} and {@code names} (by thread id). */
+    private static void readThreads(Map<Long, Long> cpu, Map<Long, String> names) {
+        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds(), 0)) {
+            if (t == null) continue; // ended meanwhile
+            long c = THREADS.getThreadCpuTime(t.getThreadId());
+            if (c < 0) continue;
+            cpu.put(t.getThreadId(), c);
+            names.put(t.getThreadId(), t.getThreadName());
+        }
+    }
+
     private Snapshot take() {
         Map<Long, Long> cpu = new HashMap<>();
         Map<Long, String> names = new HashMap<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            long c = THREADS.getThreadCpuTime(t.getId());
-            if (c >= 0) {
-                cpu.put(t.getId(), c);
-                names.put(t.getId(), t.getName());
-            }
-        }
+        readThreads(cpu, names);
         return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), cpu, names,
                 attacker == null ? 0 : attacker.cpuNanos(), machine());
     }
