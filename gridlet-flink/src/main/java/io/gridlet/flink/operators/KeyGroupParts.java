@@ -94,13 +94,26 @@ final class KeyGroupParts {
                 data.writeInt(sealed.length);
                 data.write(sealed);
             } else {
-                data.writeBoolean(clock.started());
-                data.writeLong(clock.dataTime());
-                data.writeInt(parts[i].length);
-                data.write(parts[i]);
+                writePlain(data, clock, parts[i]);
             }
             data.flush();
         }
+    }
+
+    /** One key group's clock and part outside a sealed boundary, as {@link #readPlain} reads them. */
+    static void writePlain(DataOutputStream out, Clock clock, byte[] part) throws IOException {
+        out.writeBoolean(clock.started());
+        out.writeLong(clock.dataTime());
+        out.writeInt(part.length);
+        out.write(part);
+    }
+
+    /** One key group's clock and part outside a sealed boundary, as {@link #writePlain} wrote them. */
+    static Restored readPlain(DataInputStream in) throws IOException {
+        Clock clock = new Clock(in.readBoolean(), in.readLong());
+        byte[] part = new byte[in.readInt()];
+        in.readFully(part);
+        return new Restored(clock, List.of(new DataInputStream(new ByteArrayInputStream(part))));
     }
 
     /** The clock and parts restored for this instance. */
@@ -143,10 +156,9 @@ final class KeyGroupParts {
                 parts.add(in);
                 continue;
             }
-            clock = new Clock(in.readBoolean(), in.readLong());
-            byte[] part = new byte[in.readInt()];
-            in.readFully(part);
-            parts.add(new DataInputStream(new ByteArrayInputStream(part)));
+            Restored group = readPlain(in);
+            clock = group.clock();
+            parts.addAll(group.parts());
         }
         if (boundary.isSealed() && groups != keyGroups) {
             throw new SealException(SealException.Reason.MALFORMED, name + ": the checkpoint restored holds " + groups

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
@@ -191,17 +190,13 @@ class PlugMediansOperatorTest {
     static OperatorSubtaskState recutByHousehold(OperatorSubtaskState snapshot) throws Exception {
         KeyGroupsStateHandle handle = (KeyGroupsStateHandle) snapshot.getRawKeyedState().iterator().next();
         List<DataInput> parts = new ArrayList<>();
-        boolean started = false;
-        long dataTime = 0;
+        KeyGroupParts.Clock clock = null;
         try (var in = handle.openInputStream()) {
             for (int g : handle.getKeyGroupRange()) {
                 in.seek(handle.getOffsetForKeyGroup(g));
-                DataInputStream data = new DataInputStream(in);
-                started = data.readBoolean();
-                dataTime = data.readLong();
-                byte[] part = new byte[data.readInt()];
-                data.readFully(part);
-                parts.add(new DataInputStream(new ByteArrayInputStream(part)));
+                KeyGroupParts.Restored group = KeyGroupParts.readPlain(new DataInputStream(in));
+                clock = group.clock();
+                parts.addAll(group.parts());
             }
         }
         int groups = KeyedStages.MAX_PARALLELISM;
@@ -212,10 +207,7 @@ class PlugMediansOperatorTest {
         long[] offsets = new long[groups];
         for (int g = 0; g < groups; g++) {
             offsets[g] = out.size();
-            out.writeBoolean(started);
-            out.writeLong(dataTime);
-            out.writeInt(recut[g].length);
-            out.write(recut[g]);
+            KeyGroupParts.writePlain(out, clock, recut[g]);
         }
         KeyGroupsStateHandle old = new KeyGroupsStateHandle(
                 new KeyGroupRangeOffsets(KeyGroupRange.of(0, groups - 1), offsets),
