@@ -19,13 +19,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The job's reader of a local log, driven as Flink drives it: it hands on every reading, waits at the end of what
- * is written, and fails (naming the segment file and the offset) at corruption instead of waiting there forever.
+ * is written, fails (naming the segment file and the offset) at corruption instead of waiting there forever, and
+ * restored from a checkpoint goes on where it was, numbering its readings on.
  */
 class LocalLogSourceTest {
     @TempDir
@@ -90,6 +92,34 @@ class LocalLogSourceTest {
                     .hasMessageContaining("gridlet log check");
         }
         assertThat(out).hasSize(5);
+    }
+
+    /**
+     * A reader restored from its checkpoint numbers the readings on from where the checkpoint was taken (the numbers
+     * name readings in rejection lines: "record N"), through the split's serializer as Flink stores it.
+     */
+    @Test
+    void aRestoredReaderNumbersReadingsOnFromItsCheckpoint() throws Exception {
+        writeFive();
+        LocalLogSource source = new LocalLogSource(new LocalLog(dir, LocalLog.Fsync.ALWAYS));
+        LocalLogSource.Split taken;
+        try (SourceReader<SourceRecord, LocalLogSource.Split> reader = reader()) {
+            for (int i = 0; i < 2; i++) assertThat(reader.pollNext(output())).isEqualTo(InputStatus.MORE_AVAILABLE);
+            List<LocalLogSource.Split> state = reader.snapshotState(1);
+            assertThat(state).hasSize(1);
+            byte[] bytes = source.getSplitSerializer().serialize(state.get(0));
+            taken = source.getSplitSerializer().deserialize(source.getSplitSerializer().getVersion(), bytes);
+        }
+        assertThat(taken.readings()).isEqualTo(10);
+        out.clear();
+        try (SourceReader<SourceRecord, LocalLogSource.Split> restored = source.createReader(null)) {
+            restored.addSplits(List.of(taken));
+            for (int i = 0; i < 3; i++) assertThat(restored.pollNext(output())).isEqualTo(InputStatus.MORE_AVAILABLE);
+            assertThat(restored.pollNext(output())).isEqualTo(InputStatus.NOTHING_AVAILABLE);
+        }
+        assertThat(out).extracting(SourceRecord::line)
+                .containsExactlyElementsOf(LongStream.rangeClosed(11, 25).boxed().toList());
+        assertThat(out).extracting(r -> r.reading().timestamp()).startsWith(1_377_986_404L); // from the third entry
     }
 
     private ReaderOutput<SourceRecord> output() {
