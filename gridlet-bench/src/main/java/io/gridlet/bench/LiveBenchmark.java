@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * while the meters stream, by thread group (meters, Netty, log, job tasks, ...) and for the machine as a whole:
  * where the machine is already busy, another log partition (another source and gate) has no core to run on; and
  * this JVM's CPU per reading, streaming and the job's tail after the last acknowledgement together: what a
- * configuration costs in work, whatever the cores.
+ * configuration costs in work, whatever the cores; over several partitions, the most readings a keyed instance held
+ * at once for a partition ahead of the others.
  *
  * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
  * [--batch 1000] [--parallelism 1] [--partitions 1] [--rate R]}: {@code --partitions} splits the log, each
@@ -194,6 +195,10 @@ public final class LiveBenchmark {
                     + "%d s, lateness %d s), finished %.1f s after the last ack%n", outcome.counts().lines(),
                     outcome.counts().rejections().total(), disorder, lateness,
                     (System.nanoTime() - ackedAll) / 1e9);
+            if (partitions > 1) {
+                System.out.printf(Locale.ROOT, "held      : at most %,d readings held at once by a keyed instance for"
+                        + " a partition ahead of the others%n", outcome.mostHeldAhead());
+            }
             // the cost per reading, whatever the cores: what a second partition adds or saves in work
             System.out.printf(Locale.ROOT, "cpu/read  : %.2f µs of this JVM's CPU per reading (%.2f while streaming, "
                     + "%.2f in the tail)%n", (cpu.processSeconds() + tail.processSeconds()) * 1e6 / n,
