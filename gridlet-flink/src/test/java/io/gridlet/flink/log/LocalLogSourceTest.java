@@ -96,7 +96,7 @@ class LocalLogSourceTest {
 
     /**
      * A reader restored from its checkpoint numbers the readings on from where the checkpoint was taken (the numbers
-     * name readings in rejection lines: "record N"), through the split's serializer as Flink stores it.
+     * name readings in rejection lines), through the split's serializer as Flink stores it.
      */
     @Test
     void aRestoredReaderNumbersReadingsOnFromItsCheckpoint() throws Exception {
