@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +21,9 @@ import java.util.regex.Pattern;
 /**
  * Where the CPU went during a measurement, in cores (CPU seconds per second): the machine as a whole (from
  * {@code /proc/stat}), this JVM by thread group (the server's workers, Netty's event loops, the legitimate
- * clients, ...; a thread that ended in the window counts with its CPU as last seen, every 100 ms; what no Java thread
- * accounts for is GC, JIT and the VM), the attackers' JVM, and the rest of the
+ * clients, ...; a thread that ended in the window counts with its CPU as last seen, every 100 ms; the JIT compiler's and
+ * the garbage collector's threads from {@code /proc/self/task} where there is one; what no thread accounts for is the
+ * VM's), the attackers' JVM, and the rest of the
  * machine (anything else running: on a shared machine, someone else's work). With {@code profile}, also a sample
  * every 5 ms of what this JVM's busy server threads are running (a profile-lite: the top frame, and the first
  * frame of Gridlet's own code under it).
@@ -33,6 +35,11 @@ final class CpuWindow {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** A Flink task thread's name: "task name (subtask/parallelism)#attempt". */
     private static final Pattern FLINK_TASK = Pattern.compile(".* \\(\\d+/\\d+\\)#\\d+");
+    /** A clock tick of {@code /proc}'s CPU times (USER_HZ, 100 on Linux). */
+    private static final long TICK_NANOS = 10_000_000L;
+    private static final Path TASKS = Path.of("/proc/self/task");
+    /** The JVM's own threads' group ("JIT" or "GC", "" for any other), by task id: a task's name is read once. */
+    private static final Map<Long, String> VM_GROUPS = new ConcurrentHashMap<>();
 
     private final Attacker attacker;
     private final Snapshot start;
@@ -46,10 +53,11 @@ final class CpuWindow {
     /** Each thread's CPU and name when last seen (every 100 ms): a thread that ends in the window still counts. */
     private final Map<Long, Long> lastCpu = new ConcurrentHashMap<>();
     private final Map<Long, String> lastName = new ConcurrentHashMap<>();
+    private final Map<Long, Long> lastVmCpu = new ConcurrentHashMap<>(); // the same for JIT and GC threads
     private final Thread tracker;
 
-    private record Snapshot(long wall, long process, Map<Long, Long> threads, Map<Long, String> names, long attacker,
-                            long[] machine) {
+    private record Snapshot(long wall, long process, Map<Long, Long> threads, Map<Long, String> names,
+                            Map<Long, Long> vmThreads, long attacker, long[] machine) {
     }
 
     CpuWindow(Attacker attacker, boolean profile) {
@@ -78,12 +86,14 @@ final class CpuWindow {
                 end.names().put(id, lastName.get(id));
             }
         });
+        lastVmCpu.forEach(end.vmThreads()::putIfAbsent); // (the JIT's compiler threads come and go with its work)
         if (sampler != null) sampler.join();
     }
 
     private void track() {
         while (sampling) {
             readThreads(lastCpu, lastName);
+            readVmThreads(lastVmCpu);
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -103,11 +113,50 @@ final class CpuWindow {
         }
     }
 
+    /**
+     * The CPU time of this JVM's JIT compiler and GC threads (native threads, which no Java thread id names), into
+     * {@code cpu} by task id, from {@code /proc/self/task}; nothing where there is none (their CPU then stays in
+     * the VM's share).
+     */
+    private static void readVmThreads(Map<Long, Long> cpu) {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
+            for (Path task : tasks) {
+                long id = Long.parseLong(task.getFileName().toString());
+                String group = VM_GROUPS.computeIfAbsent(id, t -> vmGroup(read(task.resolve("comm")).strip()));
+                if (group.isEmpty()) continue;
+                String stat = read(task.resolve("stat"));
+                int close = stat.lastIndexOf(')'); // the name, in parentheses, may hold spaces
+                if (close < 0) continue; // ended meanwhile
+                String[] f = stat.substring(close + 2).split(" ");
+                cpu.put(id, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS); // utime + stime
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc (not Linux): GC and JIT stay in the VM's share
+        }
+    }
+
+    /** A HotSpot thread's group by its (kernel-truncated) name: "JIT", "GC", or "" for any other thread. */
+    static String vmGroup(String name) {
+        if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) return "JIT";
+        if (name.startsWith("GC Thread#") || name.startsWith("G1 ")) return "GC";
+        return "";
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return ""; // the task ended meanwhile
+        }
+    }
+
     private Snapshot take() {
         Map<Long, Long> cpu = new HashMap<>();
         Map<Long, String> names = new HashMap<>();
         readThreads(cpu, names);
-        return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), cpu, names,
+        Map<Long, Long> vm = new HashMap<>();
+        readVmThreads(vm);
+        return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), cpu, names, vm,
                 attacker == null ? 0 : attacker.cpuNanos(), machine());
     }
 
@@ -208,15 +257,27 @@ final class CpuWindow {
             threads += d;
             byGroup.merge(group(end.names().get(e.getKey())), d, Long::sum);
         }
+        long vm = 0;
+        boolean vmSeen = !end.vmThreads().isEmpty();
+        if (vmSeen) {
+            byGroup.put("JIT", 0L);
+            byGroup.put("GC", 0L);
+        }
+        for (Map.Entry<Long, Long> e : end.vmThreads().entrySet()) {
+            long d = e.getValue() - start.vmThreads().getOrDefault(e.getKey(), 0L);
+            if (d < 0) d = e.getValue(); // a task id the kernel gave again, to a newer thread
+            vm += d;
+            byGroup.merge(VM_GROUPS.get(e.getKey()), d, Long::sum);
+        }
         long process = end.process() - start.process();
         StringBuilder jvm = new StringBuilder();
         byGroup.forEach((g, n) -> {
             if (n > wall * 0.005e9) jvm.append(String.format(Locale.ROOT, "%s %.2f, ", g, n / 1e9 / wall));
         });
-        // the process's CPU that no Java thread accounts for: GC, JIT, the VM (and the last 100 ms of a thread that
-        // ended in the window)
-        jvm.append(String.format(Locale.ROOT, "GC/JIT/VM %.2f",
-                Math.max(0, process - threads) / 1e9 / wall));
+        // the process's CPU that no thread above accounts for: the VM's own threads (and GC and JIT where /proc
+        // does not say; and the last 100 ms of a thread that ended in the window)
+        jvm.append(String.format(Locale.ROOT, vmSeen ? "VM %.2f" : "GC/JIT/VM %.2f",
+                Math.max(0, process - threads - vm) / 1e9 / wall));
         double attack = (end.attacker() - start.attacker()) / 1e9 / wall;
         double proc = process / 1e9 / wall;
         String machine = "";
