@@ -8,6 +8,7 @@ import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.FlinkRun;
+import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.operators.Boundary;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.local.LocalLog;
@@ -43,23 +44,28 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * at once for a partition ahead of the others.
  *
  * <p>Run: {@code ./bench live [--plugs 400] [--minutes 30] [--meters 10] [--lateness 300] [--fsync always|never]
- * [--batch 1000] [--parallelism 1] [--partitions 1] [--rate R]}: {@code --partitions} splits the log, each
- * partition read by its own source and order gate; {@code --rate} caps the fleet's readings/s (0, the default: as fast
- * as acknowledged), for latency below saturation; {@code --ingest-only} runs no job (the gateway and the log
- * alone: what ingest costs).
+ * [--batch 1000] [--parallelism 1] [--partitions 1] [--rate R] [--warmup M]}: {@code --partitions} splits the log,
+ * each partition read by its own source and order gate; {@code --rate} caps the fleet's readings/s (0, the default:
+ * as fast as acknowledged), for latency below saturation; {@code --ingest-only} runs no job (the gateway and the log
+ * alone: what ingest costs); {@code --warmup M} first streams M minutes of data (before the measured
+ * {@code --minutes}), unmeasured, and waits until the job's order gate has read them: what is measured is then the
+ * service running, not starting (on 2 cores the JIT compiler takes about a quarter of the machine for the first
+ * half minute or more: after {@code --warmup 960}, about a minute here, under a tenth). The job's state then holds
+ * the warm-up's data too (Q2's day window): checkpoints are larger, as a service's are once it has run a day.
  */
 public final class LiveBenchmark {
     public static void main(String[] args) throws Exception {
         int plugs = 400, meters = 10, batch = 1000, parallelism = 1, partitions = 1;
         long rate = 0;
         boolean ingestOnly = false;
-        double minutes = 30;
+        double minutes = 30, warmup = 0;
         long lateness = 300;
         LocalLog.Fsync fsync = LocalLog.Fsync.ALWAYS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--plugs" -> plugs = Integer.parseInt(args[++i]);
                 case "--minutes" -> minutes = Double.parseDouble(args[++i]);
+                case "--warmup" -> warmup = Double.parseDouble(args[++i]);
                 case "--meters" -> meters = Integer.parseInt(args[++i]);
                 case "--lateness" -> lateness = Long.parseLong(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
@@ -71,19 +77,26 @@ public final class LiveBenchmark {
                 default -> {
                     System.err.println("usage: LiveBenchmark [--plugs N (multiple of 40)] [--minutes M] [--meters N]"
                             + " [--lateness S] [--batch N] [--parallelism P] [--partitions N] [--fsync always|never] [--rate R]"
-                            + " [--ingest-only]");
+                            + " [--warmup M] [--ingest-only]");
                     System.exit(2);
                 }
             }
         }
-        GeneratorConfig config = DebsShapedData.config(plugs, minutes / 1440.0);
+        if (minutes <= 0 || warmup < 0) throw new IllegalArgumentException("--minutes must be > 0, --warmup >= 0");
+        GeneratorConfig config = DebsShapedData.config(plugs, (warmup + minutes) / 1440.0);
         DebsShapedData.Columns data = DebsShapedData.columns(config);
-        int n = data.size;
+        int total = data.size;
         long t0 = data.ts[0];
-        int span = (int) (data.ts[n - 1] - t0) + 2;
-        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.0f min, %,d readings; "
+        int span = (int) (data.ts[total - 1] - t0) + 2;
+        // the warm-up: the readings before data second t0 + warmup minutes (the data is in timestamp order)
+        long measuredFrom = t0 + Math.round(warmup * 60);
+        int first = firstAtOrAfter(data.ts, total, measuredFrom);
+        int n = total - first; // the measured readings
+        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; data: %d plugs, %.0f min, %,d readings%s; "
                         + "%d meters, batches of %d, lateness %d s, fsync %s, parallelism %d, log partitions %d, rate %s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), plugs, minutes, n,
+                first == 0 ? "" : String.format(Locale.ROOT, " after a warm-up of %.0f min (%,d readings)", warmup,
+                        first),
                 meters, batch, lateness, fsync.name().toLowerCase(Locale.ROOT), parallelism, partitions,
                 rate == 0 ? "as acknowledged" : rate + "/s");
 
@@ -135,9 +148,12 @@ public final class LiveBenchmark {
             Meter.Settings settings = new Meter.Settings("127.0.0.1:" + gateway.port(),
                     LivePolicies.bundled(LivePolicies.CLIENT), batch, batch * 4, 20);
             try (MeterFleet fleet = new MeterFleet(meters, ids, settings, rate, 0, e -> System.err.println("fleet: " + e))) {
+                long warmAcked = 0;
+                if (first > 0) warmAcked = warmUp(fleet, iterate(data, 0, first), first, job);
+                long fromAcked = warmAcked;
                 Thread feeder = new Thread(() -> {
                     try {
-                        fleet.feed(iterate(data));
+                        fleet.feed(iterate(data, first, total));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -147,7 +163,7 @@ public final class LiveBenchmark {
                 feeder.start();
                 long polls = 0;
                 while (feeder.isAlive()) {
-                    long acked = fleet.counts().acknowledged();
+                    long acked = fleet.counts().acknowledged() - fromAcked;
                     long now = System.nanoTime();
                     if (time20 == 0 && acked >= n / 5) {
                         time20 = now;
@@ -171,7 +187,7 @@ public final class LiveBenchmark {
                         (double) wire / fleet.counts().acknowledged(), wire, fleet.counts().acknowledged());
                 if (time90 == 0) {
                     time90 = System.nanoTime();
-                    ackedAt90 = fleet.counts().acknowledged();
+                    ackedAt90 = fleet.counts().acknowledged() - fromAcked;
                 }
             }
             long ackedAll = System.nanoTime();
@@ -212,9 +228,10 @@ public final class LiveBenchmark {
             long releasedBy = resultOrder[i] - t0 + lateness + 1; // the first reading that makes it final
             if (releasedBy > lastArrival) continue; // released by the end of data, not by a reading
             long from = arrival.get((int) releasedBy);
-            if (from == 0) continue;
+            if (from == 0 || resultOrder[i] < measuredFrom) continue; // (not a result of the warm-up's data)
             all[a++] = delivered[i] - from;
-            if (resultOrder[i] - t0 >= span / 5) warm[w++] = delivered[i] - from; // after the first 20 % of data
+            // after the first 20 % of the measured data
+            if (resultOrder[i] - measuredFrom >= (span - (measuredFrom - t0)) / 5) warm[w++] = delivered[i] - from;
         }
         report("latency   ", Arrays.copyOf(all, a), "all results released by a reading");
         report("          ", Arrays.copyOf(warm, w), "after the first 20 % of the data (JIT warm-up, job start)");
@@ -235,13 +252,47 @@ public final class LiveBenchmark {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (p * sorted.length))];
     }
 
-    private static Iterator<Measurement> iterate(DebsShapedData.Columns data) {
+    /**
+     * Streams the warm-up's readings and waits until all are acknowledged and the job's order gate has read them all
+     * (then a second more, for its keyed stages), with progress; returns the readings acknowledged.
+     */
+    private static long warmUp(MeterFleet fleet, Iterator<Measurement> readings, int count, LiveJob job)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        fleet.feed(readings);
+        while (fleet.counts().acknowledged() < count) {
+            if (System.nanoTime() - start > 600e9) throw new IllegalStateException("the warm-up's readings were"
+                    + " not all acknowledged in 10 minutes: " + fleet.counts().acknowledged() + " of " + count);
+            Thread.sleep(50);
+        }
+        long acked = System.nanoTime();
+        while (job != null) { // (the job's counts come with Flink's heartbeats: seconds late)
+            GateCounts read = job.run().progress();
+            if (read != null && read.lines() >= count) break;
+            if (System.nanoTime() - start > 1200e9) throw new IllegalStateException("the job did not read the"
+                    + " warm-up's readings in 20 minutes: " + (read == null ? "no count" : read.lines()));
+            Thread.sleep(200);
+        }
+        if (job != null) Thread.sleep(1000);
+        System.err.printf(Locale.ROOT, "warm-up: %,d readings acknowledged in %.1f s, read by the job %.1f s later;"
+                + " measuring%n", count, (acked - start) / 1e9, (System.nanoTime() - acked) / 1e9);
+        return fleet.counts().acknowledged();
+    }
+
+    /** The index of the first of the first {@code n} timestamps (ascending) at or after {@code t}. */
+    private static int firstAtOrAfter(long[] ts, int n, long t) {
+        int i = 0;
+        while (i < n && ts[i] < t) i++;
+        return i;
+    }
+
+    private static Iterator<Measurement> iterate(DebsShapedData.Columns data, int from, int to) {
         return new Iterator<>() {
-            int i;
+            int i = from;
 
             @Override
             public boolean hasNext() {
-                return i < data.size;
+                return i < to;
             }
 
             @Override
