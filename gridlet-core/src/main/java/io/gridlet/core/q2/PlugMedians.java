@@ -3,11 +3,10 @@ package io.gridlet.core.q2;
 import io.gridlet.core.model.PlugId;
 import io.gridlet.core.model.PlugTable;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -205,37 +204,42 @@ public final class PlugMedians {
         for (ReadingLog.Cursor c = log.detachedCursorAt(oldestCursor()); c.hasNext(); c.advance()) {
             readings[part[c.plug()]]++;
         }
-        ByteArrayOutputStream[] bytes = new ByteArrayOutputStream[parts];
-        DataOutputStream[] outs = new DataOutputStream[parts];
+        // each part's size is known: it is filled in place, big-endian as DataOutputStream would write it (a stream
+        // per part made every int four synchronized one-byte writes: most of a checkpoint's time with a day held)
+        ByteBuffer[] outs = new ByteBuffer[parts];
+        int header = 4 + 4 + 4 * windows.length + 8 + 4;
         for (int i = 0; i < parts; i++) {
-            bytes[i] = new ByteArrayOutputStream();
-            outs[i] = new DataOutputStream(bytes[i]);
-            DataOutputStream out = outs[i];
-            out.writeInt(SNAPSHOT_VERSION);
-            out.writeInt(windows.length);
-            for (Window w : windows) out.writeInt(w.seconds);
-            out.writeLong(evaluatedAt);
-            out.writeInt(partPlugs[i]);
+            long size = header + 24L * partPlugs[i] + 8 + 16L * readings[i];
+            if (size > Integer.MAX_VALUE - 64) {
+                throw new IOException("a part of Q2's state of " + size + " bytes: more than an array holds"
+                        + " (spread the plugs over more parts)");
+            }
+            ByteBuffer out = outs[i] = ByteBuffer.allocate((int) size);
+            out.putInt(SNAPSHOT_VERSION);
+            out.putInt(windows.length);
+            for (Window w : windows) out.putInt(w.seconds);
+            out.putLong(evaluatedAt);
+            out.putInt(partPlugs[i]);
         }
         for (int p = 0; p < plugCount; p++) {
             PlugId id = plugs.plug(p);
-            DataOutputStream out = outs[part[p]];
-            out.writeLong(id.house());
-            out.writeLong(id.household());
-            out.writeLong(id.plug());
+            ByteBuffer out = outs[part[p]];
+            out.putLong(id.house());
+            out.putLong(id.household());
+            out.putLong(id.plug());
         }
-        for (int i = 0; i < parts; i++) outs[i].writeLong(readings[i]);
+        for (int i = 0; i < parts; i++) outs[i].putLong(readings[i]);
         for (ReadingLog.Cursor c = log.detachedCursorAt(oldestCursor()); c.hasNext(); c.advance()) {
             int p = c.plug();
-            DataOutputStream out = outs[part[p]];
-            out.writeLong(c.ts());
-            out.writeInt(local[p]);
-            out.writeInt(c.value());
+            ByteBuffer out = outs[part[p]];
+            out.putLong(c.ts());
+            out.putInt(local[p]);
+            out.putInt(c.value());
         }
         byte[][] result = new byte[parts][];
         for (int i = 0; i < parts; i++) {
-            outs[i].flush();
-            result[i] = bytes[i].toByteArray();
+            if (outs[i].hasRemaining()) throw new IllegalStateException("a part of Q2's state not filled");
+            result[i] = outs[i].array();
         }
         return result;
     }

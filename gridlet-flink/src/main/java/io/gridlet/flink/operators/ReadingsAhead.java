@@ -4,12 +4,12 @@ import io.gridlet.core.model.Measurement;
 import org.apache.flink.api.common.accumulators.LongMaximum;
 import org.apache.flink.api.common.functions.RuntimeContext;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -100,17 +100,22 @@ final class ReadingsAhead {
         for (int i = 0; i < parts.length; i++) byPart.add(new ArrayList<>());
         for (List<Measurement> at : held.values()) for (Measurement m : at) byPart.get(partOf.applyAsInt(m)).add(m);
         for (int i = 0; i < parts.length; i++) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(parts[i].length + 16
-                    + ticks.size() * 8 + byPart.get(i).size() * Measurement.BINARY_LENGTH);
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.write(parts[i]);
-            out.writeInt(MAGIC);
-            out.writeInt(ticks.size());
-            for (long t : ticks) out.writeLong(t);
-            out.writeInt(byPart.get(i).size());
-            for (Measurement m : byPart.get(i)) m.writeTo(out);
-            out.flush();
-            parts[i] = bytes.toByteArray();
+            List<Measurement> own = byPart.get(i);
+            long extra = 4 + 4 + ticks.size() * 8L + 4 + (long) own.size() * Measurement.BINARY_LENGTH;
+            if (parts[i].length + extra > Integer.MAX_VALUE - 64) {
+                throw new IOException("a key group's part with " + own.size() + " held readings: more than an"
+                        + " array holds");
+            }
+            // one copy of the part, grown to take what is appended (big-endian, as readPart reads it)
+            byte[] grown = Arrays.copyOf(parts[i], (int) (parts[i].length + extra));
+            ByteBuffer out = ByteBuffer.wrap(grown, parts[i].length, (int) extra);
+            out.putInt(MAGIC);
+            out.putInt(ticks.size());
+            for (long t : ticks) out.putLong(t);
+            out.putInt(own.size());
+            for (Measurement m : own) m.writeTo(out);
+            if (out.hasRemaining()) throw new IllegalStateException("a key group's part not filled");
+            parts[i] = grown;
         }
     }
 
