@@ -11,10 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -38,7 +40,10 @@ final class CpuWindow {
     /** A clock tick of {@code /proc}'s CPU times (USER_HZ, 100 on Linux). */
     private static final long TICK_NANOS = 10_000_000L;
     private static final Path TASKS = Path.of("/proc/self/task");
-    /** The JVM's own threads' group ("JIT" or "GC", "" for any other), by task id: a task's name is read once. */
+    /**
+     * The JVM's own threads' group ("JIT" or "GC", "" for any other), by task id: a task's name is read once, and
+     * forgotten when the task is gone (the kernel gives ids again; one ended and reused within 100 ms is missed).
+     */
     private static final Map<Long, String> VM_GROUPS = new ConcurrentHashMap<>();
 
     private final Attacker attacker;
@@ -118,10 +123,12 @@ final class CpuWindow {
      * {@code cpu} by task id, from {@code /proc/self/task}; nothing where there is none (their CPU then stays in
      * the VM's share).
      */
-    private static void readVmThreads(Map<Long, Long> cpu) {
+    static void readVmThreads(Map<Long, Long> cpu) {
+        Set<Long> present = new HashSet<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
                 long id = Long.parseLong(task.getFileName().toString());
+                present.add(id);
                 String group = VM_GROUPS.computeIfAbsent(id, t -> vmGroup(read(task.resolve("comm")).strip()));
                 if (group.isEmpty()) continue;
                 String stat = read(task.resolve("stat"));
@@ -131,8 +138,14 @@ final class CpuWindow {
                 cpu.put(id, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS); // utime + stime
             }
         } catch (IOException | RuntimeException e) {
-            // no /proc (not Linux): GC and JIT stay in the VM's share
+            return; // no /proc (not Linux): GC and JIT stay in the VM's share
         }
+        VM_GROUPS.keySet().retainAll(present);
+    }
+
+    /** A task's group as {@link #readVmThreads} last classified it (null if it was never read or is gone). */
+    static String vmGroupOf(long task) {
+        return VM_GROUPS.get(task);
     }
 
     /** A HotSpot thread's group by its (kernel-truncated) name: "JIT", "GC", or "" for any other thread. */
@@ -267,7 +280,8 @@ final class CpuWindow {
             long d = e.getValue() - start.vmThreads().getOrDefault(e.getKey(), 0L);
             if (d < 0) d = e.getValue(); // a task id the kernel gave again, to a newer thread
             vm += d;
-            byGroup.merge(VM_GROUPS.get(e.getKey()), d, Long::sum);
+            String group = VM_GROUPS.get(e.getKey());
+            byGroup.merge(group == null ? "JIT" : group, d, Long::sum); // (gone: a compiler thread, they come and go)
         }
         long process = end.process() - start.process();
         StringBuilder jvm = new StringBuilder();
