@@ -8,8 +8,8 @@ import io.gridlet.core.engine.QueryConfig;
 import io.gridlet.core.generate.GeneratorConfig;
 import io.gridlet.core.model.Measurement;
 import io.gridlet.flink.FlinkRun;
-import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.operators.Boundary;
+import io.gridlet.flink.operators.GateCounts;
 import io.gridlet.flink.sink.ResultHub;
 import io.gridlet.log.local.LocalLog;
 import io.gridlet.server.live.Gateway;
@@ -151,9 +151,7 @@ public final class LiveBenchmark {
             Meter.Settings settings = new Meter.Settings("127.0.0.1:" + gateway.port(),
                     LivePolicies.bundled(LivePolicies.CLIENT), batch, batch * 4, 20);
             try (MeterFleet fleet = new MeterFleet(meters, ids, settings, rate, 0, e -> System.err.println("fleet: " + e))) {
-                long warmAcked = 0;
-                if (first > 0) warmAcked = warmUp(fleet, iterate(data, 0, first), first, job);
-                long fromAcked = warmAcked;
+                long fromAcked = first == 0 ? 0 : warmUp(fleet, iterate(data, 0, first), first, job);
                 Thread feeder = new Thread(() -> {
                     try {
                         fleet.feed(iterate(data, first, total));
@@ -269,17 +267,18 @@ public final class LiveBenchmark {
             Thread.sleep(50);
         }
         long acked = System.nanoTime();
-        while (job != null) { // (the job's counts come with Flink's heartbeats: seconds late)
-            GateCounts read = job.run().progress();
-            if (read != null && read.lines() >= count) break;
-            if (System.nanoTime() - start > 1200e9) throw new IllegalStateException("the job did not read the"
-                    + " warm-up's readings in 20 minutes: " + (read == null ? "no count" : read.lines()));
-            Thread.sleep(200);
+        String read = "";
+        if (job != null) {
+            // (the job's counts come with Flink's heartbeats: seconds late)
+            for (GateCounts c; (c = job.run().progress()) == null || c.lines() < count; Thread.sleep(200)) {
+                if (System.nanoTime() - start > 1200e9) throw new IllegalStateException("the job did not read the"
+                        + " warm-up's readings in 20 minutes: " + (c == null ? "no count" : c.lines()));
+            }
+            Thread.sleep(1000);
+            read = String.format(Locale.ROOT, ", read by the job %.1f s later", (System.nanoTime() - acked) / 1e9);
         }
-        if (job != null) Thread.sleep(1000);
         System.err.printf(Locale.ROOT, "warm-up: %,d readings acknowledged in %.1f s%s; measuring%n", count,
-                (acked - start) / 1e9, job == null ? "" : String.format(Locale.ROOT, ", read by the job %.1f s later",
-                        (System.nanoTime() - acked) / 1e9));
+                (acked - start) / 1e9, read);
         return fleet.counts().acknowledged();
     }
 
